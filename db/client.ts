@@ -1,0 +1,80 @@
+import path from "node:path";
+import fs from "node:fs";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { PGlite } from "@electric-sql/pglite";
+import postgres from "postgres";
+import { env } from "@/lib/env";
+import * as schema from "./schema";
+
+/**
+ * One database for the process: the `postgres` driver when DATABASE_URL is set, otherwise the
+ * embedded PGlite under ./.data/pglite (in memory under tests). Same schema, migrations and queries.
+ * Cached on globalThis so that hot reload in development reuses the connection.
+ */
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+/** A query function accepts either the database or an open transaction. */
+export type Executor = Database | Transaction;
+
+interface Connection {
+  db: Database;
+  kind: "postgres" | "pglite";
+  migrated?: Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
+const cache = globalThis as unknown as { __whopConnectorDb?: Connection };
+
+function connect(): Connection {
+  const { databaseUrl, dataDir, nodeEnv } = env();
+  if (databaseUrl) {
+    const sql = postgres(databaseUrl, { max: nodeEnv === "production" ? 10 : 5, onnotice: () => {} });
+    return { db: drizzlePostgres(sql, { schema }) as unknown as Database, kind: "postgres", close: () => sql.end({ timeout: 5 }) };
+  }
+  let directory: string | undefined;
+  if (nodeEnv !== "test") {
+    directory = path.join(dataDir, "pglite");
+    fs.mkdirSync(directory, { recursive: true });
+  }
+  const client = new PGlite(directory);
+  return { db: drizzlePglite(client, { schema }) as unknown as Database, kind: "pglite", close: () => client.close() };
+}
+
+function connection(): Connection {
+  cache.__whopConnectorDb ??= connect();
+  return cache.__whopConnectorDb;
+}
+
+export function db(): Database {
+  return connection().db;
+}
+
+export function databaseKind(): "postgres" | "pglite" {
+  return connection().kind;
+}
+
+/** Applies the committed migrations once per process (dev, demo, tests); production runs `npm run db:migrate`. */
+export function migrateDatabase(): Promise<void> {
+  const conn = connection();
+  conn.migrated ??= (async () => {
+    const config = { migrationsFolder: MIGRATIONS_FOLDER };
+    if (conn.kind === "postgres") {
+      await migratePostgres(conn.db as never, config);
+    } else {
+      await migratePglite(conn.db as never, config);
+    }
+  })();
+  return conn.migrated;
+}
+
+export async function closeDatabase(): Promise<void> {
+  const conn = cache.__whopConnectorDb;
+  cache.__whopConnectorDb = undefined;
+  await conn?.close();
+}

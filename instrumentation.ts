@@ -1,0 +1,5 @@
+export async function register() {
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    await import("./lib/startup").then(({ startServer }) => startServer());
+  }
+}

@@ -1,0 +1,23 @@
+import { auditLog } from "@/db/schema";
+import type { Executor } from "@/db/client";
+
+export type AuditAction =
+  | "account.created"
+  | "login.succeeded"
+  | "login.failed"
+  | "whop.key_connected"
+  | "whop.key_replaced"
+  | "whop.key_rejected";
+
+export interface AuditInput {
+  tenantId: string;
+  actorUserId: string | null;
+  action: AuditAction;
+  ip: string | null;
+  /** Never a secret: hints and ids only. */
+  detail?: Record<string, unknown>;
+}
+
+export async function recordAudit(executor: Executor, entry: AuditInput): Promise<void> {
+  await executor.insert(auditLog).values({ ...entry, detail: entry.detail ?? {} });
+}

@@ -1,0 +1,60 @@
+import { cookies, headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { getIronSession, type SessionOptions } from "iron-session";
+import { env } from "@/lib/env";
+import type { Tenant, User } from "@/db/schema";
+import { findUserWithTenant } from "./accounts";
+
+export interface SessionData {
+  userId?: string;
+  sessionVersion?: number;
+}
+
+const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+function sessionOptions(): SessionOptions {
+  const { sessionSecret, appUrl } = env();
+  return {
+    password: sessionSecret,
+    cookieName: "whop_connector_session",
+    ttl: SESSION_TTL_SECONDS,
+    cookieOptions: { httpOnly: true, sameSite: "lax", secure: appUrl.startsWith("https://"), path: "/" },
+  };
+}
+
+export async function getSession() {
+  return getIronSession<SessionData>(await cookies(), sessionOptions());
+}
+
+export async function startSession(user: User): Promise<void> {
+  const session = await getSession();
+  session.userId = user.id;
+  session.sessionVersion = user.sessionVersion;
+  await session.save();
+}
+
+export async function endSession(): Promise<void> {
+  (await getSession()).destroy();
+}
+
+/** The signed-in merchant, or undefined (also when the session was revoked by a version bump). */
+export async function currentAccount(): Promise<{ user: User; tenant: Tenant } | undefined> {
+  const session = await getSession();
+  if (!session.userId) return undefined;
+  const account = await findUserWithTenant(session.userId);
+  if (!account || account.user.sessionVersion !== session.sessionVersion) return undefined;
+  return account;
+}
+
+/** For pages and actions behind login: the account, or a redirect to /login. */
+export async function requireAccount(): Promise<{ user: User; tenant: Tenant }> {
+  const account = await currentAccount();
+  if (!account) redirect("/login");
+  return account;
+}
+
+/** The caller's IP as the load balancer reports it (first X-Forwarded-For hop). */
+export async function clientIp(): Promise<string | null> {
+  const h = await headers();
+  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || null;
+}

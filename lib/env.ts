@@ -1,0 +1,133 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { parseEncryptionKeys, type Keyring } from "@/lib/crypto/keyring";
+
+/**
+ * Configuration, validated once at start (instrumentation.ts) and read everywhere through `env()`.
+ * Production refuses to start without its secrets; development and the demo generate them into
+ * ./.data/ so that a fresh clone runs with nothing set.
+ */
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const rawSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
+    .optional(),
+  APP_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://pay.example.com" }).optional(),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  ENCRYPTION_KEYS: z.string().optional(),
+  WHOP_API_ORIGIN: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) origin such as https://api.whop.com" })
+    .default("https://api.whop.com"),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+});
+
+export interface Env {
+  nodeEnv: "development" | "production" | "test";
+  databaseUrl: string | undefined;
+  appUrl: string;
+  sessionSecret: string;
+  encryptionKeys: Keyring;
+  whopApiOrigin: string;
+  whopEnvironment: "production" | "sandbox";
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Where the embedded database and generated development secrets live. */
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+interface DevSecrets {
+  SESSION_SECRET: string;
+  ENCRYPTION_KEYS: string;
+}
+
+function loadOrCreateDevSecrets(dataDir: string): { secrets: DevSecrets; created: boolean } {
+  const file = path.join(dataDir, "dev-secrets.json");
+  if (fs.existsSync(file)) {
+    return { secrets: JSON.parse(fs.readFileSync(file, "utf8")) as DevSecrets, created: false };
+  }
+  const secrets: DevSecrets = {
+    SESSION_SECRET: randomBytes(32).toString("base64url"),
+    ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString("base64")}`,
+  };
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return { secrets, created: true };
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv, dataDir = path.resolve(".data")): Env {
+  const parsed = rawSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
+  }
+  const raw = parsed.data;
+  const production = raw.NODE_ENV === "production";
+  const problems: string[] = [];
+
+  let sessionSecret = raw.SESSION_SECRET;
+  let encryptionKeys = raw.ENCRYPTION_KEYS;
+  if (production) {
+    if (!sessionSecret) problems.push("SESSION_SECRET is required in production (at least 32 random characters)");
+    if (!encryptionKeys) problems.push("ENCRYPTION_KEYS is required in production (id:base64-of-32-bytes, comma-separated)");
+    if (!raw.APP_URL) problems.push("APP_URL is required in production (the public https URL of this app)");
+  } else if (!sessionSecret || !encryptionKeys) {
+    const { secrets, created } = loadOrCreateDevSecrets(dataDir);
+    sessionSecret ??= secrets.SESSION_SECRET;
+    encryptionKeys ??= secrets.ENCRYPTION_KEYS;
+    if (created) {
+      console.warn(`[config] Generated SESSION_SECRET and ENCRYPTION_KEYS into ${path.join(dataDir, "dev-secrets.json")} (development only; set them in production).`);
+    }
+  }
+
+  let keyring: Keyring | undefined;
+  if (encryptionKeys) {
+    try {
+      keyring = parseEncryptionKeys(encryptionKeys);
+    } catch (error) {
+      problems.push(`ENCRYPTION_KEYS ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0 || !keyring || !sessionSecret) throw new ConfigError(problems);
+
+  const whopApiOrigin = new URL(raw.WHOP_API_ORIGIN).origin;
+  return {
+    nodeEnv: raw.NODE_ENV,
+    databaseUrl: raw.DATABASE_URL,
+    appUrl: (raw.APP_URL ?? "http://localhost:3000").replace(/\/+$/, ""),
+    sessionSecret,
+    encryptionKeys: keyring,
+    whopApiOrigin,
+    whopEnvironment: whopEnvironmentOf(whopApiOrigin),
+    logLevel: raw.LOG_LEVEL,
+    dataDir,
+  };
+}
+
+/** Whop's sandbox host, or a local emulator, is a sandbox; everything else is treated as production. */
+function whopEnvironmentOf(origin: string): "production" | "sandbox" {
+  const host = new URL(origin).hostname;
+  return /sandbox/i.test(host) || host === "localhost" || host.startsWith("127.") ? "sandbox" : "production";
+}
+
+const cache = globalThis as unknown as { __whopConnectorEnv?: Env };
+
+export function env(): Env {
+  cache.__whopConnectorEnv ??= parseEnv(process.env);
+  return cache.__whopConnectorEnv;
+}
+
+/** For tests that change process.env between cases. */
+export function resetEnvCache(): void {
+  cache.__whopConnectorEnv = undefined;
+}

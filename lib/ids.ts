@@ -1,0 +1,24 @@
+import { randomBytes } from "node:crypto";
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** Uniform random base62 (rejection sampling, no modulo bias). */
+export function randomBase62(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
+  }
+  return out;
+}
+
+/** Prefixed ids say what they are: `ten_…`, `usr_…`. */
+export function newId(prefix: "ten" | "usr"): string {
+  return `${prefix}_${randomBase62(20)}`;
+}
+
+/** The tenant's public id (webhook URL): unguessable, 131 bits. */
+export function newPublicTenantId(): string {
+  return `wh_${randomBase62(22)}`;
+}

@@ -1,0 +1,78 @@
+import { eq } from "drizzle-orm";
+import { db } from "@/db/client";
+import { tenants, type Tenant } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/log";
+import { encryptSecret, encryptionKeyIdOf, keyHint } from "@/lib/crypto/secrets";
+import { env } from "@/lib/env";
+import { createWhopClient, type WhopCompany } from "@/lib/whop/client";
+import { checkKeyFormat, isCompanyKeyPrefix } from "@/lib/whop/key-format";
+import { describeKeyProblem } from "@/lib/whop/messages";
+
+export type ConnectWhopResult =
+  | { ok: true; company: { id: string; title: string } }
+  | { ok: false; message: string };
+
+interface ConnectWhopInput {
+  tenant: Tenant;
+  actorUserId: string;
+  pastedKey: string;
+  ip: string | null;
+}
+
+/**
+ * Validates a pasted Whop company key live and, only when Whop accepts it, stores it encrypted on
+ * the tenant. Used by the onboarding wizard and by key replacement: a replacement overwrites the
+ * old key only after the new one passed, and must belong to the same Whop company.
+ */
+export async function connectWhopKey({ tenant, actorUserId, pastedKey, ip }: ConnectWhopInput): Promise<ConnectWhopResult> {
+  const format = checkKeyFormat(pastedKey);
+  if (!format.ok) return { ok: false, message: format.message };
+  const apiKey = format.key;
+  const { whopApiOrigin, whopEnvironment, encryptionKeys } = env();
+
+  let company: WhopCompany;
+  try {
+    company = await createWhopClient({ apiKey, origin: whopApiOrigin }).getCompany();
+  } catch (error) {
+    return {
+      ok: false,
+      message: describeKeyProblem(error, { environment: whopEnvironment, keyLooksLikeCompanyKey: isCompanyKeyPrefix(apiKey) }),
+    };
+  }
+
+  const replacing = tenant.whopCompanyId !== null;
+  if (replacing && tenant.whopCompanyId !== company.id) {
+    return {
+      ok: false,
+      message: `This key belongs to ${company.title} (${company.id}), but this account is connected to ${tenant.whopCompanyTitle} (${tenant.whopCompanyId}). Paste a key of ${tenant.whopCompanyTitle}.`,
+    };
+  }
+
+  const ciphertext = encryptSecret(apiKey, { tenantId: tenant.id, field: "whop_api_key" }, encryptionKeys);
+  const now = new Date();
+  await db().transaction(async (tx) => {
+    await tx
+      .update(tenants)
+      .set({
+        whopCompanyId: company.id,
+        whopCompanyTitle: company.title,
+        environment: whopEnvironment,
+        whopApiKeyCiphertext: ciphertext,
+        whopApiKeyHint: keyHint(apiKey),
+        whopApiKeyEncryptionKeyId: encryptionKeyIdOf(ciphertext),
+        connectedAt: tenant.connectedAt ?? now,
+        keyVerifiedAt: now,
+        keyRejectedAt: null,
+        updatedAt: now,
+      })
+      .where(eq(tenants.id, tenant.id));
+    await recordAudit(tx, {
+      tenantId: tenant.id,
+      actorUserId,
+      action: replacing ? "whop.key_replaced" : "whop.key_connected",
+      ip,
+      detail: { companyId: company.id, keyHint: keyHint(apiKey), previousKeyHint: tenant.whopApiKeyHint },
+    });
+  });
+  return { ok: true, company: { id: company.id, title: company.title } };
+}
