@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, TransactionRollbackError } from "drizzle-orm";
 import { db } from "@/db/client";
 import { tenants, users, type Tenant, type User } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
@@ -25,13 +25,9 @@ export async function signUp(input: { email: string; password: string; ip: strin
     await recordAudit(tx, { tenantId: tenant!.id, actorUserId: user.id, action: "account.created", ip: input.ip });
     return { ok: true, user, tenant: tenant! } as const;
   }).catch((error: unknown) => {
-    if (isRollback(error)) return { ok: false, reason: "email_taken" } as const;
+    if (error instanceof TransactionRollbackError) return { ok: false, reason: "email_taken" } as const;
     throw error;
   });
-}
-
-function isRollback(error: unknown): boolean {
-  return error instanceof Error && error.name === "TransactionRollbackError";
 }
 
 export type LogInResult = { ok: true; user: User } | { ok: false; reason: "invalid" | "throttled" };

@@ -1,0 +1,122 @@
+import { WhopApiError } from "./client";
+
+/**
+ * The one place that turns Whop failures into words a merchant reads. Messages name the cause
+ * and the next step; they never contain a key (Whop's own message is scrubbed too).
+ */
+
+/** What the connector needs on the merchant's key. */
+export const REQUIRED_PERMISSIONS = [
+  "plan:create",
+  "access_pass:create",
+  "checkout_configuration:create",
+  "payment:basic:read",
+] as const;
+
+/** Only needed for "Create webhook automatically". */
+export const OPTIONAL_PERMISSIONS = ["developer:manage_webhook"] as const;
+
+export type WhopEnvironment = "production" | "sandbox";
+
+export interface KeyProblemContext {
+  environment: WhopEnvironment;
+  keyLooksLikeCompanyKey: boolean;
+}
+
+const CREATE_COMPANY_KEY =
+  "Create one under your Whop dashboard → Developer → Company API keys; it starts with apik_ and should have the Admin role.";
+const NOTHING_SAVED_TRY_LATER = "Nothing was saved; try again in a minute.";
+
+/** Why a pasted key could not be connected (onboarding and key replacement). */
+export function describeKeyProblem(err: unknown, ctx: KeyProblemContext): string {
+  if (!(err instanceof WhopApiError)) return "Could not verify the key with Whop; nothing was saved. Try again.";
+
+  switch (err.kind) {
+    case "unauthorized":
+      return `Whop rejected this API key: check it for a typo, or whether it was revoked. ${environmentHint(ctx.environment)}`;
+    case "forbidden":
+      if (err.notCompanyKey || !ctx.keyLooksLikeCompanyKey) {
+        return `This looks like a user or app key, not a company API key. ${CREATE_COMPANY_KEY}`;
+      }
+      return `Whop accepted this key but it lacks permissions the connector needs. ${grantPermissions(err.missingPermissions)}`;
+    case "missing_permissions": {
+      const missing = err.missingPermissions.length
+        ? `This key is missing Whop permissions: ${err.missingPermissions.join(", ")}.`
+        : "This key is missing Whop permissions the connector needs.";
+      return `${missing} ${grantPermissions(err.missingPermissions)}`;
+    }
+    case "timeout":
+      return `Whop is not answering right now. ${NOTHING_SAVED_TRY_LATER}`;
+    case "unreachable":
+      return `Whop is unreachable right now. ${NOTHING_SAVED_TRY_LATER}`;
+    case "server_error":
+      return `Whop is having trouble right now${err.status ? ` (error ${err.status})` : ""}. ${NOTHING_SAVED_TRY_LATER}`;
+    case "rate_limited":
+      return `Whop is receiving too many requests for this key. Nothing was saved; try again in ${waitPhrase(err.retryAfterSeconds)}.`;
+    case "not_found":
+    case "bad_request":
+      return `Whop gave an unexpected answer while checking the key${quoteWhop(err)}. Nothing was saved; try again, and contact support if it keeps happening.`;
+  }
+}
+
+export type WhopOperation = "checkout" | "webhook" | "payments";
+
+const OPERATION_LABEL: Record<WhopOperation, string> = {
+  checkout: "creating a checkout for a buyer",
+  webhook: "creating the webhook",
+  payments: "reading payments",
+};
+
+/**
+ * A failure after the merchant is connected (a buyer's checkout, automatic webhook creation,
+ * reconciliation), phrased for the dashboard's problems list.
+ */
+export function describeWhopProblem(
+  err: unknown,
+  ctx: { environment: WhopEnvironment; operation: WhopOperation },
+): string {
+  const during = OPERATION_LABEL[ctx.operation];
+  if (!(err instanceof WhopApiError)) return `Something went wrong while ${during} on Whop.`;
+
+  switch (err.kind) {
+    case "unauthorized":
+      return `Whop rejected your API key while ${during}; it may have been revoked. Replace it under Integrations → Whop.`;
+    case "forbidden":
+    case "missing_permissions": {
+      const named = err.missingPermissions.length ? ` (missing: ${err.missingPermissions.join(", ")})` : "";
+      return `Your API key lacks a Whop permission needed for ${during}${named}. ${grantPermissions(err.missingPermissions)}`;
+    }
+    case "rate_limited":
+      return `Whop rate-limited ${during}; it can be retried in ${waitPhrase(err.retryAfterSeconds)}.`;
+    case "timeout":
+    case "unreachable":
+    case "server_error":
+      return `Whop was unreachable or failing while ${during}. This is usually temporary.`;
+    case "not_found":
+    case "bad_request":
+      return `Whop refused ${during}${quoteWhop(err)}.`;
+  }
+}
+
+function environmentHint(environment: WhopEnvironment): string {
+  return environment === "production"
+    ? "This connector talks to Whop's production API; sandbox keys only work against sandbox-api.whop.com."
+    : "This connector talks to Whop's sandbox (sandbox-api.whop.com); production keys only work against api.whop.com.";
+}
+
+function grantPermissions(missing: readonly string[]): string {
+  const needed = [...new Set([...missing, ...REQUIRED_PERMISSIONS])];
+  return `Give the key the Admin role, or these permissions: ${needed.join(", ")} (plus ${OPTIONAL_PERMISSIONS.join(", ")} to let us create the webhook for you).`;
+}
+
+function waitPhrase(seconds: number | undefined): string {
+  if (seconds === undefined) return "a minute";
+  const s = Math.max(1, Math.ceil(seconds));
+  return s === 1 ? "1 second" : `${s} seconds`;
+}
+
+function quoteWhop(err: WhopApiError): string {
+  const message = err.whopMessage?.replace(/apik_[A-Za-z0-9_\-.]*/g, "apik_…").trim();
+  const status = err.status ? ` (${err.status})` : "";
+  return message ? `${status}: “${message}”` : status;
+}

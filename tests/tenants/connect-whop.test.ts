@@ -1,0 +1,132 @@
+import { eq, sql } from "drizzle-orm";
+import { http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/db/client";
+import { auditLog, tenants, type Tenant } from "@/db/schema";
+import { signUp } from "@/lib/auth/accounts";
+import { decryptSecret } from "@/lib/crypto/secrets";
+import { env } from "@/lib/env";
+import { connectWhopKey } from "@/lib/tenants/connect-whop";
+import { getTenantById } from "@/lib/tenants/queries";
+import { uniqueEmail, useTestDatabase } from "../db";
+
+useTestDatabase();
+
+const ORIGIN = env().whopApiOrigin;
+const GOOD_KEY = "apik_GoodKey0123456789abcdefXYZ";
+const OTHER_COMPANY_KEY = "apik_OtherCompany0123456789abcd";
+const REVOKED_KEY = "apik_Revoked0123456789abcdefghij";
+const company = { id: "biz_AcmeAcme012345", title: "Acme Templates", route: "acme", created_at: "2025-01-02T03:04:05Z" };
+
+const server = setupServer(
+  http.get(`${ORIGIN}/api/v1/accounts/me`, ({ request }) => {
+    const auth = request.headers.get("authorization");
+    if (auth === `Bearer ${GOOD_KEY}`) return HttpResponse.json(company);
+    if (auth === `Bearer ${OTHER_COMPANY_KEY}`) return HttpResponse.json({ ...company, id: "biz_Other000000000", title: "Other Co" });
+    return HttpResponse.json({ error: { type: "unauthorized", message: "Invalid API key" } }, { status: 401 });
+  }),
+);
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+async function newTenant(): Promise<{ tenant: Tenant; userId: string }> {
+  const result = await signUp({ email: uniqueEmail(), password: "long enough password", ip: null });
+  if (!result.ok) throw new Error("signup failed");
+  return { tenant: result.tenant, userId: result.user.id };
+}
+
+/** Every row of every table of the application, as text. */
+async function databaseDump(): Promise<string> {
+  const tables = await db().execute<{ table_name: string }>(
+    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
+  const rows = "rows" in tables ? (tables.rows as { table_name: string }[]) : (tables as unknown as { table_name: string }[]);
+  let dump = "";
+  for (const { table_name } of rows) {
+    const result = await db().execute(sql.raw(`select coalesce(json_agg(t)::text, '') as dump from "${table_name}" t`));
+    const resultRows = ("rows" in result ? result.rows : result) as { dump: string }[];
+    dump += `${table_name}: ${resultRows[0]?.dump}\n`;
+  }
+  return dump;
+}
+
+describe("connecting a Whop company", () => {
+  it("stores the company, an encrypted key, its last four characters and an audit entry after Whop says 200", async () => {
+    const { tenant, userId } = await newTenant();
+    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: `  ${GOOD_KEY}\n`, ip: "203.0.113.9" });
+    expect(result).toEqual({ ok: true, company: { id: company.id, title: company.title } });
+
+    const stored = (await getTenantById(tenant.id))!;
+    expect(stored).toMatchObject({ whopCompanyId: company.id, whopCompanyTitle: "Acme Templates", whopApiKeyHint: "fXYZ", environment: "production" });
+    expect(stored.whopApiKeyEncryptionKeyId).toBe(env().encryptionKeys.primary.id);
+    expect(stored.keyVerifiedAt).toBeInstanceOf(Date);
+    expect(decryptSecret(stored.whopApiKeyCiphertext!, { tenantId: tenant.id, field: "whop_api_key" }, env().encryptionKeys)).toBe(GOOD_KEY);
+
+    const audit = await db().select().from(auditLog).where(eq(auditLog.tenantId, tenant.id));
+    expect(audit.find((a) => a.action === "whop.key_connected")).toMatchObject({ actorUserId: userId, ip: "203.0.113.9", detail: { companyId: company.id, keyHint: "fXYZ" } });
+
+    const dump = await databaseDump();
+    expect(dump).toContain(company.id);
+    expect(dump).not.toContain(GOOD_KEY);
+    expect(dump).not.toContain(GOOD_KEY.slice(5, 25));
+  });
+
+  it("stores nothing when Whop rejects the key, and says why", async () => {
+    const { tenant, userId } = await newTenant();
+    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: REVOKED_KEY, ip: null });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message).toMatch(/rejected|revoked|typo/i);
+    const stored = (await getTenantById(tenant.id))!;
+    expect(stored.whopCompanyId).toBeNull();
+    expect(stored.whopApiKeyCiphertext).toBeNull();
+    expect(await databaseDump()).not.toContain(REVOKED_KEY);
+  });
+
+  it("refuses a malformed value without calling Whop", async () => {
+    const { tenant, userId } = await newTenant();
+    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: "ws_ThisIsAWebhookSecret0123456789", ip: null });
+    expect(!result.ok && result.message).toMatch(/webhook secret, not an API key/);
+    expect((await getTenantById(tenant.id))!.whopApiKeyCiphertext).toBeNull();
+  });
+});
+
+describe("replacing the key", () => {
+  it("keeps the old key when the new one fails", async () => {
+    const { tenant, userId } = await newTenant();
+    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null });
+    const connected = (await getTenantById(tenant.id))!;
+
+    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: REVOKED_KEY, ip: null });
+    expect(result.ok).toBe(false);
+    const after = (await getTenantById(tenant.id))!;
+    expect(after.whopApiKeyCiphertext).toBe(connected.whopApiKeyCiphertext);
+    expect(after.whopApiKeyHint).toBe(connected.whopApiKeyHint);
+  });
+
+  it("refuses a key of another Whop company", async () => {
+    const { tenant, userId } = await newTenant();
+    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null });
+    const connected = (await getTenantById(tenant.id))!;
+    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: OTHER_COMPANY_KEY, ip: null });
+    expect(!result.ok && result.message).toMatch(/belongs to Other Co \(biz_Other000000000\).*connected to Acme Templates/);
+    expect((await getTenantById(tenant.id))!.whopApiKeyCiphertext).toBe(connected.whopApiKeyCiphertext);
+  });
+
+  it("overwrites the key after the new one passes and audits the replacement", async () => {
+    const { tenant, userId } = await newTenant();
+    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: REVOKED_KEY.replace("Revoked", "Xevoked"), ip: null });
+    server.use(http.get(`${ORIGIN}/api/v1/accounts/me`, () => HttpResponse.json(company)));
+    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null });
+    const connected = (await getTenantById(tenant.id))!;
+    const newKey = "apik_Replacement0123456789abWXYZ";
+    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: newKey, ip: null });
+    expect(result.ok).toBe(true);
+    const after = (await getTenantById(tenant.id))!;
+    expect(after.whopApiKeyHint).toBe("WXYZ");
+    expect(decryptSecret(after.whopApiKeyCiphertext!, { tenantId: tenant.id, field: "whop_api_key" }, env().encryptionKeys)).toBe(newKey);
+    const actions = (await db().select().from(auditLog).where(eq(auditLog.tenantId, tenant.id))).map((a) => a.action);
+    expect(actions).toContain("whop.key_replaced");
+  });
+});
