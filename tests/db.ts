@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "vitest";
 import { closeDatabase, migrateDatabase } from "@/db/client";
 
 /** Integration tests: the database DATABASE_URL names (CI: real Postgres), else in-memory PGlite. */
-export function useTestDatabase(): void {
+export function withTestDatabase(): void {
   beforeAll(async () => {
     await migrateDatabase();
   });

@@ -5,9 +5,9 @@ import { auditLog, tenants, users } from "@/db/schema";
 import { logIn, signUp } from "@/lib/auth/accounts";
 import { emailSchema } from "@/lib/auth/password";
 import { MAX_FAILURES_PER_EMAIL } from "@/lib/auth/throttle";
-import { uniqueEmail, useTestDatabase } from "../db";
+import { uniqueEmail, withTestDatabase } from "../db";
 
-useTestDatabase();
+withTestDatabase();
 const password = "correct horse battery";
 
 describe("sign up", () => {

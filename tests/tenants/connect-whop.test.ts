@@ -3,15 +3,15 @@ import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db/client";
-import { auditLog, tenants, type Tenant } from "@/db/schema";
+import { auditLog, type Tenant } from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
-import { uniqueEmail, useTestDatabase } from "../db";
+import { uniqueEmail, withTestDatabase } from "../db";
 
-useTestDatabase();
+withTestDatabase();
 
 const ORIGIN = env().whopApiOrigin;
 const GOOD_KEY = "apik_GoodKey0123456789abcdefXYZ";
