@@ -1,5 +1,6 @@
 import path from "node:path";
 import fs from "node:fs";
+import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -57,6 +58,12 @@ export function db(): Database {
 
 export function databaseKind(): "postgres" | "pglite" {
   return connection().kind;
+}
+
+/** Raw SQL rows, the same on both drivers (postgres-js answers an array, PGlite `{ rows }`). */
+export async function selectRows<T>(query: SQL, executor: Executor = db()): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 /** Applies the committed migrations once per process (dev, demo, tests); production runs `npm run db:migrate`. */

@@ -25,6 +25,8 @@ export interface KeyProblemContext {
 
 const CREATE_COMPANY_KEY =
   "Create one under your Whop dashboard → Developer → Company API keys; it starts with apik_ and should have the Admin role.";
+/** How Whop words a 403 for a personal or app credential. */
+const USER_OR_APP_KEY = /\b(user|app|personal)\b[^.]*\bkey\b|not permitted to act for a company/i;
 const NOTHING_SAVED_TRY_LATER = "Nothing was saved; try again in a minute.";
 
 /** Why a pasted key could not be connected (onboarding and key replacement). */
@@ -35,10 +37,14 @@ export function describeKeyProblem(err: unknown, ctx: KeyProblemContext): string
     case "unauthorized":
       return `Whop rejected this API key: check it for a typo, or whether it was revoked. ${environmentHint(ctx.environment)}`;
     case "forbidden":
-      if (err.notCompanyKey || !ctx.keyLooksLikeCompanyKey) {
+      if (err.notCompanyKey || !ctx.keyLooksLikeCompanyKey || USER_OR_APP_KEY.test(err.whopMessage ?? "")) {
         return `This looks like a user or app key, not a company API key. ${CREATE_COMPANY_KEY}`;
       }
-      return `Whop accepted this key but it lacks permissions the connector needs. ${grantPermissions(err.missingPermissions)}`;
+      if (err.missingPermissions.length > 0) {
+        return `Whop accepted this key but it lacks permissions the connector needs. ${grantPermissions(err.missingPermissions)}`;
+      }
+      // A bare 403 cannot tell a user key from a company key without permissions: say both.
+      return `Whop refused this key access to your company: it is either a user or app key rather than a company API key, or a company key without the permissions the connector needs. ${CREATE_COMPANY_KEY}`;
     case "missing_permissions": {
       const missing = err.missingPermissions.length
         ? `This key is missing Whop permissions: ${err.missingPermissions.join(", ")}.`

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/db/client";
+import { db, selectRows } from "@/db/client";
 import { auditLog, type Tenant } from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
 import { decryptSecret } from "@/lib/crypto/secrets";
@@ -39,15 +39,13 @@ async function newTenant(): Promise<{ tenant: Tenant; userId: string }> {
 
 /** Every row of every table of the application, as text. */
 async function databaseDump(): Promise<string> {
-  const tables = await db().execute<{ table_name: string }>(
+  const tables = await selectRows<{ table_name: string }>(
     sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
   );
-  const rows = "rows" in tables ? (tables.rows as { table_name: string }[]) : (tables as unknown as { table_name: string }[]);
   let dump = "";
-  for (const { table_name } of rows) {
-    const result = await db().execute(sql.raw(`select coalesce(json_agg(t)::text, '') as dump from "${table_name}" t`));
-    const resultRows = ("rows" in result ? result.rows : result) as { dump: string }[];
-    dump += `${table_name}: ${resultRows[0]?.dump}\n`;
+  for (const { table_name } of tables) {
+    const [row] = await selectRows<{ dump: string | null }>(sql.raw(`select json_agg(t)::text as dump from "${table_name}" t`));
+    dump += `${table_name}: ${row?.dump ?? ""}\n`;
   }
   return dump;
 }

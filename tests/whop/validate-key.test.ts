@@ -185,10 +185,32 @@ describe("getCompany: what the merchant is told when it fails", () => {
     expect(describeKeyProblem(err, { environment: "production", keyLooksLikeCompanyKey: false })).toBe(
       "This looks like a user or app key, not a company API key. Create one under your Whop dashboard → Developer → Company API keys; it starts with apik_ and should have the Admin role.",
     );
-    // An apik_ key refused with 403 is a restricted company key: tell them what to grant.
+    // A bare 403 for an apik_ key may be either: name both and where to get the right key.
+    const ambiguous = describeKeyProblem(err, production);
+    expect(ambiguous).toContain("either a user or app key rather than a company API key, or a company key without the permissions");
+    expect(ambiguous).toContain("Admin role");
+  });
+
+  it("403 whose message says it is a user key → 'looks like a user or app key' even for an apik_ key", async () => {
+    server.use(
+      http.get(ME, () =>
+        HttpResponse.json({ error: { type: "forbidden", message: "This is a user API key: it is not permitted to act for a company." } }, { status: 403 }),
+      ),
+    );
+    const err = await whopErrorOf(() => makeClient().getCompany());
+    expect(describeKeyProblem(err, production)).toMatch(/^This looks like a user or app key, not a company API key\./);
+  });
+
+  it("403 naming missing permissions → lists what to grant", async () => {
+    server.use(
+      http.get(ME, () =>
+        HttpResponse.json({ error: { type: "forbidden", message: "Missing permission `plan:create`" } }, { status: 403 }),
+      ),
+    );
+    const err = await whopErrorOf(() => makeClient().getCompany());
     const restricted = describeKeyProblem(err, production);
     expect(restricted).toContain("lacks permissions");
-    expect(restricted).toContain("Admin role");
+    expect(restricted).toContain("plan:create");
     expect(restricted).toContain("checkout_configuration:create");
   });
 

@@ -1,0 +1,53 @@
+import { randomBytes } from "node:crypto";
+import { defineConfig } from "@playwright/test";
+
+/**
+ * E2E: the production build (`npm run build` first) on port 3200 against the local Whop sandbox on
+ * port 4310, with the database DATABASE_URL names (CI: a fresh Postgres) or the embedded one.
+ */
+const APP_PORT = 3200;
+const SANDBOX_PORT = 4310;
+const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+const SANDBOX_URL = `http://127.0.0.1:${SANDBOX_PORT}`;
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results",
+  fullyParallel: true,
+  workers: 2,
+  retries: process.env.CI ? 1 : 0,
+  timeout: 60_000,
+  reporter: [["list"]],
+  use: {
+    baseURL: APP_URL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: [
+    {
+      command: "npx tsx sandbox/main.ts",
+      url: `${SANDBOX_URL}/_sandbox/state`,
+      env: { WHOP_SANDBOX_PORT: String(SANDBOX_PORT), WHOP_SANDBOX_TIME_SCALE: "0.01" },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `npm run -s db:migrate && npx next start -p ${APP_PORT} -H 127.0.0.1`,
+      url: `${APP_URL}/api/health`,
+      env: {
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        APP_URL,
+        WHOP_API_ORIGIN: SANDBOX_URL,
+        SESSION_SECRET: randomBytes(32).toString("base64url"),
+        ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
+        LOG_LEVEL: "warn",
+      },
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+  ],
+});
