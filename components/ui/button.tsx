@@ -1,14 +1,7 @@
 "use client";
 
 import { useFormStatus } from "react-dom";
-
-const VARIANTS = {
-  primary: "bg-brand-500 text-white hover:bg-brand-600 disabled:bg-brand-500/60",
-  secondary: "bg-white text-zinc-900 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 disabled:text-zinc-400",
-} as const;
-
-export const buttonClass = (variant: keyof typeof VARIANTS = "primary") =>
-  `inline-flex items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-semibold shadow-sm transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500 disabled:cursor-not-allowed ${VARIANTS[variant]}`;
+import { buttonClass, type ButtonVariant } from "./button-class";
 
 /** A form's submit button: disabled with a spinner while the action runs. */
 export function SubmitButton({
@@ -19,7 +12,7 @@ export function SubmitButton({
 }: {
   children: React.ReactNode;
   pendingLabel?: string;
-  variant?: keyof typeof VARIANTS;
+  variant?: ButtonVariant;
   className?: string;
 }) {
   const { pending } = useFormStatus();

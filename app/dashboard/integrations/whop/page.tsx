@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { buttonClass } from "@/components/ui/button";
+import { buttonClass } from "@/components/ui/button-class";
 import { Card } from "@/components/ui/card";
 import { WhopKeyForm } from "@/components/whop-key-form";
 import { requireAccount } from "@/lib/auth/session";
