@@ -13,7 +13,7 @@ export default async function OnboardingPage() {
   return (
     <main className="flex min-h-screen flex-col items-center justify-center px-4 py-12">
       <div className="w-full max-w-lg rounded-xl border border-zinc-200 bg-white p-8 shadow-sm">
-        <p className="text-xs font-semibold tracking-wide text-brand-600 uppercase">Step 1 of 1</p>
+        <p className="text-xs font-semibold tracking-wide text-brand-600 uppercase">One step to go</p>
         <h1 className="mt-1 text-xl font-semibold">Connect your Whop company</h1>
         <p className="mt-2 mb-6 text-sm text-zinc-600">
           Paste a company API key. We check it with Whop right away and store it encrypted; you stay the merchant of record and
