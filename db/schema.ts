@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigserial, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /*
  * Every tenant-owned table carries tenant_id in its keys and indexes, so that a tenant-sharded
@@ -78,6 +78,117 @@ export const loginThrottle = pgTable("login_throttle", {
   windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** Fixed-window request counters (checkout throttles), shared by every instance. */
+export const rateLimitBuckets = pgTable(
+  "rate_limit_buckets",
+  {
+    key: text("key").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);
+
+/** Something the merchant must know or fix; one open row per (tenant, kind), counted. */
+export const problems = pgTable(
+  "problems",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    message: text("message").notNull(),
+    occurrences: integer("occurrences").notNull().default(1),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.kind] })],
+);
+
+export const items = pgTable(
+  "items",
+  {
+    id: text("id").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** Unguessable public part of the checkout link /pay/<slug>. */
+    slug: text("slug").notNull(),
+    title: text("title").notNull(),
+    description: text("description"),
+    /** Integer minor units of `currency` (cents for usd, yen for jpy, fils for kwd). */
+    priceMinor: bigint("price_minor", { mode: "number" }).notNull(),
+    /** Lowercase ISO 4217. */
+    currency: text("currency").notNull(),
+    whopProductId: text("whop_product_id"),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("items_id_key").on(t.id),
+    uniqueIndex("items_slug_key").on(t.slug),
+    index("items_tenant_created_idx").on(t.tenantId, t.createdAt.desc()),
+  ],
+);
+
+export const orderStatus = pgEnum("order_status", [
+  "pending",
+  "checkout_failed",
+  "paid",
+  "failed",
+  "refunded",
+  "partially_refunded",
+  "disputed",
+]);
+
+export const orders = pgTable(
+  "orders",
+  {
+    id: text("id").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    itemId: text("item_id").notNull(),
+    status: orderStatus("status").notNull().default("pending"),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
+    currency: text("currency").notNull(),
+    /** The buyer's browser (random cookie), so a second click can reuse this order's checkout. */
+    attemptId: text("attempt_id").notNull(),
+    whopCheckoutId: text("whop_checkout_id"),
+    whopPlanId: text("whop_plan_id"),
+    purchaseUrl: text("purchase_url"),
+    whopPaymentId: text("whop_payment_id"),
+    whopMembershipId: text("whop_membership_id"),
+    membershipValid: boolean("membership_valid"),
+    whopUserId: text("whop_user_id"),
+    buyerEmail: text("buyer_email"),
+    paidMinor: bigint("paid_minor", { mode: "number" }),
+    paidCurrency: text("paid_currency"),
+    refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
+    /** Set when Whop reported a different amount or currency than the order's. */
+    amountMismatch: boolean("amount_mismatch").notNull().default(false),
+    failureReason: text("failure_reason"),
+    paidAt: timestamp("paid_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    foreignKey({ columns: [t.tenantId, t.itemId], foreignColumns: [items.tenantId, items.id] }).onDelete("cascade"),
+    uniqueIndex("orders_id_key").on(t.id),
+    index("orders_tenant_created_idx").on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    index("orders_reuse_idx").on(t.tenantId, t.itemId, t.attemptId, t.createdAt.desc()),
+    index("orders_tenant_checkout_idx").on(t.tenantId, t.whopCheckoutId),
+    index("orders_tenant_payment_idx").on(t.tenantId, t.whopPaymentId),
+  ],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
+export type Item = typeof items.$inferSelect;
+export type Order = typeof orders.$inferSelect;
+export type Problem = typeof problems.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;

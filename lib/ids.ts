@@ -14,8 +14,13 @@ export function randomBase62(length: number): string {
 }
 
 /** Prefixed ids say what they are: `ten_…`, `usr_…`. */
-export function newId(prefix: "ten" | "usr"): string {
+export function newId(prefix: "ten" | "usr" | "item" | "ord"): string {
   return `${prefix}_${randomBase62(20)}`;
+}
+
+/** The public part of a checkout link, /pay/<slug>: 95 bits, unguessable. */
+export function newItemSlug(): string {
+  return randomBase62(16);
 }
 
 /** The tenant's public id (webhook URL): unguessable, 131 bits. */

@@ -7,7 +7,11 @@ export type AuditAction =
   | "login.failed"
   | "whop.key_connected"
   | "whop.key_replaced"
-  | "whop.key_rejected";
+  | "whop.key_rejected"
+  | "item.created"
+  | "item.updated"
+  | "item.deactivated"
+  | "item.activated";
 
 export interface AuditInput {
   tenantId: string;

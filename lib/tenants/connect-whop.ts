@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { tenants, type Tenant } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
+import { resolveProblems } from "@/lib/problems/report";
 import { encryptSecret, encryptionKeyIdOf, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { createWhopClient, type WhopCompany } from "@/lib/whop/client";
@@ -73,6 +74,7 @@ export async function connectWhopKey({ tenant, actorUserId, pastedKey, ip }: Con
       ip,
       detail: { companyId: company.id, keyHint: keyHint(apiKey), previousKeyHint: tenant.whopApiKeyHint },
     });
+    await resolveProblems(tenant.id, ["key_rejected", "key_permissions", "not_connected"], tx);
   });
   return { ok: true, company: { id: company.id, title: company.title } };
 }

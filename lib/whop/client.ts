@@ -112,6 +112,14 @@ export interface WhopCheckoutConfiguration {
   raw: unknown;
 }
 
+export interface CreateProductInput {
+  /** Makes a retried create safe: Whop answers the original product. */
+  idempotencyKey: string;
+  /** Whop allows 80 characters; the caller cuts. */
+  title: string;
+  accountId?: string;
+}
+
 export interface CreateWebhookInput {
   url: string;
   /** `biz_…`; required with a company key. */
@@ -160,6 +168,7 @@ export interface WhopPage<T> {
 export interface WhopClient {
   getCompany(): Promise<WhopCompany>;
   createCheckoutConfiguration(input: CreateCheckoutConfigurationInput): Promise<WhopCheckoutConfiguration>;
+  createProduct(input: CreateProductInput): Promise<{ id: string }>;
   createWebhook(input: CreateWebhookInput): Promise<WhopWebhook>;
   getPayment(id: string): Promise<WhopPayment>;
   listPayments(input: ListPaymentsInput): Promise<WhopPage<WhopPayment>>;
@@ -184,6 +193,8 @@ const checkoutConfigurationSchema = z.object({
   plan_id: z.string().nullish(),
   plan: z.object({ id: z.string() }).nullish(),
 });
+
+const productSchema = z.object({ id: z.string().min(1) });
 
 const webhookSchema = z.object({
   id: z.string(),
@@ -397,6 +408,13 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
         });
       }
       return { id: parsed.id, planId, purchaseUrl: absolutePurchaseUrl(parsed.purchase_url), raw: json };
+    },
+
+    async createProduct(input) {
+      const path = "/api/v1/products";
+      const body = { title: input.title, ...(input.accountId ? { account_id: input.accountId } : {}) };
+      const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
+      return { id: parseOrThrow(productSchema, json, `POST ${path}`, status).id };
     },
 
     async createWebhook(input) {

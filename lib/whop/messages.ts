@@ -65,10 +65,11 @@ export function describeKeyProblem(err: unknown, ctx: KeyProblemContext): string
   }
 }
 
-export type WhopOperation = "checkout" | "webhook" | "payments";
+export type WhopOperation = "checkout" | "product" | "webhook" | "payments";
 
 const OPERATION_LABEL: Record<WhopOperation, string> = {
   checkout: "creating a checkout for a buyer",
+  product: "creating the item's product",
   webhook: "creating the webhook",
   payments: "reading payments",
 };

@@ -1,0 +1,57 @@
+import { and, eq } from "drizzle-orm";
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { db } from "@/db/client";
+import { items, orders } from "@/db/schema";
+import { formatMoney, type Currency } from "@/lib/money";
+
+export const metadata = { title: "Thank you", robots: { index: false } };
+
+const paramsSchema = z.object({ slug: z.string().regex(/^[A-Za-z0-9]{16}$/) });
+const searchSchema = z.object({ order: z.string().regex(/^ord_[A-Za-z0-9]{20}$/) });
+
+const STATUS_TEXT = {
+  paid: { title: "Payment received", body: "Thank you! Your payment is confirmed. Whop has emailed your receipt.", tone: "text-emerald-700" },
+  pending: { title: "Confirming your payment…", body: "Whop is confirming the payment. This page updates by itself in a few seconds.", tone: "text-amber-700" },
+  failed: { title: "Payment failed", body: "The payment did not go through and nothing was charged. You can try the link again.", tone: "text-red-700" },
+  checkout_failed: { title: "Checkout did not open", body: "Nothing was charged. Please try the link again.", tone: "text-red-700" },
+  refunded: { title: "Payment refunded", body: "This payment has been refunded.", tone: "text-zinc-700" },
+  partially_refunded: { title: "Payment partially refunded", body: "Part of this payment has been refunded.", tone: "text-zinc-700" },
+  disputed: { title: "Payment disputed", body: "This payment is under dispute.", tone: "text-zinc-700" },
+} as const;
+
+/** The buyer's return page: the status comes from our database, never from the query string. */
+export default async function CheckoutDonePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const route = paramsSchema.safeParse(await params);
+  const query = searchSchema.safeParse(await searchParams);
+  if (!route.success || !query.success) notFound();
+
+  const [row] = await db()
+    .select({ order: orders, item: items })
+    .from(orders)
+    .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
+    .where(and(eq(orders.id, query.data.order), eq(items.slug, route.data.slug)))
+    .limit(1);
+  if (!row) notFound();
+
+  const text = STATUS_TEXT[row.order.status];
+  return (
+    <main className="flex min-h-screen items-center justify-center px-4">
+      {row.order.status === "pending" && <meta httpEquiv="refresh" content="3" />}
+      <div className="w-full max-w-md rounded-xl border border-zinc-200 bg-white p-8 shadow-sm" aria-live="polite">
+        <p className="text-sm text-zinc-500">{row.item.title}</p>
+        <h1 className={`mt-1 text-xl font-semibold ${text.tone}`}>{text.title}</h1>
+        <p className="mt-2 text-zinc-600">{text.body}</p>
+        <p className="mt-6 text-sm text-zinc-500">
+          Amount: <span className="font-medium text-zinc-800">{formatMoney(row.order.amountMinor, row.order.currency as Currency)}</span>
+        </p>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,73 @@
+"use client";
+
+import { useActionState } from "react";
+import type { ActionState } from "@/lib/actions";
+import { SubmitButton } from "@/components/ui/button";
+import { Field, SelectField, TextAreaField } from "@/components/ui/field";
+import { Notice } from "@/components/ui/card";
+
+interface ItemValues {
+  title: string;
+  price: string;
+  currency: string;
+  description: string;
+}
+
+/** Create and edit an item: Title, Price, Currency, Description. */
+export function ItemForm({
+  action,
+  currencies,
+  submitLabel,
+  initial,
+  itemId,
+}: {
+  action: (state: ActionState, formData: FormData) => Promise<ActionState>;
+  currencies: { value: string; label: string }[];
+  submitLabel: string;
+  initial?: ItemValues;
+  itemId?: string;
+}) {
+  const [state, formAction] = useActionState(action, {});
+  const values = state.values ?? initial ?? { title: "", price: "", currency: "usd", description: "" };
+  const errors = state.fieldErrors ?? {};
+  return (
+    // A changing key re-mounts the fields with the echoed values after a failed submit.
+    <form key={JSON.stringify(state)} action={formAction} className="grid gap-4 sm:grid-cols-6" noValidate>
+      {itemId && <input type="hidden" name="itemId" value={itemId} />}
+      {state.error && (
+        <div className="sm:col-span-6">
+          <Notice tone="error">{state.error}</Notice>
+        </div>
+      )}
+      {state.success && (
+        <div className="sm:col-span-6">
+          <Notice tone="success">{state.success}</Notice>
+        </div>
+      )}
+      <Field label="Title" name="title" required maxLength={80} defaultValue={values.title} error={errors.title} className="sm:col-span-6" />
+      <Field
+        label="Price"
+        name="price"
+        inputMode="decimal"
+        placeholder="29.99"
+        required
+        defaultValue={values.price}
+        error={errors.price}
+        className="sm:col-span-3"
+      />
+      <SelectField label="Currency" name="currency" options={currencies} defaultValue={values.currency} error={errors.currency} className="sm:col-span-3" />
+      <TextAreaField
+        label="Description"
+        name="description"
+        maxLength={500}
+        defaultValue={values.description ?? ""}
+        error={errors.description}
+        hint="Optional. Shown to the buyer on Whop's checkout."
+        className="sm:col-span-6"
+      />
+      <div className="sm:col-span-6">
+        <SubmitButton pendingLabel="Saving…">{submitLabel}</SubmitButton>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,118 @@
+import { and, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { db } from "@/db/client";
+import { items, type Item, type Tenant } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/log";
+import { env } from "@/lib/env";
+import { newId, newItemSlug } from "@/lib/ids";
+import { CURRENCIES, isCurrency, parsePrice, type Currency } from "@/lib/money";
+import { whopClientForTenant } from "@/lib/tenants/whop";
+import { describeWhopProblem } from "@/lib/whop/messages";
+
+export const ITEM_TITLE_MAX = 80; // Whop's product title limit
+export const ITEM_DESCRIPTION_MAX = 500; // Whop's plan description limit
+
+/** The item form, as typed by the merchant; the price becomes minor units of the chosen currency. */
+export const itemFormSchema = z
+  .object({
+    title: z.string().trim().min(1, "Give the item a title.").max(ITEM_TITLE_MAX, `Keep the title under ${ITEM_TITLE_MAX + 1} characters.`),
+    price: z.string().max(40, "Enter the price as a number, e.g. 29.99."),
+    currency: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine(isCurrency, "Choose a currency from the list."),
+    description: z
+      .string()
+      .trim()
+      .max(ITEM_DESCRIPTION_MAX, `Keep the description under ${ITEM_DESCRIPTION_MAX + 1} characters.`)
+      .optional()
+      .transform((value) => value || null),
+  })
+  .transform((form, ctx) => {
+    const price = parsePrice(form.price, form.currency);
+    if (!price.ok) {
+      ctx.addIssue({ code: "custom", path: ["price"], message: price.message });
+      return z.NEVER;
+    }
+    return { title: form.title, description: form.description, currency: form.currency as Currency, priceMinor: price.minor };
+  });
+
+export type ItemInput = z.output<typeof itemFormSchema>;
+
+export type ItemResult = { ok: true; item: Item } | { ok: false; message: string };
+
+interface Actor {
+  tenant: Tenant;
+  userId: string;
+  ip: string | null;
+}
+
+export function checkoutLink(item: Pick<Item, "slug">): string {
+  return `${env().appUrl}/pay/${item.slug}`;
+}
+
+/**
+ * Creates the item and its Whop product (so every buyer's one-shot plan hangs under one product
+ * in the merchant's Whop dashboard). The product is made here, on the merchant's click, to keep
+ * the buyer's path at exactly one Whop call.
+ */
+export async function createItem({ tenant, userId, ip }: Actor, input: ItemInput): Promise<ItemResult> {
+  const id = newId("item");
+  let productId: string;
+  try {
+    const product = await whopClientForTenant(tenant).createProduct({ idempotencyKey: id, title: input.title.slice(0, ITEM_TITLE_MAX) });
+    productId = product.id;
+  } catch (error) {
+    return { ok: false, message: `${describeWhopProblem(error, { environment: env().whopEnvironment, operation: "product" })} Nothing was saved.` };
+  }
+  return db().transaction(async (tx) => {
+    const [item] = await tx
+      .insert(items)
+      .values({ id, tenantId: tenant.id, slug: newItemSlug(), ...input, whopProductId: productId })
+      .returning();
+    await recordAudit(tx, { tenantId: tenant.id, actorUserId: userId, action: "item.created", ip, detail: { itemId: id, title: input.title } });
+    return { ok: true, item: item! } as const;
+  });
+}
+
+export async function updateItem({ tenant, userId, ip }: Actor, itemId: string, input: ItemInput): Promise<ItemResult> {
+  return db().transaction(async (tx) => {
+    const [item] = await tx
+      .update(items)
+      .set({ ...input, updatedAt: new Date() })
+      .where(and(eq(items.tenantId, tenant.id), eq(items.id, itemId)))
+      .returning();
+    if (!item) return { ok: false, message: "That item does not exist." } as const;
+    await recordAudit(tx, { tenantId: tenant.id, actorUserId: userId, action: "item.updated", ip, detail: { itemId, title: input.title } });
+    return { ok: true, item } as const;
+  });
+}
+
+export async function setItemActive({ tenant, userId, ip }: Actor, itemId: string, active: boolean): Promise<ItemResult> {
+  return db().transaction(async (tx) => {
+    const [item] = await tx
+      .update(items)
+      .set({ active, updatedAt: new Date() })
+      .where(and(eq(items.tenantId, tenant.id), eq(items.id, itemId)))
+      .returning();
+    if (!item) return { ok: false, message: "That item does not exist." } as const;
+    await recordAudit(tx, { tenantId: tenant.id, actorUserId: userId, action: active ? "item.activated" : "item.deactivated", ip, detail: { itemId } });
+    return { ok: true, item } as const;
+  });
+}
+
+export async function listItems(tenantId: string): Promise<Item[]> {
+  return db().select().from(items).where(eq(items.tenantId, tenantId)).orderBy(desc(items.createdAt));
+}
+
+export async function getItem(tenantId: string, itemId: string): Promise<Item | undefined> {
+  const [item] = await db()
+    .select()
+    .from(items)
+    .where(and(eq(items.tenantId, tenantId), eq(items.id, itemId)))
+    .limit(1);
+  return item;
+}
+
+export const CURRENCY_OPTIONS = CURRENCIES.map((code) => ({ value: code, label: code.toUpperCase() }));
