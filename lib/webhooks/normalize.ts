@@ -1,0 +1,306 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+
+/**
+ * Turns any of Whop's three webhook envelopes (whop-api.md, "Webhook payloads") into one typed
+ * event. Pure and tolerant: unknown fields are ignored, missing optional ones become null, and
+ * amounts stay decimal strings exactly as Whop sent them (conversion to minor units belongs to
+ * whoever compares them with an order).
+ */
+
+/** Normalised event name: lower-case, dotted, v2/v5 membership aliases mapped to the v1 names. */
+export type WhopEventName = string;
+
+export type WebhookEnvelope = "v1" | "v2" | "v5";
+
+export interface NormalizedPayment {
+  id: string;
+  status: string | null;
+  substatus: string | null;
+  /** Decimal major units as sent ("29.99"), from `total` | `final_amount` | `amount`. */
+  totalMajor: string | null;
+  /** Lower-case ISO currency code. */
+  currency: string | null;
+  refundedMajor: string | null;
+  checkoutId: string | null;
+  planId: string | null;
+  membershipId: string | null;
+  userId: string | null;
+  userEmail: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface NormalizedMembership {
+  id: string;
+  status: string | null;
+  valid: boolean | null;
+  planId: string | null;
+  userId: string | null;
+  userEmail: string | null;
+  licenseKey: string | null;
+  checkoutId: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface NormalizedRefund {
+  id: string | null;
+  paymentId: string | null;
+  amountMajor: string | null;
+  currency: string | null;
+  status: string | null;
+}
+
+export interface NormalizedDispute {
+  id: string | null;
+  paymentId: string | null;
+}
+
+export interface NormalizedEvent {
+  name: WhopEventName;
+  rawName: string;
+  envelope: WebhookEnvelope;
+  /** v1 top-level message id (`msg_…`). */
+  bodyId: string | null;
+  /** `data.id`: the resource the event is about. */
+  dataId: string | null;
+  occurredAt: Date | null;
+  companyId: string | null;
+  payment: NormalizedPayment | null;
+  membership: NormalizedMembership | null;
+  refund: NormalizedRefund | null;
+  dispute: NormalizedDispute | null;
+}
+
+export type NormalizeResult = { ok: true; event: NormalizedEvent } | { ok: false; error: string };
+
+type Json = Record<string, unknown>;
+
+/** Any JSON object; every field is read tolerantly one by one below. */
+const objectSchema = z.record(z.string(), z.unknown());
+
+const NAME_ALIASES: Record<string, string> = {
+  "membership.went_valid": "membership.activated",
+  "membership.went_invalid": "membership.deactivated",
+};
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * `payment_succeeded` → `payment.succeeded`. Only the separator after the resource becomes a
+ * dot: the rest of the name keeps its underscores (`membership_went_valid` →
+ * `membership.went_valid` → `membership.activated`, `payment.affiliate_reward_created` stays).
+ */
+export function normalizeEventName(raw: string): WhopEventName {
+  const lower = raw.trim().toLowerCase();
+  const dotted = lower.includes(".") ? lower : lower.replace("_", ".");
+  return NAME_ALIASES[dotted] ?? dotted;
+}
+
+export function normalizeWhopEvent(payload: unknown): NormalizeResult {
+  const body = asObject(payload);
+  if (body === null) return { ok: false, error: "payload is not a JSON object" };
+
+  const rawName = firstString(body.type, body.action);
+  if (rawName === null) return { ok: false, error: "payload has no event name (type or action)" };
+  const name = normalizeEventName(rawName);
+  if (name === "") return { ok: false, error: "payload has an empty event name" };
+
+  const data = asObject(body.data) ?? asObject(body.body);
+  if (data === null) return { ok: false, error: "payload has no data object (data or body)" };
+
+  const family = name.split(".")[0];
+  const payment = family === "payment" ? paymentFrom(data) : family === "refund" || family === "dispute" ? embeddedPayment(data) : null;
+
+  const event: NormalizedEvent = {
+    name,
+    rawName,
+    envelope: envelopeOf(body.api_version, body.type),
+    bodyId: idOf(body.id),
+    dataId: idOf(data.id),
+    occurredAt: parseInstant(body.timestamp) ?? parseInstant(data.paid_at) ?? parseInstant(data.created_at),
+    companyId: idOf(body.company_id) ?? idOf(data.company_id) ?? idOf(data.company),
+    payment,
+    membership: family === "membership" ? membershipFrom(data) : null,
+    refund: family === "refund" ? refundFrom(data) : null,
+    dispute: family === "dispute" ? { id: idOf(data.id), paymentId: paymentIdOf(data) } : null,
+  };
+  return { ok: true, event };
+}
+
+/**
+ * The dedupe key: the `webhook-id` header, else the body id, else `${name}:${dataId}` (the
+ * normalised name, so alias spellings of one event dedupe together). An event with no id at all
+ * falls back to a digest of its normalised content rather than `${name}:null`, which would
+ * swallow every later id-less event of that type; a retry still produces the same key.
+ */
+export function eventKey(event: NormalizedEvent, webhookIdHeader: string | null): string {
+  const header = webhookIdHeader?.trim();
+  if (header) return header;
+  if (event.bodyId) return event.bodyId;
+  if (event.dataId) return `${event.name}:${event.dataId}`;
+  const digest = createHash("sha256").update(JSON.stringify(event)).digest("hex").slice(0, 32);
+  return `${event.name}:sha256:${digest}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+
+function paymentFrom(data: Json): NormalizedPayment | null {
+  const id = idOf(data.id);
+  if (id === null) return null;
+  const user = asObject(data.user);
+  return {
+    id,
+    status: stringOf(data.status),
+    substatus: stringOf(data.substatus),
+    totalMajor: firstAmount(data.total, data.final_amount, data.amount),
+    currency: currencyOf(data.currency),
+    refundedMajor: firstAmount(data.refunded_amount),
+    checkoutId: checkoutIdOf(data),
+    planId: idOf(data.plan_id) ?? idOf(data.plan),
+    membershipId: idOf(data.membership_id) ?? idOf(data.membership),
+    userId: idOf(data.user_id) ?? idOf(data.user),
+    userEmail: stringOf(user?.email) ?? stringOf(data.user_email) ?? stringOf(data.email),
+    metadata: metadataOf(data.metadata),
+  };
+}
+
+/** A refund or dispute may carry the whole payment it belongs to; an id-only stub is not one. */
+function embeddedPayment(data: Json): NormalizedPayment | null {
+  const payment = asObject(data.payment);
+  if (payment === null || Object.keys(payment).every((key) => key === "id")) return null;
+  return paymentFrom(payment);
+}
+
+function membershipFrom(data: Json): NormalizedMembership | null {
+  const id = idOf(data.id);
+  if (id === null) return null;
+  const user = asObject(data.user);
+  return {
+    id,
+    status: stringOf(data.status),
+    valid: typeof data.valid === "boolean" ? data.valid : null,
+    planId: idOf(data.plan_id) ?? idOf(data.plan),
+    userId: idOf(data.user_id) ?? idOf(data.user),
+    userEmail: stringOf(user?.email) ?? stringOf(data.user_email) ?? stringOf(data.email),
+    licenseKey: stringOf(data.license_key),
+    checkoutId: checkoutIdOf(data),
+    metadata: metadataOf(data.metadata),
+  };
+}
+
+function refundFrom(data: Json): NormalizedRefund {
+  return {
+    id: idOf(data.id),
+    paymentId: paymentIdOf(data),
+    amountMajor: firstAmount(data.amount),
+    currency: currencyOf(data.currency) ?? currencyOf(asObject(data.payment)?.currency),
+    status: stringOf(data.status),
+  };
+}
+
+function paymentIdOf(data: Json): string | null {
+  return idOf(data.payment_id) ?? idOf(data.payment);
+}
+
+function checkoutIdOf(data: Json): string | null {
+  return idOf(data.checkout_configuration_id) ?? idOf(data.checkout_id) ?? idOf(data.checkout_session_id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field readers: each accepts anything and returns a typed value or null
+
+function envelopeOf(apiVersion: unknown, type: unknown): WebhookEnvelope {
+  const version = stringOf(apiVersion)?.toLowerCase();
+  if (version === "v1") return "v1";
+  if (version === "v5") return "v5";
+  if (version === undefined && typeof type === "string") return "v1"; // only v1 names its event `type`
+  return "v2";
+}
+
+function asObject(value: unknown): Json | null {
+  if (Array.isArray(value)) return null;
+  const parsed = objectSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+function stringOf(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const trimmed = value.trim();
+  return trimmed === "" ? null : trimmed;
+}
+
+function firstString(...values: unknown[]): string | null {
+  for (const value of values) {
+    const text = stringOf(value);
+    if (text !== null) return text;
+  }
+  return null;
+}
+
+/** An id sent as a string, a number, or an object `{ id }` (v1/v2 nest related resources). */
+function idOf(value: unknown): string | null {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? String(value) : null;
+  if (typeof value === "string") return stringOf(value);
+  const object = asObject(value);
+  return object === null ? null : idOf(object.id);
+}
+
+function currencyOf(value: unknown): string | null {
+  return stringOf(value)?.toLowerCase() ?? null;
+}
+
+/**
+ * Decimal major units as a string. Strings are kept exactly as sent; numbers use the shortest
+ * round-trip form (`String(29.99)` is "29.99"), expanded when JavaScript would use an exponent.
+ */
+function amountOf(value: unknown): string | null {
+  if (typeof value === "string") {
+    const trimmed = value.trim();
+    return DECIMAL.test(trimmed) ? trimmed : null;
+  }
+  if (typeof value !== "number" || !Number.isFinite(value)) return null;
+  const text = String(value);
+  if (DECIMAL.test(text)) return text;
+  if (Math.abs(value) >= 1e21) return null; // no currency has amounts this large; toFixed cannot expand them
+  const fixed = value.toFixed(20).replace(/\.?0+$/, "");
+  return DECIMAL.test(fixed) ? fixed : null;
+}
+
+function firstAmount(...values: unknown[]): string | null {
+  for (const value of values) {
+    const amount = amountOf(value);
+    if (amount !== null) return amount;
+  }
+  return null;
+}
+
+function metadataOf(value: unknown): Record<string, string> {
+  const object = asObject(value);
+  if (object === null) return {};
+  const metadata: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(object)) {
+    if (entry === null || entry === undefined) continue;
+    metadata[key] = typeof entry === "string" ? entry : typeof entry === "object" ? JSON.stringify(entry) : String(entry);
+  }
+  return metadata;
+}
+
+/** Beyond this a "unix seconds" value is far in the future: it must be milliseconds. */
+const MAX_UNIX_SECONDS = 1e11;
+
+/** ISO strings (v1) or unix seconds (v2/v5), as a number or a numeric string. */
+function parseInstant(value: unknown): Date | null {
+  let millis: number;
+  const numeric = typeof value === "number" ? value : typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : null;
+  if (numeric !== null) {
+    millis = Math.abs(numeric) >= MAX_UNIX_SECONDS ? numeric : numeric * 1000;
+  } else if (typeof value === "string" && value.trim() !== "") {
+    millis = Date.parse(value.trim());
+  } else {
+    return null;
+  }
+  if (!Number.isFinite(millis)) return null;
+  const date = new Date(millis);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
