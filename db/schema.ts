@@ -168,6 +168,8 @@ export const orders = pgTable(
     paidMinor: bigint("paid_minor", { mode: "number" }),
     paidCurrency: text("paid_currency"),
     refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
+    /** occurredAt of the last membership event applied, so an older one never overrides a newer one. */
+    membershipEventAt: timestamp("membership_event_at", { withTimezone: true }),
     /** Set when Whop reported a different amount or currency than the order's. */
     amountMismatch: boolean("amount_mismatch").notNull().default(false),
     failureReason: text("failure_reason"),
@@ -186,7 +188,58 @@ export const orders = pgTable(
   ],
 );
 
+export const signatureScheme = pgEnum("signature_scheme", ["standard", "legacy", "bare", "reconcile"]);
+export const webhookResult = pgEnum("webhook_result", ["applied", "ignored", "failed"]);
+
+/**
+ * Every verified webhook event, once: unique on (tenant, event key). A repeated delivery only
+ * bumps `duplicates`. Reconciliation records what it read from Whop here too (scheme "reconcile").
+ */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    id: bigserial("id", { mode: "number" }).notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    eventKey: text("event_key").notNull(),
+    eventType: text("event_type").notNull(),
+    scheme: signatureScheme("scheme").notNull(),
+    result: webhookResult("result").notNull(),
+    /** Why it was ignored or failed, or what it changed. */
+    detail: text("detail"),
+    orderId: text("order_id"),
+    /** The raw body exactly as received (verified). */
+    payload: text("payload").notNull(),
+    duplicates: integer("duplicates").notNull().default(0),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    lastDuplicateAt: timestamp("last_duplicate_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("webhook_events_tenant_key").on(t.tenantId, t.eventKey),
+    index("webhook_events_tenant_received_idx").on(t.tenantId, t.receivedAt.desc(), t.id.desc()),
+    index("webhook_events_tenant_order_idx").on(t.tenantId, t.orderId),
+  ],
+);
+
+/** Deliveries whose signature failed, counted per tenant and hour (their bodies are never stored). */
+export const webhookRejections = pgTable(
+  "webhook_rejections",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    count: integer("count").notNull().default(0),
+    lastReason: text("last_reason"),
+    lastAt: timestamp("last_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.hour] })],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
+export type WebhookEvent = typeof webhookEvents.$inferSelect;
 export type Item = typeof items.$inferSelect;
 export type Order = typeof orders.$inferSelect;
 export type Problem = typeof problems.$inferSelect;

@@ -11,7 +11,10 @@ export type AuditAction =
   | "item.created"
   | "item.updated"
   | "item.deactivated"
-  | "item.activated";
+  | "item.activated"
+  | "webhook.secret_saved"
+  | "webhook.auto_created"
+  | "order.reconciled";
 
 export interface AuditInput {
   tenantId: string;

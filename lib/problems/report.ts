@@ -7,6 +7,10 @@ export const PROBLEM_KINDS = {
   key_rejected: { title: "Whop rejected your API key", fixHref: "/dashboard/integrations/whop", fixLabel: "Replace the key" },
   key_permissions: { title: "Your API key lacks a Whop permission", fixHref: "/dashboard/integrations/whop", fixLabel: "Replace the key" },
   checkout_failed: { title: "Buyers' checkouts are failing", fixHref: "/dashboard/integrations/whop", fixLabel: "Check the integration" },
+  webhook_secret_missing: { title: "Webhooks cannot be verified: no webhook secret saved", fixHref: "/dashboard/integrations/whop", fixLabel: "Save the webhook secret" },
+  signature_failures: { title: "Webhook deliveries are failing signature checks", fixHref: "/dashboard/integrations/whop", fixLabel: "Check the webhook secret" },
+  amount_mismatch: { title: "A payment's amount did not match its order", fixHref: "/dashboard", fixLabel: "Review the order" },
+  unmatched_payment: { title: "Whop reported a payment that matches no order", fixHref: "/dashboard", fixLabel: "Review the events" },
   not_connected: { title: "A buyer opened a link while Whop is not connected", fixHref: "/onboarding", fixLabel: "Connect Whop" },
 } as const;
 
