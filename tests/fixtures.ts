@@ -1,6 +1,7 @@
+import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
-import { items, tenants, type Item, type Tenant } from "@/db/schema";
+import { items, orders, tenants, type Item, type Order, type Tenant } from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
 import { encryptSecret, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
@@ -44,4 +45,49 @@ export async function fixtureItem(tenant: Tenant, overrides: Partial<typeof item
     })
     .returning();
   return item!;
+}
+
+/** A pending order with a Whop checkout, as the buyer path leaves it. */
+export async function fixtureOrder(tenant: Tenant, item: Item, overrides: Partial<typeof orders.$inferInsert> = {}): Promise<Order> {
+  const [order] = await db()
+    .insert(orders)
+    .values({
+      id: newId("ord"),
+      tenantId: tenant.id,
+      itemId: item.id,
+      amountMinor: item.priceMinor,
+      currency: item.currency,
+      attemptId: randomBase62(24),
+      whopCheckoutId: `ch_${randomBase62(15)}`,
+      whopPlanId: `plan_${randomBase62(13)}`,
+      purchaseUrl: "https://whop.com/checkout/plan_x/?session=ch_x",
+      ...overrides,
+    })
+    .returning();
+  return order!;
+}
+
+/** Saves a webhook secret for the tenant the way the integration page does (encrypted). */
+export async function withWebhookSecret(tenant: Tenant, secret = `ws_${randomBase62(40)}`): Promise<{ tenant: Tenant; secret: string }> {
+  const [updated] = await db()
+    .update(tenants)
+    .set({ webhookSecretCiphertext: encryptSecret(secret, { tenantId: tenant.id, field: "webhook_secret" }, env().encryptionKeys) })
+    .where(eq(tenants.id, tenant.id))
+    .returning();
+  return { tenant: updated!, secret };
+}
+
+/** Whop's three signature schemes, computed independently of the app's verifier. */
+export function signStandard(secret: string, body: string, id = `msg_${randomBase62(24)}`, timestamp = Math.floor(Date.now() / 1000)) {
+  const signature = createHmac("sha256", Buffer.from(secret, "utf8")).update(`${id}.${timestamp}.${body}`).digest("base64");
+  return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": `v1,${signature}` };
+}
+
+export function signLegacy(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)) {
+  const signature = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+  return { "x-whop-signature": `t=${timestamp},v1=${signature}` };
+}
+
+export function signBare(secret: string, body: string) {
+  return { "x-whop-signature": createHmac("sha256", secret).update(body).digest("hex") };
 }

@@ -1,0 +1,127 @@
+import { and, eq, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { orders, tenants, webhookEvents, webhookRejections, type Tenant } from "@/db/schema";
+import { logger } from "@/lib/logger";
+import { lockOrderForEvent } from "@/lib/orders/find";
+import { planTransition } from "@/lib/orders/transitions";
+import { reportProblem } from "@/lib/problems/report";
+import { webhookSecretsForVerification } from "@/lib/tenants/webhook-secret";
+import { eventKey, normalizeWhopEvent, type NormalizedEvent } from "./normalize";
+import { verifyWhopSignature, type SignatureScheme } from "./verify";
+
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+export type IngestOutcome =
+  | { status: 200; result: "applied" | "ignored" | "duplicate"; detail: string }
+  | { status: 400 | 401 | 404 | 409 | 503; error: string };
+
+interface Delivery {
+  publicTenantId: string;
+  rawBody: string;
+  headers: Headers;
+  now?: Date;
+}
+
+/**
+ * One delivery to POST /api/webhooks/whop/[tenantId]: verify, record once, apply — the event row
+ * and the order change commit together or not at all. 2xx only for what was committed; a
+ * database failure answers 503 so Whop retries.
+ */
+export async function ingestWhopWebhook({ publicTenantId, rawBody, headers, now = new Date() }: Delivery): Promise<IngestOutcome> {
+  try {
+    const [tenant] = await db().select().from(tenants).where(eq(tenants.publicId, publicTenantId)).limit(1);
+    if (!tenant) return { status: 404, error: "unknown webhook endpoint" };
+
+    const secrets = webhookSecretsForVerification(tenant, now);
+    if (secrets.length === 0) {
+      await reportProblem(tenant.id, "webhook_secret_missing", "Whop is sending webhooks, but no webhook secret is saved, so they cannot be verified.");
+      return { status: 409, error: "no webhook secret configured for this endpoint" };
+    }
+
+    const verified = verifyWhopSignature({ rawBody, headers, secrets, now });
+    if (!verified.ok) {
+      await countRejection(tenant, verified.reason, now);
+      return { status: 401, error: `signature rejected: ${verified.reason}` };
+    }
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(rawBody);
+    } catch {
+      return { status: 400, error: "body is not valid JSON" };
+    }
+    const normalized = normalizeWhopEvent(payload);
+    if (!normalized.ok) return { status: 400, error: normalized.error };
+
+    return await recordAndApply(tenant, normalized.event, eventKey(normalized.event, verified.webhookId), verified.scheme, rawBody);
+  } catch (error) {
+    logger.error({ err: error, publicTenantId }, "webhook not recorded");
+    return { status: 503, error: "temporarily unable to record the event; retry later" };
+  }
+}
+
+async function countRejection(tenant: Tenant, reason: string, now: Date): Promise<void> {
+  const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+  await db()
+    .insert(webhookRejections)
+    .values({ tenantId: tenant.id, hour, count: 1, lastReason: reason, lastAt: now })
+    .onConflictDoUpdate({
+      target: [webhookRejections.tenantId, webhookRejections.hour],
+      set: { count: sql`${webhookRejections.count} + 1`, lastReason: reason, lastAt: now },
+    });
+  await reportProblem(tenant.id, "signature_failures", "Webhook deliveries failed the signature check. Check that the saved webhook secret is the one Whop shows for this endpoint.");
+}
+
+/** Records the event (once) and applies it to its order in one transaction. Also used by reconciliation. */
+export async function recordAndApply(
+  tenant: Tenant,
+  event: NormalizedEvent,
+  key: string,
+  scheme: SignatureScheme | "reconcile",
+  rawBody: string,
+): Promise<Extract<IngestOutcome, { status: 200 }>> {
+  return db().transaction(async (tx) => {
+    const [recorded] = await tx
+      .insert(webhookEvents)
+      .values({ tenantId: tenant.id, eventKey: key, eventType: event.name, scheme, result: "ignored", payload: rawBody })
+      .onConflictDoNothing({ target: [webhookEvents.tenantId, webhookEvents.eventKey] })
+      .returning({ id: webhookEvents.id });
+    if (!recorded) {
+      await tx
+        .update(webhookEvents)
+        .set({ duplicates: sql`${webhookEvents.duplicates} + 1`, lastDuplicateAt: sql`now()` })
+        .where(and(eq(webhookEvents.tenantId, tenant.id), eq(webhookEvents.eventKey, key)));
+      return { status: 200, result: "duplicate", detail: "already recorded" } as const;
+    }
+
+    const order = await lockOrderForEvent(tx, tenant.id, event);
+    let result: "applied" | "ignored" = "ignored";
+    let detail: string;
+    if (!order) {
+      detail = "no order of this account matches the event";
+      if (event.name === "payment.succeeded") {
+        await reportProblem(tenant.id, "unmatched_payment", `Whop reported payment ${event.payment?.id ?? "(no id)"} that matches none of your orders.`, tx);
+      }
+    } else {
+      const transition = planTransition(order, event);
+      if (transition.kind === "change") {
+        await tx
+          .update(orders)
+          .set({ ...transition.change, updatedAt: new Date() })
+          .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)));
+        if (transition.amountMismatch) {
+          await reportProblem(tenant.id, "amount_mismatch", `Order ${order.id}: Whop reported ${event.payment?.totalMajor} ${event.payment?.currency}, the order expected a different amount.`, tx);
+        }
+        result = "applied";
+        detail = transition.summary;
+      } else {
+        detail = transition.reason;
+      }
+    }
+    await tx
+      .update(webhookEvents)
+      .set({ result, detail, orderId: order?.id ?? null })
+      .where(and(eq(webhookEvents.tenantId, tenant.id), eq(webhookEvents.id, recorded.id)));
+    return { status: 200, result, detail } as const;
+  });
+}
