@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { getIronSession, type SessionOptions } from "iron-session";
 import { env } from "@/lib/env";
 import type { Tenant, User } from "@/db/schema";
+import { clientIpFrom } from "@/lib/http/client-ip";
 import { findUserWithTenant } from "./accounts";
 
 export interface SessionData {
@@ -53,8 +54,7 @@ export async function requireAccount(): Promise<{ user: User; tenant: Tenant }> 
   return account;
 }
 
-/** The caller's IP as the load balancer reports it (first X-Forwarded-For hop). */
+/** The caller's IP as the nearest proxy reports it. */
 export async function clientIp(): Promise<string | null> {
-  const h = await headers();
-  return h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || null;
+  return clientIpFrom(await headers());
 }

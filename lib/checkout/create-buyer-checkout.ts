@@ -31,6 +31,8 @@ interface BuyerVisit {
   slug: string;
   /** The browser's random checkout cookie. */
   attemptId: string;
+  /** The cookie came with the request (a brand-new one cannot have an order to reuse). */
+  returningBrowser?: boolean;
   ip: string | null;
 }
 
@@ -39,7 +41,7 @@ interface BuyerVisit {
  * a one-time hidden plan and its checkout together, then the buyer goes to Whop's purchase URL.
  * A second click from the same browser within 30 minutes reuses the pending order's checkout.
  */
-export async function createBuyerCheckout({ slug, attemptId, ip }: BuyerVisit): Promise<BuyerCheckoutResult> {
+export async function createBuyerCheckout({ slug, attemptId, returningBrowser = true, ip }: BuyerVisit): Promise<BuyerCheckoutResult> {
   const perIp = await hitRateLimit(`checkout:ip:${ip ?? "unknown"}`, CHECKOUT_VISITS_PER_MINUTE_PER_IP, 60);
   if (!perIp.allowed) return { kind: "throttled", retryAfterSeconds: perIp.retryAfterSeconds };
 
@@ -57,7 +59,7 @@ export async function createBuyerCheckout({ slug, attemptId, ip }: BuyerVisit): 
     return { kind: "merchant_unavailable" };
   }
 
-  const reusable = await findReusableOrder(tenant.id, item, attemptId);
+  const reusable = returningBrowser ? await findReusableOrder(tenant.id, item, attemptId) : undefined;
   if (reusable?.purchaseUrl) return { kind: "redirect", url: reusable.purchaseUrl, orderId: reusable.id, reused: true };
 
   const perTenant = await hitRateLimit(`checkout:tenant:${tenant.id}`, CHECKOUTS_PER_MINUTE_PER_TENANT, 60);

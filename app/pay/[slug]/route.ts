@@ -4,6 +4,7 @@ import { z } from "zod";
 import { buyerPage } from "@/lib/checkout/buyer-page";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
 import { env } from "@/lib/env";
+import { clientIpFrom } from "@/lib/http/client-ip";
 import { logger } from "@/lib/logger";
 
 export const dynamic = "force-dynamic";
@@ -26,12 +27,11 @@ export async function GET(_request: Request, { params }: { params: Promise<{ slu
   const jar = await cookies();
   const existing = attemptSchema.safeParse(jar.get(ATTEMPT_COOKIE)?.value);
   const attemptId = existing.success ? existing.data : randomBytes(18).toString("base64url");
-  const h = await headers();
-  const ip = h.get("x-forwarded-for")?.split(",")[0]?.trim() || h.get("x-real-ip") || null;
+  const ip = clientIpFrom(await headers());
 
   let result;
   try {
-    result = await createBuyerCheckout({ slug: slug.data, attemptId, ip });
+    result = await createBuyerCheckout({ slug: slug.data, attemptId, returningBrowser: existing.success, ip });
   } catch (error) {
     logger.error({ err: error, slug: slug.data }, "buyer checkout failed unexpectedly");
     return buyerPage(500, "Something went wrong", "We could not open the checkout. Please try again in a moment.");

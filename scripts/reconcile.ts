@@ -1,0 +1,27 @@
+/**
+ * `npm run reconcile [-- --older-than-minutes=N]`: settle orders still pending after N minutes
+ * (default 10) by reading their payments from Whop. Safe to run as often as you like (cron).
+ */
+import { closeDatabase } from "@/db/client";
+import { ConfigError } from "@/lib/env";
+import { RECONCILE_AFTER_MINUTES, reconcilePendingOrders } from "@/lib/orders/reconcile";
+
+const flag = process.argv.find((arg) => arg.startsWith("--older-than-minutes="));
+const olderThanMinutes = flag ? Number(flag.split("=")[1]) : RECONCILE_AFTER_MINUTES;
+
+try {
+  if (!Number.isFinite(olderThanMinutes) || olderThanMinutes < 0) throw new ConfigError(["--older-than-minutes must be a number of minutes ≥ 0"]);
+  const report = await reconcilePendingOrders({ olderThanMinutes });
+  console.log(
+    `Checked ${report.ordersChecked} pending order(s) of ${report.tenants} tenant(s): ${report.applied} updated from Whop, ${report.unchanged} already up to date, ${report.noPaymentYet} without a payment yet.`,
+  );
+  if (report.failedTenants.length > 0) {
+    console.error(`Could not read Whop for ${report.failedTenants.length} tenant(s): ${report.failedTenants.join(", ")}`);
+    process.exitCode = 1;
+  }
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : `Reconciliation failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await closeDatabase();
+}
