@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs a command to completion with `env`, echoing its output; rejects on a non-zero exit. */
+export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["ignore", "inherit", "inherit"] });
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`})`));
+    });
+  });
+}
+
+export interface AppProcess {
+  url: string;
+  /** The app's last output lines, for a failure report. */
+  tail(): string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * `next start` on a free loopback port, in its own process group (npx → next → workers) so that
+ * stopping it stops all of them. Resolves once /api/health answers 200.
+ */
+export async function startApp(env: NodeJS.ProcessEnv, { port, readyTimeoutMs, log }: { port: number; readyTimeoutMs: number; log: (line: string) => void }): Promise<AppProcess> {
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  let ready = false;
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (!line.trim()) continue;
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+      // LOG_LEVEL=warn: whatever the app prints past start-up is worth seeing.
+      if (ready) log(`[app] ${line}`);
+    }
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const app: AppProcess = { url, tail: () => [...lines], stop: () => stopGroup(child, exited) };
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the app exited before it was ready:\n${lines.slice(-20).join("\n")}`);
+    }
+    try {
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) {
+        ready = true;
+        return app;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await app.stop();
+  throw new Error(`the app did not answer /api/health within ${readyTimeoutMs / 1000} s:\n${lines.slice(-20).join("\n")}`);
+}
+
+/** SIGTERM to the whole group, SIGKILL to whatever is left of it after 5 s. */
+async function stopGroup(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
+    try {
+      process.kill(-pid, signal);
+      return true;
+    } catch {
+      return false; // no process left in the group
+    }
+  };
+  if (!signalGroup("SIGTERM")) return;
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && signalGroup(0)) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (signalGroup(0)) signalGroup("SIGKILL");
+  await exited;
+}
