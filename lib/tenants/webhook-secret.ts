@@ -1,0 +1,310 @@
+import { eq } from "drizzle-orm";
+import { db } from "@/db/client";
+import { tenants, type Tenant } from "@/db/schema";
+import { recordAudit, type AuditAction } from "@/lib/audit/log";
+import { decryptSecret, encryptSecret, keyHint, type SecretField } from "@/lib/crypto/secrets";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { resolveProblems } from "@/lib/problems/report";
+import { isConnected } from "@/lib/tenants/queries";
+import { whopClientForTenant } from "@/lib/tenants/whop";
+import { isWhopApiError, type WhopWebhook } from "@/lib/whop/client";
+import { describeWhopProblem, OPTIONAL_PERMISSIONS } from "@/lib/whop/messages";
+
+/**
+ * The tenant's webhook secret: pasted by the merchant (webhook created by hand in Whop) or
+ * returned by Whop when we create the webhook through the API. A new secret keeps the previous
+ * one valid for a while, so deliveries signed with the old secret (retries, or a Whop-side
+ * rotation still propagating) are not rejected during the switch.
+ */
+
+/** How long a replaced secret is still accepted. */
+export const PREVIOUS_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
+
+/** What we subscribe to: everything the ingestion applies to orders and memberships. */
+export const WEBHOOK_EVENTS = [
+  "payment.succeeded",
+  "payment.failed",
+  "payment.pending",
+  "membership.activated",
+  "membership.deactivated",
+  "refund.created",
+  "refund.updated",
+  "dispute.created",
+  "dispute.updated",
+] as const;
+
+/** The permission "Create webhook automatically" needs on the merchant's key. */
+export const WEBHOOK_PERMISSION = OPTIONAL_PERMISSIONS[0];
+
+export type SaveWebhookSecretResult =
+  | { ok: true; changed: boolean; secretHint: string; previousAcceptedUntil: Date | null }
+  | { ok: false; message: string };
+
+export type CreateWebhookResult =
+  | { ok: true; webhookId: string; secretHint: string; previousAcceptedUntil: Date | null }
+  | { ok: false; message: string };
+
+export interface WebhookActor {
+  tenant: Tenant;
+  actorUserId: string;
+  ip: string | null;
+}
+
+/** The tenant's endpoint; the public id is opaque and unguessable, never the primary key. */
+export function webhookUrl(tenant: Pick<Tenant, "publicId">): string {
+  return `${env().appUrl}/api/webhooks/whop/${tenant.publicId}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offline checks on a pasted secret
+
+const MIN_LENGTH = 16;
+const MAX_LENGTH = 256;
+/** Invisible characters that ride along with copy-paste and are never part of a secret. */
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+const SECRET_CHARSET = /^[A-Za-z0-9_\-.+/=]+$/;
+const WHOP_ID = /^(biz|user|plan|pay|prod|mem|ch|hook|pass|msg|exp|app)_[A-Za-z0-9]{1,24}$/;
+const WHERE_TO_FIND = "Whop shows the secret once, right after you create the webhook (Developer → Webhooks); it starts with ws_.";
+
+export type WebhookSecretFormat = { ok: true; secret: string } | { ok: false; message: string };
+
+export function checkWebhookSecretFormat(raw: string): WebhookSecretFormat {
+  let secret = raw.replace(INVISIBLE, "").trim();
+  // A value copied from a .env file or a code sample often keeps its quotes.
+  const quoted = secret.match(/^(["'`])(.*)\1$/s);
+  if (quoted) secret = (quoted[2] ?? "").trim();
+
+  if (secret === "") return { ok: false, message: `Paste the webhook secret. ${WHERE_TO_FIND}` };
+  if (secret.startsWith("apik_")) {
+    return {
+      ok: false,
+      message: `That is an API key, not a webhook secret. Never paste your API key here. ${WHERE_TO_FIND}`,
+    };
+  }
+  const id = secret.match(WHOP_ID);
+  if (id) {
+    return {
+      ok: false,
+      message: `That looks like a Whop id (${id[1]}_…), not the webhook secret. ${WHERE_TO_FIND}`,
+    };
+  }
+  if (/\s/.test(secret)) {
+    return { ok: false, message: "The secret contains spaces or line breaks. Copy it again from Whop as one piece." };
+  }
+  if (!SECRET_CHARSET.test(secret)) {
+    return {
+      ok: false,
+      message: "That doesn't look like a webhook secret: it contains characters a secret never has. Copy it again from Whop.",
+    };
+  }
+  if (secret.length < MIN_LENGTH) {
+    return { ok: false, message: `That is too short to be a webhook secret; make sure you copied all of it. ${WHERE_TO_FIND}` };
+  }
+  if (secret.length > MAX_LENGTH) {
+    return { ok: false, message: `That is too long to be a webhook secret. ${WHERE_TO_FIND}` };
+  }
+  return { ok: true, secret };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Use cases
+
+/** Saves a secret the merchant pasted (webhook created by hand in Whop's dashboard). */
+export async function saveWebhookSecret({ tenant, actorUserId, ip }: WebhookActor, pastedSecret: string): Promise<SaveWebhookSecretResult> {
+  const format = checkWebhookSecretFormat(pastedSecret);
+  if (!format.ok) return { ok: false, message: format.message };
+  const stored = await storeWebhookSecret({ tenantId: tenant.id, actorUserId, ip, secret: format.secret, action: "webhook.secret_saved" });
+  return { ok: true, ...stored };
+}
+
+/**
+ * Creates the tenant's webhook through `POST /api/v1/webhooks` with the merchant's key and stores
+ * the returned secret (shown by Whop only in that response) with the hook id. Nothing is stored
+ * when Whop refuses.
+ */
+export async function createWebhookAutomatically({ tenant, actorUserId, ip }: WebhookActor): Promise<CreateWebhookResult> {
+  if (!isConnected(tenant) || !tenant.whopCompanyId) {
+    return { ok: false, message: "Connect your Whop company first: the webhook is created with your company API key." };
+  }
+
+  let hook: WhopWebhook;
+  try {
+    hook = await whopClientForTenant(tenant).createWebhook({
+      url: webhookUrl(tenant),
+      resourceId: tenant.whopCompanyId,
+      events: [...WEBHOOK_EVENTS],
+      apiVersion: "v1",
+    });
+  } catch (error) {
+    return { ok: false, message: describeCreateWebhookProblem(error) };
+  }
+
+  try {
+    const stored = await storeWebhookSecret({
+      tenantId: tenant.id,
+      actorUserId,
+      ip,
+      secret: hook.secret,
+      action: "webhook.auto_created",
+      webhookId: hook.id,
+    });
+    return { ok: true, webhookId: hook.id, secretHint: stored.secretHint, previousAcceptedUntil: stored.previousAcceptedUntil };
+  } catch (error) {
+    // Whop shows the secret only once: without it this webhook can never be verified.
+    logger.error({ err: error, tenantId: tenant.id, webhookId: hook.id }, "created a Whop webhook but could not store its secret");
+    return {
+      ok: false,
+      message: `Whop created the webhook (${hook.id}), but we could not save its secret. Delete that webhook in Whop (Developer → Webhooks), then try again.`,
+    };
+  }
+}
+
+/**
+ * The secrets a delivery may be signed with: the current one, then the previous one while its
+ * grace period lasts. Empty when none is saved. A secret that no configured encryption key opens
+ * throws (a configuration problem the operator must see, not a silent rejection).
+ */
+export function webhookSecretsForVerification(tenant: Tenant, now: Date = new Date()): string[] {
+  const secrets: string[] = [];
+  if (tenant.webhookSecretCiphertext) secrets.push(open(tenant, "webhook_secret", tenant.webhookSecretCiphertext));
+  if (
+    tenant.webhookSecretPreviousCiphertext &&
+    tenant.webhookSecretPreviousExpiresAt &&
+    tenant.webhookSecretPreviousExpiresAt.getTime() > now.getTime()
+  ) {
+    secrets.push(open(tenant, "webhook_secret_previous", tenant.webhookSecretPreviousCiphertext));
+  }
+  return secrets;
+}
+
+export interface WebhookSecretSummary {
+  saved: boolean;
+  /** Last four characters of the current secret; null when none is saved or it cannot be decrypted. */
+  secretHint: string | null;
+  /** When the replaced secret stops being accepted; null when there is none (or it expired). */
+  previousAcceptedUntil: Date | null;
+  /** Set when we created the webhook through the API. */
+  webhookId: string | null;
+}
+
+/** What the integration page may show about the secret: never more than its last four characters. */
+export function webhookSecretSummary(tenant: Tenant, now: Date = new Date()): WebhookSecretSummary {
+  let secretHint: string | null = null;
+  if (tenant.webhookSecretCiphertext) {
+    try {
+      secretHint = keyHint(open(tenant, "webhook_secret", tenant.webhookSecretCiphertext));
+    } catch {
+      secretHint = null;
+    }
+  }
+  const previousLive =
+    tenant.webhookSecretPreviousCiphertext !== null &&
+    tenant.webhookSecretPreviousExpiresAt !== null &&
+    tenant.webhookSecretPreviousExpiresAt.getTime() > now.getTime();
+  return {
+    saved: tenant.webhookSecretCiphertext !== null,
+    secretHint,
+    previousAcceptedUntil: previousLive ? tenant.webhookSecretPreviousExpiresAt : null,
+    webhookId: tenant.whopWebhookId,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function open(tenant: Pick<Tenant, "id">, field: SecretField, ciphertext: string): string {
+  return decryptSecret(ciphertext, { tenantId: tenant.id, field }, env().encryptionKeys);
+}
+
+interface StoreInput {
+  tenantId: string;
+  actorUserId: string;
+  ip: string | null;
+  secret: string;
+  action: Extract<AuditAction, "webhook.secret_saved" | "webhook.auto_created">;
+  webhookId?: string;
+}
+
+/**
+ * One transaction: the current secret (if any) becomes the previous one for 24 h, the new one
+ * becomes current, audit, and the "secret missing" problem is resolved. The row is locked and
+ * read inside the transaction, so two saves at once cannot lose a secret.
+ */
+async function storeWebhookSecret(input: StoreInput): Promise<{ changed: boolean; secretHint: string; previousAcceptedUntil: Date | null }> {
+  const { encryptionKeys } = env();
+  const { tenantId, secret } = input;
+  const secretHint = keyHint(secret);
+
+  return db().transaction(async (tx) => {
+    const [current] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for("update");
+    if (!current) throw new Error(`Tenant ${tenantId} not found`);
+    const now = new Date();
+
+    let currentSecret: string | null = null;
+    if (current.webhookSecretCiphertext) {
+      try {
+        currentSecret = open(current, "webhook_secret", current.webhookSecretCiphertext);
+      } catch (error) {
+        logger.warn({ err: error, tenantId }, "stored webhook secret cannot be decrypted; replacing it without keeping it");
+      }
+    }
+
+    const sameSecret = currentSecret === secret;
+    const sameHook = input.webhookId === undefined || input.webhookId === current.whopWebhookId;
+    if (sameSecret && sameHook) {
+      await resolveProblems(tenantId, ["webhook_secret_missing"], tx);
+      const previousLive = current.webhookSecretPreviousExpiresAt && current.webhookSecretPreviousExpiresAt > now;
+      return { changed: false, secretHint, previousAcceptedUntil: previousLive ? current.webhookSecretPreviousExpiresAt : null };
+    }
+
+    // An unreadable current secret cannot verify anything, so only a readable one is kept.
+    let previous: { ciphertext: string | null; expiresAt: Date | null } = {
+      ciphertext: current.webhookSecretPreviousCiphertext,
+      expiresAt: current.webhookSecretPreviousExpiresAt,
+    };
+    if (currentSecret !== null && !sameSecret) {
+      // The AAD binds the field: the ciphertext must be re-encrypted for its new column.
+      previous = {
+        ciphertext: encryptSecret(currentSecret, { tenantId, field: "webhook_secret_previous" }, encryptionKeys),
+        expiresAt: new Date(now.getTime() + PREVIOUS_SECRET_GRACE_MS),
+      };
+    }
+
+    await tx
+      .update(tenants)
+      .set({
+        webhookSecretCiphertext: encryptSecret(secret, { tenantId, field: "webhook_secret" }, encryptionKeys),
+        webhookSecretPreviousCiphertext: previous.ciphertext,
+        webhookSecretPreviousExpiresAt: previous.expiresAt,
+        ...(input.webhookId !== undefined && { whopWebhookId: input.webhookId }),
+        updatedAt: now,
+      })
+      .where(eq(tenants.id, tenantId));
+    await recordAudit(tx, {
+      tenantId,
+      actorUserId: input.actorUserId,
+      action: input.action,
+      ip: input.ip,
+      detail: {
+        secretHint,
+        previousSecretHint: currentSecret === null ? null : keyHint(currentSecret),
+        ...(input.webhookId !== undefined && { webhookId: input.webhookId }),
+      },
+    });
+    await resolveProblems(tenantId, ["webhook_secret_missing"], tx);
+
+    const previousLive = previous.ciphertext !== null && previous.expiresAt !== null && previous.expiresAt > now;
+    return { changed: true, secretHint, previousAcceptedUntil: previousLive ? previous.expiresAt : null };
+  });
+}
+
+function describeCreateWebhookProblem(error: unknown): string {
+  if (isWhopApiError(error) && (error.kind === "forbidden" || error.kind === "missing_permissions") && !error.notCompanyKey) {
+    return (
+      `Your Whop API key lacks the ${WEBHOOK_PERMISSION} permission, so we could not create the webhook. Nothing was saved. ` +
+      `Either give the key that permission in Whop (Developer → Company API keys → edit the key) and press Create webhook automatically again, ` +
+      `or create the webhook by hand with the steps on this page and paste its secret under Webhook secret.`
+    );
+  }
+  return `${describeWhopProblem(error, { environment: env().whopEnvironment, operation: "webhook" })} Nothing was saved.`;
+}
