@@ -15,6 +15,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <nav aria-label="Dashboard" className="flex gap-1 text-sm">
             <NavLink href="/dashboard">Overview</NavLink>
             <NavLink href="/dashboard/items">Items</NavLink>
+            <NavLink href="/dashboard/orders">Orders</NavLink>
             <NavLink href="/dashboard/integrations/whop">Whop integration</NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm text-zinc-600">

@@ -1,0 +1,88 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { OrderStatus } from "@/components/order-status";
+import { ReconcileButton } from "@/components/reconcile-button";
+import { Card, Notice } from "@/components/ui/card";
+import { requireAccount } from "@/lib/auth/session";
+import { formatDateTime } from "@/lib/format";
+import { formatMoney, type Currency } from "@/lib/money";
+import { getOrder, orderEvents } from "@/lib/orders/queries";
+import { reconcileOrderAction } from "./actions";
+
+export const metadata = { title: "Order" };
+
+export default async function OrderPage({ params }: { params: Promise<{ id: string }> }) {
+  const { tenant } = await requireAccount();
+  const { id } = await params;
+  const found = await getOrder(tenant.id, id);
+  if (!found) notFound();
+  const { order, item } = found;
+  const events = await orderEvents(tenant.id, order.id);
+  const money = (minor: number) => formatMoney(minor, order.currency as Currency);
+
+  return (
+    <>
+      <Link href="/dashboard/orders" className="text-sm text-zinc-600 hover:underline">
+        ← Orders
+      </Link>
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="text-2xl font-semibold">{money(order.amountMinor)}</h1>
+        <OrderStatus status={order.status} />
+      </div>
+      {order.amountMismatch && (
+        <Notice tone="warning">
+          Whop reported {order.paidMinor !== null && order.paidCurrency ? formatMoney(order.paidMinor, order.paidCurrency as Currency) : "a different amount"} for this order,
+          not {money(order.amountMinor)}. Check the payment in your Whop dashboard.
+        </Notice>
+      )}
+      <Card title="Details">
+        <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2">
+          <Detail term="Item">{item.title}</Detail>
+          <Detail term="Order id">
+            <span className="font-mono text-xs">{order.id}</span>
+          </Detail>
+          <Detail term="Buyer">{order.buyerEmail ?? "—"}</Detail>
+          <Detail term="Whop payment">
+            <span className="font-mono text-xs">{order.whopPaymentId ?? "—"}</span>
+          </Detail>
+          <Detail term="Whop checkout">
+            <span className="font-mono text-xs">{order.whopCheckoutId ?? "—"}</span>
+          </Detail>
+          <Detail term="Membership">{order.membershipValid === null ? "—" : order.membershipValid ? "Valid" : "Ended"}</Detail>
+          {order.refundedMinor > 0 && <Detail term="Refunded">{money(order.refundedMinor)}</Detail>}
+          {order.failureReason && <Detail term="Why it failed">{order.failureReason}</Detail>}
+        </dl>
+        {order.whopCheckoutId && (
+          <div className="mt-6 border-t border-zinc-100 pt-4">
+            <p className="mb-3 text-sm text-zinc-600">Missed a webhook? Read this order&apos;s payment directly from Whop.</p>
+            <ReconcileButton orderId={order.id} action={reconcileOrderAction} />
+          </div>
+        )}
+      </Card>
+      <Card title="Timeline">
+        <ol className="space-y-3 text-sm">
+          <li>
+            <span className="text-zinc-500">{formatDateTime(order.createdAt)}</span> — order created
+            {order.whopCheckoutId ? `, Whop checkout ${order.whopCheckoutId}` : ""}
+          </li>
+          {events.map((event) => (
+            <li key={event.id}>
+              <span className="text-zinc-500">{formatDateTime(event.receivedAt)}</span> — {event.eventType}{" "}
+              <span className="text-zinc-500">({event.scheme === "reconcile" ? "read from Whop" : "webhook"}, {event.result})</span>
+              {event.detail && <span className="text-zinc-600">: {event.detail}</span>}
+            </li>
+          ))}
+        </ol>
+      </Card>
+    </>
+  );
+}
+
+function Detail({ term, children }: { term: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <dt className="text-zinc-500">{term}</dt>
+      <dd className="mt-0.5 text-zinc-900">{children}</dd>
+    </div>
+  );
+}

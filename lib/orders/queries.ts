@@ -1,0 +1,100 @@
+import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { db } from "@/db/client";
+import { items, orders, orderStatus, webhookEvents, type Item, type Order, type WebhookEvent } from "@/db/schema";
+
+export const ORDER_STATUSES = orderStatus.enumValues;
+export type OrderStatus = Order["status"];
+
+/** Orders that brought money in (refunds are subtracted from revenue, not excluded). */
+const SETTLED: OrderStatus[] = ["paid", "partially_refunded", "refunded", "disputed"];
+
+export const orderFilterSchema = z.object({
+  status: z.enum(ORDER_STATUSES).optional().catch(undefined),
+  item: z.string().max(64).optional().catch(undefined),
+  cursor: z.string().max(200).optional().catch(undefined),
+});
+export type OrderFilter = z.output<typeof orderFilterSchema>;
+
+interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+function encodeCursor(order: Pick<Order, "createdAt" | "id">): string {
+  return Buffer.from(`${order.createdAt.toISOString()}|${order.id}`).toString("base64url");
+}
+
+function decodeCursor(text: string | undefined): Cursor | undefined {
+  if (!text) return undefined;
+  const [iso, id] = Buffer.from(text, "base64url").toString("utf8").split("|");
+  const createdAt = new Date(iso ?? "");
+  return id && !Number.isNaN(createdAt.getTime()) ? { createdAt, id } : undefined;
+}
+
+export interface OrderRow {
+  order: Order;
+  itemTitle: string;
+}
+
+/**
+ * Keyset pagination on (created_at, id) descending: each page is one index range scan however
+ * deep it is, and ties in time are broken by id so no row is skipped or repeated.
+ */
+export async function listOrders(tenantId: string, filter: OrderFilter, pageSize = 25): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [eq(orders.tenantId, tenantId)];
+  if (filter.status) conditions.push(eq(orders.status, filter.status));
+  if (filter.item) conditions.push(eq(orders.itemId, filter.item));
+  const cursor = decodeCursor(filter.cursor);
+  if (cursor) {
+    conditions.push(or(lt(orders.createdAt, cursor.createdAt), and(eq(orders.createdAt, cursor.createdAt), lt(orders.id, cursor.id)))!);
+  }
+  const rows = await db()
+    .select({ order: orders, itemTitle: items.title })
+    .from(orders)
+    .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
+    .where(and(...conditions))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(pageSize + 1);
+  const page = rows.slice(0, pageSize);
+  return { rows: page, nextCursor: rows.length > pageSize ? encodeCursor(page[page.length - 1]!.order) : null };
+}
+
+export async function getOrder(tenantId: string, orderId: string): Promise<{ order: Order; item: Item } | undefined> {
+  const [row] = await db()
+    .select({ order: orders, item: items })
+    .from(orders)
+    .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, orderId)))
+    .limit(1);
+  return row;
+}
+
+/** Every webhook (and reconciliation) recorded for the order, oldest first. */
+export async function orderEvents(tenantId: string, orderId: string): Promise<WebhookEvent[]> {
+  return db()
+    .select()
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.orderId, orderId)))
+    .orderBy(webhookEvents.receivedAt, webhookEvents.id);
+}
+
+/** Net revenue (paid minus refunded) per currency since `since`. */
+export async function revenueByCurrency(tenantId: string, since: Date): Promise<{ currency: string; netMinor: number; orders: number }[]> {
+  const rows = await db()
+    .select({
+      currency: orders.currency,
+      netMinor: sql<string>`sum(${orders.amountMinor} - ${orders.refundedMinor})`,
+      orders: sql<string>`count(*)`,
+    })
+    .from(orders)
+    .where(and(eq(orders.tenantId, tenantId), inArray(orders.status, SETTLED), gte(orders.paidAt, since)))
+    .groupBy(orders.currency)
+    .orderBy(orders.currency);
+  return rows.map((row) => ({ currency: row.currency, netMinor: Number(row.netMinor), orders: Number(row.orders) }));
+}
+
+export async function hasAnyWebhookEvent(tenantId: string): Promise<boolean> {
+  const [row] = await db().select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.tenantId, tenantId)).limit(1);
+  return row !== undefined;
+}
