@@ -16,6 +16,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/dashboard">Overview</NavLink>
             <NavLink href="/dashboard/items">Items</NavLink>
             <NavLink href="/dashboard/orders">Orders</NavLink>
+            <NavLink href="/dashboard/events">Events</NavLink>
             <NavLink href="/dashboard/integrations/whop">Whop integration</NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm text-zinc-600">

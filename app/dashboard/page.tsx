@@ -1,11 +1,24 @@
 import Link from "next/link";
+import { OrdersTable } from "@/components/orders-table";
 import { buttonClass } from "@/components/ui/button-class";
-import { Card, Notice } from "@/components/ui/card";
+import { Card } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
+import { formatMoney, type Currency } from "@/lib/money";
+import { hasAnyWebhookEvent, listOrders, revenueByCurrency } from "@/lib/orders/queries";
+import { openProblems, PROBLEM_KINDS, type ProblemKind } from "@/lib/problems/report";
 import { isConnected } from "@/lib/tenants/queries";
 
 export const metadata = { title: "Dashboard" };
+
+interface Banner {
+  key: string;
+  title: string;
+  message: string;
+  href: string;
+  action: string;
+  tone: "error" | "warning";
+}
 
 export default async function DashboardPage() {
   const { tenant } = await requireAccount();
@@ -20,38 +33,133 @@ export default async function DashboardPage() {
     );
   }
 
+  const [problems, revenue, recent, anyEvent] = await Promise.all([
+    openProblems(tenant.id),
+    revenueByCurrency(tenant.id, { days: 30 }),
+    listOrders(tenant.id, {}, 5),
+    hasAnyWebhookEvent(tenant.id),
+  ]);
+
+  const banners: Banner[] = problems.map((problem) => {
+    const kind = PROBLEM_KINDS[problem.kind as ProblemKind];
+    return {
+      key: problem.kind,
+      title: kind?.title ?? problem.kind,
+      message: `${problem.message}${problem.occurrences > 1 ? ` (${problem.occurrences} times, last ${formatDateTime(problem.lastSeenAt)})` : ""}`,
+      href: kind?.fixHref ?? "/dashboard",
+      action: kind?.fixLabel ?? "Review",
+      tone: "error",
+    };
+  });
+  if (!tenant.webhookSecretCiphertext && !banners.some((b) => b.key === "webhook_secret_missing")) {
+    banners.push({
+      key: "webhook_secret_missing",
+      title: PROBLEM_KINDS.webhook_secret_missing.title,
+      message: "Payments cannot be confirmed until Whop's webhook is set up.",
+      href: "/dashboard/integrations/whop",
+      action: "Set up the webhook",
+      tone: "warning",
+    });
+  } else if (tenant.webhookSecretCiphertext && !anyEvent) {
+    banners.push({
+      key: "no_delivery",
+      title: "No webhook received yet",
+      message: "Once a buyer pays, Whop's webhook confirms the order here. If a payment was made and nothing arrived, check the webhook URL in Whop.",
+      href: "/dashboard/integrations/whop",
+      action: "Check the webhook",
+      tone: "warning",
+    });
+  }
+
   return (
     <>
       <div>
         <h1 className="text-2xl font-semibold">{tenant.whopCompanyTitle}</h1>
         <p className="mt-1 font-mono text-sm text-zinc-500">{tenant.whopCompanyId}</p>
       </div>
-      {tenant.keyRejectedAt && (
-        <Notice tone="error">
-          Whop rejected your API key on {formatDateTime(tenant.keyRejectedAt)}. Checkouts fail until you{" "}
-          <Link href="/dashboard/integrations/whop" className="font-semibold underline">
-            replace the key
-          </Link>
-          .
-        </Notice>
+
+      {banners.length > 0 && (
+        <section aria-label="Problems" className="space-y-2">
+          {banners.map((banner) => (
+            <div
+              key={banner.key}
+              role={banner.tone === "error" ? "alert" : "status"}
+              className={`flex flex-wrap items-center gap-3 rounded-lg border px-4 py-3 text-sm ${
+                banner.tone === "error" ? "border-red-200 bg-red-50 text-red-900" : "border-amber-200 bg-amber-50 text-amber-900"
+              }`}
+            >
+              <div className="min-w-0 flex-1">
+                <p className="font-semibold">{banner.title}</p>
+                <p className="mt-0.5">{banner.message}</p>
+              </div>
+              <Link href={banner.href} className={buttonClass("secondary")}>
+                {banner.action}
+              </Link>
+            </div>
+          ))}
+        </section>
       )}
-      <Card title="Connection">
-        <dl className="grid gap-x-6 gap-y-4 text-sm sm:grid-cols-2">
-          <Detail term="Status">
-            <span className="inline-flex items-center gap-1.5 font-medium text-emerald-700">
-              <span aria-hidden className="size-2 rounded-full bg-emerald-500" /> Connected
-            </span>
-          </Detail>
-          <Detail term="Environment">{tenant.environment === "sandbox" ? "Sandbox" : "Production"}</Detail>
-          <Detail term="API key">
-            <span className="font-mono">•••• {tenant.whopApiKeyHint}</span>
-          </Detail>
-          <Detail term="Key last verified">{tenant.keyVerifiedAt ? formatDateTime(tenant.keyVerifiedAt) : "—"}</Detail>
-        </dl>
-        <Link href="/dashboard/integrations/whop" className={`${buttonClass("secondary")} mt-6`}>
-          Manage integration
-        </Link>
-      </Card>
+
+      <div className="grid gap-6 md:grid-cols-2">
+        <Card title="Connection">
+          <dl className="grid gap-x-6 gap-y-4 text-sm sm:grid-cols-2">
+            <Detail term="Status">
+              <span className={`inline-flex items-center gap-1.5 font-medium ${tenant.keyRejectedAt ? "text-red-700" : "text-emerald-700"}`}>
+                <span aria-hidden className={`size-2 rounded-full ${tenant.keyRejectedAt ? "bg-red-500" : "bg-emerald-500"}`} />
+                {tenant.keyRejectedAt ? "Key rejected" : "Connected"}
+              </span>
+            </Detail>
+            <Detail term="Environment">{tenant.environment === "sandbox" ? "Sandbox" : "Production"}</Detail>
+            <Detail term="API key">
+              <span className="font-mono">•••• {tenant.whopApiKeyHint}</span>
+            </Detail>
+            <Detail term="Key last verified">{tenant.keyVerifiedAt ? formatDateTime(tenant.keyVerifiedAt) : "—"}</Detail>
+          </dl>
+          <Link href="/dashboard/integrations/whop" className={`${buttonClass("secondary")} mt-6`}>
+            Manage integration
+          </Link>
+        </Card>
+        <Card title="Revenue, last 30 days" description="Paid orders net of refunds, per currency.">
+          {revenue.length === 0 ? (
+            <p className="text-sm text-zinc-600">
+              No paid orders yet.{" "}
+              <Link href="/dashboard/items" className="font-medium text-brand-600 hover:underline">
+                Create an item
+              </Link>{" "}
+              and share its link.
+            </p>
+          ) : (
+            <ul className="space-y-2">
+              {revenue.map((row) => (
+                <li key={row.currency} className="flex items-baseline justify-between gap-4">
+                  <span className="text-2xl font-semibold tabular-nums">{formatMoney(row.netMinor, row.currency as Currency)}</span>
+                  <span className="text-sm text-zinc-500">
+                    {row.orders} order{row.orders === 1 ? "" : "s"}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      </div>
+
+      <section aria-labelledby="recent-orders" className="space-y-3">
+        <div className="flex items-center justify-between">
+          <h2 id="recent-orders" className="text-base font-semibold">
+            Recent orders
+          </h2>
+          <Link href="/dashboard/orders" className="text-sm font-medium text-brand-600 hover:underline">
+            All orders
+          </Link>
+        </div>
+        {recent.rows.length === 0 ? (
+          <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-6 py-8 text-center text-sm text-zinc-600">
+            No orders yet. Every click on a checkout link creates one.
+          </p>
+        ) : (
+          <OrdersTable rows={recent.rows} />
+        )}
+      </section>
     </>
   );
 }

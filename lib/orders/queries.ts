@@ -79,8 +79,9 @@ export async function orderEvents(tenantId: string, orderId: string): Promise<We
     .orderBy(webhookEvents.receivedAt, webhookEvents.id);
 }
 
-/** Net revenue (paid minus refunded) per currency since `since`. */
-export async function revenueByCurrency(tenantId: string, since: Date): Promise<{ currency: string; netMinor: number; orders: number }[]> {
+/** Net revenue (paid minus refunded) per currency since a date, or over the last N days. */
+export async function revenueByCurrency(tenantId: string, window: Date | { days: number }): Promise<{ currency: string; netMinor: number; orders: number }[]> {
+  const since = window instanceof Date ? window : new Date(Date.now() - window.days * 24 * 60 * 60 * 1000);
   const rows = await db()
     .select({
       currency: orders.currency,

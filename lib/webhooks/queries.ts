@@ -1,0 +1,45 @@
+import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { db } from "@/db/client";
+import { webhookEvents, webhookResult, type WebhookEvent } from "@/db/schema";
+
+export const eventFilterSchema = z.object({
+  result: z.enum(webhookResult.enumValues).optional().catch(undefined),
+  cursor: z.string().max(200).optional().catch(undefined),
+});
+
+/** The events page: newest first, keyset-paginated on (received_at, id). */
+export async function listWebhookEvents(
+  tenantId: string,
+  filter: z.output<typeof eventFilterSchema>,
+  pageSize = 50,
+): Promise<{ events: WebhookEvent[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [eq(webhookEvents.tenantId, tenantId)];
+  if (filter.result) conditions.push(eq(webhookEvents.result, filter.result));
+  const [iso, id] = filter.cursor ? Buffer.from(filter.cursor, "base64url").toString("utf8").split("|") : [];
+  const at = new Date(iso ?? "");
+  if (id && !Number.isNaN(at.getTime()) && /^\d+$/.test(id)) {
+    conditions.push(or(lt(webhookEvents.receivedAt, at), and(eq(webhookEvents.receivedAt, at), lt(webhookEvents.id, Number(id))))!);
+  }
+  const rows = await db()
+    .select()
+    .from(webhookEvents)
+    .where(and(...conditions))
+    .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
+    .limit(pageSize + 1);
+  const events = rows.slice(0, pageSize);
+  const last = events[events.length - 1];
+  return {
+    events,
+    nextCursor: rows.length > pageSize && last ? Buffer.from(`${last.receivedAt.toISOString()}|${last.id}`).toString("base64url") : null,
+  };
+}
+
+/** The raw payload, pretty-printed when it is JSON. */
+export function prettyPayload(payload: string): string {
+  try {
+    return JSON.stringify(JSON.parse(payload), null, 2);
+  } catch {
+    return payload;
+  }
+}
