@@ -6,7 +6,8 @@ import { bigint, bigserial, boolean, foreignKey, index, integer, jsonb, pgEnum, 
  * Postgres (Citus, distribution column tenant_id) can take over when one database is not enough.
  */
 
-const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+// Millisecond precision: keyset cursors carry a JS Date, which could not name a microsecond.
+const createdAt = () => timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 
 export const whopEnvironment = pgEnum("whop_environment", ["production", "sandbox"]);
@@ -212,7 +213,7 @@ export const webhookEvents = pgTable(
     /** The raw body exactly as received (verified). */
     payload: text("payload").notNull(),
     duplicates: integer("duplicates").notNull().default(0),
-    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     lastDuplicateAt: timestamp("last_duplicate_at", { withTimezone: true }),
   },
   (t) => [

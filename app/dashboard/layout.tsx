@@ -12,7 +12,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <span aria-hidden className="grid size-7 place-items-center rounded-md bg-brand-500 text-sm text-white">W</span>
             <span>{tenant.whopCompanyTitle ?? "Whop Connector"}</span>
           </Link>
-          <nav aria-label="Dashboard" className="flex gap-1 text-sm">
+          <nav aria-label="Dashboard" className="order-last -mx-1 flex w-full gap-1 overflow-x-auto text-sm whitespace-nowrap md:order-none md:mx-0 md:w-auto">
             <NavLink href="/dashboard">Overview</NavLink>
             <NavLink href="/dashboard/items">Items</NavLink>
             <NavLink href="/dashboard/orders">Orders</NavLink>
@@ -20,7 +20,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/dashboard/integrations/whop">Whop integration</NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm text-zinc-600">
-            <span className="hidden sm:inline">{user.email}</span>
+            <span className="hidden max-w-56 truncate xl:inline">{user.email}</span>
             <form action="/logout" method="post">
               <button className="rounded-md px-2 py-1 font-medium text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">
                 Log out
