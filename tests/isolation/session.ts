@@ -1,0 +1,43 @@
+import { redirect } from "next/navigation";
+import type { Tenant, User } from "@/db/schema";
+import { findUserWithTenant } from "@/lib/auth/accounts";
+
+/*
+ * Stands in for `@/lib/auth/session` (which needs Next's request cookies): the signed-in user is
+ * chosen by the test, and the account is read from the database on every call exactly as the real
+ * session does, so an action always sees the tenant as it is stored now.
+ *   vi.mock("@/lib/auth/session", () => import("./session"));
+ */
+
+let signedInUserId: string | undefined;
+
+export function signInAs(account: { user: Pick<User, "id"> }): void {
+  signedInUserId = account.user.id;
+}
+
+export function signOut(): void {
+  signedInUserId = undefined;
+}
+
+export async function currentAccount(): Promise<{ user: User; tenant: Tenant } | undefined> {
+  return signedInUserId ? findUserWithTenant(signedInUserId) : undefined;
+}
+
+/** The real behaviour: the account, or Next's redirect to /login. */
+export async function requireAccount(): Promise<{ user: User; tenant: Tenant }> {
+  const account = await currentAccount();
+  if (!account) redirect("/login");
+  return account;
+}
+
+export async function clientIp(): Promise<string | null> {
+  return null;
+}
+
+export async function startSession(): Promise<void> {
+  throw new Error("isolation tests never start a session");
+}
+
+export async function endSession(): Promise<void> {
+  throw new Error("isolation tests never end a session");
+}

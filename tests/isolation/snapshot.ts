@@ -1,0 +1,22 @@
+import { sql } from "drizzle-orm";
+import { selectRows } from "@/db/client";
+
+/**
+ * Everything one tenant owns, as JSON text: the tenant row, its users, items, orders, webhook
+ * events, problems and audit trail. Equal snapshots before and after a request mean the request
+ * neither changed nor added anything of that tenant's.
+ */
+export async function tenantSnapshot(tenantId: string): Promise<string> {
+  const [row] = await selectRows<{ dump: string }>(sql`
+    select json_build_object(
+      'tenant', (select row_to_json(t) from tenants t where t.id = ${tenantId}),
+      'users', (select coalesce(json_agg(u order by u.id), '[]') from users u where u.tenant_id = ${tenantId}),
+      'items', (select coalesce(json_agg(i order by i.id), '[]') from items i where i.tenant_id = ${tenantId}),
+      'orders', (select coalesce(json_agg(o order by o.id), '[]') from orders o where o.tenant_id = ${tenantId}),
+      'events', (select coalesce(json_agg(e order by e.id), '[]') from webhook_events e where e.tenant_id = ${tenantId}),
+      'problems', (select coalesce(json_agg(p order by p.kind), '[]') from problems p where p.tenant_id = ${tenantId}),
+      'audit', (select coalesce(json_agg(a order by a.id), '[]') from audit_log a where a.tenant_id = ${tenantId})
+    )::text as dump`);
+  if (!row) throw new Error(`no snapshot for ${tenantId}`);
+  return row.dump;
+}
