@@ -1,0 +1,95 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
+import { db } from "@/db/client";
+import { orders, webhookEvents } from "@/db/schema";
+import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
+import { resetEnvCache } from "@/lib/env";
+import { randomBase62 } from "@/lib/ids";
+import { createItem, itemFormSchema } from "@/lib/items/items";
+import { connectWhopKey } from "@/lib/tenants/connect-whop";
+import { getTenantById } from "@/lib/tenants/queries";
+import { saveWebhookSecret } from "@/lib/tenants/webhook-secret";
+import { startWhopSandbox, type WhopSandbox } from "@/sandbox/server";
+import { withTestDatabase } from "../db";
+import { connectedMerchant } from "../fixtures";
+
+withTestDatabase();
+
+/*
+ * The local sandbox's real deliveries reaching the real route: a paid checkout turns the order
+ * paid, whether the merchant registered the webhook as v1 (Standard Webhooks) or v5 (x-whop-signature).
+ */
+let sandbox: WhopSandbox;
+let receiver: http.Server;
+let receiverUrl: string;
+const previousOrigin = process.env.WHOP_API_ORIGIN;
+
+beforeAll(async () => {
+  sandbox = await startWhopSandbox({ port: 0, timeScale: 0.001 });
+  process.env.WHOP_API_ORIGIN = sandbox.url;
+  resetEnvCache();
+  // A tiny HTTP front for the route handler, as Next would serve it.
+  receiver = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const tenantId = req.url!.split("/").pop()!;
+    const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const response = await POST(new Request(`http://localhost${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }), { params: Promise.resolve({ tenantId }) });
+    res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  process.env.WHOP_API_ORIGIN = previousOrigin;
+  resetEnvCache();
+  await sandbox.close();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.each(["v1", "v5"] as const)("sandbox deliveries with a %s webhook", (apiVersion) => {
+  it("a paid checkout turns the order paid and the membership valid", async () => {
+    const company = (await (await fetch(`${sandbox.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as { companyKey: string; companyId: string };
+    const { tenant, user } = await connectedMerchant();
+    await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null });
+    const connected = (await getTenantById(tenant.id))!;
+
+    const hook = (await (
+      await fetch(`${sandbox.url}/api/v1/webhooks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${company.companyKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ url: `${receiverUrl}/api/webhooks/whop/${connected.publicId}`, api_version: apiVersion, enabled: true, events: [], resource_id: company.companyId }),
+      })
+    ).json()) as { webhook_secret: string };
+    expect((await saveWebhookSecret({ tenant: connected, actorUserId: user.id, ip: null }, hook.webhook_secret)).ok).toBe(true);
+
+    const withSecret = (await getTenantById(tenant.id))!;
+    const created = await createItem({ tenant: withSecret, userId: user.id, ip: null }, itemFormSchema.parse({ title: "Ebook", price: "9.99", currency: "usd" }));
+    if (!created.ok) throw new Error(created.message);
+    const visit = await createBuyerCheckout({ slug: created.item.slug, attemptId: randomBase62(24), ip: "192.0.2.77" });
+    if (visit.kind !== "redirect") throw new Error(visit.kind);
+    const [order] = await db().select().from(orders).where(eq(orders.id, visit.orderId));
+    await fetch(`${sandbox.url}/_sandbox/checkouts/${order!.whopCheckoutId}/pay`, { method: "POST", body: JSON.stringify({ email: `${apiVersion}@example.com` }) });
+
+    const settled = await waitFor(
+      async () => (await db().select().from(orders).where(eq(orders.id, visit.orderId)))[0]!,
+      (row) => row.status === "paid" && row.membershipValid === true,
+    );
+    // v5 payloads carry only the user id, no email.
+    expect(settled).toMatchObject({ status: "paid", membershipValid: true, paidMinor: 999, buyerEmail: apiVersion === "v1" ? "v1@example.com" : null });
+    const events = await db().select().from(webhookEvents).where(eq(webhookEvents.tenantId, tenant.id));
+    expect(new Set(events.map((e) => e.scheme))).toEqual(new Set([apiVersion === "v1" ? "standard" : "legacy"]));
+  });
+});
