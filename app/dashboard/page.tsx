@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { OrdersTable } from "@/components/orders-table";
 import { buttonClass } from "@/components/ui/button-class";
+import { Detail } from "@/components/ui/detail";
 import { Card } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
@@ -161,14 +162,5 @@ export default async function DashboardPage() {
         )}
       </section>
     </>
-  );
-}
-
-function Detail({ term, children }: { term: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt className="text-zinc-500">{term}</dt>
-      <dd className="mt-0.5 text-zinc-900">{children}</dd>
-    </div>
   );
 }

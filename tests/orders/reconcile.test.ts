@@ -1,36 +1,24 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { orders, webhookEvents } from "@/db/schema";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
-import { resetEnvCache } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
 import { reconcileOrder, reconcilePendingOrders } from "@/lib/orders/reconcile";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
-import { startWhopSandbox, type WhopSandbox } from "@/sandbox/server";
 import { withTestDatabase } from "../db";
 import { connectedMerchant } from "../fixtures";
+import { sandboxCompany, withLocalSandbox } from "../sandbox";
 
 withTestDatabase();
 
-let sandbox: WhopSandbox;
-const previousOrigin = process.env.WHOP_API_ORIGIN;
-beforeAll(async () => {
-  sandbox = await startWhopSandbox({ port: 0 });
-  process.env.WHOP_API_ORIGIN = sandbox.url;
-  resetEnvCache();
-});
-afterAll(async () => {
-  process.env.WHOP_API_ORIGIN = previousOrigin;
-  resetEnvCache();
-  await sandbox.close();
-});
+const sandbox = withLocalSandbox();
 
 /** A merchant on a fresh sandbox company with no webhook registered: every delivery is "lost". */
 async function merchantWithCheckout() {
-  const company = (await (await fetch(`${sandbox.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as { companyKey: string };
+  const company = await sandboxCompany(sandbox.current);
   const { tenant, user } = await connectedMerchant();
   await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null });
   const connected = (await getTenantById(tenant.id))!;
@@ -42,7 +30,7 @@ async function merchantWithCheckout() {
   return { tenant: connected, order: order! };
 }
 
-const sandboxPost = (path: string, body: unknown = {}) => fetch(`${sandbox.url}${path}`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+const sandboxPost = (path: string, body: unknown = {}) => fetch(`${sandbox.current.url}${path}`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
 const statusOf = async (orderId: string) => (await db().select().from(orders).where(eq(orders.id, orderId)))[0]!;
 
 describe("missed-webhook recovery", () => {

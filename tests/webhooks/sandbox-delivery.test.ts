@@ -6,15 +6,14 @@ import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { db } from "@/db/client";
 import { orders, webhookEvents } from "@/db/schema";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
-import { resetEnvCache } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { saveWebhookSecret } from "@/lib/tenants/webhook-secret";
-import { startWhopSandbox, type WhopSandbox } from "@/sandbox/server";
 import { withTestDatabase } from "../db";
 import { connectedMerchant } from "../fixtures";
+import { sandboxCompany, withLocalSandbox } from "../sandbox";
 
 withTestDatabase();
 
@@ -22,21 +21,17 @@ withTestDatabase();
  * The local sandbox's real deliveries reaching the real route: a paid checkout turns the order
  * paid, whether the merchant registered the webhook as v1 (Standard Webhooks) or v5 (x-whop-signature).
  */
-let sandbox: WhopSandbox;
+const local = withLocalSandbox({ timeScale: 0.001 });
 let receiver: http.Server;
 let receiverUrl: string;
-const previousOrigin = process.env.WHOP_API_ORIGIN;
 
 beforeAll(async () => {
-  sandbox = await startWhopSandbox({ port: 0, timeScale: 0.001 });
-  process.env.WHOP_API_ORIGIN = sandbox.url;
-  resetEnvCache();
   // A tiny HTTP front for the route handler, as Next would serve it.
   receiver = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const tenantId = req.url!.split("/").pop()!;
-    const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)] as [string, string]));
     const response = await POST(new Request(`http://localhost${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }), { params: Promise.resolve({ tenantId }) });
     res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
   });
@@ -44,9 +39,6 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  process.env.WHOP_API_ORIGIN = previousOrigin;
-  resetEnvCache();
-  await sandbox.close();
   await new Promise((resolve) => receiver.close(resolve));
 });
 
@@ -61,7 +53,8 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, m
 
 describe.each(["v1", "v5"] as const)("sandbox deliveries with a %s webhook", (apiVersion) => {
   it("a paid checkout turns the order paid and the membership valid", async () => {
-    const company = (await (await fetch(`${sandbox.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as { companyKey: string; companyId: string };
+    const sandbox = local.current;
+    const company = await sandboxCompany(sandbox);
     const { tenant, user } = await connectedMerchant();
     await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null });
     const connected = (await getTenantById(tenant.id))!;

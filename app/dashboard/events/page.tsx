@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { Pagination } from "@/components/pagination";
 import { buttonClass } from "@/components/ui/button-class";
 import { Notice } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
@@ -93,18 +94,11 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           ))}
         </ul>
       )}
-      <nav aria-label="Pagination" className="flex gap-3">
-        {filter.cursor && (
-          <Link href="/dashboard/events" className={buttonClass("secondary")}>
-            First page
-          </Link>
-        )}
-        {nextCursor && (
-          <Link href={`/dashboard/events?${new URLSearchParams({ ...(filter.result ? { result: filter.result } : {}), cursor: nextCursor })}`} className={buttonClass("secondary")}>
-            Next page
-          </Link>
-        )}
-      </nav>
+      <Pagination
+        basePath="/dashboard/events"
+        onLaterPage={Boolean(filter.cursor)}
+        nextHref={nextCursor ? `/dashboard/events?${new URLSearchParams({ ...(filter.result ? { result: filter.result } : {}), cursor: nextCursor })}` : null}
+      />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { Pagination } from "@/components/pagination";
 import { OrdersTable } from "@/components/orders-table";
 import { orderStatusLabel } from "@/components/order-status";
 import { buttonClass } from "@/components/ui/button-class";
@@ -51,18 +51,7 @@ export default async function OrdersPage({ searchParams }: { searchParams: Promi
       ) : (
         <OrdersTable rows={rows} />
       )}
-      <nav aria-label="Pagination" className="flex gap-3">
-        {filter.cursor && (
-          <Link href="/dashboard/orders" className={buttonClass("secondary")}>
-            First page
-          </Link>
-        )}
-        {nextHref && (
-          <Link href={nextHref} className={buttonClass("secondary")}>
-            Next page
-          </Link>
-        )}
-      </nav>
+      <Pagination basePath="/dashboard/orders" onLaterPage={Boolean(filter.cursor)} nextHref={nextHref} />
     </>
   );
 }

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { OrderStatus } from "@/components/order-status";
 import { ReconcileButton } from "@/components/reconcile-button";
+import { Detail } from "@/components/ui/detail";
 import { Card, Notice } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
@@ -75,14 +76,5 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
         </ol>
       </Card>
     </>
-  );
-}
-
-function Detail({ term, children }: { term: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt className="text-zinc-500">{term}</dt>
-      <dd className="mt-0.5 text-zinc-900">{children}</dd>
-    </div>
   );
 }
