@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import { db } from "@/db/client";
+import { db, type Transaction } from "@/db/client";
 import { orders, tenants, webhookEvents, webhookRejections, type Tenant } from "@/db/schema";
-import { logger } from "@/lib/logger";
+import { logger, type Logger } from "@/lib/logger";
 import { lockOrderForEvent } from "@/lib/orders/find";
 import { planTransition } from "@/lib/orders/transitions";
 import { reportProblem } from "@/lib/problems/report";
@@ -10,9 +10,11 @@ import { eventKey, normalizeWhopEvent, type NormalizedEvent } from "./normalize"
 import { verifyWhopSignature, type SignatureScheme } from "./verify";
 
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
+/** Past this, answer 503 and let Whop retry rather than hold the delivery open (dedupe makes a late commit harmless). */
+export const INGEST_DEADLINE_MS = 8_000;
 
 export type IngestOutcome =
-  | { status: 200; result: "applied" | "ignored" | "duplicate"; detail: string }
+  | { status: 200; result: "applied" | "ignored" | "duplicate"; detail: string; eventType?: string }
   | { status: 400 | 401 | 404 | 409 | 503; error: string };
 
 interface Delivery {
@@ -20,6 +22,8 @@ interface Delivery {
   rawBody: string;
   headers: Headers;
   now?: Date;
+  /** The request's logger (carries its request id). */
+  log?: Logger;
 }
 
 /**
@@ -27,7 +31,7 @@ interface Delivery {
  * and the order change commit together or not at all. 2xx only for what was committed; a
  * database failure answers 503 so Whop retries.
  */
-export async function ingestWhopWebhook({ publicTenantId, rawBody, headers, now = new Date() }: Delivery): Promise<IngestOutcome> {
+export async function ingestWhopWebhook({ publicTenantId, rawBody, headers, now = new Date(), log = logger }: Delivery): Promise<IngestOutcome> {
   try {
     const [tenant] = await db().select().from(tenants).where(eq(tenants.publicId, publicTenantId)).limit(1);
     if (!tenant) return { status: 404, error: "unknown webhook endpoint" };
@@ -53,11 +57,20 @@ export async function ingestWhopWebhook({ publicTenantId, rawBody, headers, now 
     const normalized = normalizeWhopEvent(payload);
     if (!normalized.ok) return { status: 400, error: normalized.error };
 
-    return await recordAndApply(tenant, normalized.event, eventKey(normalized.event, verified.webhookId), verified.scheme, rawBody);
+    const recorded = await recordAndApply(tenant, normalized.event, eventKey(normalized.event, verified.webhookId), verified.scheme, rawBody);
+    return { ...recorded, eventType: normalized.event.name };
   } catch (error) {
-    logger.error({ err: error, publicTenantId }, "webhook not recorded");
+    log.error({ err: error, publicTenantId }, "webhook not recorded");
     return { status: 503, error: "temporarily unable to record the event; retry later" };
   }
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 async function countRejection(tenant: Tenant, reason: string, now: Date): Promise<void> {
@@ -94,34 +107,50 @@ export async function recordAndApply(
       return { status: 200, result: "duplicate", detail: "already recorded" } as const;
     }
 
-    const order = await lockOrderForEvent(tx, tenant.id, event);
-    let result: "applied" | "ignored" = "ignored";
-    let detail: string;
-    if (!order) {
-      detail = "no order of this account matches the event";
-      if (event.name === "payment.succeeded") {
-        await reportProblem(tenant.id, "unmatched_payment", `Whop reported payment ${event.payment?.id ?? "(no id)"} that matches none of your orders.`, tx);
-      }
-    } else {
-      const transition = planTransition(order, event);
-      if (transition.kind === "change") {
-        await tx
-          .update(orders)
-          .set({ ...transition.change, updatedAt: new Date() })
-          .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)));
-        if (transition.amountMismatch) {
-          await reportProblem(tenant.id, "amount_mismatch", `Order ${order.id}: Whop reported ${event.payment?.totalMajor} ${event.payment?.currency}, the order expected a different amount.`, tx);
-        }
-        result = "applied";
-        detail = transition.summary;
-      } else {
-        detail = transition.reason;
-      }
-    }
+    const { result, detail, orderId } = await applyEventToOrder(tx, tenant.id, event);
     await tx
       .update(webhookEvents)
-      .set({ result, detail, orderId: order?.id ?? null })
+      .set({ result, detail, orderId })
       .where(and(eq(webhookEvents.tenantId, tenant.id), eq(webhookEvents.id, recorded.id)));
     return { status: 200, result, detail } as const;
   });
+}
+
+/** What an event did to its order; recorded on the event row. */
+export interface Application {
+  result: "applied" | "ignored";
+  detail: string;
+  orderId: string | null;
+}
+
+/** The detail of an event that matched none of the tenant's orders (it may be applied again later). */
+export const NO_MATCHING_ORDER = "no order of this account matches the event";
+
+/**
+ * Finds and locks the event's order and applies the state machine to it, inside the caller's
+ * transaction. Shared by a first delivery (recordAndApply) and "apply again" (reapply.ts).
+ */
+export async function applyEventToOrder(
+  tx: Transaction,
+  tenantId: string,
+  event: NormalizedEvent,
+  { reportUnmatched = true }: { reportUnmatched?: boolean } = {},
+): Promise<Application> {
+  const order = await lockOrderForEvent(tx, tenantId, event);
+  if (!order) {
+    if (reportUnmatched && event.name === "payment.succeeded") {
+      await reportProblem(tenantId, "unmatched_payment", `Whop reported payment ${event.payment?.id ?? "(no id)"} that matches none of your orders.`, tx);
+    }
+    return { result: "ignored", detail: NO_MATCHING_ORDER, orderId: null };
+  }
+  const transition = planTransition(order, event);
+  if (transition.kind !== "change") return { result: "ignored", detail: transition.reason, orderId: order.id };
+  await tx
+    .update(orders)
+    .set({ ...transition.change, updatedAt: new Date() })
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)));
+  if (transition.amountMismatch) {
+    await reportProblem(tenantId, "amount_mismatch", `Order ${order.id}: Whop reported ${event.payment?.totalMajor} ${event.payment?.currency}, the order expected a different amount.`, tx);
+  }
+  return { result: "applied", detail: transition.summary, orderId: order.id };
 }
