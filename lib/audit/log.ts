@@ -14,7 +14,10 @@ export type AuditAction =
   | "item.activated"
   | "webhook.secret_saved"
   | "webhook.auto_created"
-  | "order.reconciled";
+  | "order.reconciled"
+  | "password.changed"
+  | "password.change_failed"
+  | "sessions.revoked";
 
 export interface AuditInput {
   tenantId: string;

@@ -1,0 +1,117 @@
+import { Pagination } from "@/components/pagination";
+import { Card } from "@/components/ui/card";
+import { auditCursorSchema, listAuditEntries, type AuditRow } from "@/lib/audit/queries";
+import { deletionConfirmationPhrase } from "@/lib/auth/account-settings";
+import { PASSWORD_RULES } from "@/lib/auth/password";
+import { requireAccount } from "@/lib/auth/session";
+import { formatDateTime } from "@/lib/format";
+import { changePasswordAction, deleteAccountAction, revokeAllSessionsAction } from "./actions";
+import { ChangePasswordForm } from "./change-password-form";
+import { DeleteAccountForm } from "./delete-account-form";
+import { LogOutEverywhereForm } from "./log-out-everywhere-form";
+
+export const metadata = { title: "Settings" };
+
+export default async function SettingsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const account = await requireAccount();
+  const { user, tenant } = account;
+  const cursor = auditCursorSchema.parse((await searchParams).cursor);
+  const { entries, nextCursor } = await listAuditEntries(tenant.id, cursor);
+  const connected = tenant.whopCompanyTitle !== null;
+
+  return (
+    <>
+      <h1 className="text-2xl font-semibold">Settings</h1>
+
+      <Card title="Change password" description={<>You are logged in as <strong className="font-medium text-zinc-800">{user.email}</strong>. Changing the password logs out every other session.</>}>
+        <ChangePasswordForm action={changePasswordAction} passwordRules={PASSWORD_RULES} />
+      </Card>
+
+      <Card title="Log out everywhere" description="Ends every session of this account on every device and browser, this one included. Use it if you logged in on a computer that is not yours or think someone else has your password (then change it).">
+        <LogOutEverywhereForm action={revokeAllSessionsAction} />
+      </Card>
+
+      <section id="audit-log" aria-labelledby="audit-log-heading" className="scroll-mt-6 space-y-4">
+        <div>
+          <h2 id="audit-log-heading" className="text-base font-semibold text-zinc-900">
+            Audit log
+          </h2>
+          <p className="mt-1 text-sm text-zinc-600">Who did what to this account and when, newest first. Times are in UTC.</p>
+        </div>
+        {entries.length === 0 ? (
+          <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-6 py-10 text-center text-sm text-zinc-600">
+            {cursor ? "No older entries." : "Nothing recorded yet."}
+          </p>
+        ) : (
+          <AuditList entries={entries} />
+        )}
+        <Pagination
+          basePath="/dashboard/settings#audit-log"
+          onLaterPage={Boolean(cursor)}
+          nextHref={nextCursor ? `/dashboard/settings?${new URLSearchParams({ cursor: nextCursor })}#audit-log` : null}
+        />
+      </section>
+
+      <section aria-labelledby="delete-account-heading" className="rounded-xl border border-red-200 bg-white p-6 shadow-sm">
+        <h2 id="delete-account-heading" className="text-base font-semibold text-red-800">
+          Delete account
+        </h2>
+        <div className="mt-1 space-y-2 text-sm text-zinc-600">
+          <p>
+            Permanently deletes your account and everything we hold for it: your login, items and their checkout links, orders, webhook events,
+            the audit log, and the stored Whop API key and webhook secret. It cannot be undone.
+          </p>
+          <p>
+            Nothing on Whop is touched: your payments, products and memberships stay there.
+            {connected && " Afterwards, revoke the API key and delete the webhook in your Whop dashboard (Developer settings)."}
+          </p>
+        </div>
+        <div className="mt-5">
+          <DeleteAccountForm action={deleteAccountAction} phrase={deletionConfirmationPhrase(account)} connected={connected} />
+        </div>
+      </section>
+    </>
+  );
+}
+
+function AuditList({ entries }: { entries: AuditRow[] }) {
+  return (
+    <ul className="divide-y divide-zinc-100 overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-sm">
+      {entries.map((entry) => (
+        <li key={entry.id} className="grid gap-1.5 px-4 py-3 text-sm sm:grid-cols-[minmax(0,1fr)_auto] sm:gap-x-6">
+          <div className="min-w-0 space-y-1">
+            <p className={`font-medium text-zinc-900 ${entry.label === entry.action ? "font-mono text-xs" : ""}`}>{entry.label}</p>
+            {entry.details.length > 0 && (
+              <dl className="flex flex-wrap gap-x-4 gap-y-0.5 text-xs text-zinc-600">
+                {entry.details.map((detail) => (
+                  <div key={detail.label} className="flex min-w-0 gap-1">
+                    <dt className="shrink-0 text-zinc-500">{detail.label}</dt>
+                    <dd className="font-mono text-zinc-800 wrap-anywhere">{detail.value}</dd>
+                  </div>
+                ))}
+              </dl>
+            )}
+          </div>
+          <dl className="space-y-0.5 text-xs text-zinc-500 sm:text-right">
+            <div>
+              <dt className="sr-only">When</dt>
+              <dd>
+                <time dateTime={entry.createdAt.toISOString()}>{formatDateTime(entry.createdAt)}</time>
+              </dd>
+            </div>
+            <div className="flex flex-wrap gap-x-1.5 sm:justify-end">
+              <dt className="sr-only">Who</dt>
+              <dd className="max-w-64 truncate text-zinc-700">{entry.actorEmail ?? "—"}</dd>
+              {entry.ip && (
+                <>
+                  <dt>IP</dt>
+                  <dd className="font-mono wrap-anywhere">{entry.ip}</dd>
+                </>
+              )}
+            </div>
+          </dl>
+        </li>
+      ))}
+    </ul>
+  );
+}

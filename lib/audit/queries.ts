@@ -1,0 +1,127 @@
+import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { db } from "@/db/client";
+import { auditLog, users, type AuditEntry } from "@/db/schema";
+import type { AuditAction } from "./log";
+
+export const AUDIT_PAGE_SIZE = 25;
+
+const ACTION_LABELS: Record<AuditAction, string> = {
+  "account.created": "Account created",
+  "login.succeeded": "Logged in",
+  "login.failed": "Failed login",
+  "whop.key_connected": "Whop key connected",
+  "whop.key_replaced": "Whop key replaced",
+  "whop.key_rejected": "Whop key rejected",
+  "item.created": "Item created",
+  "item.updated": "Item updated",
+  "item.deactivated": "Item deactivated",
+  "item.activated": "Item activated",
+  "webhook.secret_saved": "Webhook secret saved",
+  "webhook.auto_created": "Webhook created automatically",
+  "order.reconciled": "Order checked with Whop",
+  "password.changed": "Password changed",
+  "password.change_failed": "Failed password change",
+  "sessions.revoked": "Logged out everywhere",
+};
+
+/** The human name of an action; an action this code does not know (yet) shows as stored. */
+export function auditActionLabel(action: string): string {
+  return Object.hasOwn(ACTION_LABELS, action) ? ACTION_LABELS[action as AuditAction] : action;
+}
+
+/*
+ * Only these detail fields are ever shown, whatever else a row holds: hints (last four
+ * characters), ids and titles. A field added to `detail` later stays hidden until it is listed.
+ */
+const SHOWN_DETAILS: [field: string, label: string][] = [
+  ["title", "Item"],
+  ["itemId", "Item id"],
+  ["orderId", "Order"],
+  ["outcome", "Outcome"],
+  ["companyId", "Company"],
+  ["keyHint", "Key ending in"],
+  ["previousKeyHint", "Previous key ending in"],
+  ["secretHint", "Secret ending in"],
+  ["previousSecretHint", "Previous secret ending in"],
+  ["webhookId", "Webhook"],
+];
+
+export interface AuditDetail {
+  label: string;
+  value: string;
+}
+
+export function auditDetails(detail: Record<string, unknown>): AuditDetail[] {
+  const shown: AuditDetail[] = [];
+  for (const [field, label] of SHOWN_DETAILS) {
+    const value = detail[field];
+    if ((typeof value === "string" && value !== "") || typeof value === "number") shown.push({ label, value: String(value) });
+  }
+  return shown;
+}
+
+export interface AuditRow {
+  id: number;
+  createdAt: Date;
+  action: string;
+  label: string;
+  /** The actor's email while that user still exists; null otherwise (or for system entries). */
+  actorEmail: string | null;
+  details: AuditDetail[];
+  ip: string | null;
+}
+
+interface Cursor {
+  createdAt: Date;
+  id: number;
+}
+
+export const auditCursorSchema = z.string().max(200).optional().catch(undefined);
+
+function encodeCursor(entry: Pick<AuditEntry, "createdAt" | "id">): string {
+  return Buffer.from(`${entry.createdAt.toISOString()}|${entry.id}`).toString("base64url");
+}
+
+function decodeCursor(text: string | undefined): Cursor | undefined {
+  if (!text) return undefined;
+  const [iso, id] = Buffer.from(text, "base64url").toString("utf8").split("|");
+  const createdAt = new Date(iso ?? "");
+  return id && /^\d{1,18}$/.test(id) && !Number.isNaN(createdAt.getTime()) ? { createdAt, id: Number(id) } : undefined;
+}
+
+/**
+ * The tenant's audit trail, newest first, keyset-paginated on (created_at, id): entries written
+ * in one transaction share a timestamp, and the id breaks the tie so none is skipped or repeated.
+ */
+export async function listAuditEntries(
+  tenantId: string,
+  cursor: string | undefined,
+  pageSize = AUDIT_PAGE_SIZE,
+): Promise<{ entries: AuditRow[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [eq(auditLog.tenantId, tenantId)];
+  const after = decodeCursor(cursor);
+  if (after) {
+    conditions.push(or(lt(auditLog.createdAt, after.createdAt), and(eq(auditLog.createdAt, after.createdAt), lt(auditLog.id, after.id)))!);
+  }
+  const rows = await db()
+    .select({ entry: auditLog, actorEmail: users.email })
+    .from(auditLog)
+    .leftJoin(users, and(eq(users.id, auditLog.actorUserId), eq(users.tenantId, auditLog.tenantId)))
+    .where(and(...conditions))
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(pageSize + 1);
+  const page = rows.slice(0, pageSize);
+  return {
+    entries: page.map(({ entry, actorEmail }) => ({
+      id: entry.id,
+      createdAt: entry.createdAt,
+      action: entry.action,
+      label: auditActionLabel(entry.action),
+      actorEmail,
+      details: auditDetails(entry.detail),
+      ip: entry.ip,
+    })),
+    nextCursor: rows.length > pageSize ? encodeCursor(page[page.length - 1]!.entry) : null,
+  };
+}

@@ -1,0 +1,116 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { loginThrottle, rateLimitBuckets, tenants, users, type User } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/log";
+import { logger } from "@/lib/logger";
+import { hashPassword, verifyPassword } from "./password";
+import { clearLoginFailures, isLoginThrottled, recordLoginFailure, throttleKeys } from "./throttle";
+
+/*
+ * What a signed-in merchant can do to their own account. Every function takes the ids from the
+ * session (never from a form) and scopes each query by both the user and the tenant.
+ */
+
+async function findUser(userId: string, tenantId: string): Promise<User | undefined> {
+  const [user] = await db()
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), eq(users.tenantId, tenantId)))
+    .limit(1);
+  return user;
+}
+
+export type ChangePasswordResult =
+  | { ok: true; user: User }
+  | { ok: false; reason: "incorrect" | "throttled" | "same_password" | "not_found" };
+
+/**
+ * Re-authenticates with the current password (failures count against the same throttle as
+ * logins, so this form is no side door for guessing), stores the new argon2id hash and bumps the
+ * session version, which ends every session issued before. The caller re-issues its own session
+ * from the returned user. `newPassword` is already validated against the password rules.
+ */
+export async function changePassword(input: {
+  userId: string;
+  tenantId: string;
+  currentPassword: string;
+  newPassword: string;
+  ip: string | null;
+}): Promise<ChangePasswordResult> {
+  const user = await findUser(input.userId, input.tenantId);
+  if (!user) return { ok: false, reason: "not_found" };
+
+  const keys = throttleKeys(user.email, input.ip);
+  if (await isLoginThrottled(db(), keys)) return { ok: false, reason: "throttled" };
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    await recordLoginFailure(db(), keys);
+    await recordAudit(db(), { tenantId: user.tenantId, actorUserId: user.id, action: "password.change_failed", ip: input.ip });
+    return { ok: false, reason: "incorrect" };
+  }
+  await clearLoginFailures(db(), keys);
+  if (input.newPassword === input.currentPassword) return { ok: false, reason: "same_password" };
+
+  const passwordHash = await hashPassword(input.newPassword);
+  return db().transaction(async (tx) => {
+    const [updated] = await tx
+      .update(users)
+      .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
+      .where(and(eq(users.id, user.id), eq(users.tenantId, user.tenantId)))
+      .returning();
+    if (!updated) return { ok: false, reason: "not_found" } as const;
+    await recordAudit(tx, { tenantId: updated.tenantId, actorUserId: updated.id, action: "password.changed", ip: input.ip });
+    return { ok: true, user: updated } as const;
+  });
+}
+
+/** Bumps the session version: every session issued so far, this one included, stops working. */
+export async function revokeAllSessions(userId: string, tenantId: string, ip: string | null): Promise<{ ok: boolean }> {
+  return db().transaction(async (tx) => {
+    const [updated] = await tx
+      .update(users)
+      .set({ sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
+      .where(and(eq(users.id, userId), eq(users.tenantId, tenantId)))
+      .returning({ id: users.id });
+    if (!updated) return { ok: false };
+    await recordAudit(tx, { tenantId, actorUserId: userId, action: "sessions.revoked", ip });
+    return { ok: true };
+  });
+}
+
+/** What the merchant must type to delete the account: the Whop company's name, or the email before connecting. */
+export function deletionConfirmationPhrase(account: { tenant: { whopCompanyTitle: string | null }; user: { email: string } }): string {
+  return account.tenant.whopCompanyTitle?.trim() || account.user.email;
+}
+
+export type DeleteAccountResult = { ok: true } | { ok: false; reason: "mismatch" | "not_found"; expected?: string };
+
+/**
+ * Deletes the tenant, and with it (foreign keys, ON DELETE CASCADE) its users, items, orders,
+ * webhook events, rejections, problems and audit trail, plus the throttle counters that name it.
+ * Nothing on Whop is touched: the merchant revokes the key and deletes the webhook there.
+ * The confirmation must equal the phrase exactly (case-sensitive) after trimming.
+ */
+export async function deleteAccount(input: { tenantId: string; userId: string; confirmation: string }): Promise<DeleteAccountResult> {
+  return db().transaction(async (tx) => {
+    // Locks the tenant so that the phrase checked is the one in force when the row goes.
+    const [account] = await tx
+      .select({ user: users, tenant: tenants })
+      .from(users)
+      .innerJoin(tenants, eq(tenants.id, users.tenantId))
+      .where(and(eq(users.id, input.userId), eq(users.tenantId, input.tenantId)))
+      .limit(1)
+      .for("update", { of: tenants });
+    if (!account) return { ok: false, reason: "not_found" } as const;
+    const expected = deletionConfirmationPhrase(account);
+    if (input.confirmation.trim() !== expected) return { ok: false, reason: "mismatch", expected } as const;
+
+    const emails = (await tx.select({ email: users.email }).from(users).where(eq(users.tenantId, input.tenantId))).map((u) => u.email);
+    await tx.delete(tenants).where(eq(tenants.id, input.tenantId));
+    if (emails.length > 0) {
+      await tx.delete(loginThrottle).where(inArray(loginThrottle.key, emails.map((email) => throttleKeys(email, null).email)));
+    }
+    await tx.delete(rateLimitBuckets).where(eq(rateLimitBuckets.key, `checkout:tenant:${input.tenantId}`));
+    logger.info({ tenantId: input.tenantId, userId: input.userId }, "account deleted by its owner");
+    return { ok: true } as const;
+  });
+}

@@ -1,0 +1,225 @@
+import { and, eq, sql } from "drizzle-orm";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { db, selectRows } from "@/db/client";
+import { auditLog, items, loginThrottle, orders, problems, tenants, users, webhookEvents, webhookRejections, type Tenant } from "@/db/schema";
+import { findUserWithTenant, logIn, signUp } from "@/lib/auth/accounts";
+import { changePassword, deleteAccount, deletionConfirmationPhrase, revokeAllSessions } from "@/lib/auth/account-settings";
+import { currentAccount, startSession } from "@/lib/auth/session";
+import { MAX_FAILURES_PER_EMAIL } from "@/lib/auth/throttle";
+import { randomBase62 } from "@/lib/ids";
+import { reportProblem } from "@/lib/problems/report";
+import { uniqueEmail, withTestDatabase } from "../db";
+import { connectedMerchant, fixtureItem, fixtureOrder, withWebhookSecret } from "../fixtures";
+
+// The real iron-session code over a fake cookie jar: one jar is one browser.
+const jar = vi.hoisted(() => new Map<string, string>());
+vi.mock("next/headers", () => ({
+  cookies: async () => ({
+    get: (name: string) => (jar.has(name) ? { name, value: jar.get(name)! } : undefined),
+    set: (name: string, value: string) => void (value === "" ? jar.delete(name) : jar.set(name, value)),
+  }),
+  headers: async () => new Headers(),
+}));
+
+withTestDatabase();
+beforeEach(() => jar.clear());
+
+const password = "correct horse battery";
+const newPassword = "an entirely new passphrase";
+
+async function merchant() {
+  const email = uniqueEmail();
+  const result = await signUp({ email, password, ip: null });
+  if (!result.ok) throw new Error("sign-up failed");
+  return { ...result, email };
+}
+
+/** A browser logged in as `user`, as its cookie stands now. */
+async function browserOf(user: Parameters<typeof startSession>[0]): Promise<Map<string, string>> {
+  jar.clear();
+  await startSession(user);
+  return new Map(jar);
+}
+
+async function accountIn(browser: Map<string, string>) {
+  jar.clear();
+  for (const [name, value] of browser) jar.set(name, value);
+  return currentAccount();
+}
+
+const auditActions = async (tenantId: string) =>
+  (await db().select().from(auditLog).where(eq(auditLog.tenantId, tenantId)).orderBy(auditLog.id)).map((entry) => entry.action);
+
+describe("change password", () => {
+  it("refuses a wrong current password and changes nothing", async () => {
+    const m = await merchant();
+    const result = await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: "not my password", newPassword, ip: "203.0.113.5" });
+
+    expect(result).toEqual({ ok: false, reason: "incorrect" });
+    const user = (await findUserWithTenant(m.user.id))!.user;
+    expect(user).toMatchObject({ passwordHash: m.user.passwordHash, sessionVersion: m.user.sessionVersion });
+    expect(await auditActions(m.tenant.id)).toEqual(["account.created", "password.change_failed"]);
+  });
+
+  it(`is throttled after ${MAX_FAILURES_PER_EMAIL} wrong current passwords, like logins, even with the right one`, async () => {
+    const m = await merchant();
+    for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i++) {
+      const result = await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: `guess ${i}`, newPassword, ip: `192.0.2.${i}` });
+      expect(result).toEqual({ ok: false, reason: "incorrect" });
+    }
+    expect(await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: password, newPassword, ip: "192.0.2.99" })).toEqual({
+      ok: false,
+      reason: "throttled",
+    });
+    expect(await logIn({ email: m.email, password, ip: "192.0.2.99" })).toEqual({ ok: false, reason: "throttled" });
+    expect((await findUserWithTenant(m.user.id))!.user.passwordHash).toBe(m.user.passwordHash);
+  });
+
+  it("stores the new argon2id hash, so only the new password logs in, and ends every older session", async () => {
+    const m = await merchant();
+    const otherBrowser = await browserOf(m.user);
+    expect((await accountIn(otherBrowser))?.user.id).toBe(m.user.id);
+
+    const result = await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: password, newPassword, ip: "203.0.113.9" });
+
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.user.sessionVersion).toBe(m.user.sessionVersion + 1);
+    expect(result.user.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(await logIn({ email: m.email, password, ip: null })).toEqual({ ok: false, reason: "invalid" });
+    expect((await logIn({ email: m.email, password: newPassword, ip: null })).ok).toBe(true);
+
+    // The session issued before the change no longer opens; one re-issued from the result does.
+    expect(await accountIn(otherBrowser)).toBeUndefined();
+    expect((await accountIn(await browserOf(result.user)))?.user.id).toBe(m.user.id);
+
+    const [changed] = await db().select().from(auditLog).where(and(eq(auditLog.action, "password.changed"), eq(auditLog.tenantId, m.tenant.id)));
+    expect(changed).toMatchObject({ actorUserId: m.user.id, ip: "203.0.113.9", detail: {} });
+  });
+
+  it("refuses to set the same password again", async () => {
+    const m = await merchant();
+    expect(await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: password, newPassword: password, ip: null })).toEqual({
+      ok: false,
+      reason: "same_password",
+    });
+    expect((await findUserWithTenant(m.user.id))!.user.sessionVersion).toBe(m.user.sessionVersion);
+  });
+
+  it("never touches a user of another tenant, whatever ids are combined", async () => {
+    const a = await merchant();
+    const b = await merchant();
+    const result = await changePassword({ userId: b.user.id, tenantId: a.tenant.id, currentPassword: password, newPassword, ip: null });
+    expect(result).toEqual({ ok: false, reason: "not_found" });
+    expect((await findUserWithTenant(b.user.id))!.user).toMatchObject({ passwordHash: b.user.passwordHash, sessionVersion: b.user.sessionVersion });
+  });
+});
+
+describe("log out everywhere", () => {
+  it("bumps the session version so every session, this one included, ends", async () => {
+    const m = await merchant();
+    const laptop = await browserOf(m.user);
+    const phone = await browserOf(m.user);
+
+    expect(await revokeAllSessions(m.user.id, m.tenant.id, "198.51.100.4")).toEqual({ ok: true });
+
+    expect((await findUserWithTenant(m.user.id))!.user.sessionVersion).toBe(m.user.sessionVersion + 1);
+    expect(await accountIn(laptop)).toBeUndefined();
+    expect(await accountIn(phone)).toBeUndefined();
+    expect(await auditActions(m.tenant.id)).toEqual(["account.created", "sessions.revoked"]);
+    // Logging in again works and gives a session that opens.
+    const again = await logIn({ email: m.email, password, ip: null });
+    expect(again.ok && (await accountIn(await browserOf(again.user)))?.user.id).toBe(m.user.id);
+  });
+
+  it("does nothing for a user id of another tenant", async () => {
+    const a = await merchant();
+    const b = await merchant();
+    expect(await revokeAllSessions(b.user.id, a.tenant.id, null)).toEqual({ ok: false });
+    expect((await findUserWithTenant(b.user.id))!.user.sessionVersion).toBe(b.user.sessionVersion);
+  });
+});
+
+/** Row counts of everything a tenant owns. */
+async function owned(tenantId: string) {
+  const count = async (table: typeof users | typeof items | typeof orders | typeof webhookEvents | typeof problems | typeof auditLog | typeof webhookRejections) =>
+    db().$count(table, eq(table.tenantId, tenantId));
+  return {
+    tenants: await db().$count(tenants, eq(tenants.id, tenantId)),
+    users: await count(users),
+    items: await count(items),
+    orders: await count(orders),
+    webhookEvents: await count(webhookEvents),
+    webhookRejections: await count(webhookRejections),
+    problems: await count(problems),
+    auditLog: await count(auditLog),
+  };
+}
+
+/** A connected merchant with a secret, an item, an order, a webhook event, a rejection, a problem and audit entries. */
+async function merchantWithEverything() {
+  const m = await connectedMerchant();
+  const { tenant } = await withWebhookSecret(m.tenant);
+  const item = await fixtureItem(tenant);
+  const order = await fixtureOrder(tenant, item);
+  await db().insert(webhookEvents).values({ tenantId: tenant.id, eventKey: `msg_${randomBase62(20)}`, eventType: "payment.succeeded", scheme: "standard", result: "applied", orderId: order.id, payload: "{}" });
+  await db().insert(webhookRejections).values({ tenantId: tenant.id, hour: new Date(), count: 2, lastReason: "signature mismatch" });
+  await reportProblem(tenant.id, "webhook_secret_missing", "No webhook secret.");
+  await logIn({ email: m.user.email, password: "wrong password!", ip: null });
+  return { ...m, tenant: tenant as Tenant };
+}
+
+describe("delete account", () => {
+  it("deletes nothing when the typed name does not match exactly", async () => {
+    const m = await merchantWithEverything();
+    const before = await owned(m.tenant.id);
+    for (const confirmation of ["fixture co", "Fixture", "", "Fixture  Co", m.user.email]) {
+      expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation })).toEqual({ ok: false, reason: "mismatch", expected: "Fixture Co" });
+    }
+    expect(await owned(m.tenant.id)).toEqual(before);
+  });
+
+  it("with the company name (spaces around it ignored) deletes the tenant and every row it owns, and only those", async () => {
+    const m = await merchantWithEverything();
+    const other = await merchantWithEverything();
+    const otherBefore = await owned(other.tenant.id);
+    expect(Object.values(await owned(m.tenant.id)).every((n) => n > 0)).toBe(true);
+
+    expect(deletionConfirmationPhrase(m)).toBe("Fixture Co");
+    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "  Fixture Co " })).toEqual({ ok: true });
+
+    expect(await owned(m.tenant.id)).toEqual({ tenants: 0, users: 0, items: 0, orders: 0, webhookEvents: 0, webhookRejections: 0, problems: 0, auditLog: 0 });
+    expect(await db().$count(loginThrottle, eq(loginThrottle.key, `login:email:${m.user.email}`))).toBe(0);
+    expect(await owned(other.tenant.id)).toEqual(otherBefore);
+    // The email is free again.
+    expect((await signUp({ email: m.user.email, password, ip: null })).ok).toBe(true);
+  });
+
+  it("asks for the email when no Whop company is connected", async () => {
+    const m = await merchant();
+    expect(deletionConfirmationPhrase(m)).toBe(m.email);
+    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "Fixture Co" })).toMatchObject({ ok: false, reason: "mismatch" });
+    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: m.email })).toEqual({ ok: true });
+    expect(await findUserWithTenant(m.user.id)).toBeUndefined();
+  });
+
+  it("refuses a user id that is not in the tenant", async () => {
+    const a = await merchant();
+    const b = await merchant();
+    expect(await deleteAccount({ tenantId: b.tenant.id, userId: a.user.id, confirmation: b.email })).toEqual({ ok: false, reason: "not_found" });
+    expect(await findUserWithTenant(b.user.id)).toBeDefined();
+  });
+
+  it("leaves no row anywhere that names the deleted tenant", async () => {
+    const m = await merchantWithEverything();
+    await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "Fixture Co" });
+    const tables = await selectRows<{ table_name: string }>(
+      sql`select table_name from information_schema.columns where column_name = 'tenant_id' and table_schema = 'public'`,
+    );
+    expect(tables.length).toBeGreaterThanOrEqual(7);
+    for (const { table_name } of tables) {
+      const [row] = await selectRows<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table_name)} where tenant_id = ${m.tenant.id}`);
+      expect({ table_name, n: row!.n }).toEqual({ table_name, n: 0 });
+    }
+  });
+});
