@@ -186,6 +186,10 @@ export const orders = pgTable(
     index("orders_reuse_idx").on(t.tenantId, t.itemId, t.attemptId, t.createdAt.desc()),
     index("orders_tenant_checkout_idx").on(t.tenantId, t.whopCheckoutId),
     index("orders_tenant_payment_idx").on(t.tenantId, t.whopPaymentId),
+    // Buyer email search is a case-insensitive prefix match: LIKE 'prefix%' on lower(email) is an index range with text_pattern_ops.
+    index("orders_tenant_buyer_email_idx").on(t.tenantId, sql`lower(${t.buyerEmail}) text_pattern_ops`),
+    // The dashboard chart and revenue read paid orders of a recent window.
+    index("orders_tenant_paid_idx").on(t.tenantId, t.paidAt),
   ],
 );
 

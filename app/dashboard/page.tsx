@@ -1,12 +1,13 @@
 import Link from "next/link";
 import { OrdersTable } from "@/components/orders-table";
+import { PaidOrdersChart } from "@/components/paid-orders-chart";
 import { buttonClass } from "@/components/ui/button-class";
 import { Detail } from "@/components/ui/detail";
 import { Card } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { formatMoney, type Currency } from "@/lib/money";
-import { hasAnyWebhookEvent, listOrders, revenueByCurrency } from "@/lib/orders/queries";
+import { hasAnyWebhookEvent, listOrders, paidOrdersPerDay, revenueByCurrency } from "@/lib/orders/queries";
 import { openProblems, PROBLEM_KINDS, type ProblemKind } from "@/lib/problems/report";
 import { isConnected } from "@/lib/tenants/queries";
 
@@ -34,11 +35,12 @@ export default async function DashboardPage() {
     );
   }
 
-  const [problems, revenue, recent, anyEvent] = await Promise.all([
+  const [problems, revenue, recent, anyEvent, perDay] = await Promise.all([
     openProblems(tenant.id),
     revenueByCurrency(tenant.id, { days: 30 }),
     listOrders(tenant.id, {}, 5),
     hasAnyWebhookEvent(tenant.id),
+    paidOrdersPerDay(tenant.id, 30),
   ]);
 
   const banners: Banner[] = problems.map((problem) => {
@@ -143,6 +145,10 @@ export default async function DashboardPage() {
           )}
         </Card>
       </div>
+
+      <Card title="Paid orders per day" description="Last 30 days, by the day Whop confirmed the payment (UTC).">
+        <PaidOrdersChart days={perDay} />
+      </Card>
 
       <section aria-labelledby="recent-orders" className="space-y-3">
         <div className="flex items-center justify-between">

@@ -12,9 +12,45 @@ const SETTLED: OrderStatus[] = ["paid", "partially_refunded", "refunded", "dispu
 export const orderFilterSchema = z.object({
   status: z.enum(ORDER_STATUSES).optional().catch(undefined),
   item: z.string().max(64).optional().catch(undefined),
+  /** A Whop payment id (`pay_…`), an order id, a Whop checkout id, or the start of a buyer's email. */
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .transform((text) => text || undefined)
+    .optional()
+    .catch(undefined),
   cursor: z.string().max(200).optional().catch(undefined),
 });
 export type OrderFilter = z.output<typeof orderFilterSchema>;
+
+/** The filter as query-string pairs (no cursor), for the next-page and export links. */
+export function orderFilterParams(filter: OrderFilter): Record<string, string> {
+  return {
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.item ? { item: filter.item } : {}),
+    ...(filter.q ? { q: filter.q } : {}),
+  };
+}
+
+const ID_PREFIXES = [
+  { prefix: "pay_", column: orders.whopPaymentId },
+  { prefix: "ord_", column: orders.id },
+  { prefix: "ch_", column: orders.whopCheckoutId },
+] as const;
+
+/**
+ * What the Search box means, chosen so each case is one index range: an id with a known prefix is
+ * an exact match (orders_tenant_payment_idx, the primary key, orders_tenant_checkout_idx); anything
+ * else is a case-insensitive prefix of the buyer's email (orders_tenant_buyer_email_idx).
+ */
+function searchCondition(q: string): SQL {
+  const id = ID_PREFIXES.find(({ prefix }) => q.startsWith(prefix) && /^[A-Za-z0-9_]+$/.test(q));
+  if (id) return eq(id.column, q);
+  // LIKE's wildcards are literal in an email (`_` is common): escape them and the escape character.
+  const prefix = q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`);
+  return sql`lower(${orders.buyerEmail}) like ${`${prefix}%`}`;
+}
 
 interface Cursor {
   createdAt: Date;
@@ -45,6 +81,7 @@ export async function listOrders(tenantId: string, filter: OrderFilter, pageSize
   const conditions: SQL[] = [eq(orders.tenantId, tenantId)];
   if (filter.status) conditions.push(eq(orders.status, filter.status));
   if (filter.item) conditions.push(eq(orders.itemId, filter.item));
+  if (filter.q) conditions.push(searchCondition(filter.q));
   const cursor = decodeCursor(filter.cursor);
   if (cursor) {
     conditions.push(or(lt(orders.createdAt, cursor.createdAt), and(eq(orders.createdAt, cursor.createdAt), lt(orders.id, cursor.id)))!);
@@ -98,4 +135,31 @@ export async function revenueByCurrency(tenantId: string, window: Date | { days:
 export async function hasAnyWebhookEvent(tenantId: string): Promise<boolean> {
   const [row] = await db().select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.tenantId, tenantId)).limit(1);
   return row !== undefined;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `YYYY-MM-DD` of the UTC day an instant falls on. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * Orders paid per UTC day over the last `days` days ending today (by paid_at; settled orders, so
+ * a paid order refunded later still counted the day it was paid), oldest first, every day present.
+ */
+export async function paidOrdersPerDay(tenantId: string, days: number, now = new Date()): Promise<{ day: string; count: number }[]> {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const since = new Date(today - (days - 1) * DAY_MS);
+  const day = sql<string>`to_char(date_trunc('day', ${orders.paidAt} at time zone 'UTC'), 'YYYY-MM-DD')`;
+  const rows = await db()
+    .select({ day, count: sql<string>`count(*)` })
+    .from(orders)
+    .where(and(eq(orders.tenantId, tenantId), inArray(orders.status, SETTLED), gte(orders.paidAt, since)))
+    .groupBy(day);
+  const counts = new Map(rows.map((row) => [row.day, Number(row.count)]));
+  return Array.from({ length: days }, (_, i) => {
+    const key = utcDay(new Date(since.getTime() + i * DAY_MS));
+    return { day: key, count: counts.get(key) ?? 0 };
+  });
 }

@@ -6,6 +6,9 @@ import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { webhookStatus } from "@/lib/tenants/webhook-status";
 import { eventFilterSchema, listWebhookEvents, prettyPayload } from "@/lib/webhooks/queries";
+import { canReapply } from "@/lib/webhooks/reapply";
+import { reapplyEventAction } from "./actions";
+import { ReapplyButton } from "./reapply-button";
 
 export const metadata = { title: "Webhook events" };
 
@@ -86,6 +89,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
                   </>
                 )}
               </p>
+              <ReapplyButton eventId={event.id} eligible={canReapply(event)} action={reapplyEventAction} />
               <details>
                 <summary className="cursor-pointer text-xs font-medium text-zinc-700">Raw payload</summary>
                 <pre className="mt-2 max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100">{prettyPayload(event.payload)}</pre>

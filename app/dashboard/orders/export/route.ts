@@ -1,0 +1,19 @@
+import { currentAccount } from "@/lib/auth/session";
+import { ordersCsvFilename, ordersCsvStream } from "@/lib/orders/csv";
+import { orderFilterSchema } from "@/lib/orders/queries";
+
+/** GET /dashboard/orders/export?status=&item=&q= — the signed-in merchant's matching orders as CSV. */
+export async function GET(request: Request): Promise<Response> {
+  const account = await currentAccount();
+  if (!account) return Response.redirect(new URL("/login", request.url), 303);
+
+  const { cursor: _ignored, ...filter } = orderFilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  return new Response(ordersCsvStream(account.tenant.id, filter), {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${ordersCsvFilename()}"`,
+      "Cache-Control": "private, no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}

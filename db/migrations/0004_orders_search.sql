@@ -1,0 +1,2 @@
+CREATE INDEX "orders_tenant_buyer_email_idx" ON "orders" USING btree ("tenant_id",lower("buyer_email") text_pattern_ops);--> statement-breakpoint
+CREATE INDEX "orders_tenant_paid_idx" ON "orders" USING btree ("tenant_id","paid_at");

@@ -1,0 +1,91 @@
+import type { OrderFilter, OrderRow } from "@/lib/orders/queries";
+import { listOrders } from "@/lib/orders/queries";
+import { isCurrency, toMajorString } from "@/lib/money";
+
+/*
+ * The orders CSV: RFC 4180 (CRLF rows, fields quoted when they hold a quote, comma or line
+ * break, quotes doubled), and safe to open in a spreadsheet: a cell that a spreadsheet would run
+ * as a formula (=, +, -, @, or a leading tab or CR) is prefixed with an apostrophe. Buyer emails
+ * come from Whop and item titles from the merchant, so neither is trusted.
+ */
+
+export type CsvValue = string | number | boolean | null | undefined;
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+export function csvCell(value: CsvValue): string {
+  if (value === null || value === undefined) return "";
+  let text = String(value);
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function csvRow(values: readonly CsvValue[]): string {
+  return `${values.map(csvCell).join(",")}\r\n`;
+}
+
+export const ORDER_CSV_COLUMNS = [
+  "created_at",
+  "order_id",
+  "item",
+  "status",
+  "amount",
+  "currency",
+  "refunded",
+  "buyer_email",
+  "whop_payment_id",
+  "whop_checkout_id",
+] as const;
+
+/** Amounts in decimal major units of the order's currency ("29.99"), exact. */
+function major(minor: number, currency: string): string {
+  return isCurrency(currency) ? toMajorString(minor, currency) : String(minor);
+}
+
+export function orderCsvRow({ order, itemTitle }: OrderRow): string {
+  return csvRow([
+    order.createdAt.toISOString(),
+    order.id,
+    itemTitle,
+    order.status,
+    major(order.amountMinor, order.currency),
+    order.currency.toUpperCase(),
+    major(order.refundedMinor, order.currency),
+    order.buyerEmail,
+    order.whopPaymentId,
+    order.whopCheckoutId,
+  ]);
+}
+
+export function ordersCsvFilename(now = new Date()): string {
+  return `orders-${now.toISOString().slice(0, 10)}.csv`;
+}
+
+/**
+ * Every order matching the filter as CSV text, produced page by page along the same keyset as the
+ * orders page, so a tenant with 100k orders never has them all in memory at once.
+ */
+export function ordersCsvStream(tenantId: string, filter: Omit<OrderFilter, "cursor">, pageSize = 1000): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let cursor: string | undefined;
+  let started = false;
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(csvRow(ORDER_CSV_COLUMNS)));
+        return;
+      }
+      if (done) return;
+      const page = await listOrders(tenantId, { ...filter, cursor }, pageSize);
+      if (page.rows.length > 0) controller.enqueue(encoder.encode(page.rows.map(orderCsvRow).join("")));
+      cursor = page.nextCursor ?? undefined;
+      if (!cursor) {
+        done = true;
+        controller.close();
+      }
+    },
+  });
+}

@@ -1,0 +1,58 @@
+import { and, eq } from "drizzle-orm";
+import { db } from "@/db/client";
+import { webhookEvents, type WebhookEvent } from "@/db/schema";
+import { applyEventToOrder, NO_MATCHING_ORDER, type Application } from "./ingest";
+import { normalizeWhopEvent } from "./normalize";
+
+/*
+ * "Apply again" on the events page: an event that failed to apply, or that arrived before any
+ * order of this account matched it, is run once more through the same path as a first delivery
+ * (lock the order, forward-only state machine) and its own row is updated. No event row is ever
+ * added, and the state machine makes a second application of the same facts a no-op.
+ */
+
+export type ReapplyOutcome =
+  | ({ ok: true } & Application)
+  | { ok: false; reason: "not_found" | "not_eligible" | "unreadable"; message: string };
+
+/** Whether the events page offers "Apply again" for this event. */
+export function canReapply(event: Pick<WebhookEvent, "result" | "detail">): boolean {
+  return event.result === "failed" || (event.result === "ignored" && event.detail === NO_MATCHING_ORDER);
+}
+
+/** The stored payload as an envelope: reconciliation stores the payment object Whop returned. */
+function envelopeOf(event: WebhookEvent): unknown {
+  const payload: unknown = JSON.parse(event.payload);
+  return event.scheme === "reconcile" ? { api_version: "v1", type: event.eventType, data: payload } : payload;
+}
+
+export async function reapplyWebhookEvent(tenantId: string, eventId: number): Promise<ReapplyOutcome> {
+  return db().transaction(async (tx): Promise<ReapplyOutcome> => {
+    // Locked: two merchants' clicks on the same event apply it one after the other.
+    const [event] = await tx
+      .select()
+      .from(webhookEvents)
+      .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.id, eventId)))
+      .limit(1)
+      .for("update");
+    if (!event) return { ok: false, reason: "not_found", message: "That event does not exist." };
+    if (!canReapply(event)) {
+      return { ok: false, reason: "not_eligible", message: event.result === "applied" ? "This event is already applied." : "Applying this event again would change nothing." };
+    }
+
+    let normalized: ReturnType<typeof normalizeWhopEvent>;
+    try {
+      normalized = normalizeWhopEvent(envelopeOf(event));
+    } catch {
+      normalized = { ok: false, error: "payload is not valid JSON" };
+    }
+    if (!normalized.ok) return { ok: false, reason: "unreadable", message: `The stored payload cannot be read: ${normalized.error}.` };
+
+    const application = await applyEventToOrder(tx, tenantId, normalized.event, { reportUnmatched: false });
+    await tx
+      .update(webhookEvents)
+      .set({ result: application.result, detail: application.detail, orderId: application.orderId })
+      .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.id, event.id)));
+    return { ok: true, ...application };
+  });
+}

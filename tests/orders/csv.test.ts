@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { csvCell, csvRow, orderCsvRow, ordersCsvFilename } from "@/lib/orders/csv";
+import type { Order } from "@/db/schema";
+
+describe("csvCell: RFC 4180 quoting", () => {
+  it("leaves plain text, numbers and booleans as they are, and empty for null", () => {
+    expect(csvCell("pay_123")).toBe("pay_123");
+    expect(csvCell(29.99)).toBe("29.99");
+    expect(csvCell(true)).toBe("true");
+    expect(csvCell(null)).toBe("");
+    expect(csvCell(undefined)).toBe("");
+    expect(csvCell("")).toBe("");
+  });
+
+  it("quotes a cell holding a comma, a quote or a line break, doubling quotes", () => {
+    expect(csvCell("Templates, volume 2")).toBe('"Templates, volume 2"');
+    expect(csvCell('The "best" pack')).toBe('"The ""best"" pack"');
+    expect(csvCell("line one\nline two")).toBe('"line one\nline two"');
+    expect(csvCell("line one\r\nline two")).toBe('"line one\r\nline two"');
+    expect(csvCell('"')).toBe('""""');
+  });
+
+  it("keeps unicode exactly", () => {
+    expect(csvCell("Zoë’s café ☕ — 東京")).toBe("Zoë’s café ☕ — 東京");
+    expect(csvCell("émoji, 👍")).toBe('"émoji, 👍"');
+  });
+});
+
+describe("csvCell: formula injection", () => {
+  it.each([
+    ["=HYPERLINK(\"http://evil\",\"x\")", "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""],
+    ["+1+1", "'+1+1"],
+    ["-2+3", "'-2+3"],
+    ["@SUM(A1)", "'@SUM(A1)"],
+    ["\t=1", "'\t=1"],
+    ["\r=1", "\"'\r=1\""],
+    ["=1,2", "\"'=1,2\""],
+  ])("prefixes %j with an apostrophe", (input, expected) => {
+    expect(csvCell(input)).toBe(expected);
+  });
+
+  it("leaves the characters alone when they are not at the start", () => {
+    expect(csvCell("a=b")).toBe("a=b");
+    expect(csvCell("buyer+tag@example.com")).toBe("buyer+tag@example.com");
+    expect(csvCell(" =1")).toBe(" =1");
+  });
+});
+
+describe("csvRow", () => {
+  it("joins cells with commas and ends with CRLF", () => {
+    expect(csvRow(["a", "b,c", null, "=x"])).toBe('a,"b,c",,\'=x\r\n');
+  });
+});
+
+describe("orderCsvRow", () => {
+  const order = {
+    id: "ord_1",
+    createdAt: new Date("2031-02-03T04:05:06.789Z"),
+    status: "partially_refunded",
+    amountMinor: 2999,
+    currency: "usd",
+    refundedMinor: 500,
+    buyerEmail: "=cmd@example.com",
+    whopPaymentId: "pay_1",
+    whopCheckoutId: null,
+  } as Order;
+
+  it("writes amounts in major units, the currency upper-case and escapes untrusted text", () => {
+    expect(orderCsvRow({ order, itemTitle: "Pack, \"deluxe\"" })).toBe(
+      '2031-02-03T04:05:06.789Z,ord_1,"Pack, ""deluxe""",partially_refunded,29.99,USD,5.00,\'=cmd@example.com,pay_1,\r\n',
+    );
+    expect(orderCsvRow({ order: { ...order, amountMinor: 1500, refundedMinor: 0, currency: "jpy" }, itemTitle: "x" })).toContain(",1500,JPY,0,");
+  });
+
+  it("names the file after the UTC date", () => {
+    expect(ordersCsvFilename(new Date("2031-12-31T23:30:00Z"))).toBe("orders-2031-12-31.csv");
+  });
+});
