@@ -15,6 +15,7 @@ export type AuditAction =
   | "webhook.secret_saved"
   | "webhook.auto_created"
   | "order.reconciled"
+  | "webhook.event_reapplied"
   | "password.changed"
   | "password.change_failed"
   | "sessions.revoked";

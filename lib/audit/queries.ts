@@ -20,6 +20,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "webhook.secret_saved": "Webhook secret saved",
   "webhook.auto_created": "Webhook created automatically",
   "order.reconciled": "Order checked with Whop",
+  "webhook.event_reapplied": "Webhook event applied again",
   "password.changed": "Password changed",
   "password.change_failed": "Failed password change",
   "sessions.revoked": "Logged out everywhere",
