@@ -57,7 +57,10 @@ export async function ingestWhopWebhook({ publicTenantId, rawBody, headers, now 
     const normalized = normalizeWhopEvent(payload);
     if (!normalized.ok) return { status: 400, error: normalized.error };
 
-    const recorded = await recordAndApply(tenant, normalized.event, eventKey(normalized.event, verified.webhookId), verified.scheme, rawBody);
+    const recorded = await withDeadline(
+      recordAndApply(tenant, normalized.event, eventKey(normalized.event, verified.webhookId), verified.scheme, rawBody),
+      INGEST_DEADLINE_MS,
+    );
     return { ...recorded, eventType: normalized.event.name };
   } catch (error) {
     log.error({ err: error, publicTenantId }, "webhook not recorded");

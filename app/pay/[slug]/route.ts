@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { cookies, headers } from "next/headers";
 import { z } from "zod";
 import { buyerPage } from "@/lib/checkout/buyer-page";
-import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
+import { createBuyerCheckout, type BuyerCheckoutResult } from "@/lib/checkout/create-buyer-checkout";
 import { env } from "@/lib/env";
 import { clientIpFrom } from "@/lib/http/client-ip";
-import { logger } from "@/lib/logger";
+import { requestIdFrom } from "@/lib/http/request-id";
+import { logger, type Logger } from "@/lib/logger";
 
 export const dynamic = "force-dynamic";
 
@@ -20,9 +21,19 @@ export async function HEAD(_request: Request, { params }: { params: Promise<{ sl
   return new Response(null, { status: slugSchema.safeParse((await params).slug).success ? 200 : 404 });
 }
 
-export async function GET(_request: Request, { params }: { params: Promise<{ slug: string }> }) {
-  const slug = slugSchema.safeParse((await params).slug);
-  if (!slug.success) return notFound();
+/** One log line per checkout: slug, outcome, status and duration, tagged with the request id. */
+export async function GET(request: Request, { params }: { params: Promise<{ slug: string }> }) {
+  const started = performance.now();
+  const log = logger.child({ requestId: requestIdFrom(request.headers) });
+  const slug = (await params).slug;
+  const { outcome, response } = await openCheckout(slug, log);
+  log.info({ slug: slug.slice(0, 64), outcome, status: response.status, durationMs: Math.round(performance.now() - started) }, "buyer checkout");
+  return response;
+}
+
+async function openCheckout(rawSlug: string, log: Logger): Promise<{ outcome: string; response: Response }> {
+  const slug = slugSchema.safeParse(rawSlug);
+  if (!slug.success) return { outcome: "invalid_slug", response: notFound() };
 
   const jar = await cookies();
   const existing = attemptSchema.safeParse(jar.get(ATTEMPT_COOKIE)?.value);
@@ -33,23 +44,25 @@ export async function GET(_request: Request, { params }: { params: Promise<{ slu
   try {
     result = await createBuyerCheckout({ slug: slug.data, attemptId, returningBrowser: existing.success, ip });
   } catch (error) {
-    logger.error({ err: error, slug: slug.data }, "buyer checkout failed unexpectedly");
-    return buyerPage(500, "Something went wrong", "We could not open the checkout. Please try again in a moment.");
+    log.error({ err: error, slug: slug.data }, "buyer checkout failed unexpectedly");
+    return { outcome: "error", response: buyerPage(500, "Something went wrong", "We could not open the checkout. Please try again in a moment.") };
   }
+  if (result.kind === "redirect" && !existing.success) {
+    jar.set(ATTEMPT_COOKIE, attemptId, {
+      httpOnly: true,
+      sameSite: "lax",
+      secure: env().appUrl.startsWith("https://"),
+      path: "/pay",
+      maxAge: 30 * 24 * 60 * 60,
+    });
+  }
+  return { outcome: result.kind, response: buyerResponse(result) };
+}
 
+function buyerResponse(result: BuyerCheckoutResult): Response {
   switch (result.kind) {
-    case "redirect": {
-      if (!existing.success) {
-        jar.set(ATTEMPT_COOKIE, attemptId, {
-          httpOnly: true,
-          sameSite: "lax",
-          secure: env().appUrl.startsWith("https://"),
-          path: "/pay",
-          maxAge: 30 * 24 * 60 * 60,
-        });
-      }
+    case "redirect":
       return new Response(null, { status: 303, headers: { Location: result.url, "Cache-Control": "no-store" } });
-    }
     case "not_found":
       return notFound();
     case "gone":

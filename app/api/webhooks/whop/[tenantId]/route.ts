@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
+import { logger, type Logger } from "@/lib/logger";
 import { ingestWhopWebhook, MAX_WEBHOOK_BYTES } from "@/lib/webhooks/ingest";
 
 export const dynamic = "force-dynamic";
@@ -26,13 +28,32 @@ async function readRawBody(request: Request): Promise<string | null> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * One log line per delivery: tenant public id, event type, result, status, duration — never the
+ * body or the signature. proxy.ts skips this route (it would buffer the body), so the request id
+ * is set here.
+ */
 export async function POST(request: Request, { params }: { params: Promise<{ tenantId: string }> }) {
-  const rawBody = await readRawBody(request);
-  if (rawBody === null) return Response.json({ error: `body larger than ${MAX_WEBHOOK_BYTES} bytes` }, { status: 413 });
-  const tenantId = publicIdSchema.safeParse((await params).tenantId);
-  if (!tenantId.success) return Response.json({ error: "unknown webhook endpoint" }, { status: 404 });
+  const started = performance.now();
+  const requestId = requestIdFrom(request.headers);
+  const log = logger.child({ requestId });
+  const tenant = (await params).tenantId;
+  const { response, eventType, result } = await receive(request, tenant, log);
+  response.headers.set(REQUEST_ID_HEADER, requestId);
+  log.info({ tenant: tenant.slice(0, 64), eventType, result, status: response.status, durationMs: Math.round(performance.now() - started) }, "webhook delivery");
+  return response;
+}
 
-  const outcome = await ingestWhopWebhook({ publicTenantId: tenantId.data, rawBody, headers: request.headers });
-  if (outcome.status === 200) return Response.json({ ok: true, result: outcome.result });
-  return Response.json({ error: outcome.error }, { status: outcome.status, headers: outcome.status === 503 ? { "Retry-After": "10" } : {} });
+async function receive(request: Request, tenant: string, log: Logger): Promise<{ response: Response; eventType?: string; result: "applied" | "ignored" | "duplicate" | "rejected" | "failed" }> {
+  const rawBody = await readRawBody(request);
+  if (rawBody === null) return { result: "rejected", response: Response.json({ error: `body larger than ${MAX_WEBHOOK_BYTES} bytes` }, { status: 413 }) };
+  const tenantId = publicIdSchema.safeParse(tenant);
+  if (!tenantId.success) return { result: "rejected", response: Response.json({ error: "unknown webhook endpoint" }, { status: 404 }) };
+
+  const outcome = await ingestWhopWebhook({ publicTenantId: tenantId.data, rawBody, headers: request.headers, log });
+  if (outcome.status === 200) return { result: outcome.result, eventType: outcome.eventType, response: Response.json({ ok: true, result: outcome.result }) };
+  return {
+    result: outcome.status === 503 ? "failed" : "rejected",
+    response: Response.json({ error: outcome.error }, { status: outcome.status, headers: outcome.status === 503 ? { "Retry-After": "10" } : {} }),
+  };
 }

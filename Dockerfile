@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# Production image: `next build` standalone output run by plain Node as a non-root user.
+#   docker build -t whop-connector .
+#   docker run --rm -e DATABASE_URL=… whop-connector node scripts/migrate.mjs     # once per release
+#   docker run -p 3000:3000 -e DATABASE_URL=… -e APP_URL=https://… -e SESSION_SECRET=… -e ENCRYPTION_KEYS=… whop-connector
+# See README "Deploying".
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# 1. Dependencies. `npm install`, not `npm ci`: the lockfile was written on one platform and
+#    lacks other platforms' optional native packages (Next's SWC, @node-rs/argon2).
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund
+
+# 2. Build: `.next/standalone` holds server.js and the traced subset of node_modules it needs.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+ENV NEXT_TELEMETRY_DISABLED=1 \
+    BUILD_STANDALONE=1
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+RUN npx next build
+
+# 3. Runtime: no compiler, no dev dependencies, no source.
+FROM ${NODE_IMAGE} AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    NEXT_TELEMETRY_DISABLED=1 \
+    PORT=3000 \
+    HOSTNAME=0.0.0.0
+COPY --from=build /app/.next/standalone ./
+COPY --from=build /app/.next/static ./.next/static
+# `node scripts/migrate.mjs`: the migrations and the two packages the migrator needs, whole
+# (the standalone trace copies only the files the server itself loads).
+COPY --from=build /app/db/migrations ./db/migrations
+COPY --from=build /app/scripts/migrate.mjs ./scripts/migrate.mjs
+COPY --from=deps /app/node_modules/drizzle-orm ./node_modules/drizzle-orm
+COPY --from=deps /app/node_modules/postgres ./node_modules/postgres
+# The app's files stay root-owned and read-only for the server; only Next's cache is writable.
+RUN mkdir -p .next/cache && chown node:node .next/cache
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Node is PID 1 and handles SIGTERM itself: in-flight requests finish, then the database pool
+# closes (lib/shutdown.ts). Give it a grace period above 25 s: `docker stop -t 30`.
+CMD ["node", "server.js"]
