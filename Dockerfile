@@ -12,6 +12,7 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts/patch-postgres.mjs ./scripts/patch-postgres.mjs
 RUN npm install --no-audit --no-fund
 
 # 2. Build: `.next/standalone` holds server.js and the traced subset of node_modules it needs.

@@ -35,7 +35,9 @@ const cache = globalThis as unknown as { __whopConnectorDb?: Connection };
 function connect(): Connection {
   const { databaseUrl, dataDir, nodeEnv } = env();
   if (databaseUrl) {
-    const sql = postgres(databaseUrl, { max: nodeEnv === "production" ? 10 : 5, onnotice: () => {} });
+    // A connection attempt that stalls (say, its backend killed mid-handshake during a failover)
+    // fails after 10 s instead of the driver's 30 s, so the pool heals while Whop is still retrying.
+    const sql = postgres(databaseUrl, { max: nodeEnv === "production" ? 10 : 5, connect_timeout: 10, onnotice: () => {} });
     return { db: drizzlePostgres(sql, { schema }) as unknown as Database, kind: "postgres", close: () => sql.end({ timeout: 5 }) };
   }
   let directory: string | undefined;

@@ -31,41 +31,43 @@ interface Delivery {
  * and the order change commit together or not at all. 2xx only for what was committed; a
  * database failure answers 503 so Whop retries.
  */
-export async function ingestWhopWebhook({ publicTenantId, rawBody, headers, now = new Date(), log = logger }: Delivery): Promise<IngestOutcome> {
+export async function ingestWhopWebhook(delivery: Delivery): Promise<IngestOutcome> {
+  const log = delivery.log ?? logger;
   try {
-    const [tenant] = await db().select().from(tenants).where(eq(tenants.publicId, publicTenantId)).limit(1);
-    if (!tenant) return { status: 404, error: "unknown webhook endpoint" };
-
-    const secrets = webhookSecretsForVerification(tenant, now);
-    if (secrets.length === 0) {
-      await reportProblem(tenant.id, "webhook_secret_missing", "Whop is sending webhooks, but no webhook secret is saved, so they cannot be verified.");
-      return { status: 409, error: "no webhook secret configured for this endpoint" };
-    }
-
-    const verified = verifyWhopSignature({ rawBody, headers, secrets, now });
-    if (!verified.ok) {
-      await countRejection(tenant, verified.reason, now);
-      return { status: 401, error: `signature rejected: ${verified.reason}` };
-    }
-
-    let payload: unknown;
-    try {
-      payload = JSON.parse(rawBody);
-    } catch {
-      return { status: 400, error: "body is not valid JSON" };
-    }
-    const normalized = normalizeWhopEvent(payload);
-    if (!normalized.ok) return { status: 400, error: normalized.error };
-
-    const recorded = await withDeadline(
-      recordAndApply(tenant, normalized.event, eventKey(normalized.event, verified.webhookId), verified.scheme, rawBody),
-      INGEST_DEADLINE_MS,
-    );
-    return { ...recorded, eventType: normalized.event.name };
+    return await withDeadline(verifyRecordApply(delivery), INGEST_DEADLINE_MS);
   } catch (error) {
-    log.error({ err: error, publicTenantId }, "webhook not recorded");
+    log.error({ err: error, publicTenantId: delivery.publicTenantId }, "webhook not recorded");
     return { status: 503, error: "temporarily unable to record the event; retry later" };
   }
+}
+
+async function verifyRecordApply({ publicTenantId, rawBody, headers, now = new Date() }: Delivery): Promise<IngestOutcome> {
+  const [tenant] = await db().select().from(tenants).where(eq(tenants.publicId, publicTenantId)).limit(1);
+  if (!tenant) return { status: 404, error: "unknown webhook endpoint" };
+
+  const secrets = webhookSecretsForVerification(tenant, now);
+  if (secrets.length === 0) {
+    await reportProblem(tenant.id, "webhook_secret_missing", "Whop is sending webhooks, but no webhook secret is saved, so they cannot be verified.");
+    return { status: 409, error: "no webhook secret configured for this endpoint" };
+  }
+
+  const verified = verifyWhopSignature({ rawBody, headers, secrets, now });
+  if (!verified.ok) {
+    await countRejection(tenant, verified.reason, now);
+    return { status: 401, error: `signature rejected: ${verified.reason}` };
+  }
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(rawBody);
+  } catch {
+    return { status: 400, error: "body is not valid JSON" };
+  }
+  const normalized = normalizeWhopEvent(payload);
+  if (!normalized.ok) return { status: 400, error: normalized.error };
+
+  const recorded = await recordAndApply(tenant, normalized.event, eventKey(normalized.event, verified.webhookId), verified.scheme, rawBody);
+  return { ...recorded, eventType: normalized.event.name };
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -39,7 +39,7 @@ interface Outcome {
   status: number;
   attempts: number;
   /** 5xx answers seen, and whether each fell inside the fault window. */
-  serverErrors: { inFaultWindow: boolean; status: number; at: number }[];
+  serverErrors: { status: number; sentAt: number; at: number }[];
 }
 
 const problems: string[] = [];
@@ -285,22 +285,21 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
   const deliveries = buildDeliveries(shops);
   log(`webhooks: ${deliveries.length} deliveries to ${shops.length} tenants (${shops.length * ordersPerShop} orders): 25% duplicates, 10% forged, 5% malformed, shuffled`);
 
-  let faultWindow = false;
+  // The fault's span in ms since the start; a request whose flight overlaps it belongs to it.
+  const fault = { from: Infinity, to: Infinity };
   const outcomes = new Map<Delivery, Outcome>();
   let next = 0;
   let done = 0;
   const faultAt = Math.floor(deliveries.length * 0.4);
   const started = Date.now();
-  let faultStartedAt = -1;
 
   async function sendWithRetries(delivery: Delivery): Promise<void> {
     const outcome: Outcome = { status: 0, attempts: 0, serverErrors: [] };
     for (let attempt = 0; ; attempt++) {
       outcome.attempts++;
-      // A request sent while the fault lasts belongs to the fault, however late it comes back.
-      const sentDuringFault = faultWindow;
+      const sentAt = Date.now() - started;
       outcome.status = await post(appUrl, delivery);
-      if (outcome.status >= 500 || outcome.status === 0) outcome.serverErrors.push({ inFaultWindow: sentDuringFault || faultWindow, status: outcome.status, at: Date.now() - started });
+      if (outcome.status >= 500 || outcome.status === 0) outcome.serverErrors.push({ status: outcome.status, sentAt, at: Date.now() - started });
       const retryable = outcome.status >= 500 || outcome.status === 0;
       if (!retryable || attempt >= RETRY_DELAYS_MS.length) break;
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
@@ -314,8 +313,8 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
       await sendWithRetries(delivery);
       done++;
       if (done === faultAt) {
-        faultStartedAt = Date.now() - started;
-        void injectDatabaseFault(() => (faultWindow = true), () => (faultWindow = false));
+        fault.from = Date.now() - started;
+        void injectDatabaseFault(() => (fault.to = Date.now() - started));
       }
     }
   }
@@ -332,18 +331,19 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
   check(wrong("duplicate", (s) => s === 200) === 0, `${wrong("duplicate", (s) => s === 200)} duplicate deliveries were not answered 200`);
   check(wrong("forged", (s) => s === 401) === 0, `${wrong("forged", (s) => s === 401)} forged deliveries were not answered 401`);
   check(wrong("malformed", (s) => s === 400) === 0, `${wrong("malformed", (s) => s === 400)} malformed deliveries were not answered 400`);
-  const stray5xx = [...outcomes.values()].flatMap((o) => o.serverErrors).filter((e) => !e.inFaultWindow).length;
-  const fault5xx = [...outcomes.values()].flatMap((o) => o.serverErrors).filter((e) => e.inFaultWindow).length;
-  check(stray5xx === 0, `${stray5xx} 5xx/dropped answers outside the injected fault: ${JSON.stringify([...outcomes.values()].flatMap((o) => o.serverErrors).filter((e) => !e.inFaultWindow).slice(0, 10))}; fault at ${faultStartedAt} ms`);
+  const errors = [...outcomes.values()].flatMap((o) => o.serverErrors);
+  const duringFault = (e: Outcome["serverErrors"][number]) => e.sentAt <= fault.to && e.at >= fault.from;
+  const stray = errors.filter((e) => !duringFault(e));
+  const fault5xx = errors.length - stray.length;
+  check(stray.length === 0, `${stray.length} 5xx/dropped answers outside the injected fault (${fault.from}–${fault.to} ms): ${JSON.stringify(stray.slice(0, 10))}`);
   log(`webhooks: ${fault5xx} 5xx/dropped answers during the injected fault, all retried`);
 
   await verifyRecorded(shops, deliveries);
 }
 
 /** Kills every connection the app holds to Postgres (as a failover or restart would), twice. */
-async function injectDatabaseFault(start: () => void, end: () => void): Promise<void> {
+async function injectDatabaseFault(end: () => void): Promise<void> {
   const { db } = await import("@/db/client");
-  start();
   for (let round = 0; round < 2; round++) {
     await db()
       .execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`)
@@ -354,7 +354,7 @@ async function injectDatabaseFault(start: () => void, end: () => void): Promise<
     const cluster = fs.readdirSync("/etc/postgresql")[0]!;
     execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", cluster, "main", "restart"], { stdio: "ignore" });
   }
-  // Answers within a moment after the last kill still count as part of the fault.
+  // The pool needs a moment to reconnect: the fault lasts until then.
   setTimeout(end, 1_500);
   log("webhooks: injected a database fault (terminated the app's Postgres connections)");
 }
