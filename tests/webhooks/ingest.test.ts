@@ -147,8 +147,8 @@ describe("POST /api/webhooks/whop/[tenantId]: verification", () => {
     const { tenant, secret, order } = await merchantWithOrder();
     const body = v1Payment(order);
     const now = Math.floor(Date.now() / 1000);
-    expect((await deliver(tenant, body, signStandard(secret, body, undefined, now - 301))).status).toBe(401);
-    expect((await deliver(tenant, body, signStandard(secret, body, undefined, now + 301))).status).toBe(401);
+    expect((await deliver(tenant, body, signStandard(secret, body, undefined, now - 310))).status).toBe(401);
+    expect((await deliver(tenant, body, signStandard(secret, body, undefined, now + 310))).status).toBe(401);
     expect((await deliver(tenant, body, signLegacy(secret, body, now - 400))).status).toBe(401);
     expect((await orderNow(order)).status).toBe("pending");
   });
