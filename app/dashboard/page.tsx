@@ -35,9 +35,10 @@ export default async function DashboardPage() {
     );
   }
 
-  const [problems, revenue, recent, anyEvent, perDay] = await Promise.all([
+  const [problems, revenue, revenueWeek, recent, anyEvent, perDay] = await Promise.all([
     openProblems(tenant.id),
     revenueByCurrency(tenant.id, { days: 30 }),
+    revenueByCurrency(tenant.id, { days: 7 }),
     listOrders(tenant.id, {}, 5),
     hasAnyWebhookEvent(tenant.id),
     paidOrdersPerDay(tenant.id, 30),
@@ -116,13 +117,13 @@ export default async function DashboardPage() {
             <Detail term="API key">
               <span className="font-mono">•••• {tenant.whopApiKeyHint}</span>
             </Detail>
-            <Detail term="Key last verified">{tenant.keyVerifiedAt ? formatDateTime(tenant.keyVerifiedAt) : "—"}</Detail>
+            <Detail term="Last successful Whop call">{tenant.keyVerifiedAt ? formatDateTime(tenant.keyVerifiedAt) : "—"}</Detail>
           </dl>
           <Link href="/dashboard/integrations/whop" className={`${buttonClass("secondary")} mt-6`}>
             Manage integration
           </Link>
         </Card>
-        <Card title="Revenue, last 30 days" description="Paid orders net of refunds, per currency.">
+        <Card title="Revenue" description="Paid orders net of refunds, per currency.">
           {revenue.length === 0 ? (
             <p className="text-sm text-zinc-600">
               No paid orders yet.{" "}
@@ -132,16 +133,38 @@ export default async function DashboardPage() {
               and share its link.
             </p>
           ) : (
-            <ul className="space-y-2">
-              {revenue.map((row) => (
-                <li key={row.currency} className="flex items-baseline justify-between gap-4">
-                  <span className="text-2xl font-semibold tabular-nums">{formatMoney(row.netMinor, row.currency as Currency)}</span>
-                  <span className="text-sm text-zinc-500">
-                    {row.orders} order{row.orders === 1 ? "" : "s"}
-                  </span>
-                </li>
-              ))}
-            </ul>
+            <table className="w-full text-sm">
+              <thead className="text-left text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+                <tr>
+                  <th scope="col" className="pb-2">Currency</th>
+                  <th scope="col" className="pb-2 text-right">Last 7 days</th>
+                  <th scope="col" className="pb-2 text-right">Last 30 days</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-zinc-100">
+                {revenue.map((row) => {
+                  const currency = row.currency as Currency;
+                  const week = revenueWeek.find((w) => w.currency === row.currency);
+                  return (
+                    <tr key={row.currency}>
+                      <th scope="row" className="py-2 text-left font-medium">{row.currency.toUpperCase()}</th>
+                      <td className="py-2 text-right tabular-nums">
+                        {formatMoney(week?.netMinor ?? 0, currency)}
+                        <span className="block text-xs text-zinc-500">
+                          {week?.orders ?? 0} order{week?.orders === 1 ? "" : "s"}
+                        </span>
+                      </td>
+                      <td className="py-2 text-right text-lg font-semibold tabular-nums">
+                        {formatMoney(row.netMinor, currency)}
+                        <span className="block text-xs font-normal text-zinc-500">
+                          {row.orders} order{row.orders === 1 ? "" : "s"}
+                        </span>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
           )}
         </Card>
       </div>

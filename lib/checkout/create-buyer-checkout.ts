@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { items, orders, tenants, type Item, type Order, type Tenant } from "@/db/schema";
 import { env } from "@/lib/env";
@@ -115,6 +115,7 @@ async function openWhopCheckout(tenant: Tenant, item: Item, order: Order): Promi
       .update(orders)
       .set({ whopCheckoutId: checkout.id, whopPlanId: checkout.planId, purchaseUrl: checkout.purchaseUrl, updatedAt: new Date() })
       .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)));
+    await noteWhopAcceptedKey(tenant.id);
     return { kind: "redirect", url: checkout.purchaseUrl, orderId: order.id, reused: false };
   } catch (error) {
     const message = describeWhopProblem(error, { environment: whopEnvironment, operation: "checkout" });
@@ -124,6 +125,14 @@ async function openWhopCheckout(tenant: Tenant, item: Item, order: Order): Promi
       .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id), eq(orders.status, "pending")));
     return recordCheckoutFailure(tenant, order, error, message);
   }
+}
+
+/** "Last successful Whop call" on the dashboard; written at most once a minute per tenant. */
+async function noteWhopAcceptedKey(tenantId: string): Promise<void> {
+  await db()
+    .update(tenants)
+    .set({ keyVerifiedAt: sql`now()` })
+    .where(and(eq(tenants.id, tenantId), or(isNull(tenants.keyVerifiedAt), lt(tenants.keyVerifiedAt, sql`now() - interval '1 minute'`))));
 }
 
 async function recordCheckoutFailure(tenant: Tenant, order: Order, error: unknown, message: string): Promise<BuyerCheckoutResult> {
