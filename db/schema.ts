@@ -169,6 +169,15 @@ export const orders = pgTable(
     paidMinor: bigint("paid_minor", { mode: "number" }),
     paidCurrency: text("paid_currency"),
     refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
+    /**
+     * The cumulative refunded total the merchant asked Whop for (minor units). Above
+     * `refundedMinor` it shows as "Refund requested" until Whop's refund webhook confirms it.
+     */
+    refundRequestedMinor: bigint("refund_requested_minor", { mode: "number" }),
+    refundRequestedAt: timestamp("refund_requested_at", { withTimezone: true }),
+    /** When the merchant asked Whop to cancel the buyer's membership, and how. */
+    cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
+    cancelRequestedMode: text("cancel_requested_mode"),
     /** occurredAt of the last membership event applied, so an older one never overrides a newer one. */
     membershipEventAt: timestamp("membership_event_at", { withTimezone: true }),
     /** Set when Whop reported a different amount or currency than the order's. */
@@ -182,7 +191,8 @@ export const orders = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     foreignKey({ columns: [t.tenantId, t.itemId], foreignColumns: [items.tenantId, items.id] }).onDelete("cascade"),
     uniqueIndex("orders_id_key").on(t.id),
-    index("orders_tenant_created_idx").on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    // DESC NULLS FIRST, as `ORDER BY … DESC` means: an index in another null order cannot serve that ORDER BY (Seq Scan + Sort).
+    index("orders_tenant_created_idx").on(t.tenantId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("orders_reuse_idx").on(t.tenantId, t.itemId, t.attemptId, t.createdAt.desc()),
     index("orders_tenant_checkout_idx").on(t.tenantId, t.whopCheckoutId),
     index("orders_tenant_payment_idx").on(t.tenantId, t.whopPaymentId),
@@ -223,7 +233,7 @@ export const webhookEvents = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex("webhook_events_tenant_key").on(t.tenantId, t.eventKey),
-    index("webhook_events_tenant_received_idx").on(t.tenantId, t.receivedAt.desc(), t.id.desc()),
+    index("webhook_events_tenant_received_idx").on(t.tenantId, t.receivedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("webhook_events_tenant_order_idx").on(t.tenantId, t.orderId),
   ],
 );

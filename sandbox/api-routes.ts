@@ -4,7 +4,7 @@ import { authenticate, requireCompanyKey, resolveCompanyId, type CompanyCredenti
 import { forbidden, invalidParameter, missingParameter, notFound, type ErrorDialect } from "./http";
 import { newId, newWebhookSecret } from "./ids";
 import { newestFirst, paginate } from "./pagination";
-import { refundPayment, type PurchaseContext } from "./purchases";
+import { cancelMembership, refundPayment, type PurchaseContext } from "./purchases";
 import {
   accountJson,
   checkoutJson,
@@ -391,6 +391,22 @@ export const API_ROUTES: ApiRoute[] = [
       const key = companyKeyFor(state, request, "member:basic:read");
       const membership = ownedBy(state.memberships.get(request.params.id!), key, "Membership", request.params.id!);
       return ok(membershipJson(membership, state, publicUrl));
+    },
+  },
+  {
+    method: "POST",
+    template: "/api/v1/memberships/:id/cancel",
+    dialect: "v1",
+    handle(request, context) {
+      const key = companyKeyFor(context.state, request, "membership:cancel");
+      const id = request.params.id!;
+      ownedBy(context.state.memberships.get(id), key, "Membership", id);
+      for (const field of Object.keys(request.body)) if (field !== "cancellation_mode") throw invalidParameter(field);
+      const mode = request.body.cancellation_mode ?? "at_period_end";
+      if (mode !== "immediate" && mode !== "at_period_end") {
+        throw invalidParameter("cancellation_mode", "expected 'at_period_end' or 'immediate'");
+      }
+      return ok(membershipJson(cancelMembership(context, id, mode), context.state, context.publicUrl));
     },
   },
   {

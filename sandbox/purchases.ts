@@ -83,6 +83,8 @@ export function payCheckout(context: PurchaseContext, target: CheckoutTarget, em
     userId: user.id,
     checkoutConfigurationId: payment.checkoutConfigurationId,
     status: "active",
+    cancelAtPeriodEnd: false,
+    canceledAt: null,
     licenseKey: newLicenseKey(),
     metadata: { ...payment.metadata },
     currency: payment.currency,
@@ -151,4 +153,31 @@ export function refundPayment(context: PurchaseContext, paymentId: string, amoun
   refund.status = "succeeded";
   dispatcher.dispatch({ type: "refund.updated", companyId: payment.companyId, v1Data: refundJson(refund, state), v5Data: v5RefundData(refund) });
   return payment;
+}
+
+/**
+ * `immediate` ends access now (`membership.deactivated`, v5 `membership.went_invalid`);
+ * `at_period_end` only flags it (`membership.cancel_at_period_end_changed`). Canceling an already
+ * canceled membership answers it unchanged and sends nothing.
+ */
+export function cancelMembership(context: PurchaseContext, membershipId: string, mode: "immediate" | "at_period_end"): Membership {
+  const { state, dispatcher, publicUrl } = context;
+  const membership = state.memberships.get(membershipId);
+  if (!membership) throw notFound(`Membership ${membershipId} not found`);
+  if (membership.status === "canceled") return membership;
+  const event = (type: string) => ({
+    type,
+    companyId: membership.companyId,
+    v1Data: membershipJson(membership, state, publicUrl),
+    v5Data: v5MembershipData(membership),
+  });
+  if (mode === "immediate") {
+    membership.status = "canceled";
+    membership.canceledAt = new Date();
+    dispatcher.dispatch(event("membership.deactivated"));
+  } else if (!membership.cancelAtPeriodEnd) {
+    membership.cancelAtPeriodEnd = true;
+    dispatcher.dispatch(event("membership.cancel_at_period_end_changed"));
+  }
+  return membership;
 }

@@ -11,6 +11,7 @@ export const ALL_COMPANY_PERMISSIONS = [
   "payment:basic:read",
   "payment:manage",
   "member:basic:read",
+  "membership:cancel",
   "developer:manage_webhook",
 ] as const;
 
@@ -112,7 +113,10 @@ export interface Membership {
   productId: string;
   userId: string;
   checkoutConfigurationId: string | null;
-  status: "active";
+  status: "active" | "canceled";
+  /** Set by a cancellation with mode `at_period_end`. */
+  cancelAtPeriodEnd: boolean;
+  canceledAt: Date | null;
   licenseKey: string;
   metadata: Record<string, unknown>;
   currency: string;

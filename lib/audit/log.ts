@@ -15,6 +15,8 @@ export type AuditAction =
   | "webhook.secret_saved"
   | "webhook.auto_created"
   | "order.reconciled"
+  | "order.refund_requested"
+  | "order.membership_cancel_requested"
   | "webhook.event_reapplied"
   | "password.changed"
   | "password.change_failed"

@@ -150,6 +150,31 @@ export interface WhopPayment {
   userEmail: string | null;
   createdAt: Date | null;
   paidAt: Date | null;
+  /** Cumulative, decimal major units; null when Whop did not say. */
+  refundedAmount: number | null;
+  raw: unknown;
+}
+
+export interface RefundPaymentInput {
+  paymentId: string;
+  /** Decimal major units; omit for a full refund of what is left. */
+  partialAmount?: number;
+  /** Whop answers a repeat with the original refund instead of refunding twice. */
+  idempotencyKey: string;
+}
+
+export type MembershipCancellationMode = "at_period_end" | "immediate";
+
+export interface CancelMembershipInput {
+  membershipId: string;
+  mode: MembershipCancellationMode;
+  idempotencyKey?: string;
+}
+
+export interface WhopMembership {
+  id: string;
+  status: string | null;
+  cancelAtPeriodEnd: boolean;
   raw: unknown;
 }
 
@@ -172,6 +197,8 @@ export interface WhopClient {
   createWebhook(input: CreateWebhookInput): Promise<WhopWebhook>;
   getPayment(id: string): Promise<WhopPayment>;
   listPayments(input: ListPaymentsInput): Promise<WhopPage<WhopPayment>>;
+  refundPayment(input: RefundPaymentInput): Promise<WhopPayment>;
+  cancelMembership(input: CancelMembershipInput): Promise<WhopMembership>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,6 +252,13 @@ const paymentSchema = z.object({
   user_id: z.string().nullish(),
   created_at: timestamp,
   paid_at: timestamp,
+  refunded_amount: money,
+});
+
+const membershipSchema = z.object({
+  id: z.string(),
+  status: z.string().nullish(),
+  cancel_at_period_end: z.boolean().nullish(),
 });
 
 const paymentListSchema = z.object({
@@ -462,6 +496,21 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
         },
       };
     },
+
+    async refundPayment(input) {
+      const path = `/api/v1/payments/${encodeURIComponent(input.paymentId)}/refund`;
+      const body = input.partialAmount === undefined ? {} : { partial_amount: input.partialAmount };
+      const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
+      return toPayment(parseOrThrow(paymentSchema, json, `POST ${path}`, status), json);
+    },
+
+    async cancelMembership(input) {
+      const path = `/api/v1/memberships/${encodeURIComponent(input.membershipId)}/cancel`;
+      const body = { cancellation_mode: input.mode };
+      const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
+      const parsed = parseOrThrow(membershipSchema, json, `POST ${path}`, status);
+      return { id: parsed.id, status: parsed.status ?? null, cancelAtPeriodEnd: parsed.cancel_at_period_end ?? false, raw: json };
+    },
   };
 }
 
@@ -500,6 +549,7 @@ function toPayment(p: z.infer<typeof paymentSchema>, raw: unknown): WhopPayment 
     userEmail: p.user?.email ?? null,
     createdAt: toDate(p.created_at),
     paidAt: toDate(p.paid_at),
+    refundedAmount: toNumber(p.refunded_amount),
     raw,
   };
 }

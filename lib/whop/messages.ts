@@ -65,13 +65,21 @@ export function describeKeyProblem(err: unknown, ctx: KeyProblemContext): string
   }
 }
 
-export type WhopOperation = "checkout" | "product" | "webhook" | "payments";
+export type WhopOperation = "checkout" | "product" | "webhook" | "payments" | "refund" | "membership_cancel";
 
 const OPERATION_LABEL: Record<WhopOperation, string> = {
   checkout: "creating a checkout for a buyer",
   product: "creating the item's product",
   webhook: "creating the webhook",
   payments: "reading payments",
+  refund: "refunding the payment",
+  membership_cancel: "canceling the membership",
+};
+
+/** Permissions only some merchant actions need: named even when Whop's 403 does not say which. */
+const OPERATION_PERMISSIONS: Partial<Record<WhopOperation, string>> = {
+  refund: "payment:manage",
+  membership_cancel: "membership:cancel",
 };
 
 /**
@@ -90,7 +98,12 @@ export function describeWhopProblem(
       return `Whop rejected your API key while ${during}; it may have been revoked. Replace it under Integrations → Whop.`;
     case "forbidden":
     case "missing_permissions": {
-      const named = err.missingPermissions.length ? ` (missing: ${err.missingPermissions.join(", ")})` : "";
+      const operationPermission = OPERATION_PERMISSIONS[ctx.operation];
+      const missing = err.missingPermissions.length ? err.missingPermissions : operationPermission ? [operationPermission] : [];
+      const named = missing.length ? ` (missing: ${missing.join(", ")})` : "";
+      if (operationPermission) {
+        return `Your API key lacks a Whop permission needed for ${during}${named}. Give the key the Admin role, or add the ${missing.join(", ")} permission${missing.length > 1 ? "s" : ""} to it in your Whop dashboard, then try again.`;
+      }
       return `Your API key lacks a Whop permission needed for ${during}${named}. ${grantPermissions(err.missingPermissions)}`;
     }
     case "rate_limited":

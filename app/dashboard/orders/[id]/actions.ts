@@ -2,10 +2,17 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { ActionState } from "@/lib/actions";
+import { validatedAction, type ActionState } from "@/lib/actions";
 import { clientIp, requireAccount } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/log";
 import { db } from "@/db/client";
+import {
+  cancelMembershipFormSchema,
+  refundFormSchema,
+  requestMembershipCancel,
+  requestRefund,
+  type AfterSaleResult,
+} from "@/lib/orders/after-sale";
 import { reconcileOrder } from "@/lib/orders/reconcile";
 import { describeWhopProblem } from "@/lib/whop/messages";
 import { env } from "@/lib/env";
@@ -30,3 +37,24 @@ export async function reconcileOrderAction(_state: ActionState, formData: FormDa
     return { error: describeWhopProblem(error, { environment: env().whopEnvironment, operation: "payments" }) };
   }
 }
+
+async function actor() {
+  const { user, tenant } = await requireAccount();
+  return { tenant, userId: user.id, ip: await clientIp() };
+}
+
+function toActionState(result: AfterSaleResult, orderId: string): ActionState {
+  if (!result.ok) return result.field ? { fieldErrors: { [result.field]: result.message } } : { error: result.message };
+  revalidatePath(`/dashboard/orders/${orderId}`);
+  return { success: result.message };
+}
+
+export const refundOrderAction = validatedAction(refundFormSchema, async (input) => {
+  const who = await actor();
+  return toActionState(await requestRefund(who, input), input.orderId);
+});
+
+export const cancelMembershipAction = validatedAction(cancelMembershipFormSchema, async (input) => {
+  const who = await actor();
+  return toActionState(await requestMembershipCancel(who, input), input.orderId);
+});

@@ -1,14 +1,17 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { OrderStatus } from "@/components/order-status";
+import { CancelMembershipForm } from "@/components/cancel-membership-form";
 import { ReconcileButton } from "@/components/reconcile-button";
+import { RefundForm } from "@/components/refund-form";
 import { Detail } from "@/components/ui/detail";
 import { Card, Notice } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
-import { formatMoney, type Currency } from "@/lib/money";
+import { formatMoney, toMajorString, type Currency } from "@/lib/money";
+import { canCancelMembership, canRefund, refundPosition } from "@/lib/orders/after-sale";
 import { getOrder, orderEvents } from "@/lib/orders/queries";
-import { reconcileOrderAction } from "./actions";
+import { cancelMembershipAction, reconcileOrderAction, refundOrderAction } from "./actions";
 
 export const metadata = { title: "Order" };
 
@@ -20,6 +23,10 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
   const { order, item } = found;
   const events = await orderEvents(tenant.id, order.id);
   const money = (minor: number) => formatMoney(minor, order.currency as Currency);
+  const refunds = refundPosition(order);
+  const cancelPending = order.cancelRequestedAt !== null && order.membershipValid !== false;
+  const refundable = canRefund(order);
+  const cancelable = canCancelMembership(order);
 
   return (
     <>
@@ -49,8 +56,20 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           <Detail term="Whop checkout">
             <span className="font-mono text-xs">{order.whopCheckoutId ?? "—"}</span>
           </Detail>
-          <Detail term="Membership">{order.membershipValid === null ? "—" : order.membershipValid ? "Valid" : "Ended"}</Detail>
+          <Detail term="Membership">
+            {order.membershipValid === null ? "—" : order.membershipValid ? "Valid" : "Ended"}
+            {cancelPending && (
+              <span className="ml-2 text-amber-800">
+                · Cancellation requested{order.cancelRequestedMode === "at_period_end" ? " (at period end)" : ""}
+              </span>
+            )}
+          </Detail>
           {order.refundedMinor > 0 && <Detail term="Refunded">{money(order.refundedMinor)}</Detail>}
+          {refunds.pendingMinor > 0 && (
+            <Detail term="Refund requested">
+              <span className="text-amber-800">{money(refunds.pendingMinor)}, waiting for Whop to confirm</span>
+            </Detail>
+          )}
           {order.failureReason && <Detail term="Why it failed">{order.failureReason}</Detail>}
         </dl>
         {order.whopCheckoutId && (
@@ -60,6 +79,30 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           </div>
         )}
       </Card>
+      {(refundable || cancelable) && (
+        <Card title="After the sale" description="These ask Whop; the order changes once Whop confirms.">
+          <div className="space-y-8">
+            {refundable && (
+              <section aria-label="Refund">
+                <h3 className="mb-3 text-sm font-semibold text-zinc-900">Refund</h3>
+                <RefundForm
+                  orderId={order.id}
+                  baseMinor={refunds.committedMinor}
+                  leftText={money(refunds.leftMinor)}
+                  leftMajor={toMajorString(refunds.leftMinor, order.currency as Currency)}
+                  action={refundOrderAction}
+                />
+              </section>
+            )}
+            {cancelable && (
+              <section aria-label="Membership" className={refundable ? "border-t border-zinc-100 pt-6" : ""}>
+                <h3 className="mb-3 text-sm font-semibold text-zinc-900">Cancel the buyer&apos;s membership</h3>
+                <CancelMembershipForm orderId={order.id} action={cancelMembershipAction} />
+              </section>
+            )}
+          </div>
+        </Card>
+      )}
       <Card title="Timeline">
         <ol className="space-y-3 text-sm">
           <li>

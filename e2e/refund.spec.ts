@@ -1,0 +1,77 @@
+import { expect, test, type Page, type TestInfo } from "@playwright/test";
+
+const SANDBOX_URL = "http://127.0.0.1:4310";
+const PASSWORD = "a long enough passphrase";
+
+const uniqueEmail = () => `seller-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`;
+const snap = (page: Page, testInfo: TestInfo, name: string) => page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+
+/** A merchant connected to a fresh sandbox company, with the webhook created (as in checkout.spec.ts). */
+async function connectedMerchant(page: Page): Promise<void> {
+  const response = await page.request.post(`${SANDBOX_URL}/_sandbox/companies`, { data: { title: "Refund Goods" } });
+  const { companyKey } = (await response.json()) as { companyKey: string };
+
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(uniqueEmail());
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByLabel("Whop API key").fill(companyKey);
+  await page.getByRole("button", { name: "Connect" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await page.goto("/dashboard/integrations/whop");
+  await page.getByRole("button", { name: "Create webhook automatically" }).click();
+  await expect(page.getByText(/Webhook secret saved, ending in/)).toBeVisible();
+}
+
+async function createItem(page: Page, title: string, price: string, currency: string): Promise<string> {
+  await page.goto("/dashboard/items");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Price").fill(price);
+  await page.getByLabel("Currency").selectOption(currency);
+  await page.getByRole("button", { name: "Create item" }).click();
+  const row = page.getByRole("listitem", { name: title });
+  await expect(row).toBeVisible();
+  return row.getByLabel(`Checkout link for ${title}`).inputValue();
+}
+
+test("the merchant refunds half an order from its page and sees it partially refunded once Whop confirms", async ({ page, browser }, testInfo) => {
+  await connectedMerchant(page);
+  const link = await createItem(page, "Video course", "40.00", "usd");
+
+  const buyer = await (await browser.newContext()).newPage();
+  await buyer.goto(link);
+  await buyer.getByRole("button", { name: "Pay" }).click();
+  await expect(buyer.getByRole("heading", { name: "Payment received" })).toBeVisible({ timeout: 15_000 });
+
+  await page.goto("/dashboard/orders");
+  await page.getByRole("row").filter({ hasText: "Video course" }).getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/dashboard\/orders\/ord_/);
+  const refund = page.getByRole("region", { name: "Refund" });
+  await expect(refund.getByLabel("Refund amount")).toHaveValue("40.00");
+  await snap(page, testInfo, "01-order-refund-form-desktop");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await snap(page, testInfo, "02-order-refund-form-phone");
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  // More than the order: refused in the form, nothing sent.
+  await refund.getByLabel("Refund amount").fill("45");
+  await refund.getByRole("button", { name: "Refund" }).click();
+  await expect(refund.getByText("At most $40.00 can still be refunded.")).toBeVisible();
+
+  await refund.getByLabel("Refund amount").fill("20");
+  await refund.getByLabel("Reason").fill("Only watched half");
+  await refund.getByRole("button", { name: "Refund" }).click();
+  await expect(page.getByText("Refund of $20.00 requested.")).toBeVisible();
+
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText("Partially refunded", { exact: true })).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(page.getByText("Refund requested")).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Refund" }).getByLabel("Refund amount")).toHaveValue("20.00");
+  await snap(page, testInfo, "03-order-partially-refunded");
+
+  await page.goto("/dashboard/settings");
+  await expect(page.getByText("Refund requested").first()).toBeVisible();
+});
