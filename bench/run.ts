@@ -12,13 +12,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startWhopSandbox, type WhopSandbox } from "@/sandbox/server";
 import { freePort, runCommand, startApp, type AppProcess } from "./support/app";
+import { GroupRssSampler } from "./support/rss";
 import { WhopRecorder } from "./support/whop-recorder";
 import type { BenchContext, BenchResult, Benchmark } from "./types";
 
 /** One module per benchmark, each exporting `run(ctx): Promise<BenchResult[]>`. */
 const BENCHMARKS: Record<string, () => Promise<{ run: Benchmark }>> = {
+  ingest: () => import("./ingest"),
   checkout: () => import("./checkout"),
+  dashboard: () => import("./dashboard"),
 };
+
+/** The issue's memory target: peak RSS of the app's process group over the whole run. */
+const MAX_RSS_MB = 400;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(ROOT, "bench", "results.json");
@@ -98,10 +104,16 @@ async function main(): Promise<void> {
     log(`bench: app ready on ${app.url} (next start, NODE_ENV=production, LOG_LEVEL=warn)`);
 
     const ctx: BenchContext = { appUrl, sandboxUrl: sandbox.url, whop, runId, log };
+    // RSS of next start's whole process group (npx → next-server and its workers), every 250 ms.
+    const rss = new GroupRssSampler(app.pgid).start();
+    const idleMb = rss.currentBytes() / 2 ** 20;
     for (const name of selected) {
       const { run } = await BENCHMARKS[name]!();
       results = [...results, ...(await run(ctx))];
+      rss.mark(name);
     }
+    rss.stop();
+    results.push(memoryResult(rss, idleMb));
   } catch (error) {
     console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
     if (app) console.error(`bench: the app's last lines:\n${app.tail().slice(-15).join("\n") || "(none)"}`);
@@ -113,6 +125,7 @@ async function main(): Promise<void> {
   console.log(`\n${table(results)}\n`);
   console.log("total = request sent → response read (loopback, keep-alive); whop = time the sandbox side spent on this request's Whop calls; own = total − whop.");
   console.log("Percentiles are nearest-rank, in milliseconds.");
+  console.log(`\n${targetTable(results)}\n`);
   fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(report(results, buildId), null, 2)}\n`);
   console.log(`Wrote ${path.relative(process.cwd(), RESULTS_FILE)}.`);
 
@@ -126,10 +139,36 @@ function passed(r: BenchResult): boolean {
   return r.failures.length === 0 && calls.min === calls.expected && calls.max === calls.expected;
 }
 
+function memoryResult(rss: GroupRssSampler, idleMb: number): BenchResult {
+  const peakMb = rss.peakBytes / 2 ** 20;
+  const none = { p50: 0, p99: 0, mean: 0, max: 0 };
+  return {
+    benchmark: "memory",
+    scenario: "peak RSS of the app's process group (next start), sampled every 250 ms",
+    requests: rss.samples,
+    concurrency: 0,
+    wallMs: 1,
+    latencyMs: { total: none, whop: none, own: none },
+    whopCallsPerRequest: { expected: 0, min: 0, max: 0, mean: 0 },
+    failures: rss.samples > 0 && rss.peakBytes > 0 ? [] : ["no RSS sample (not Linux, or the process group was not found)"],
+    metrics: { idleMb: Math.round(idleMb), peakMb: Math.round(peakMb), ...Object.fromEntries(rss.phases().map((p) => [`peakMbDuring_${p.label}`, Math.round(p.peakBytes / 2 ** 20)])) },
+    targets: [{ name: "peak RSS of the app", target: `≤ ${MAX_RSS_MB} MB`, actual: `${peakMb.toFixed(0)} MB (idle ${idleMb.toFixed(0)} MB; ${rss.phases().map((p) => `${p.label} ${(p.peakBytes / 2 ** 20).toFixed(0)}`).join(", ")})`, met: peakMb <= MAX_RSS_MB }],
+  };
+}
+
+function targetTable(results: BenchResult[]): string {
+  const rows = results.flatMap((r) => r.targets ?? []).map((t) => [t.met ? "met" : "MISSED", t.name, t.target, t.actual]);
+  if (rows.length === 0) return "";
+  const header = ["result", "target", "wanted", "measured"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
 function table(results: BenchResult[]): string {
   const ms = (n: number) => n.toFixed(1);
   const header = ["benchmark", "scenario", "n", "req/s", "total p50", "p99", "mean", "own p50", "p99", "mean", "whop calls/req", "failures"];
-  const rows = results.map((r) => {
+  const rows = results.filter((r) => r.benchmark !== "memory").map((r) => {
     const { total, own } = r.latencyMs;
     const calls = r.whopCallsPerRequest;
     const callText = calls.min === calls.max ? String(calls.min) : `${calls.min}–${calls.max}`;

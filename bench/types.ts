@@ -39,6 +39,18 @@ export interface BenchResult {
   whopCallsPerRequest: { expected: number; min: number; max: number; mean: number };
   /** Responses that were not what the scenario expects (status, Location, cookie, call count). */
   failures: string[];
+  /** Scenario-specific figures (throughput ratios, per-run values, EXPLAIN findings, peak RSS…). */
+  metrics?: Record<string, number | string | boolean | number[]>;
+  /** The targets this scenario answers; a missed target is reported, not a failure. */
+  targets?: TargetCheck[];
+}
+
+export interface TargetCheck {
+  name: string;
+  /** e.g. "≤ 50 ms". */
+  target: string;
+  actual: string;
+  met: boolean;
 }
 
 export type Benchmark = (ctx: BenchContext) => Promise<BenchResult[]>;

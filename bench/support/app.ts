@@ -28,6 +28,8 @@ export function runCommand(command: string, args: string[], env: NodeJS.ProcessE
 
 export interface AppProcess {
   url: string;
+  /** The process group of `next start` (npx → next → workers): its leader's pid. */
+  pgid: number;
   /** The app's last output lines, for a failure report. */
   tail(): string[];
   stop(): Promise<void>;
@@ -55,7 +57,7 @@ export async function startApp(env: NodeJS.ProcessEnv, { port, readyTimeoutMs, l
   child.stderr?.on("data", collect);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
-  const app: AppProcess = { url, tail: () => [...lines], stop: () => stopGroup(child, exited) };
+  const app: AppProcess = { url, pgid: child.pid ?? -1, tail: () => [...lines], stop: () => stopGroup(child, exited) };
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {

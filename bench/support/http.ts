@@ -11,17 +11,19 @@ export interface TimedResponse {
 }
 
 /**
- * A GET that never follows redirects, timed from the request being sent to the response being
+ * Requests that never follow redirects, timed from the request being sent to the response being
  * read in full. node:http with a keep-alive agent keeps the client's own overhead small and steady.
  */
 export function createTimedClient(baseUrl: string, { maxSockets, timeoutMs }: { maxSockets: number; timeoutMs: number }) {
   const base = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
 
-  function get(path: string, headers: Record<string, string>): Promise<TimedResponse> {
+  function send(method: "GET" | "POST", path: string, headers: Record<string, string>, body?: string): Promise<TimedResponse> {
     return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(body, "utf8");
+      const allHeaders = payload ? { ...headers, "content-length": String(payload.byteLength) } : headers;
       const startedAt = performance.now();
-      const req = http.request({ host: base.hostname, port: base.port, method: "GET", path, headers, agent }, (res) => {
+      const req = http.request({ host: base.hostname, port: base.port, method, path, headers: allHeaders, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", reject);
@@ -30,13 +32,36 @@ export function createTimedClient(baseUrl: string, { maxSockets, timeoutMs }: { 
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), startedAt, endedAt, ms: endedAt - startedAt });
         });
       });
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path} took longer than ${timeoutMs} ms`)));
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} took longer than ${timeoutMs} ms`)));
       req.on("error", reject);
-      req.end();
+      req.end(payload);
     });
   }
 
-  return { get, close: () => agent.destroy() };
+  return {
+    get: (path: string, headers: Record<string, string>) => send("GET", path, headers),
+    post: (path: string, headers: Record<string, string>, body: string) => send("POST", path, headers, body),
+    close: () => agent.destroy(),
+  };
+}
+
+/**
+ * Runs `work(i)` for i in [0, n) with at most `concurrency` in flight (a closed loop: each
+ * connection sends its next request once the previous one is answered). Errors are kept, not thrown.
+ */
+export async function runClosedLoop<T>(n: number, concurrency: number, work: (i: number) => Promise<T>): Promise<{ results: (T | Error)[]; wallMs: number }> {
+  const results: (T | Error)[] = new Array(n);
+  let next = 0;
+  const startedAt = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) {
+        const index = next++;
+        results[index] = await work(index).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      }
+    }),
+  );
+  return { results, wallMs: performance.now() - startedAt };
 }
 
 /** The value of cookie `name` among a response's Set-Cookie headers. */

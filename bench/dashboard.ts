@@ -1,0 +1,272 @@
+/**
+ * bench/dashboard: /dashboard/orders and /dashboard/events for a big merchant among many — first
+ * page and 50th page (reached by following "Next page" like a person would), signed in with a real
+ * session cookie — plus EXPLAIN (ANALYZE, BUFFERS) of the keyset queries behind those pages.
+ */
+import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { sealData } from "iron-session";
+import { db } from "@/db/client";
+import { items, orders, users, webhookEvents } from "@/db/schema";
+import { createTimedClient } from "./support/http";
+import { summarize } from "./support/stats";
+import type { BenchContext, BenchResult, LatencySummary } from "./types";
+
+const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 100_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SAMPLES = Number(process.env.BENCH_DASHBOARD_SAMPLES ?? 20);
+const PAGE = 50;
+/** The page sizes of listOrders and listWebhookEvents. */
+const ORDERS_PAGE_SIZE = 25;
+const EVENTS_PAGE_SIZE = 50;
+/** Per small tenant: a few rows, so the big tenant's rows are not the whole table. */
+const SMALL_ORDERS = 5;
+const SMALL_EVENTS = 10;
+const MAX_P50_MS = 50;
+const BIG_TABLES = ["orders", "webhook_events"];
+const SESSION_COOKIE = "whop_connector_session";
+const REQUEST_TIMEOUT_MS = 30_000;
+
+interface Page {
+  path: "/dashboard/orders" | "/dashboard/events";
+  pageSize: number;
+}
+
+export async function run(ctx: BenchContext): Promise<BenchResult[]> {
+  ctx.log(`dashboard: ${TENANTS} tenants; the big one with ${ORDERS} orders and ${EVENTS} webhook events, the others ${SMALL_ORDERS} and ${SMALL_EVENTS} each (BENCH_TENANTS, BENCH_ORDERS, BENCH_EVENTS)`);
+  const started = performance.now();
+  const { tenantId, userId } = await generate(ctx.runId);
+  ctx.log(`dashboard: data generated and analysed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  const cookie = `${SESSION_COOKIE}=${await sealData({ userId, sessionVersion: 1 }, { password: process.env.SESSION_SECRET!, ttl: 7 * 24 * 60 * 60 })}`;
+  const client = createTimedClient(ctx.appUrl, { maxSockets: 1, timeoutMs: REQUEST_TIMEOUT_MS });
+  const headers = { cookie, accept: "text/html", "user-agent": "whop-connector-bench" };
+  const results: BenchResult[] = [];
+  try {
+    for (const page of [
+      { path: "/dashboard/orders", pageSize: ORDERS_PAGE_SIZE },
+      { path: "/dashboard/events", pageSize: EVENTS_PAGE_SIZE },
+    ] satisfies Page[]) {
+      const failures: string[] = [];
+      // Follow "Next page" to page 50, checking that each link's cursor is the last row of its page.
+      const expected = await expectedCursors(page, tenantId);
+      let url = page.path as string;
+      let page50 = "";
+      for (let n = 1; n <= PAGE; n++) {
+        const res = await client.get(url, headers);
+        if (res.status !== 200) {
+          failures.push(`page ${n} of ${page.path}: ${res.status}`);
+          break;
+        }
+        const next = nextHref(res.body, page.path);
+        if (!next) {
+          failures.push(`page ${n} of ${page.path} has no "Next page" link`);
+          break;
+        }
+        const cursor = new URL(next, ctx.appUrl).searchParams.get("cursor");
+        const cursorText = cursor ? Buffer.from(cursor, "base64url").toString("utf8") : "";
+        if (n === 1 || n === PAGE) {
+          const want = expected.get(n);
+          if (cursorText !== want) failures.push(`page ${n} of ${page.path} ends at ${cursorText}, expected ${want}`);
+        }
+        if (n === PAGE) page50 = url;
+        url = next;
+      }
+      for (const [label, target] of [
+        ["first page", page.path],
+        [`page ${PAGE}`, page50],
+      ] as const) {
+        if (!target) continue;
+        const rounds: LatencySummary[] = [];
+        const roundSamples: number[][] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          await client.get(target, headers); // warm-up
+          const times: number[] = [];
+          for (let i = 0; i < SAMPLES; i++) {
+            const res = await client.get(target, headers);
+            if (res.status !== 200) failures.push(`${label} of ${page.path}: ${res.status}`);
+            times.push(res.ms);
+          }
+          rounds.push(summarize(times));
+          roundSamples.push(times);
+        }
+        const order = rounds.map((s, i) => [s.p50, i] as const).sort((a, b) => a[0] - b[0]);
+        const median = order[Math.floor(order.length / 2)]![1];
+        const latency = rounds[median]!;
+        const wallMs = roundSamples[median]!.reduce((a, b) => a + b, 0);
+        results.push({
+          benchmark: "dashboard",
+          scenario: `${page.path} ${label} (${ORDERS} orders / ${EVENTS} events, ${TENANTS} tenants), sequential`,
+          requests: SAMPLES,
+          concurrency: 1,
+          wallMs: Math.round(wallMs),
+          latencyMs: { total: latency, whop: { p50: 0, p99: 0, mean: 0, max: 0 }, own: latency },
+          whopCallsPerRequest: { expected: 0, min: 0, max: 0, mean: 0 },
+          failures: [...new Set(failures)].slice(0, 20),
+          metrics: { p50PerRunMs: rounds.map((s) => s.p50), rounds: ROUNDS },
+          targets: [{ name: `${page.path} ${label} p50`, target: `≤ ${MAX_P50_MS} ms`, actual: `${latency.p50} ms (median of ${ROUNDS} runs)`, met: latency.p50 <= MAX_P50_MS }],
+        });
+        ctx.log(`dashboard: ${page.path} ${label}: p50 ${latency.p50} ms, p99 ${latency.p99} ms (runs: ${rounds.map((s) => s.p50).join(", ")} ms)`);
+      }
+    }
+  } finally {
+    client.close();
+  }
+
+  const plans = await explainQueries(tenantId);
+  for (const plan of plans) {
+    ctx.log(`dashboard: EXPLAIN ${plan.label}: ${plan.seqScans.length > 0 ? `SEQ SCAN on ${plan.seqScans.join(", ")}` : "index only, no sequential scan"} (${plan.executionMs} ms)`);
+    for (const line of plan.lines) ctx.log(`    ${line}`);
+  }
+  // A Seq Scan of a few-row items table is the right plan; the big tenant tables must be index ranges.
+  const seqScans = plans.flatMap((p) => p.seqScans.filter((table) => BIG_TABLES.includes(table)).map((table) => `${p.label}: ${table}`));
+  results.push({
+    benchmark: "dashboard",
+    scenario: "EXPLAIN (ANALYZE, BUFFERS) listOrders / listWebhookEvents, page 1 and 50",
+    requests: plans.length,
+    concurrency: 1,
+    wallMs: Math.round(plans.reduce((a, p) => a + p.executionMs, 0)),
+    latencyMs: { total: summarize(plans.map((p) => p.executionMs)), whop: { p50: 0, p99: 0, mean: 0, max: 0 }, own: summarize(plans.map((p) => p.executionMs)) },
+    whopCallsPerRequest: { expected: 0, min: 0, max: 0, mean: 0 },
+    failures: [],
+    metrics: Object.fromEntries(plans.map((p) => [p.label, `${p.executionMs} ms; ${p.seqScans.length > 0 ? `Seq Scan on ${p.seqScans.join(", ")}` : "no Seq Scan"}; ${p.indexes.join(", ")}`])),
+    targets: [{ name: "no sequential scan of tenant tables", target: "0 Seq Scan on orders / webhook_events", actual: seqScans.length === 0 ? "none" : seqScans.join("; "), met: seqScans.length === 0 }],
+  });
+  return results;
+}
+
+/**
+ * Straight into Postgres with INSERT … SELECT generate_series: TENANTS tenants with one item each,
+ * the first one with ORDERS orders and EVENTS events, the others a few rows each; then ANALYZE
+ * (what autovacuum would have done by the time a tenant has grown that big).
+ */
+async function generate(runId: string): Promise<{ tenantId: string; userId: string }> {
+  const prefix = `bd${runId}`;
+  const tenantId = `ten_${prefix}_000000`;
+  const userId = `usr_${prefix}_big`;
+  await db().execute(sql`
+    insert into tenants (id, public_id, whop_company_id, whop_company_title, environment, connected_at, key_verified_at)
+    select 'ten_' || ${prefix} || '_' || lpad(g::text, 6, '0'), 'wh_' || substr(md5(${prefix} || g::text), 1, 22),
+           'biz_' || substr(md5('biz' || ${prefix} || g::text), 1, 14), 'Bench dashboard ' || g, 'sandbox', now(), now()
+    from generate_series(0, ${TENANTS - 1}) g`);
+  await db().execute(sql`
+    insert into items (id, tenant_id, slug, title, price_minor, currency)
+    select 'item_' || ${prefix} || '_' || lpad(g::text, 6, '0'), 'ten_' || ${prefix} || '_' || lpad(g::text, 6, '0'),
+           substr(md5('slug' || ${prefix} || g::text), 1, 16), 'Bench item ' || g, 2500, 'usd'
+    from generate_series(0, ${TENANTS - 1}) g`);
+  await db().insert(users).values({ id: userId, tenantId, email: `bench-${runId}-dashboard@example.com`, passwordHash: "not a hash: the bench signs in with a sealed session" });
+
+  // Orders: the big tenant's g ∈ [1, ORDERS], two per created_at instant (ties broken by id); the others SMALL_ORDERS each.
+  const statuses = sql.raw(`(array['pending','paid','paid','paid','failed','refunded','partially_refunded','disputed','paid','checkout_failed'])[1 + g % 10]::order_status`);
+  await db().execute(sql`
+    insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, whop_checkout_id, whop_payment_id, buyer_email, paid_at, created_at, updated_at)
+    select 'ord_' || ${prefix} || '_' || lpad(g::text, 8, '0'), ${tenantId}, ${`item_${prefix}_000000`}, ${statuses}, 2500, 'usd',
+           md5(g::text), 'ch_' || substr(md5('ch' || g::text), 1, 15), 'pay_' || substr(md5('pay' || g::text), 1, 14),
+           'buyer' || g || '@example.com', now() - (g / 2) * interval '3 seconds', now() - (g / 2) * interval '3 seconds', now()
+    from generate_series(1, ${ORDERS}) g`);
+  await db().execute(sql`
+    insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, created_at)
+    select 'ord_' || ${prefix} || '_' || lpad(t::text, 6, '0') || '_' || g, 'ten_' || ${prefix} || '_' || lpad(t::text, 6, '0'),
+           'item_' || ${prefix} || '_' || lpad(t::text, 6, '0'), 'paid', 2500, 'usd', md5(t::text || g::text), now() - g * interval '1 minute'
+    from generate_series(1, ${TENANTS - 1}) t, generate_series(1, ${SMALL_ORDERS}) g`);
+
+  // Events: a realistic ~600-byte payload each, spread over the big tenant's orders.
+  const payload = sql`'{"id":"msg_' || g || '","api_version":"v1","type":"payment.succeeded","data":{"id":"pay_' || md5(g::text) || '","status":"paid","substatus":"succeeded","total":25,"currency":"usd","user":{"id":"user_x","email":"buyer' || g || '@example.com"},"membership":{"id":"mem_' || md5('m' || g::text) || '"},"metadata":{"order_id":"ord_' || ${prefix} || '_' || lpad((1 + g % ${ORDERS})::text, 8, '0') || '"}}}'`;
+  await db().execute(sql`
+    insert into webhook_events (tenant_id, event_key, event_type, scheme, result, detail, order_id, payload, received_at)
+    select ${tenantId}, 'msg_' || ${prefix} || '_' || g, (array['payment.succeeded','membership.activated','refund.created'])[1 + g % 3],
+           (array['standard','standard','legacy','bare']::signature_scheme[])[1 + g % 4], (array['applied','applied','ignored']::webhook_result[])[1 + g % 3],
+           'pending → paid', 'ord_' || ${prefix} || '_' || lpad((1 + g % ${ORDERS})::text, 8, '0'), ${payload}, now() - g * interval '1 second'
+    from generate_series(1, ${EVENTS}) g`);
+  await db().execute(sql`
+    insert into webhook_events (tenant_id, event_key, event_type, scheme, result, payload, received_at)
+    select 'ten_' || ${prefix} || '_' || lpad(t::text, 6, '0'), 'msg_' || ${prefix} || '_' || t || '_' || g, 'payment.succeeded', 'standard', 'applied',
+           '{"id":"msg"}', now() - g * interval '1 minute'
+    from generate_series(1, ${TENANTS - 1}) t, generate_series(1, ${SMALL_EVENTS}) g`);
+  await db().execute(sql`analyze tenants, users, items, orders, webhook_events`);
+  return { tenantId, userId };
+}
+
+/** What the cursor of page 1's and page 50's "Next page" link must decode to: the last row of that page. */
+async function expectedCursors(page: Page, tenantId: string): Promise<Map<number, string>> {
+  const result = new Map<number, string>();
+  for (const n of [1, PAGE]) {
+    const offset = n * page.pageSize - 1;
+    if (page.path === "/dashboard/orders") {
+      const [row] = await db().select({ at: orders.createdAt, id: orders.id }).from(orders).where(eq(orders.tenantId, tenantId)).orderBy(desc(orders.createdAt), desc(orders.id)).limit(1).offset(offset);
+      if (row) result.set(n, `${row.at.toISOString()}|${row.id}`);
+    } else {
+      const [row] = await db()
+        .select({ at: webhookEvents.receivedAt, id: webhookEvents.id })
+        .from(webhookEvents)
+        .where(eq(webhookEvents.tenantId, tenantId))
+        .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
+        .limit(1)
+        .offset(offset);
+      if (row) result.set(n, `${row.at.toISOString()}|${row.id}`);
+    }
+  }
+  return result;
+}
+
+function nextHref(html: string, path: string): string | null {
+  const pattern = new RegExp(`href="(${path.replace(/\//g, "\\/")}\\?[^"]*cursor=[^"]*)"`, "g");
+  let last: string | null = null;
+  for (const match of html.matchAll(pattern)) last = match[1]!;
+  return last?.replace(/&amp;/g, "&") ?? null;
+}
+
+interface Plan {
+  label: string;
+  executionMs: number;
+  seqScans: string[];
+  indexes: string[];
+  lines: string[];
+}
+
+/** The SQL of listOrders and listWebhookEvents (same builder calls), for page 1 and for page 50's cursor. */
+async function explainQueries(tenantId: string): Promise<Plan[]> {
+  const plans: Plan[] = [];
+  for (const n of [1, PAGE]) {
+    let orderCursor: SQL | undefined;
+    let eventCursor: SQL | undefined;
+    if (n > 1) {
+      const [o] = await db().select({ at: orders.createdAt, id: orders.id }).from(orders).where(eq(orders.tenantId, tenantId)).orderBy(desc(orders.createdAt), desc(orders.id)).limit(1).offset((n - 1) * ORDERS_PAGE_SIZE - 1);
+      const [e] = await db()
+        .select({ at: webhookEvents.receivedAt, id: webhookEvents.id })
+        .from(webhookEvents)
+        .where(eq(webhookEvents.tenantId, tenantId))
+        .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
+        .limit(1)
+        .offset((n - 1) * EVENTS_PAGE_SIZE - 1);
+      orderCursor = or(lt(orders.createdAt, o!.at), and(eq(orders.createdAt, o!.at), lt(orders.id, o!.id)));
+      eventCursor = or(lt(webhookEvents.receivedAt, e!.at), and(eq(webhookEvents.receivedAt, e!.at), lt(webhookEvents.id, e!.id)));
+    }
+    const listOrders = db()
+      .select({ order: orders, itemTitle: items.title })
+      .from(orders)
+      .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
+      .where(and(eq(orders.tenantId, tenantId), orderCursor))
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(ORDERS_PAGE_SIZE + 1);
+    const listEvents = db()
+      .select()
+      .from(webhookEvents)
+      .where(and(eq(webhookEvents.tenantId, tenantId), eventCursor))
+      .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
+      .limit(EVENTS_PAGE_SIZE + 1);
+    plans.push(await explain(`listOrders page ${n}`, listOrders));
+    plans.push(await explain(`listWebhookEvents page ${n}`, listEvents));
+  }
+  return plans;
+}
+
+async function explain(label: string, query: { getSQL(): SQL }): Promise<Plan> {
+  const rows = (await db().execute(sql`explain (analyze, buffers) ${query.getSQL()}`)) as unknown as Record<string, string>[];
+  const lines = rows.map((row) => row["QUERY PLAN"] ?? Object.values(row)[0] ?? "");
+  const seqScans = lines.flatMap((line) => /Seq Scan on (\w+)/.exec(line)?.[1] ?? []).filter((table) => ["orders", "webhook_events", "items", "tenants"].includes(table));
+  const indexes = [...new Set(lines.flatMap((line) => /Index (?:Only )?Scan(?: Backward)? using (\w+)/.exec(line)?.[1] ?? []))];
+  const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(lines.join("\n"))?.[1] ?? Number.NaN);
+  return { label, executionMs, seqScans, indexes, lines };
+}
