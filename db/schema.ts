@@ -69,7 +69,7 @@ export const auditLog = pgTable(
     ip: text("ip"),
     createdAt: createdAt(),
   },
-  (t) => [index("audit_log_tenant_created_idx").on(t.tenantId, t.createdAt.desc())],
+  (t) => [index("audit_log_tenant_created_idx").on(t.tenantId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())],
 );
 
 /** Failed logins per email and per IP in a sliding window; in Postgres so it holds across instances. */

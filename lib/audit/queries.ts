@@ -1,5 +1,6 @@
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { keysetBefore } from "@/db/keyset";
 import { db } from "@/db/client";
 import { auditLog, users, type AuditEntry } from "@/db/schema";
 import type { AuditAction } from "./log";
@@ -108,7 +109,7 @@ export async function listAuditEntries(
   const conditions: SQL[] = [eq(auditLog.tenantId, tenantId)];
   const after = decodeCursor(cursor);
   if (after) {
-    conditions.push(or(lt(auditLog.createdAt, after.createdAt), and(eq(auditLog.createdAt, after.createdAt), lt(auditLog.id, after.id)))!);
+    conditions.push(keysetBefore(auditLog.createdAt, auditLog.id, after.createdAt, after.id));
   }
   const rows = await db()
     .select({ entry: auditLog, actorEmail: users.email })

@@ -1,5 +1,6 @@
-import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { keysetBefore } from "@/db/keyset";
 import { db } from "@/db/client";
 import { items, orders, orderStatus, webhookEvents, type Item, type Order, type WebhookEvent } from "@/db/schema";
 
@@ -84,7 +85,7 @@ export async function listOrders(tenantId: string, filter: OrderFilter, pageSize
   if (filter.q) conditions.push(searchCondition(filter.q));
   const cursor = decodeCursor(filter.cursor);
   if (cursor) {
-    conditions.push(or(lt(orders.createdAt, cursor.createdAt), and(eq(orders.createdAt, cursor.createdAt), lt(orders.id, cursor.id)))!);
+    conditions.push(keysetBefore(orders.createdAt, orders.id, cursor.createdAt, cursor.id));
   }
   const rows = await db()
     .select({ order: orders, itemTitle: items.title })

@@ -1,5 +1,6 @@
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { keysetBefore } from "@/db/keyset";
 import { db } from "@/db/client";
 import { webhookEvents, webhookResult, type WebhookEvent } from "@/db/schema";
 
@@ -19,7 +20,7 @@ export async function listWebhookEvents(
   const [iso, id] = filter.cursor ? Buffer.from(filter.cursor, "base64url").toString("utf8").split("|") : [];
   const at = new Date(iso ?? "");
   if (id && !Number.isNaN(at.getTime()) && /^\d+$/.test(id)) {
-    conditions.push(or(lt(webhookEvents.receivedAt, at), and(eq(webhookEvents.receivedAt, at), lt(webhookEvents.id, Number(id))))!);
+    conditions.push(keysetBefore(webhookEvents.receivedAt, webhookEvents.id, at, Number(id)));
   }
   const rows = await db()
     .select()

@@ -92,7 +92,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
               <ReapplyButton eventId={event.id} eligible={canReapply(event)} action={reapplyEventAction} />
               <details>
                 <summary className="cursor-pointer text-xs font-medium text-zinc-700">Raw payload</summary>
-                <pre className="mt-2 max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100">{prettyPayload(event.payload)}</pre>
+                <pre tabIndex={0} aria-label={`Raw payload of ${event.eventType}`} className="mt-2 max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">{prettyPayload(event.payload)}</pre>
               </details>
             </li>
           ))}

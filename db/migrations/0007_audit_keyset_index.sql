@@ -1,0 +1,2 @@
+DROP INDEX "audit_log_tenant_created_idx";--> statement-breakpoint
+CREATE INDEX "audit_log_tenant_created_idx" ON "audit_log" USING btree ("tenant_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);
