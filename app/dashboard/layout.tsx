@@ -21,7 +21,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/dashboard/settings">Settings</NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm text-zinc-600">
-            <span className="hidden max-w-56 truncate xl:inline">{user.email}</span>
+            <span className="hidden max-w-56 truncate 2xl:inline">{user.email}</span>
             <form action="/logout" method="post">
               <button className="rounded-md px-2 py-1 font-medium text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">
                 Log out
