@@ -3,7 +3,7 @@
  * connections — verified, recorded once and applied to a pending order — next to the same load on
  * POST /api/ping, the app's empty route handler (the framework's ceiling on this machine).
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { items, orders, tenants, webhookEvents } from "@/db/schema";
@@ -13,6 +13,7 @@ import { newId, newItemSlug, newPublicTenantId, randomBase62 } from "@/lib/ids";
 import { createTimedClient, runClosedLoop, type TimedResponse } from "./support/http";
 import { round, summarize } from "./support/stats";
 import type { BenchContext, BenchResult, LatencySummary } from "./types";
+import { signBare, signLegacy, signStandard } from "../tests/signing";
 
 const TENANTS = Number(process.env.BENCH_INGEST_TENANTS ?? 20);
 const DELIVERIES = Number(process.env.BENCH_INGEST_DELIVERIES ?? 6000);
@@ -214,20 +215,8 @@ function buildDeliveries(pending: PendingOrder[], total: number): Delivery[] {
   return all;
 }
 
-function signStandard(secret: string, body: string, id: string): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = createHmac("sha256", Buffer.from(secret, "utf8")).update(`${id}.${timestamp}.${body}`).digest("base64");
-  return { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": `v1,${signature}` };
-}
 
-function signLegacy(secret: string, body: string): Record<string, string> {
-  const t = Math.floor(Date.now() / 1000);
-  return { "x-whop-signature": `t=${t},v1=${createHmac("sha256", secret).update(`${t}.${body}`).digest("hex")}` };
-}
 
-function signBare(secret: string, body: string): Record<string, string> {
-  return { "x-whop-signature": createHmac("sha256", secret).update(body).digest("hex") };
-}
 
 /**
  * Sends every delivery at CONCURRENCY connections, to the webhook route or to /api/ping, and

@@ -1,40 +1,5 @@
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-
-const SANDBOX_URL = "http://127.0.0.1:4310";
-const PASSWORD = "a long enough passphrase";
-
-const uniqueEmail = () => `seller-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`;
-const snap = (page: Page, testInfo: TestInfo, name: string) => page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
-
-/** A merchant connected to a fresh sandbox company (isolated from other tests' payments), with the webhook created. */
-async function connectedMerchant(page: Page): Promise<void> {
-  const response = await page.request.post(`${SANDBOX_URL}/_sandbox/companies`, { data: { title: "Pixel Goods" } });
-  const { companyKey } = (await response.json()) as { companyKey: string };
-
-  await page.goto("/signup");
-  await page.getByLabel("Email").fill(uniqueEmail());
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByLabel("Whop API key").fill(companyKey);
-  await page.getByRole("button", { name: "Connect" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-
-  await page.goto("/dashboard/integrations/whop");
-  await page.getByRole("button", { name: "Create webhook automatically" }).click();
-  await expect(page.getByText(/Webhook secret saved, ending in/)).toBeVisible();
-}
-
-async function createItem(page: Page, title: string, price: string, currency: string): Promise<string> {
-  await page.goto("/dashboard/items");
-  await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Price").fill(price);
-  await page.getByLabel("Currency").selectOption(currency);
-  await page.getByLabel("Description").fill("Twelve hand-made presets.");
-  await page.getByRole("button", { name: "Create item" }).click();
-  const row = page.getByRole("listitem", { name: title });
-  await expect(row).toBeVisible();
-  return row.getByLabel(`Checkout link for ${title}`).inputValue();
-}
+import { expect, test } from "@playwright/test";
+import { connectedMerchant, createItem, SANDBOX_URL, snap } from "./helpers";
 
 test("a buyer pays on Whop's checkout, the order turns paid, and a refund shows as refunded", async ({ page, browser }, testInfo) => {
   await connectedMerchant(page);
@@ -47,7 +12,7 @@ test("a buyer pays on Whop's checkout, the order turns paid, and a refund shows 
   await expect(page.getByLabel("Price")).toHaveValue("29.999");
   await expect(page.getByLabel("Title")).toHaveValue("Too precise");
 
-  const link = await createItem(page, "Lightroom presets", "19.50", "eur");
+  const link = await createItem(page, "Lightroom presets", "19.50", "eur", "Twelve hand-made presets.");
   expect(link).toMatch(/\/pay\/[A-Za-z0-9]{16}$/);
   await snap(page, testInfo, "01-items");
 

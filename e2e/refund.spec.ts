@@ -1,39 +1,5 @@
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-
-const SANDBOX_URL = "http://127.0.0.1:4310";
-const PASSWORD = "a long enough passphrase";
-
-const uniqueEmail = () => `seller-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`;
-const snap = (page: Page, testInfo: TestInfo, name: string) => page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
-
-/** A merchant connected to a fresh sandbox company, with the webhook created (as in checkout.spec.ts). */
-async function connectedMerchant(page: Page): Promise<void> {
-  const response = await page.request.post(`${SANDBOX_URL}/_sandbox/companies`, { data: { title: "Refund Goods" } });
-  const { companyKey } = (await response.json()) as { companyKey: string };
-
-  await page.goto("/signup");
-  await page.getByLabel("Email").fill(uniqueEmail());
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByLabel("Whop API key").fill(companyKey);
-  await page.getByRole("button", { name: "Connect" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-
-  await page.goto("/dashboard/integrations/whop");
-  await page.getByRole("button", { name: "Create webhook automatically" }).click();
-  await expect(page.getByText(/Webhook secret saved, ending in/)).toBeVisible();
-}
-
-async function createItem(page: Page, title: string, price: string, currency: string): Promise<string> {
-  await page.goto("/dashboard/items");
-  await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Price").fill(price);
-  await page.getByLabel("Currency").selectOption(currency);
-  await page.getByRole("button", { name: "Create item" }).click();
-  const row = page.getByRole("listitem", { name: title });
-  await expect(row).toBeVisible();
-  return row.getByLabel(`Checkout link for ${title}`).inputValue();
-}
+import { expect, test } from "@playwright/test";
+import { connectedMerchant, createItem, snap } from "./helpers";
 
 test("the merchant refunds half an order from its page and sees it partially refunded once Whop confirms", async ({ page, browser }, testInfo) => {
   await connectedMerchant(page);

@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { items, orders, tenants, type Item, type Order, type Tenant } from "@/db/schema";
@@ -7,6 +6,7 @@ import { encryptSecret, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { newId, newItemSlug, randomBase62 } from "@/lib/ids";
 import { uniqueEmail } from "./db";
+import { signBare, signLegacy, signStandard as signStandardWith } from "./signing";
 
 /** A merchant whose tenant is connected to a Whop company with `apiKey` (stored like onboarding does). */
 export async function connectedMerchant(apiKey = `apik_${randomBase62(24)}`, companyId = `biz_${randomBase62(14)}`) {
@@ -77,17 +77,17 @@ export async function withWebhookSecret(tenant: Tenant, secret = `ws_${randomBas
   return { tenant: updated!, secret };
 }
 
-/** Whop's three signature schemes, computed independently of the app's verifier. */
-export function signStandard(secret: string, body: string, id = `msg_${randomBase62(24)}`, timestamp = Math.floor(Date.now() / 1000)) {
-  const signature = createHmac("sha256", Buffer.from(secret, "utf8")).update(`${id}.${timestamp}.${body}`).digest("base64");
-  return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": `v1,${signature}` };
+/** Whop's signatures; a Standard Webhooks message id is made up when the test does not care. */
+export function signStandard(secret: string, body: string, id = `msg_${randomBase62(24)}`, timestamp?: number) {
+  return signStandardWith(secret, body, id, timestamp);
 }
+export { signBare, signLegacy };
 
-export function signLegacy(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)) {
-  const signature = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
-  return { "x-whop-signature": `t=${timestamp},v1=${signature}` };
-}
-
-export function signBare(secret: string, body: string) {
-  return { "x-whop-signature": createHmac("sha256", secret).update(body).digest("hex") };
+/**
+ * Fixed-window throttles count per clock minute: a test that fills a window waits out the last
+ * few seconds of the current minute rather than straddle two windows.
+ */
+export async function startOfAFreshMinuteWindow(neededSeconds = 10): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (60_000 - intoMinute < neededSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
 }

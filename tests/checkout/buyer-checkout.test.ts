@@ -8,7 +8,7 @@ import { createBuyerCheckout, CHECKOUTS_PER_MINUTE_PER_TENANT, CHECKOUT_VISITS_P
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem } from "../fixtures";
+import { connectedMerchant, fixtureItem, startOfAFreshMinuteWindow } from "../fixtures";
 
 withTestDatabase();
 
@@ -212,6 +212,7 @@ describe("GET /pay/[slug]: the buyer's checkout", () => {
     const item = await fixtureItem(tenant);
     const ip = `203.0.113.${Math.floor(Math.random() * 250)}-${randomBase62(4)}`;
     const attemptId = randomBase62(24);
+    await startOfAFreshMinuteWindow();
     for (let i = 0; i < CHECKOUT_VISITS_PER_MINUTE_PER_IP; i++) expect((await visit(item.slug, attemptId, ip)).kind).toBe("redirect");
     expect(await visit(item.slug, attemptId, ip)).toMatchObject({ kind: "throttled", retryAfterSeconds: expect.any(Number) });
     expect(calls).toHaveLength(1);
@@ -221,6 +222,7 @@ describe("GET /pay/[slug]: the buyer's checkout", () => {
     server.use(checkoutCreated());
     const { tenant } = await connectedMerchant();
     const item = await fixtureItem(tenant);
+    await startOfAFreshMinuteWindow();
     const windowStart = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     await db().insert(rateLimitBuckets).values({ key: `checkout:tenant:${tenant.id}`, windowStart, count: CHECKOUTS_PER_MINUTE_PER_TENANT });
     expect(await visit(item.slug)).toMatchObject({ kind: "throttled" });

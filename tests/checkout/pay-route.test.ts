@@ -7,7 +7,7 @@ import { db } from "@/db/client";
 import { orders, tenants } from "@/db/schema";
 import { env } from "@/lib/env";
 import { withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem } from "../fixtures";
+import { connectedMerchant, fixtureItem, startOfAFreshMinuteWindow } from "../fixtures";
 
 /** The buyer's browser as the route reads it through next/headers. */
 const browser = vi.hoisted(() => ({ cookie: undefined as string | undefined, set: [] as { name: string; value: string; options: Record<string, unknown> }[], ip: "198.51.100.1" }));
@@ -109,6 +109,7 @@ describe("GET /pay/[slug]: what the buyer's browser gets", () => {
     const { item } = await linkOf();
     browser.ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
     browser.cookie = "AAAAAAAAAAAAAAAAAAAAAAAA";
+    await startOfAFreshMinuteWindow();
     let last: Response | undefined;
     for (let i = 0; i < 31; i++) last = await open(item.slug);
     expect(last!.status).toBe(429);

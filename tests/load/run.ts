@@ -6,7 +6,7 @@
  * violation) within a few minutes. Sizes: LOAD_DELIVERIES (default 20000), LOAD_TENANTS (50).
  */
 import { execFileSync } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { freePort, runCommand, startApp, type AppProcess } from "../../bench/support/app";
 import { startWhopSandbox, type WhopSandbox } from "../../sandbox/server";
+import { signBare, signLegacy, signStandard } from "../signing";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DELIVERIES = Number(process.env.LOAD_DELIVERIES ?? 20_000);
@@ -59,24 +60,6 @@ function preflight(): string {
     process.exit(1);
   }
   return databaseUrl;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Signing, as Whop does (computed here independently of the app's verifier)
-
-function signStandard(secret: string, body: string, id: string): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = createHmac("sha256", Buffer.from(secret, "utf8")).update(`${id}.${timestamp}.${body}`).digest("base64");
-  return { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": `v1,${signature}` };
-}
-
-function signLegacy(secret: string, body: string): Record<string, string> {
-  const t = Math.floor(Date.now() / 1000);
-  return { "x-whop-signature": `t=${t},v1=${createHmac("sha256", secret).update(`${t}.${body}`).digest("hex")}` };
-}
-
-function signBare(secret: string, body: string): Record<string, string> {
-  return { "x-whop-signature": createHmac("sha256", secret).update(body).digest("hex") };
 }
 
 function shuffle<T>(items: T[]): T[] {

@@ -1,8 +1,5 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { cancelMembershipAction, refundOrderAction } from "@/app/dashboard/orders/[id]/actions";
 import { db } from "@/db/client";
 import { auditLog, orders, tenants, type Order } from "@/db/schema";
@@ -19,7 +16,7 @@ import { withTestDatabase } from "../db";
 import { connectedMerchant } from "../fixtures";
 import { expectRedirect } from "../isolation/next-errors";
 import { signInAs, signOut } from "../isolation/session";
-import { sandboxCompany, withLocalSandbox } from "../sandbox";
+import { sandboxCompany, waitFor, withLocalSandbox, withWebhookReceiver } from "../sandbox";
 
 vi.mock("@/lib/auth/session", () => import("../isolation/session"));
 vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }));
@@ -32,34 +29,11 @@ withTestDatabase();
  * the order's status and membership.
  */
 const local = withLocalSandbox({ timeScale: 0.001 });
-let receiver: http.Server;
-let receiverUrl: string;
-
-beforeAll(async () => {
-  receiver = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const tenantId = req.url!.split("/").pop()!;
-    const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)] as [string, string]));
-    const response = await POST(new Request(`http://localhost${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }), { params: Promise.resolve({ tenantId }) });
-    res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
+const receiver = withWebhookReceiver();
+afterAll(() => {
   signOut();
-  await new Promise((resolve) => receiver.close(resolve));
 });
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const orderRow = async (id: string) => (await db().select().from(orders).where(eq(orders.id, id)))[0]!;
 
@@ -75,7 +49,7 @@ async function paidOrder() {
     await fetch(`${sandbox.url}/api/v1/webhooks`, {
       method: "POST",
       headers: { authorization: `Bearer ${company.companyKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ url: `${receiverUrl}/api/webhooks/whop/${connected.publicId}`, api_version: "v1", enabled: true, events: [], resource_id: company.companyId }),
+      body: JSON.stringify({ url: `${receiver.url}/api/webhooks/whop/${connected.publicId}`, api_version: "v1", enabled: true, events: [], resource_id: company.companyId }),
     })
   ).json()) as { webhook_secret: string };
   expect((await saveWebhookSecret({ tenant: connected, actorUserId: account.user.id, ip: null }, hook.webhook_secret)).ok).toBe(true);

@@ -1,8 +1,5 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
+import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { orders, webhookEvents } from "@/db/schema";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
@@ -13,7 +10,7 @@ import { getTenantById } from "@/lib/tenants/queries";
 import { saveWebhookSecret } from "@/lib/tenants/webhook-secret";
 import { withTestDatabase } from "../db";
 import { connectedMerchant } from "../fixtures";
-import { sandboxCompany, withLocalSandbox } from "../sandbox";
+import { sandboxCompany, waitFor, withLocalSandbox, withWebhookReceiver } from "../sandbox";
 
 withTestDatabase();
 
@@ -22,34 +19,7 @@ withTestDatabase();
  * paid, whether the merchant registered the webhook as v1 (Standard Webhooks) or v5 (x-whop-signature).
  */
 const local = withLocalSandbox({ timeScale: 0.001 });
-let receiver: http.Server;
-let receiverUrl: string;
-
-beforeAll(async () => {
-  // A tiny HTTP front for the route handler, as Next would serve it.
-  receiver = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const tenantId = req.url!.split("/").pop()!;
-    const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)] as [string, string]));
-    const response = await POST(new Request(`http://localhost${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }), { params: Promise.resolve({ tenantId }) });
-    res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise((resolve) => receiver.close(resolve));
-});
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const receiver = withWebhookReceiver();
 
 describe.each(["v1", "v5"] as const)("sandbox deliveries with a %s webhook", (apiVersion) => {
   it("a paid checkout turns the order paid and the membership valid", async () => {
@@ -63,7 +33,7 @@ describe.each(["v1", "v5"] as const)("sandbox deliveries with a %s webhook", (ap
       await fetch(`${sandbox.url}/api/v1/webhooks`, {
         method: "POST",
         headers: { authorization: `Bearer ${company.companyKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ url: `${receiverUrl}/api/webhooks/whop/${connected.publicId}`, api_version: apiVersion, enabled: true, events: [], resource_id: company.companyId }),
+        body: JSON.stringify({ url: `${receiver.url}/api/webhooks/whop/${connected.publicId}`, api_version: apiVersion, enabled: true, events: [], resource_id: company.companyId }),
       })
     ).json()) as { webhook_secret: string };
     expect((await saveWebhookSecret({ tenant: connected, actorUserId: user.id, ip: null }, hook.webhook_secret)).ok).toBe(true);

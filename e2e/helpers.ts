@@ -1,0 +1,40 @@
+import { expect, type Page, type TestInfo } from "@playwright/test";
+
+/** The local Whop sandbox playwright.config.ts starts for the e2e run. */
+export const SANDBOX_URL = "http://127.0.0.1:4310";
+export const PASSWORD = "a long enough passphrase";
+
+export const uniqueEmail = (label = "seller") => `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`;
+
+export const snap = (page: Page, testInfo: TestInfo, name: string) => page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+
+/** A merchant connected to a fresh sandbox company (isolated from other tests' payments), with the webhook created. */
+export async function connectedMerchant(page: Page, title = "Pixel Goods"): Promise<void> {
+  const response = await page.request.post(`${SANDBOX_URL}/_sandbox/companies`, { data: { title } });
+  const { companyKey } = (await response.json()) as { companyKey: string };
+
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(uniqueEmail());
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByLabel("Whop API key").fill(companyKey);
+  await page.getByRole("button", { name: "Connect" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  await page.goto("/dashboard/integrations/whop");
+  await page.getByRole("button", { name: "Create webhook automatically" }).click();
+  await expect(page.getByText(/Webhook secret saved, ending in/)).toBeVisible();
+}
+
+/** Creates an item on the items page and returns its checkout link. */
+export async function createItem(page: Page, title: string, price: string, currency: string, description?: string): Promise<string> {
+  await page.goto("/dashboard/items");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Price").fill(price);
+  await page.getByLabel("Currency").selectOption(currency);
+  if (description) await page.getByLabel("Description").fill(description);
+  await page.getByRole("button", { name: "Create item" }).click();
+  const row = page.getByRole("listitem", { name: title });
+  await expect(row).toBeVisible();
+  return row.getByLabel(`Checkout link for ${title}`).inputValue();
+}
