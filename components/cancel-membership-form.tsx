@@ -2,8 +2,8 @@
 
 import { useActionState } from "react";
 import type { ActionState } from "@/lib/actions";
+import { FormNotices } from "@/components/ui/form-notices";
 import { SubmitButton } from "@/components/ui/button";
-import { Notice } from "@/components/ui/card";
 import { SelectField } from "@/components/ui/field";
 
 const MODES = [
@@ -17,16 +17,7 @@ export function CancelMembershipForm({ orderId, action }: { orderId: string; act
   return (
     <form key={JSON.stringify(state)} action={formAction} className="grid gap-4 sm:grid-cols-6" noValidate>
       <input type="hidden" name="orderId" value={orderId} />
-      {state.error && (
-        <div className="sm:col-span-6">
-          <Notice tone="error">{state.error}</Notice>
-        </div>
-      )}
-      {state.success && (
-        <div className="sm:col-span-6">
-          <Notice tone="success">{state.success}</Notice>
-        </div>
-      )}
+      <FormNotices state={state} />
       <SelectField
         label="End the membership"
         name="mode"

@@ -2,9 +2,9 @@
 
 import { useActionState } from "react";
 import type { ActionState } from "@/lib/actions";
+import { FormNotices } from "@/components/ui/form-notices";
 import { SubmitButton } from "@/components/ui/button";
 import { Field, SelectField, TextAreaField } from "@/components/ui/field";
-import { Notice } from "@/components/ui/card";
 
 interface ItemValues {
   title: string;
@@ -34,16 +34,7 @@ export function ItemForm({
     // A changing key re-mounts the fields with the echoed values after a failed submit.
     <form key={JSON.stringify(state)} action={formAction} className="grid gap-4 sm:grid-cols-6" noValidate>
       {itemId && <input type="hidden" name="itemId" value={itemId} />}
-      {state.error && (
-        <div className="sm:col-span-6">
-          <Notice tone="error">{state.error}</Notice>
-        </div>
-      )}
-      {state.success && (
-        <div className="sm:col-span-6">
-          <Notice tone="success">{state.success}</Notice>
-        </div>
-      )}
+      <FormNotices state={state} />
       <Field label="Title" name="title" required maxLength={80} defaultValue={values.title} error={errors.title} className="sm:col-span-6" />
       <Field
         label="Price"

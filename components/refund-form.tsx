@@ -2,8 +2,8 @@
 
 import { useActionState } from "react";
 import type { ActionState } from "@/lib/actions";
+import { FormNotices } from "@/components/ui/form-notices";
 import { SubmitButton } from "@/components/ui/button";
-import { Notice } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 
 /** Full or partial refund of an order, asked of Whop. `baseMinor` lets the server recognise a double submit. */
@@ -30,16 +30,7 @@ export function RefundForm({
     <form key={JSON.stringify(state) + baseMinor} action={formAction} className="grid gap-4 sm:grid-cols-6" noValidate>
       <input type="hidden" name="orderId" value={orderId} />
       <input type="hidden" name="baseMinor" value={baseMinor} />
-      {state.error && (
-        <div className="sm:col-span-6">
-          <Notice tone="error">{state.error}</Notice>
-        </div>
-      )}
-      {state.success && (
-        <div className="sm:col-span-6">
-          <Notice tone="success">{state.success}</Notice>
-        </div>
-      )}
+      <FormNotices state={state} />
       <Field
         label="Refund amount"
         name="amount"

@@ -40,10 +40,8 @@ export interface Product {
   createdAt: Date;
 }
 
-export interface Plan {
-  id: string;
-  companyId: string;
-  productId: string;
+/** What a plan is made of, as created (validation.ts parses requests into these fields). */
+export interface PlanFields {
   title: string | null;
   description: string | null;
   planType: "one_time" | "renewal";
@@ -57,6 +55,12 @@ export interface Plan {
   releaseMethod: string;
   internalNotes: string | null;
   metadata: Record<string, unknown>;
+}
+
+export interface Plan extends PlanFields {
+  id: string;
+  companyId: string;
+  productId: string;
   createdAt: Date;
 }
 

@@ -1,4 +1,5 @@
 import { invalidParameter, isPlainObject, missingParameter, badRequest } from "./http";
+import type { PlanFields } from "./state";
 
 /** Lowercase ISO 4217 codes the sandbox accepts, with their number of minor-unit decimals. */
 export const CURRENCY_DECIMALS: Readonly<Record<string, number>> = {
@@ -20,24 +21,11 @@ export interface InlineProductInput {
   description: string | null;
 }
 
-export interface PlanInput {
+export interface PlanInput extends PlanFields {
   /** `company_id` (undated) or `account_id` (dated); undefined = the key's own company. */
   companyRef: string | undefined;
   productId: string | undefined;
   inlineProduct: InlineProductInput | undefined;
-  title: string | null;
-  description: string | null;
-  planType: "one_time" | "renewal";
-  currency: string;
-  initialPrice: number;
-  renewalPrice: number;
-  billingPeriod: number | null;
-  expirationDays: number | null;
-  trialPeriodDays: number | null;
-  visibility: string;
-  releaseMethod: string;
-  internalNotes: string | null;
-  metadata: Record<string, unknown>;
   forceCreateNewPlan: boolean;
 }
 
