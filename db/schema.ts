@@ -178,6 +178,14 @@ export const orders = pgTable(
     /** When the merchant asked Whop to cancel the buyer's membership, and how. */
     cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
     cancelRequestedMode: text("cancel_requested_mode"),
+    /** Whop's membership status as last reported (`active`, `canceled`, `expired`…). */
+    membershipStatus: text("membership_status"),
+    /** When the membership ends (Whop's `expires_at`, or the period end once it cancels at period end). */
+    membershipExpiresAt: timestamp("membership_expires_at", { withTimezone: true }),
+    /** SHA-256 (hex) of the membership's license key: looked up by hash, never stored in clear. */
+    licenseKeyHash: text("license_key_hash"),
+    /** Last four characters of the license key, to recognise it on the order page. */
+    licenseKeyHint: text("license_key_hint"),
     /** occurredAt of the last membership event applied, so an older one never overrides a newer one. */
     membershipEventAt: timestamp("membership_event_at", { withTimezone: true }),
     /** Set when Whop reported a different amount or currency than the order's. */
@@ -200,6 +208,10 @@ export const orders = pgTable(
     index("orders_tenant_buyer_email_idx").on(t.tenantId, sql`lower(${t.buyerEmail}) text_pattern_ops`),
     // The dashboard chart and revenue read paid orders of a recent window.
     index("orders_tenant_paid_idx").on(t.tenantId, t.paidAt),
+    // The merchant API's access and license checks: one index probe each.
+    index("orders_tenant_item_buyer_email_idx").on(t.tenantId, t.itemId, sql`lower(${t.buyerEmail})`),
+    index("orders_tenant_item_user_idx").on(t.tenantId, t.itemId, t.whopUserId),
+    index("orders_tenant_license_idx").on(t.tenantId, t.licenseKeyHash),
   ],
 );
 
@@ -253,6 +265,35 @@ export const webhookRejections = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.hour] })],
 );
 
+/**
+ * Tokens for the merchant's own apps (the `/api/v1` merchant API). Only a SHA-256 of the token is
+ * stored: the merchant sees the token once, at creation.
+ */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: text("id").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** SHA-256 (hex) of the whole token. */
+    tokenHash: text("token_hash").notNull(),
+    /** Last four characters of the token. */
+    tokenHint: text("token_hint").notNull(),
+    createdByUserId: text("created_by_user_id"),
+    createdAt: createdAt(),
+    /** Refreshed at most once a minute, so that using a token is not a write per request. */
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("api_tokens_hash_key").on(t.tokenHash),
+    index("api_tokens_tenant_created_idx").on(t.tenantId, t.createdAt.desc()),
+  ],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
 export type WebhookEvent = typeof webhookEvents.$inferSelect;
 export type Item = typeof items.$inferSelect;
@@ -260,3 +301,4 @@ export type Order = typeof orders.$inferSelect;
 export type Problem = typeof problems.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
+export type ApiToken = typeof apiTokens.$inferSelect;

@@ -7,6 +7,8 @@ export interface ActionState {
   /** The submitted values (never passwords or keys), so a failed submit loses nothing. */
   values?: Record<string, string>;
   success?: string;
+  /** A secret shown once, right after it was made (a new API token); never stored in the page. */
+  reveal?: string;
 }
 
 const NEVER_ECHOED = /password|key|secret/i;

@@ -38,15 +38,17 @@ function isSecretField(name: string): boolean {
     key === "setcookie" ||
     key.endsWith("apikey") ||
     key.endsWith("secret") ||
+    key.endsWith("token") ||
     key.endsWith("password")
   );
 }
 
 /**
- * Values shaped like a Whop company key (`apik_…`), a Whop webhook secret (`ws_…`) or a Standard
- * Webhooks secret (`whsec_…`). Long enough not to catch ids or prose such as "ws_x".
+ * Values shaped like a Whop company key (`apik_…`), a Whop webhook secret (`ws_…`), a Standard
+ * Webhooks secret (`whsec_…`) or one of our merchant API tokens (`whc_…`). Long enough not to
+ * catch ids or prose such as "ws_x".
  */
-const SECRET_VALUE = /(?<![A-Za-z0-9])(?:apik|whsec|ws)_[A-Za-z0-9_.+/=-]{8,}/g;
+const SECRET_VALUE = /(?<![A-Za-z0-9])(?:apik|whsec|ws|whc)_[A-Za-z0-9_.+/=-]{8,}/g;
 
 export function maskSecretValues(text: string): string {
   return text.replace(SECRET_VALUE, (match) => `${match.slice(0, match.indexOf("_") + 1)}${REDACTED}`);

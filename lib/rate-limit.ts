@@ -1,4 +1,4 @@
-import { lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { rateLimitBuckets } from "@/db/schema";
 
@@ -6,6 +6,25 @@ export interface RateLimitResult {
   allowed: boolean;
   /** Seconds until the current window ends (for Retry-After). */
   retryAfterSeconds: number;
+}
+
+function windowOf(nowMs: number, windowSeconds: number) {
+  const startMs = Math.floor(nowMs / (windowSeconds * 1000)) * windowSeconds * 1000;
+  return { start: new Date(startMs), retryAfterSeconds: Math.max(1, Math.ceil((startMs + windowSeconds * 1000 - nowMs) / 1000)) };
+}
+
+/**
+ * Whether `key` is still under `limit` in the current window, without counting this call: for
+ * limits that count only failures (hit on failure, check before trying).
+ */
+export async function checkRateLimit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
+  const window = windowOf(Date.now(), windowSeconds);
+  const [row] = await db()
+    .select({ count: rateLimitBuckets.count })
+    .from(rateLimitBuckets)
+    .where(and(eq(rateLimitBuckets.key, key), eq(rateLimitBuckets.windowStart, window.start)))
+    .limit(1);
+  return { allowed: (row?.count ?? 0) < limit, retryAfterSeconds: window.retryAfterSeconds };
 }
 
 /**

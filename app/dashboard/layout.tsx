@@ -18,6 +18,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/dashboard/orders">Orders</NavLink>
             <NavLink href="/dashboard/events">Events</NavLink>
             <NavLink href="/dashboard/integrations/whop">Whop integration</NavLink>
+            <NavLink href="/dashboard/api">API</NavLink>
             <NavLink href="/dashboard/settings">Settings</NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm text-zinc-600">

@@ -20,7 +20,9 @@ export type AuditAction =
   | "webhook.event_reapplied"
   | "password.changed"
   | "password.change_failed"
-  | "sessions.revoked";
+  | "sessions.revoked"
+  | "api_token.created"
+  | "api_token.revoked";
 
 export interface AuditInput {
   tenantId: string;

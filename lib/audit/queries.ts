@@ -27,6 +27,8 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "password.changed": "Password changed",
   "password.change_failed": "Failed password change",
   "sessions.revoked": "Logged out everywhere",
+  "api_token.created": "API token created",
+  "api_token.revoked": "API token revoked",
 };
 
 /** The human name of an action; an action this code does not know (yet) shows as stored. */
@@ -52,6 +54,8 @@ const SHOWN_DETAILS: [field: string, label: string][] = [
   ["secretHint", "Secret ending in"],
   ["previousSecretHint", "Previous secret ending in"],
   ["webhookId", "Webhook"],
+  ["tokenName", "Token"],
+  ["tokenHint", "Token ending in"],
 ];
 
 export interface AuditDetail {

@@ -62,6 +62,11 @@ function encodeCursor(order: Pick<Order, "createdAt" | "id">): string {
   return Buffer.from(`${order.createdAt.toISOString()}|${order.id}`).toString("base64url");
 }
 
+/** Whether `text` is a cursor this module handed out (the merchant API refuses others with a 400). */
+export function isOrderCursor(text: string): boolean {
+  return decodeCursor(text) !== undefined;
+}
+
 function decodeCursor(text: string | undefined): Cursor | undefined {
   if (!text) return undefined;
   const [iso, id] = Buffer.from(text, "base64url").toString("utf8").split("|");

@@ -1,5 +1,6 @@
 import type { Order } from "@/db/schema";
 import { fromMajorString, isCurrency } from "@/lib/money";
+import { hashLicenseKey, licenseKeyHint } from "@/lib/orders/license-key";
 import type { NormalizedEvent, NormalizedPayment } from "@/lib/webhooks/normalize";
 
 /**
@@ -27,6 +28,10 @@ export type OrderChange = Partial<
     | "whopPaymentId"
     | "whopMembershipId"
     | "membershipValid"
+    | "membershipStatus"
+    | "membershipExpiresAt"
+    | "licenseKeyHash"
+    | "licenseKeyHint"
     | "membershipEventAt"
     | "whopUserId"
     | "buyerEmail"
@@ -44,6 +49,8 @@ export type Transition =
 
 const REFUND_EVENTS = new Set(["refund.created", "refund.updated", "payment.refunded"]);
 const DISPUTE_EVENTS = new Set(["dispute.created"]);
+/** Membership events that carry its current state; only activation and deactivation change validity. */
+const MEMBERSHIP_EVENTS = new Set(["membership.activated", "membership.deactivated", "membership.cancel_at_period_end_changed"]);
 
 export function planTransition(order: Order, event: NormalizedEvent, now = new Date()): Transition {
   const change: OrderChange = {};
@@ -83,19 +90,30 @@ export function planTransition(order: Order, event: NormalizedEvent, now = new D
     else applyRefundedTotal(order, cumulative, change, moveTo);
   } else if (DISPUTE_EVENTS.has(event.name)) {
     moveTo("disputed");
-  } else if (event.name === "membership.activated" || event.name === "membership.deactivated") {
+  } else if (MEMBERSHIP_EVENTS.has(event.name)) {
     const membership = event.membership;
     if (!membership) return { kind: "ignored", reason: "membership event without a membership" };
     const at = event.occurredAt ?? now;
     if (order.membershipEventAt && at < order.membershipEventAt) {
       return { kind: "ignored", reason: "older than the membership state already recorded" };
     }
-    const valid = event.name === "membership.activated";
     change.whopMembershipId = order.whopMembershipId ?? membership.id;
     change.membershipEventAt = at;
-    if (order.membershipValid !== valid) {
-      change.membershipValid = valid;
-      notes.push(`membership ${valid ? "valid" : "invalid"}`);
+    if (event.name !== "membership.cancel_at_period_end_changed") {
+      const valid = event.name === "membership.activated";
+      if (order.membershipValid !== valid) {
+        change.membershipValid = valid;
+        notes.push(`membership ${valid ? "valid" : "invalid"}`);
+      }
+    }
+    if (membership.status) change.membershipStatus = membership.status;
+    if (!sameValue(order.membershipExpiresAt, membership.expiresAt)) {
+      change.membershipExpiresAt = membership.expiresAt;
+      if (membership.expiresAt) notes.push(`membership ends ${membership.expiresAt.toISOString()}`);
+    }
+    if (membership.licenseKey) {
+      change.licenseKeyHash = hashLicenseKey(membership.licenseKey);
+      change.licenseKeyHint = licenseKeyHint(membership.licenseKey);
     }
     if (membership.userId && !order.whopUserId) change.whopUserId = membership.userId;
     if (membership.userEmail && !order.buyerEmail) change.buyerEmail = membership.userEmail;

@@ -38,6 +38,8 @@ export interface NormalizedMembership {
   userId: string | null;
   userEmail: string | null;
   licenseKey: string | null;
+  /** When access ends: `expires_at`, or the current period's end once it cancels at period end. */
+  expiresAt: Date | null;
   checkoutId: string | null;
   metadata: Record<string, string>;
 }
@@ -184,6 +186,7 @@ function membershipFrom(data: Json): NormalizedMembership | null {
     userId: idOf(data.user_id) ?? idOf(data.user),
     userEmail: stringOf(user?.email) ?? stringOf(data.user_email) ?? stringOf(data.email),
     licenseKey: stringOf(data.license_key),
+    expiresAt: parseInstant(data.expires_at) ?? (data.cancel_at_period_end === true ? parseInstant(data.renewal_period_end) : null),
     checkoutId: checkoutIdOf(data),
     metadata: metadataOf(data.metadata),
   };

@@ -3,7 +3,7 @@ import { selectRows } from "@/db/client";
 
 /**
  * Everything one tenant owns, as JSON text: the tenant row, its users, items, orders, webhook
- * events, problems and audit trail. Equal snapshots before and after a request mean the request
+ * events, problems, API tokens and audit trail. Equal snapshots before and after a request mean the request
  * neither changed nor added anything of that tenant's.
  */
 export async function tenantSnapshot(tenantId: string): Promise<string> {
@@ -15,6 +15,7 @@ export async function tenantSnapshot(tenantId: string): Promise<string> {
       'orders', (select coalesce(json_agg(o order by o.id), '[]') from orders o where o.tenant_id = ${tenantId}),
       'events', (select coalesce(json_agg(e order by e.id), '[]') from webhook_events e where e.tenant_id = ${tenantId}),
       'problems', (select coalesce(json_agg(p order by p.kind), '[]') from problems p where p.tenant_id = ${tenantId}),
+      'api_tokens', (select coalesce(json_agg(k order by k.id), '[]') from api_tokens k where k.tenant_id = ${tenantId}),
       'audit', (select coalesce(json_agg(a order by a.id), '[]') from audit_log a where a.tenant_id = ${tenantId})
     )::text as dump`);
   if (!row) throw new Error(`no snapshot for ${tenantId}`);

@@ -92,6 +92,14 @@ describe("logs: JSON lines without secrets", () => {
     expect(bare).toMatchObject({ level: "error", msg: "bare error with whsec_[redacted]" });
   });
 
+  it("masks merchant API tokens (whc_…) in values and fields named like a token", () => {
+    const { log, raw, entries } = capture();
+    const token = "whc_Zx9Q2mN4vB7cL1kJ8hG5fD3sA6pO0iU1a2b3c";
+    log.warn({ apiToken: token, header: `Bearer ${token}` }, `token ${token} rejected`);
+    expect(raw()).not.toContain(token.slice(4));
+    expect(entries()[0]).toMatchObject({ apiToken: "[redacted]", header: "Bearer whc_[redacted]", msg: "token whc_[redacted] rejected" });
+  });
+
   it("keeps ordinary values: ids, prose mentioning ws_ or apik_, short tokens", () => {
     const { log, entries } = capture();
     log.info({ tenant: "wh_AbCdEfGhIjKlMnOpQrStUv", company: "biz_123", words: "news_feed and ws_x and apik_" }, "plain");

@@ -185,7 +185,7 @@ describe("normalizeWhopEvent: memberships and event-name aliases", () => {
       checkout_configuration_id: "ch_AbCdEfGhIjKlMnO",
     },
   };
-  const v5Membership = (action: string, valid: boolean) => ({
+  const v5Membership = (action: string, valid: boolean, extra: Record<string, unknown> = {}) => ({
     action,
     api_version: "v5",
     data: {
@@ -200,6 +200,7 @@ describe("normalizeWhopEvent: memberships and event-name aliases", () => {
       checkout_id: "ch_AbCdEfGhIjKlMnO",
       license_key: null,
       created_at: 1748779190,
+      ...extra,
     },
   });
 
@@ -214,6 +215,7 @@ describe("normalizeWhopEvent: memberships and event-name aliases", () => {
       userId: "user_AbCdEfGhIjK",
       userEmail: "buyer@example.com",
       licenseKey: "LIC-1234",
+      expiresAt: null,
       checkoutId: "ch_AbCdEfGhIjKlMnO",
       metadata: { order_id: "ord_123" },
     });
@@ -230,9 +232,18 @@ describe("normalizeWhopEvent: memberships and event-name aliases", () => {
       userId: "user_AbCdEfGhIjK",
       userEmail: null,
       licenseKey: null,
+      expiresAt: null,
       checkoutId: "ch_AbCdEfGhIjKlMnO",
       metadata: { order_id: "ord_456" },
     });
+  });
+
+  it("reads when a membership ends: expires_at, or the period end once it cancels at period end", () => {
+    expect(normalized(v5Membership("membership.went_valid", true, { expires_at: 1893456000 })).membership?.expiresAt).toEqual(new Date(1893456000 * 1000));
+    const periodEnd = { ...v1Membership, data: { ...v1Membership.data, renewal_period_end: "2030-01-01T00:00:00.000Z" } };
+    expect(normalized(periodEnd).membership?.expiresAt).toBeNull();
+    const cancelling = { ...periodEnd, data: { ...periodEnd.data, cancel_at_period_end: true } };
+    expect(normalized(cancelling).membership?.expiresAt).toEqual(new Date("2030-01-01T00:00:00.000Z"));
   });
 
   it("maps membership.went_invalid to membership.deactivated", () => {

@@ -78,6 +78,9 @@ export default async function ItemsPage() {
                       </button>
                     </form>
                   </div>
+                  <p className="text-xs text-zinc-500">
+                    Item id for the API: <code className="font-mono text-zinc-700 select-all">{item.id}</code>
+                  </p>
                 </li>
               );
             })}

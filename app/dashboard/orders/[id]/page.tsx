@@ -58,12 +58,19 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           </Detail>
           <Detail term="Membership">
             {order.membershipValid === null ? "—" : order.membershipValid ? "Valid" : "Ended"}
+            {order.membershipStatus && <span className="text-zinc-500"> ({order.membershipStatus})</span>}
+            {order.membershipExpiresAt && <span className="text-zinc-500"> · until {formatDateTime(order.membershipExpiresAt)}</span>}
             {cancelPending && (
               <span className="ml-2 text-amber-800">
                 · Cancellation requested{order.cancelRequestedMode === "at_period_end" ? " (at period end)" : ""}
               </span>
             )}
           </Detail>
+          {order.licenseKeyHint && (
+            <Detail term="License key">
+              <span className="font-mono text-xs">…{order.licenseKeyHint}</span>
+            </Detail>
+          )}
           {order.refundedMinor > 0 && <Detail term="Refunded">{money(order.refundedMinor)}</Detail>}
           {refunds.pendingMinor > 0 && (
             <Detail term="Refund requested">

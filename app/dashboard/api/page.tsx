@@ -1,0 +1,90 @@
+import { CreateApiTokenForm, RevokeApiTokenForm } from "@/components/api-token-forms";
+import { Card } from "@/components/ui/card";
+import { listApiTokens, MAX_ACTIVE_TOKENS } from "@/lib/api/tokens";
+import { requireAccount } from "@/lib/auth/session";
+import { env } from "@/lib/env";
+import { formatDateTime } from "@/lib/format";
+import { createApiTokenAction, revokeApiTokenAction } from "./actions";
+
+export const metadata = { title: "API" };
+
+export default async function ApiPage() {
+  const { tenant } = await requireAccount();
+  const tokens = await listApiTokens(tenant.id);
+  const base = env().appUrl;
+  const active = tokens.filter((token) => !token.revokedAt).length;
+
+  return (
+    <>
+      <h1 className="text-2xl font-semibold">API</h1>
+      <Card
+        title="Merchant API"
+        description={
+          <>
+            Let your own apps check who bought what — access to an item, license keys, orders — from what Whop reported to us. No call reaches
+            Whop and your Whop API key is never exposed. Reference:{" "}
+            <a href="/api/v1/openapi.json" className="font-medium text-brand-700 underline underline-offset-2">
+              OpenAPI document
+            </a>
+            .
+          </>
+        }
+      >
+        <pre className="overflow-x-auto rounded-md bg-zinc-900 p-4 text-xs leading-relaxed text-zinc-100">
+          {`curl -H "Authorization: Bearer whc_…" \\
+  "${base}/api/v1/access?item=item_…&email=buyer@example.com"
+# {"access":true,"item":{…},"membership":{"state":"valid",…}}
+
+curl -X POST -H "Authorization: Bearer whc_…" -H "Content-Type: application/json" \\
+  -d '{"license_key":"…"}' ${base}/api/v1/licenses/validate
+
+curl -H "Authorization: Bearer whc_…" "${base}/api/v1/orders?limit=50"`}
+        </pre>
+      </Card>
+
+      <Card
+        title="Create a token"
+        description={`Tokens are shown once and stored only as a hash. One per app or environment, up to ${MAX_ACTIVE_TOKENS} at a time.`}
+      >
+        <CreateApiTokenForm action={createApiTokenAction} />
+      </Card>
+
+      <section aria-labelledby="tokens-heading" className="space-y-3">
+        <h2 id="tokens-heading" className="text-base font-semibold">
+          Tokens <span className="font-normal text-zinc-500">({active} active)</span>
+        </h2>
+        {tokens.length === 0 ? (
+          <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-6 py-10 text-center text-sm text-zinc-600">No tokens yet.</p>
+        ) : (
+          <ul className="divide-y divide-zinc-200 overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-sm">
+            {tokens.map((token) => (
+              <li key={token.id} aria-label={token.name} className="flex flex-wrap items-center gap-x-6 gap-y-2 px-5 py-4 text-sm">
+                <div className="min-w-0 flex-1">
+                  <p className={`font-medium ${token.revokedAt ? "text-zinc-500 line-through" : "text-zinc-900"}`}>{token.name}</p>
+                  <p className="font-mono text-xs text-zinc-600">whc_…{token.tokenHint}</p>
+                </div>
+                <dl className="grid grid-cols-[auto_auto] gap-x-2 text-xs text-zinc-600">
+                  <dt className="text-zinc-500">Created</dt>
+                  <dd>{formatDateTime(token.createdAt)}</dd>
+                  <dt className="text-zinc-500">Last used</dt>
+                  <dd>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : "Never"}</dd>
+                  {token.revokedAt && (
+                    <>
+                      <dt className="text-zinc-500">Revoked</dt>
+                      <dd>{formatDateTime(token.revokedAt)}</dd>
+                    </>
+                  )}
+                </dl>
+                {token.revokedAt ? (
+                  <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs font-medium text-zinc-600">Revoked</span>
+                ) : (
+                  <RevokeApiTokenForm action={revokeApiTokenAction} tokenId={token.id} name={token.name} />
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+}

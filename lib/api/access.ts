@@ -1,0 +1,148 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { db } from "@/db/client";
+import { items, orders, type Item, type Order } from "@/db/schema";
+import { hashLicenseKey } from "@/lib/orders/license-key";
+import { checkRateLimit, hitRateLimit } from "@/lib/rate-limit";
+
+/**
+ * Who holds access, answered from what Whop's webhooks (and reconciliation) recorded on our
+ * orders: no Whop call. A buyer has access to an item while one of their orders for it carries a
+ * membership that is valid and not past its end.
+ */
+
+/** Confirmed payments whose membership has not been reported yet: Whop activates it with the payment. */
+const PAID_STATUSES: ReadonlySet<Order["status"]> = new Set(["paid", "partially_refunded"]);
+
+export type MembershipState = "valid" | "invalid" | "expired" | "none";
+
+type MembershipFields = Pick<Order, "status" | "membershipValid" | "membershipExpiresAt">;
+
+export function membershipState(order: MembershipFields, now = new Date()): MembershipState {
+  if (order.membershipExpiresAt && order.membershipExpiresAt <= now) return "expired";
+  if (order.membershipValid === true) return "valid";
+  if (order.membershipValid === false) return "invalid";
+  return PAID_STATUSES.has(order.status) ? "valid" : "none";
+}
+
+export const accessQuerySchema = z
+  .object({
+    item: z.string().trim().regex(/^item_[A-Za-z0-9]{20}$/, "must be an item id such as item_… (shown on the item's page)"),
+    email: z.string().trim().max(320, "is too long").toLowerCase().pipe(z.email("must be an email address")).optional(),
+    whop_user_id: z
+      .string()
+      .trim()
+      .regex(/^user_[A-Za-z0-9]{1,40}$/, "must be a Whop user id such as user_…")
+      .optional(),
+  })
+  .refine((query) => (query.email === undefined) !== (query.whop_user_id === undefined), {
+    message: "give exactly one of email or whop_user_id",
+    path: ["email"],
+  });
+export type AccessQuery = z.output<typeof accessQuerySchema>;
+
+export interface MembershipView {
+  order_id: string;
+  whop_membership_id: string | null;
+  state: MembershipState;
+  whop_status: string | null;
+  expires_at: string | null;
+}
+
+export type AccessAnswer =
+  | { kind: "item_not_found" }
+  | { kind: "answer"; body: { access: boolean; item: { id: string; title: string }; membership: MembershipView | null } };
+
+/** The most orders one buyer is expected to hold for one item; beyond it the oldest are not looked at. */
+const ORDERS_PER_BUYER = 50;
+
+export async function checkAccess(tenantId: string, query: AccessQuery, now = new Date()): Promise<AccessAnswer> {
+  const buyer = query.email !== undefined ? sql`lower(${orders.buyerEmail}) = ${query.email}` : eq(orders.whopUserId, query.whop_user_id!);
+  const [item] = await db()
+    .select({ id: items.id, title: items.title })
+    .from(items)
+    .where(and(eq(items.tenantId, tenantId), eq(items.id, query.item)))
+    .limit(1);
+  if (!item) return { kind: "item_not_found" };
+  const candidates = await db()
+    .select({
+      id: orders.id,
+      status: orders.status,
+      membershipValid: orders.membershipValid,
+      membershipExpiresAt: orders.membershipExpiresAt,
+      membershipStatus: orders.membershipStatus,
+      whopMembershipId: orders.whopMembershipId,
+    })
+    .from(orders)
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.itemId, item.id), buyer))
+    .orderBy(desc(orders.createdAt))
+    .limit(ORDERS_PER_BUYER);
+  const states = candidates.map((order) => ({ order, state: membershipState(order, now) }));
+  // The granting order if there is one, else the most telling one (ended beats never started).
+  const best = states.find((s) => s.state === "valid") ?? states.find((s) => s.state !== "none") ?? states[0];
+  return {
+    kind: "answer",
+    body: {
+      access: best?.state === "valid",
+      item,
+      membership: best ? membershipView(best.order, best.state) : null,
+    },
+  };
+}
+
+function membershipView(
+  order: Pick<Order, "id" | "whopMembershipId" | "membershipStatus" | "membershipExpiresAt">,
+  state: MembershipState,
+): MembershipView {
+  return {
+    order_id: order.id,
+    whop_membership_id: order.whopMembershipId,
+    state,
+    whop_status: order.membershipStatus,
+    expires_at: order.membershipExpiresAt?.toISOString() ?? null,
+  };
+}
+
+export const licenseBodySchema = z.object({
+  license_key: z.string().trim().min(1, "is required").max(200, "is longer than any license key"),
+});
+
+export type LicenseAnswer =
+  | { valid: false; reason: "unknown_license" }
+  | { valid: boolean; reason: "expired" | "invalid" | null; item: Pick<Item, "id" | "title">; membership: MembershipView };
+
+/** One index probe on (tenant_id, license_key_hash): the stored key is never compared character by character. */
+export async function validateLicenseKey(tenantId: string, licenseKey: string, now = new Date()): Promise<LicenseAnswer> {
+  const [row] = await db()
+    .select({ order: orders, item: { id: items.id, title: items.title } })
+    .from(orders)
+    .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.licenseKeyHash, hashLicenseKey(licenseKey))))
+    .orderBy(desc(orders.createdAt))
+    .limit(1);
+  if (!row) return { valid: false, reason: "unknown_license" };
+  const state = membershipState(row.order, now);
+  return {
+    valid: state === "valid",
+    reason: state === "valid" ? null : state === "expired" ? "expired" : "invalid",
+    item: row.item,
+    membership: membershipView(row.order, state),
+  };
+}
+
+/** Unknown license keys a tenant may try per minute before validation pauses (guessing keys is pointless). */
+export const LICENSE_FAILURES_PER_MINUTE = 30;
+
+/**
+ * License validation with a brake on guessing: unknown keys are counted per tenant in Postgres
+ * (so the limit holds across instances); past the limit every validation answers "throttled"
+ * until the minute ends, valid keys too — otherwise the brake would still tell a guess that hit.
+ */
+export async function validateLicenseThrottled(tenantId: string, licenseKey: string): Promise<LicenseAnswer | { throttled: true; retryAfterSeconds: number }> {
+  const bucket = `license_failures:${tenantId}`;
+  const status = await checkRateLimit(bucket, LICENSE_FAILURES_PER_MINUTE, 60);
+  if (!status.allowed) return { throttled: true, retryAfterSeconds: status.retryAfterSeconds };
+  const answer = await validateLicenseKey(tenantId, licenseKey);
+  if (answer.reason === "unknown_license") await hitRateLimit(bucket, LICENSE_FAILURES_PER_MINUTE, 60);
+  return answer;
+}

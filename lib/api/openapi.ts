@@ -1,0 +1,168 @@
+import { ORDER_STATUSES } from "@/lib/orders/queries";
+import { LICENSE_FAILURES_PER_MINUTE } from "./access";
+import type { ApiErrorCode } from "./handler";
+
+/** The merchant API's OpenAPI 3.1 document, served at /api/v1/openapi.json. */
+
+const ERROR_CODES: ApiErrorCode[] = ["missing_token", "invalid_token", "invalid_request", "not_found", "item_not_found", "rate_limited", "service_unavailable"];
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ref("Error") } } });
+const jsonResponse = (description: string, schema: object) => ({ description, content: { "application/json": { schema } } });
+const nullable = (type: string, extra: object = {}) => ({ type: [type, "null"], ...extra });
+
+const COMMON_ERRORS = {
+  "401": errorResponse("`missing_token` (no Authorization header) or `invalid_token` (mistyped, unknown or revoked)."),
+  "503": errorResponse("`service_unavailable`: retry after the `Retry-After` seconds."),
+};
+
+const membershipSchema = {
+  type: "object",
+  required: ["order_id", "whop_membership_id", "state", "whop_status", "expires_at"],
+  properties: {
+    order_id: { type: "string", example: "ord_4fQ8…" },
+    whop_membership_id: nullable("string", { example: "mem_…" }),
+    state: {
+      type: "string",
+      enum: ["valid", "invalid", "expired", "none"],
+      description:
+        "`valid`: Whop reported the membership valid (or the payment is confirmed and Whop has not reported the membership yet), and it has not passed `expires_at`. `invalid`: Whop deactivated it (canceled, refunded with cancellation…). `expired`: past `expires_at`. `none`: no confirmed payment.",
+    },
+    whop_status: nullable("string", { description: "Whop's membership status as last reported: active, canceled, expired…" }),
+    expires_at: nullable("string", { format: "date-time", description: "When access ends; null for lifetime access." }),
+  },
+};
+
+export function openApiDocument(appUrl: string) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Whop Connector merchant API",
+      version: "1.0.0",
+      description:
+        "Read your orders and gate your own software on who bought, from what Whop's signed webhooks reported to the connector. No call reaches Whop and your Whop API key is never exposed. Authenticate with an API token created under Dashboard → API (`Authorization: Bearer whc_…`); each token sees only its own account. Errors are `{ \"error\": { \"code\", \"message\" } }` with a stable `code`.",
+    },
+    servers: [{ url: appUrl }],
+    security: [{ bearerToken: [] }],
+    paths: {
+      "/api/v1/access": {
+        get: {
+          operationId: "checkAccess",
+          summary: "Whether a buyer currently holds a valid membership for an item",
+          parameters: [
+            { name: "item", in: "query", required: true, schema: { type: "string", pattern: "^item_[A-Za-z0-9]{20}$" }, description: "The item's id (shown on its page in the dashboard)." },
+            { name: "email", in: "query", required: false, schema: { type: "string", format: "email" }, description: "The buyer's email as Whop reported it (case-insensitive). Give this or `whop_user_id`." },
+            { name: "whop_user_id", in: "query", required: false, schema: { type: "string", pattern: "^user_[A-Za-z0-9]+$" }, description: "The buyer's Whop user id. Give this or `email`." },
+          ],
+          responses: {
+            "200": jsonResponse("The answer. `membership` is the order that grants access, else the most recent one that did; null when the buyer never bought the item.", ref("Access")),
+            "400": errorResponse("`invalid_request`: a parameter is missing or malformed."),
+            "404": errorResponse("`item_not_found`: no item of this account has that id."),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
+      "/api/v1/licenses/validate": {
+        post: {
+          operationId: "validateLicense",
+          summary: "Validate a Whop license key",
+          description: `Unknown keys are counted per account: after ${LICENSE_FAILURES_PER_MINUTE} in a minute every validation answers 429 until the minute ends.`,
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { type: "object", required: ["license_key"], properties: { license_key: { type: "string", maxLength: 200 } } } } },
+          },
+          responses: {
+            "200": jsonResponse("`valid` true or false; `reason` says why not (`unknown_license`, `invalid`, `expired`).", ref("LicenseValidation")),
+            "400": errorResponse("`invalid_request`: the body is not JSON or has no license_key."),
+            "429": errorResponse("`rate_limited`: too many unknown keys; retry after `Retry-After` seconds."),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
+      "/api/v1/orders": {
+        get: {
+          operationId: "listOrders",
+          summary: "Orders, newest first, with cursor pagination",
+          parameters: [
+            { name: "status", in: "query", required: false, schema: { type: "string", enum: ORDER_STATUSES } },
+            { name: "item", in: "query", required: false, schema: { type: "string", pattern: "^item_[A-Za-z0-9]{20}$" } },
+            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 100, default: 25 } },
+            { name: "cursor", in: "query", required: false, schema: { type: "string" }, description: "`next_cursor` of the previous page." },
+          ],
+          responses: {
+            "200": jsonResponse("One page.", {
+              type: "object",
+              required: ["object", "data", "next_cursor"],
+              properties: { object: { const: "list" }, data: { type: "array", items: ref("Order") }, next_cursor: nullable("string", { description: "Null on the last page." }) },
+            }),
+            "400": errorResponse("`invalid_request`: a bad status, item, limit or cursor."),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
+      "/api/v1/orders/{id}": {
+        get: {
+          operationId: "getOrder",
+          summary: "One order",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^ord_[A-Za-z0-9]{20}$" } }],
+          responses: {
+            "200": jsonResponse("The order.", ref("Order")),
+            "404": errorResponse("`not_found`: no order of this account has that id."),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { bearerToken: { type: "http", scheme: "bearer", description: "An API token `whc_…` from Dashboard → API." } },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string", enum: ERROR_CODES }, message: { type: "string" } } } },
+        },
+        Item: { type: "object", required: ["id", "title"], properties: { id: { type: "string" }, title: { type: "string" } } },
+        Membership: membershipSchema,
+        Access: {
+          type: "object",
+          required: ["access", "item", "membership"],
+          properties: { access: { type: "boolean" }, item: ref("Item"), membership: { oneOf: [ref("Membership"), { type: "null" }] } },
+        },
+        LicenseValidation: {
+          type: "object",
+          required: ["valid", "reason"],
+          properties: {
+            valid: { type: "boolean" },
+            reason: nullable("string", { enum: ["unknown_license", "invalid", "expired", null] }),
+            item: ref("Item"),
+            membership: ref("Membership"),
+          },
+        },
+        Order: {
+          type: "object",
+          properties: {
+            id: { type: "string" },
+            object: { const: "order" },
+            item: ref("Item"),
+            status: { type: "string", enum: ORDER_STATUSES },
+            amount_minor: { type: "integer", description: "Minor units of `currency` (cents for usd)." },
+            amount: { type: "string", description: "Decimal major units, e.g. \"29.99\"." },
+            currency: { type: "string", description: "Lower-case ISO 4217." },
+            refunded_minor: { type: "integer" },
+            buyer_email: nullable("string"),
+            whop_user_id: nullable("string"),
+            whop_payment_id: nullable("string"),
+            whop_checkout_id: nullable("string"),
+            membership: {
+              type: "object",
+              properties: { whop_membership_id: nullable("string"), state: membershipSchema.properties.state, whop_status: nullable("string"), expires_at: nullable("string", { format: "date-time" }) },
+            },
+            amount_mismatch: { type: "boolean", description: "Whop reported a different amount or currency than the order's." },
+            created_at: { type: "string", format: "date-time" },
+            paid_at: nullable("string", { format: "date-time" }),
+          },
+        },
+      },
+    },
+  };
+}

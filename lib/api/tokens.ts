@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import { db } from "@/db/client";
+import { apiTokens, type ApiToken } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/log";
+import { randomBase62 } from "@/lib/ids";
+
+/**
+ * Per-tenant tokens for the merchant API (`/api/v1/…`). A token is `whc_` + 32 random base62
+ * characters (190 bits) + a 6-character checksum, so that secret scanners can recognise one
+ * (`whc_[A-Za-z0-9]{38}`) and a mistyped token is refused without touching the database. Only its
+ * SHA-256 is stored; the merchant sees it once.
+ */
+
+export const API_TOKEN_PREFIX = "whc_";
+const RANDOM_LENGTH = 32;
+const CHECKSUM_LENGTH = 6;
+const TOKEN_PATTERN = /^whc_[A-Za-z0-9]{38}$/;
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** A tenant keeps at most this many live tokens: one per app or environment is the intent. */
+export const MAX_ACTIVE_TOKENS = 20;
+/** last_used_at is refreshed at most this often, so that a busy token is not a write per request. */
+const LAST_USED_PRECISION_MS = 60_000;
+
+function checksum(body: string): string {
+  let value = crc32(body);
+  let out = "";
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
+    out = BASE62[value % 62] + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
+}
+
+export function newApiTokenValue(): string {
+  const body = `${API_TOKEN_PREFIX}${randomBase62(RANDOM_LENGTH)}`;
+  return `${body}${checksum(body)}`;
+}
+
+/** Shape and checksum: a token that fails this was never issued by us. */
+export function isWellFormedApiToken(token: string): boolean {
+  if (!TOKEN_PATTERN.test(token)) return false;
+  const body = token.slice(0, -CHECKSUM_LENGTH);
+  return checksum(body) === token.slice(-CHECKSUM_LENGTH);
+}
+
+export function hashApiToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+export const tokenNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Name the token after the app that will use it.")
+  .max(60, "Keep the name under 60 characters.");
+
+export interface TokenActor {
+  tenantId: string;
+  userId: string;
+  ip: string | null;
+}
+
+export type CreateTokenResult = { ok: true; token: string; row: ApiToken } | { ok: false; message: string };
+
+export async function createApiToken(actor: TokenActor, name: string): Promise<CreateTokenResult> {
+  const token = newApiTokenValue();
+  return db().transaction(async (tx) => {
+    // Serialises token creation per tenant so that two concurrent creations cannot pass the cap.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`api_tokens:${actor.tenantId}`}))`);
+    const [{ active } = { active: 0 }] = await tx
+      .select({ active: sql<number>`count(*)::int` })
+      .from(apiTokens)
+      .where(and(eq(apiTokens.tenantId, actor.tenantId), isNull(apiTokens.revokedAt)));
+    if (active >= MAX_ACTIVE_TOKENS) {
+      return { ok: false, message: `You already have ${MAX_ACTIVE_TOKENS} active tokens. Revoke one you no longer use first.` } as const;
+    }
+    const [row] = await tx
+      .insert(apiTokens)
+      .values({
+        id: `tok_${randomBase62(16)}`,
+        tenantId: actor.tenantId,
+        name,
+        tokenHash: hashApiToken(token),
+        tokenHint: token.slice(-4),
+        createdByUserId: actor.userId,
+      })
+      .returning();
+    await recordAudit(tx, {
+      tenantId: actor.tenantId,
+      actorUserId: actor.userId,
+      action: "api_token.created",
+      ip: actor.ip,
+      detail: { tokenName: name, tokenHint: row!.tokenHint },
+    });
+    return { ok: true, token, row: row! } as const;
+  });
+}
+
+export async function revokeApiToken(actor: TokenActor, tokenId: string): Promise<{ ok: true; row: ApiToken } | { ok: false; message: string }> {
+  return db().transaction(async (tx) => {
+    const [row] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiTokens.tenantId, actor.tenantId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+      .returning();
+    if (!row) return { ok: false, message: "That token does not exist or is already revoked." } as const;
+    await recordAudit(tx, {
+      tenantId: actor.tenantId,
+      actorUserId: actor.userId,
+      action: "api_token.revoked",
+      ip: actor.ip,
+      detail: { tokenName: row.name, tokenHint: row.tokenHint },
+    });
+    return { ok: true, row } as const;
+  });
+}
+
+/** Newest first: live tokens, then revoked ones (kept so the merchant can see what was revoked when). */
+export async function listApiTokens(tenantId: string): Promise<ApiToken[]> {
+  return db()
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.tenantId, tenantId))
+    .orderBy(sql`${apiTokens.revokedAt} is not null`, desc(apiTokens.createdAt))
+    .limit(100);
+}
+
+export interface AuthenticatedToken {
+  tenantId: string;
+  tokenId: string;
+}
+
+export type TokenCheck = { ok: true; token: AuthenticatedToken } | { ok: false; reason: "missing" | "invalid" };
+
+/** `Authorization: Bearer whc_…` → the token's tenant, or why not. Revoked and unknown tokens look the same. */
+export async function authenticateApiToken(authorization: string | null): Promise<TokenCheck> {
+  const match = authorization?.match(/^\s*Bearer\s+(\S+)\s*$/i);
+  if (!authorization?.trim()) return { ok: false, reason: "missing" };
+  const token = match?.[1];
+  if (!token || !isWellFormedApiToken(token)) return { ok: false, reason: "invalid" };
+
+  const [row] = await db()
+    .select({ tenantId: apiTokens.tenantId, id: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, hashApiToken(token)), isNull(apiTokens.revokedAt)))
+    .limit(1);
+  if (!row) return { ok: false, reason: "invalid" };
+
+  const now = Date.now();
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
+    await db()
+      .update(apiTokens)
+      .set({ lastUsedAt: new Date(now) })
+      .where(
+        and(
+          eq(apiTokens.tenantId, row.tenantId),
+          eq(apiTokens.id, row.id),
+          or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, new Date(now - LAST_USED_PRECISION_MS))),
+        ),
+      );
+  }
+  return { ok: true, token: { tenantId: row.tenantId, tokenId: row.id } };
+}
