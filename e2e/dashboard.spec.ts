@@ -1,20 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-
-const SANDBOX_URL = "http://127.0.0.1:4310";
-const PASSWORD = "a long enough passphrase";
-const uniqueEmail = () => `owner-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`;
-
-/** Every page at desktop and phone width, for review; then WCAG 2 A/AA checks with axe. */
-async function review(page: Page, testInfo: TestInfo, name: string) {
-  for (const [label, width] of [["desktop", 1280], ["phone", 390]] as const) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: testInfo.outputPath(`${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `accessibility of ${name}`).toEqual([]);
-}
+import { expect, test } from "@playwright/test";
+import { PASSWORD, review, SANDBOX_URL, uniqueEmail } from "./helpers";
 
 test("a merchant fixes the webhook problem, sells, and follows an order from the overview to its raw payload", async ({ page, browser }, testInfo) => {
   test.setTimeout(120_000);
@@ -25,7 +10,7 @@ test("a merchant fixes the webhook problem, sells, and follows an order from the
 
   const { companyKey } = (await (await page.request.post(`${SANDBOX_URL}/_sandbox/companies`, { data: { title: "Northwind Prints" } })).json()) as { companyKey: string };
   await page.goto("/signup");
-  await page.getByLabel("Email").fill(uniqueEmail());
+  await page.getByLabel("Email").fill(uniqueEmail("owner"));
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/onboarding$/);

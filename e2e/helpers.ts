@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, type TestInfo } from "@playwright/test";
 
 /** The local Whop sandbox playwright.config.ts starts for the e2e run. */
@@ -37,4 +38,15 @@ export async function createItem(page: Page, title: string, price: string, curre
   const row = page.getByRole("listitem", { name: title });
   await expect(row).toBeVisible();
   return row.getByLabel(`Checkout link for ${title}`).inputValue();
+}
+
+/** Every page at desktop and phone width, for review; then WCAG 2 A/AA checks with axe. */
+export async function review(page: Page, testInfo: TestInfo, name: string) {
+  for (const [label, width] of [["desktop", 1280], ["phone", 390]] as const) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: testInfo.outputPath(`${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `accessibility of ${name}`).toEqual([]);
 }

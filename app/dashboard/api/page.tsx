@@ -70,7 +70,7 @@ curl -H "Authorization: Bearer whc_…" "${base}/api/v1/orders?limit=50"`}
                   <dd>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : "Never"}</dd>
                   {token.revokedAt && (
                     <>
-                      <dt className="text-zinc-500">Revoked</dt>
+                      <dt className="text-zinc-500">Revoked on</dt>
                       <dd>{formatDateTime(token.revokedAt)}</dd>
                     </>
                   )}
