@@ -58,26 +58,27 @@ const ORDERS_PER_BUYER = 50;
 
 export async function checkAccess(tenantId: string, query: AccessQuery, now = new Date()): Promise<AccessAnswer> {
   const buyer = query.email !== undefined ? sql`lower(${orders.buyerEmail}) = ${query.email}` : eq(orders.whopUserId, query.whop_user_id!);
-  const [item] = await db()
-    .select({ id: items.id, title: items.title })
-    .from(items)
-    .where(and(eq(items.tenantId, tenantId), eq(items.id, query.item)))
-    .limit(1);
-  if (!item) return { kind: "item_not_found" };
-  const candidates = await db()
+  // One round trip: the item (absent: not this tenant's) with the buyer's orders for it, if any.
+  const rows = await db()
     .select({
-      id: orders.id,
-      status: orders.status,
-      membershipValid: orders.membershipValid,
-      membershipExpiresAt: orders.membershipExpiresAt,
-      membershipStatus: orders.membershipStatus,
-      whopMembershipId: orders.whopMembershipId,
+      itemTitle: items.title,
+      order: {
+        id: orders.id,
+        status: orders.status,
+        membershipValid: orders.membershipValid,
+        membershipExpiresAt: orders.membershipExpiresAt,
+        membershipStatus: orders.membershipStatus,
+        whopMembershipId: orders.whopMembershipId,
+      },
     })
-    .from(orders)
-    .where(and(eq(orders.tenantId, tenantId), eq(orders.itemId, item.id), buyer))
+    .from(items)
+    .leftJoin(orders, and(eq(orders.tenantId, items.tenantId), eq(orders.itemId, items.id), buyer))
+    .where(and(eq(items.tenantId, tenantId), eq(items.id, query.item)))
     .orderBy(desc(orders.createdAt))
     .limit(ORDERS_PER_BUYER);
-  const states = candidates.map((order) => ({ order, state: membershipState(order, now) }));
+  if (rows.length === 0) return { kind: "item_not_found" };
+  const item = { id: query.item, title: rows[0]!.itemTitle };
+  const states = rows.flatMap(({ order }) => (order ? [{ order, state: membershipState(order, now) }] : []));
   // The granting order if there is one, else the most telling one (ended beats never started).
   const best = states.find((s) => s.state === "valid") ?? states.find((s) => s.state !== "none") ?? states[0];
   return {
