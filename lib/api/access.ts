@@ -56,10 +56,10 @@ export type AccessAnswer =
 /** The most orders one buyer is expected to hold for one item; beyond it the oldest are not looked at. */
 const ORDERS_PER_BUYER = 50;
 
-export async function checkAccess(tenantId: string, query: AccessQuery, now = new Date()): Promise<AccessAnswer> {
+/** The item (no row: not this tenant's) with the buyer's orders for it, if any: one round trip. */
+export function itemWithBuyerOrders(tenantId: string, query: AccessQuery) {
   const buyer = query.email !== undefined ? sql`lower(${orders.buyerEmail}) = ${query.email}` : eq(orders.whopUserId, query.whop_user_id!);
-  // One round trip: the item (absent: not this tenant's) with the buyer's orders for it, if any.
-  const rows = await db()
+  return db()
     .select({
       itemTitle: items.title,
       order: {
@@ -76,6 +76,10 @@ export async function checkAccess(tenantId: string, query: AccessQuery, now = ne
     .where(and(eq(items.tenantId, tenantId), eq(items.id, query.item)))
     .orderBy(desc(orders.createdAt))
     .limit(ORDERS_PER_BUYER);
+}
+
+export async function checkAccess(tenantId: string, query: AccessQuery, now = new Date()): Promise<AccessAnswer> {
+  const rows = await itemWithBuyerOrders(tenantId, query);
   if (rows.length === 0) return { kind: "item_not_found" };
   const item = { id: query.item, title: rows[0]!.itemTitle };
   const states = rows.flatMap(({ order }) => (order ? [{ order, state: membershipState(order, now) }] : []));

@@ -134,6 +134,15 @@ export interface AuthenticatedToken {
 
 export type TokenCheck = { ok: true; token: AuthenticatedToken } | { ok: false; reason: "missing" | "invalid" };
 
+/** One probe of api_tokens_hash_key. */
+export function liveTokenByHash(tokenHash: string) {
+  return db()
+    .select({ tenantId: apiTokens.tenantId, id: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
+    .limit(1);
+}
+
 /** `Authorization: Bearer whc_…` → the token's tenant, or why not. Revoked and unknown tokens look the same. */
 export async function authenticateApiToken(authorization: string | null): Promise<TokenCheck> {
   const match = authorization?.match(/^\s*Bearer\s+(\S+)\s*$/i);
@@ -141,11 +150,7 @@ export async function authenticateApiToken(authorization: string | null): Promis
   const token = match?.[1];
   if (!token || !isWellFormedApiToken(token)) return { ok: false, reason: "invalid" };
 
-  const [row] = await db()
-    .select({ tenantId: apiTokens.tenantId, id: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, hashApiToken(token)), isNull(apiTokens.revokedAt)))
-    .limit(1);
+  const [row] = await liveTokenByHash(hashApiToken(token));
   if (!row) return { ok: false, reason: "invalid" };
 
   const now = Date.now();
