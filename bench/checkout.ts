@@ -12,7 +12,7 @@ import { CHECKOUT_VISITS_PER_MINUTE_PER_IP, CHECKOUTS_PER_MINUTE_PER_TENANT } fr
 import { createItem, itemFormSchema } from "@/lib/items/items";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
-import { cookieFrom, createTimedClient, type TimedResponse } from "./support/http";
+import { cookieFrom, runLoad } from "./support/load";
 import { summarize } from "./support/stats";
 import type { WhopCall } from "./support/whop-recorder";
 import type { BenchContext, BenchResult } from "./types";
@@ -69,34 +69,29 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const shops = await setUpShops(ctx);
   const nextIp = buyerAddresses(ctx.runId);
   const buyersFor = (n: number): Buyer[] => Array.from({ length: n }, (_, i) => ({ shop: shops[i % shops.length]!, ip: nextIp() }));
-  const client = createTimedClient(ctx.appUrl, { maxSockets: HIGH_CONCURRENCY, timeoutMs: REQUEST_TIMEOUT_MS });
 
-  try {
-    const warmUp = buyersFor(WARM_UP);
-    for (const kind of ["new", "reuse"] as const) {
-      const result = await measure(ctx, client.get, warmUp, kind, 1, "warm-up");
-      if (result.failures.length > 0) throw new Error(`warm-up (${kind}) failed:\n  ${result.failures.join("\n  ")}`);
-    }
-    ctx.log(`checkout: warm-up done (${WARM_UP} new + ${WARM_UP} reuse)`);
-
-    const results: BenchResult[] = [];
-    for (const [buyers, concurrency] of [
-      [buyersFor(SEQUENTIAL), 1],
-      [buyersFor(CONCURRENT), CONCURRENCY],
-    ] as const) {
-      for (const kind of ["new", "reuse"] as const) {
-        const result = await measure(ctx, client.get, buyers, kind, concurrency);
-        ctx.log(`checkout: ${result.scenario} done (${result.requests} requests, ${result.failures.length} failures)`);
-        results.push(result);
-      }
-    }
-    results.push(...(await highConcurrency(ctx, client.get, buyersFor)));
-
-    await checkOrdersInDatabase(ctx, shops, totalNew);
-    return results;
-  } finally {
-    client.close();
+  const warmUp = buyersFor(WARM_UP);
+  for (const kind of ["new", "reuse"] as const) {
+    const result = await measure(ctx, warmUp, kind, 1, "warm-up");
+    if (result.failures.length > 0) throw new Error(`warm-up (${kind}) failed:\n  ${result.failures.join("\n  ")}`);
   }
+  ctx.log(`checkout: warm-up done (${WARM_UP} new + ${WARM_UP} reuse)`);
+
+  const results: BenchResult[] = [];
+  for (const [buyers, concurrency] of [
+    [buyersFor(SEQUENTIAL), 1],
+    [buyersFor(CONCURRENT), CONCURRENCY],
+  ] as const) {
+    for (const kind of ["new", "reuse"] as const) {
+      const result = await measure(ctx, buyers, kind, concurrency);
+      ctx.log(`checkout: ${result.scenario} done (${result.requests} requests, ${result.failures.length} failures)`);
+      results.push(result);
+    }
+  }
+  results.push(...(await highConcurrency(ctx, buyersFor)));
+
+  await checkOrdersInDatabase(ctx, shops, totalNew);
+  return results;
 }
 
 /**
@@ -104,16 +99,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
  * the same buyers' second click; the run with the median own-time p50 is reported, with the
  * issue's targets on it (own time, and exactly one Whop call per new checkout).
  */
-async function highConcurrency(
-  ctx: BenchContext,
-  get: (path: string, headers: Record<string, string>) => Promise<TimedResponse>,
-  buyersFor: (n: number) => Buyer[],
-): Promise<BenchResult[]> {
+async function highConcurrency(ctx: BenchContext, buyersFor: (n: number) => Buyer[]): Promise<BenchResult[]> {
   const runs: Record<Kind, BenchResult[]> = { new: [], reuse: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const buyers = buyersFor(HIGH_CONCURRENT);
     for (const kind of ["new", "reuse"] as const) {
-      const result = await measure(ctx, get, buyers, kind, HIGH_CONCURRENCY);
+      const result = await measure(ctx, buyers, kind, HIGH_CONCURRENCY);
       ctx.log(`checkout: ${result.scenario} run ${r + 1}/${ROUNDS}: own p50 ${result.latencyMs.own.p50} ms, p99 ${result.latencyMs.own.p99} ms (${result.failures.length} failures)`);
       runs[kind].push(result);
     }
@@ -174,28 +165,18 @@ async function setUpShops(ctx: BenchContext): Promise<Shop[]> {
  */
 async function measure(
   ctx: BenchContext,
-  get: (path: string, headers: Record<string, string>) => Promise<TimedResponse>,
   buyers: Buyer[],
   kind: Kind,
   concurrency: number,
   label = concurrency === 1 ? "sequential" : `concurrency ${concurrency}`,
 ): Promise<BenchResult> {
   const mark = ctx.whop.calls.length;
-  const responses: (TimedResponse | Error)[] = new Array(buyers.length);
-  let next = 0;
-  const startedAt = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < buyers.length) {
-        const index = next++;
-        const buyer = buyers[index]!;
-        const headers: Record<string, string> = { "x-forwarded-for": buyer.ip, accept: "text/html", "user-agent": "whop-connector-bench" };
-        if (kind === "reuse" && buyer.cookie) headers.cookie = `${CHECKOUT_COOKIE}=${buyer.cookie}`;
-        responses[index] = await get(`/pay/${buyer.shop.slug}`, headers).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-      }
-    }),
-  );
-  const wallMs = performance.now() - startedAt;
+  const requests = buyers.map((buyer) => {
+    const headers: Record<string, string> = { "x-forwarded-for": buyer.ip, accept: "text/html", "user-agent": "whop-connector-bench" };
+    if (kind === "reuse" && buyer.cookie) headers.cookie = `${CHECKOUT_COOKIE}=${buyer.cookie}`;
+    return { method: "GET" as const, path: `/pay/${buyer.shop.slug}`, headers };
+  });
+  const { responses: [responses = []], wallMs } = await runLoad([{ url: ctx.appUrl, connections: concurrency, requests }], { timeoutMs: REQUEST_TIMEOUT_MS });
   // The recorder notes a call once its answer is written; let those last notes land.
   await new Promise((resolve) => setImmediate(resolve));
 
@@ -223,7 +204,7 @@ async function measure(
     if (kind === "new") {
       const call = byPurchaseUrl.get(location);
       own = call?.idempotencyKey ? (byKey.get(call.idempotencyKey) ?? []) : call ? [call] : [];
-      const cookie = cookieFrom(res.headers, CHECKOUT_COOKIE);
+      const cookie = cookieFrom(res.headers["set-cookie"], CHECKOUT_COOKIE);
       if (res.status !== 303) fail(`expected 303, got ${res.status} ${res.body.slice(0, 120).replace(/\s+/g, " ")}`);
       else if (!location.startsWith(`${ctx.sandboxUrl}/checkout/`)) fail(`303 to ${location}, not to the sandbox's checkout`);
       else if (!call) fail(`303 to ${location}, a purchase_url no Whop call answered`);

@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: Benchmark }>> = {
   ingest: () => import("./ingest"),
   checkout: () => import("./checkout"),
   dashboard: () => import("./dashboard"),
+  scaleout: () => import("./scaleout"),
 };
 
 /** The issue's memory target: peak RSS of the app's process group over the whole run. */
@@ -28,7 +29,8 @@ const MAX_RSS_MB = 400;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(ROOT, "bench", "results.json");
-const WATCHDOG_MS = 10 * 60_000;
+// A full run at default sizes takes 10–15 minutes on 2 busy cores (ingest and scaleout send 36,000 deliveries each).
+const WATCHDOG_MS = 25 * 60_000;
 
 function fail(message: string): never {
   console.error(`bench: ${message}`);
@@ -60,9 +62,11 @@ async function main(): Promise<void> {
   let sandbox: WhopSandbox | undefined;
   let whop: WhopRecorder | undefined;
   let app: AppProcess | undefined;
+  const others: { label: string; app: AppProcess; rss: GroupRssSampler }[] = [];
   let cleaned: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaned ??= (async () => {
+      for (const other of others) await other.app.stop();
       await app?.stop();
       await whop?.close();
       await sandbox?.close();
@@ -103,7 +107,21 @@ async function main(): Promise<void> {
     app = await startApp(appEnv, { port, readyTimeoutMs: 60_000, log });
     log(`bench: app ready on ${app.url} (next start, NODE_ENV=production, LOG_LEVEL=warn)`);
 
-    const ctx: BenchContext = { appUrl, sandboxUrl: sandbox.url, whop, runId, log };
+    const startAnotherInstance = async (label: string) => {
+      const other = await startApp(appEnv, { port: await freePort(), readyTimeoutMs: 60_000, log: (line) => log(line.replace("[app]", `[app ${label}]`)) });
+      const rss = new GroupRssSampler(other.pgid).start();
+      others.push({ label, app: other, rss });
+      log(`bench: another instance (${label}) ready on ${other.url}, same build and configuration`);
+      return {
+        url: other.url,
+        pgid: other.pgid,
+        stop: async () => {
+          rss.stop();
+          await other.stop();
+        },
+      };
+    };
+    const ctx: BenchContext = { appUrl, sandboxUrl: sandbox.url, whop, runId, appPgid: app.pgid, startAnotherInstance, log };
     // RSS of next start's whole process group (npx → next-server and its workers), every 250 ms.
     const rss = new GroupRssSampler(app.pgid).start();
     const idleMb = rss.currentBytes() / 2 ** 20;
@@ -113,7 +131,7 @@ async function main(): Promise<void> {
       rss.mark(name);
     }
     rss.stop();
-    results.push(memoryResult(rss, idleMb));
+    results.push(memoryResult(rss, idleMb, others));
   } catch (error) {
     console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
     if (app) console.error(`bench: the app's last lines:\n${app.tail().slice(-15).join("\n") || "(none)"}`);
@@ -139,7 +157,7 @@ function passed(r: BenchResult): boolean {
   return r.failures.length === 0 && calls.min === calls.expected && calls.max === calls.expected;
 }
 
-function memoryResult(rss: GroupRssSampler, idleMb: number): BenchResult {
+function memoryResult(rss: GroupRssSampler, idleMb: number, others: { label: string; rss: GroupRssSampler }[]): BenchResult {
   const peakMb = rss.peakBytes / 2 ** 20;
   const none = { p50: 0, p99: 0, mean: 0, max: 0 };
   return {
@@ -151,8 +169,17 @@ function memoryResult(rss: GroupRssSampler, idleMb: number): BenchResult {
     latencyMs: { total: none, whop: none, own: none },
     whopCallsPerRequest: { expected: 0, min: 0, max: 0, mean: 0 },
     failures: rss.samples > 0 && rss.peakBytes > 0 ? [] : ["no RSS sample (not Linux, or the process group was not found)"],
-    metrics: { idleMb: Math.round(idleMb), peakMb: Math.round(peakMb), ...Object.fromEntries(rss.phases().map((p) => [`peakMbDuring_${p.label}`, Math.round(p.peakBytes / 2 ** 20)])) },
-    targets: [{ name: "peak RSS of the app", target: `≤ ${MAX_RSS_MB} MB`, actual: `${peakMb.toFixed(0)} MB (idle ${idleMb.toFixed(0)} MB; ${rss.phases().map((p) => `${p.label} ${(p.peakBytes / 2 ** 20).toFixed(0)}`).join(", ")})`, met: peakMb <= MAX_RSS_MB }],
+    metrics: {
+      idleMb: Math.round(idleMb),
+      peakMb: Math.round(peakMb),
+      ...Object.fromEntries(rss.phases().map((p) => [`peakMbDuring_${p.label}`, Math.round(p.peakBytes / 2 ** 20)])),
+      ...Object.fromEntries(others.map((o) => [`peakMbOfInstance_${o.label}`, Math.round(o.rss.peakBytes / 2 ** 20)])),
+    },
+    targets: [
+      { name: "peak RSS of the app", target: `≤ ${MAX_RSS_MB} MB`, actual: `${peakMb.toFixed(0)} MB (idle ${idleMb.toFixed(0)} MB; ${rss.phases().map((p) => `${p.label} ${(p.peakBytes / 2 ** 20).toFixed(0)}`).join(", ")})`, met: peakMb <= MAX_RSS_MB },
+      // Each instance is its own process with its own budget; the second one lives only during its benchmark.
+      ...others.map((o) => ({ name: `peak RSS of the second instance (${o.label})`, target: `≤ ${MAX_RSS_MB} MB`, actual: `${(o.rss.peakBytes / 2 ** 20).toFixed(0)} MB`, met: o.rss.peakBytes / 2 ** 20 <= MAX_RSS_MB })),
+    ],
   };
 }
 

@@ -10,7 +10,21 @@ export interface BenchContext {
   whop: WhopRecorder;
   /** Unique per run: keeps emails and buyer addresses of two runs on one database apart. */
   runId: string;
+  /** The first app's process group (for CPU accounting). */
+  appPgid: number;
+  /**
+   * Starts one more `next start` of the same build with the same configuration (DATABASE_URL,
+   * SESSION_SECRET, ENCRYPTION_KEYS, APP_URL…) on another free port. The runner samples its RSS
+   * (reported under memory) and stops it at the end of the run if the benchmark has not.
+   */
+  startAnotherInstance(label: string): Promise<AppInstance>;
   log(line: string): void;
+}
+
+export interface AppInstance {
+  url: string;
+  pgid: number;
+  stop(): Promise<void>;
 }
 
 /** Nearest-rank percentiles in milliseconds. */

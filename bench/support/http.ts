@@ -13,6 +13,8 @@ export interface TimedResponse {
 /**
  * Requests that never follow redirects, timed from the request being sent to the response being
  * read in full. node:http with a keep-alive agent keeps the client's own overhead small and steady.
+ * For one request at a time (bench/dashboard follows each page's link to the next); load goes
+ * through autocannon (load.ts).
  */
 export function createTimedClient(baseUrl: string, { maxSockets, timeoutMs }: { maxSockets: number; timeoutMs: number }) {
   const base = new URL(baseUrl);
@@ -43,33 +45,4 @@ export function createTimedClient(baseUrl: string, { maxSockets, timeoutMs }: { 
     post: (path: string, headers: Record<string, string>, body: string) => send("POST", path, headers, body),
     close: () => agent.destroy(),
   };
-}
-
-/**
- * Runs `work(i)` for i in [0, n) with at most `concurrency` in flight (a closed loop: each
- * connection sends its next request once the previous one is answered). Errors are kept, not thrown.
- */
-export async function runClosedLoop<T>(n: number, concurrency: number, work: (i: number) => Promise<T>): Promise<{ results: (T | Error)[]; wallMs: number }> {
-  const results: (T | Error)[] = new Array(n);
-  let next = 0;
-  const startedAt = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) {
-        const index = next++;
-        results[index] = await work(index).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-      }
-    }),
-  );
-  return { results, wallMs: performance.now() - startedAt };
-}
-
-/** The value of cookie `name` among a response's Set-Cookie headers. */
-export function cookieFrom(headers: http.IncomingHttpHeaders, name: string): string | null {
-  for (const line of headers["set-cookie"] ?? []) {
-    const [pair] = line.split(";");
-    const eq = pair?.indexOf("=") ?? -1;
-    if (pair && eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
-  }
-  return null;
 }

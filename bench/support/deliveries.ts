@@ -1,0 +1,216 @@
+/**
+ * Whop's `payment.succeeded` deliveries for the ingest and scale-out benchmarks: connected tenants
+ * and pending orders straight into Postgres, signed deliveries with exact copies among them, and
+ * the checks that every answer and every row came out exactly once.
+ */
+import { randomBytes } from "node:crypto";
+import { and, count, eq, inArray, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { items, orders, tenants, webhookEvents } from "@/db/schema";
+import { encryptSecret } from "@/lib/crypto/secrets";
+import { env } from "@/lib/env";
+import { newId, newItemSlug, newPublicTenantId, randomBase62 } from "@/lib/ids";
+import type { LoadResponse, PreparedRequest } from "./load";
+import { signBare, signLegacy, signStandard } from "../../tests/signing";
+
+export const DUPLICATE_SHARE = 0.1;
+
+export interface Shop {
+  tenantId: string;
+  publicId: string;
+  secret: string;
+}
+
+export interface PendingOrder {
+  shop: Shop;
+  id: string;
+  checkoutId: string;
+}
+
+export interface Delivery {
+  shop: Shop;
+  key: string;
+  orderId: string;
+  body: string;
+  headers: Record<string, string>;
+  duplicate: boolean;
+}
+
+/** Tenants as a connected merchant leaves them: a webhook secret, one item. Straight into Postgres (no Whop involved). */
+export async function setUpShops(runId: string, n: number, label: string): Promise<Shop[]> {
+  const keys = env().encryptionKeys;
+  const shops = Array.from({ length: n }, (): Shop => ({ tenantId: newId("ten"), publicId: newPublicTenantId(), secret: `ws_${randomBase62(40)}` }));
+  await db()
+    .insert(tenants)
+    .values(
+      shops.map((shop, i) => ({
+        id: shop.tenantId,
+        publicId: shop.publicId,
+        whopCompanyId: `biz_${randomBase62(14)}`,
+        whopCompanyTitle: `Bench ${label} ${runId} ${i}`,
+        environment: "sandbox" as const,
+        whopApiKeyCiphertext: encryptSecret(`apik_${randomBase62(30)}`, { tenantId: shop.tenantId, field: "whop_api_key" }, keys),
+        whopApiKeyHint: "bnch",
+        webhookSecretCiphertext: encryptSecret(shop.secret, { tenantId: shop.tenantId, field: "webhook_secret" }, keys),
+        connectedAt: new Date(),
+        keyVerifiedAt: new Date(),
+      })),
+    );
+  await db()
+    .insert(items)
+    .values(shops.map((shop) => ({ id: itemIdOf(shop), tenantId: shop.tenantId, slug: newItemSlug(), title: `Bench ${label} item`, priceMinor: 2500, currency: "usd" })));
+  return shops;
+}
+
+const itemIds = new Map<string, string>();
+function itemIdOf(shop: Shop): string {
+  let id = itemIds.get(shop.tenantId);
+  if (!id) itemIds.set(shop.tenantId, (id = newId("item")));
+  return id;
+}
+
+export async function addPendingOrders(shops: Shop[], n: number): Promise<PendingOrder[]> {
+  const pending = Array.from({ length: n }, (_, i): PendingOrder => ({ shop: shops[i % shops.length]!, id: newId("ord"), checkoutId: `ch_${randomBase62(15)}` }));
+  for (let i = 0; i < pending.length; i += 2000) {
+    await db()
+      .insert(orders)
+      .values(
+        pending.slice(i, i + 2000).map((o) => ({
+          id: o.id,
+          tenantId: o.shop.tenantId,
+          itemId: itemIdOf(o.shop),
+          amountMinor: 2500,
+          currency: "usd",
+          attemptId: randomBase62(24),
+          whopCheckoutId: o.checkoutId,
+          purchaseUrl: `https://whop.com/checkout/${o.checkoutId}`,
+        })),
+      );
+  }
+  return pending;
+}
+
+/**
+ * One signed delivery per order (60 % standard `webhook-*` headers, 30 % legacy `t=…,v1=…`, 10 %
+ * bare HMAC), then exact copies (same body, same headers) of random ones up to `total`, shuffled.
+ * Sign right before sending: the standard and legacy schemes allow ±300 s.
+ */
+export function buildDeliveries(pending: PendingOrder[], total: number): Delivery[] {
+  const originals = pending.map((order, n): Delivery => {
+    const msg = `msg_${randomBytes(12).toString("hex")}`;
+    const body = JSON.stringify({
+      id: msg,
+      api_version: "v1",
+      timestamp: new Date().toISOString(),
+      type: "payment.succeeded",
+      data: {
+        id: `pay_${order.id.slice(4, 18)}`,
+        status: "paid",
+        substatus: "succeeded",
+        total: 25,
+        subtotal: 25,
+        currency: "usd",
+        refunded_amount: 0,
+        checkout_configuration_id: order.checkoutId,
+        user: { id: `user_${randomBase62(12)}`, email: `buyer${n}@example.com` },
+        membership: { id: `mem_${order.id.slice(4, 18)}` },
+        metadata: { order_id: order.id, tenant_id: order.shop.tenantId },
+      },
+    });
+    const roll = n % 10;
+    const headers = roll < 6 ? signStandard(order.shop.secret, body, msg) : roll < 9 ? signLegacy(order.shop.secret, body) : signBare(order.shop.secret, body);
+    return { shop: order.shop, key: msg, orderId: order.id, body, headers: { ...headers, "content-type": "application/json", "user-agent": "Svix-Webhooks/1.0" }, duplicate: false };
+  });
+  const copies = Array.from({ length: total - originals.length }, (): Delivery => ({ ...originals[Math.floor(Math.random() * originals.length)]!, duplicate: true }));
+  const all = [...originals, ...copies];
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all;
+}
+
+/** The delivery as Whop posts it, to the tenant's webhook URL or (same headers and body) to the empty route. */
+export function deliveryRequest(d: Delivery, target: "ingest" | "ping"): PreparedRequest {
+  return { method: "POST", path: target === "ingest" ? `/api/webhooks/whop/${d.shop.publicId}` : "/api/ping", headers: d.headers, body: d.body };
+}
+
+/**
+ * Checks each answer: 200 with result applied/duplicate (webhook) or 204 (ping); and, over all the
+ * answers given (possibly by several instances), that of the copies of one event exactly one was
+ * applied, whichever arrived first. Returns the answers' times and the failures.
+ */
+export function checkAnswers(deliveries: Delivery[], answers: (LoadResponse | Error)[], target: "ingest" | "ping"): { times: number[]; failures: string[] } {
+  const failures: string[] = [];
+  const times: number[] = [];
+  const applied = new Map<string, number>();
+  answers.forEach((res, i) => {
+    const d = deliveries[i]!;
+    if (res instanceof Error) {
+      failures.push(`#${i} ${target}: ${res.message}`);
+      return;
+    }
+    times.push(res.ms);
+    if (target === "ping") {
+      if (res.status !== 204) failures.push(`#${i} ping: expected 204, got ${res.status}`);
+      return;
+    }
+    const outcome = resultOf(res.body);
+    if (res.status !== 200 || (outcome !== "applied" && outcome !== "duplicate")) {
+      failures.push(`#${i} ${d.duplicate ? "copy" : "delivery"} of ${d.key}: ${res.status} ${res.body.slice(0, 160)}`);
+      return;
+    }
+    if (outcome === "applied") applied.set(d.key, (applied.get(d.key) ?? 0) + 1);
+  });
+  if (target === "ingest") {
+    const keys = new Set(deliveries.map((d) => d.key));
+    for (const key of keys) if (applied.get(key) !== 1) failures.push(`event ${key} applied ${applied.get(key) ?? 0} times (expected once)`);
+  }
+  return { times, failures };
+}
+
+function resultOf(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { result?: string }).result;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each event recorded exactly once, its copies counted as duplicates, and its order paid. */
+export async function checkDatabase(deliveries: Delivery[]): Promise<string[]> {
+  const keys = [...new Set(deliveries.map((d) => d.key))];
+  const orderIds = [...new Set(deliveries.map((d) => d.orderId))];
+  const tenantIds = [...new Set(deliveries.map((d) => d.shop.tenantId))];
+  const failures: string[] = [];
+  let recorded = 0;
+  let duplicates = 0;
+  let applied = 0;
+  for (let i = 0; i < keys.length; i += 5000) {
+    const [row] = await db()
+      .select({
+        n: count(),
+        duplicates: sql<string>`coalesce(sum(${webhookEvents.duplicates}), 0)`,
+        applied: sql<string>`count(*) filter (where ${webhookEvents.result} = 'applied')`,
+      })
+      .from(webhookEvents)
+      .where(and(inArray(webhookEvents.tenantId, tenantIds), inArray(webhookEvents.eventKey, keys.slice(i, i + 5000))));
+    recorded += row?.n ?? 0;
+    duplicates += Number(row?.duplicates ?? 0);
+    applied += Number(row?.applied ?? 0);
+  }
+  let paid = 0;
+  for (let i = 0; i < orderIds.length; i += 5000) {
+    const [row] = await db()
+      .select({ n: count() })
+      .from(orders)
+      .where(and(inArray(orders.tenantId, tenantIds), inArray(orders.id, orderIds.slice(i, i + 5000)), eq(orders.status, "paid")));
+    paid += row?.n ?? 0;
+  }
+  const copies = deliveries.length - keys.length;
+  if (recorded !== keys.length) failures.push(`Postgres holds ${recorded} events for ${keys.length} distinct deliveries`);
+  if (applied !== keys.length) failures.push(`${applied} events recorded as applied, expected ${keys.length}`);
+  if (duplicates !== copies) failures.push(`duplicates counted ${duplicates}, expected ${copies}`);
+  if (paid !== orderIds.length) failures.push(`${paid} of ${orderIds.length} orders paid`);
+  return failures;
+}
