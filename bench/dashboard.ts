@@ -3,9 +3,10 @@
  * page and 50th page (reached by following "Next page" like a person would), signed in with a real
  * session cookie — plus EXPLAIN (ANALYZE, BUFFERS) of the keyset queries behind those pages.
  */
-import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { sealData } from "iron-session";
 import { db } from "@/db/client";
+import { keysetBefore } from "@/db/keyset";
 import { items, orders, users, webhookEvents } from "@/db/schema";
 import { createTimedClient } from "./support/http";
 import { summarize } from "./support/stats";
@@ -240,8 +241,8 @@ async function explainQueries(tenantId: string): Promise<Plan[]> {
         .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
         .limit(1)
         .offset((n - 1) * EVENTS_PAGE_SIZE - 1);
-      orderCursor = or(lt(orders.createdAt, o!.at), and(eq(orders.createdAt, o!.at), lt(orders.id, o!.id)));
-      eventCursor = or(lt(webhookEvents.receivedAt, e!.at), and(eq(webhookEvents.receivedAt, e!.at), lt(webhookEvents.id, e!.id)));
+      orderCursor = keysetBefore(orders.createdAt, orders.id, o!.at, o!.id);
+      eventCursor = keysetBefore(webhookEvents.receivedAt, webhookEvents.id, e!.at, e!.id);
     }
     const listOrders = db()
       .select({ order: orders, itemTitle: items.title })

@@ -21,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: Benchmark }>> = {
   ingest: () => import("./ingest"),
   checkout: () => import("./checkout"),
   dashboard: () => import("./dashboard"),
+  access: () => import("./access"),
   scaleout: () => import("./scaleout"),
 };
 
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
       };
     };
     const ctx: BenchContext = { appUrl, sandboxUrl: sandbox.url, whop, runId, appPgid: app.pgid, startAnotherInstance, log };
-    // RSS of next start's whole process group (npx → next-server and its workers), every 250 ms.
+    // RSS of next start's whole process group (next-server and any workers), every 250 ms.
     const rss = new GroupRssSampler(app.pgid).start();
     const idleMb = rss.currentBytes() / 2 ** 20;
     for (const name of selected) {

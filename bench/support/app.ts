@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import net from "node:net";
 
 export async function freePort(): Promise<number> {
@@ -26,9 +27,11 @@ export function runCommand(command: string, args: string[], env: NodeJS.ProcessE
   });
 }
 
+const NEXT_BIN = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
+
 export interface AppProcess {
   url: string;
-  /** The process group of `next start` (npx → next → workers): its leader's pid. */
+  /** The process group of `next start` (the next-server process and any workers): its leader's pid. */
   pgid: number;
   /** The app's last output lines, for a failure report. */
   tail(): string[];
@@ -36,12 +39,14 @@ export interface AppProcess {
 }
 
 /**
- * `next start` on a free loopback port, in its own process group (npx → next → workers) so that
- * stopping it stops all of them. Resolves once /api/health answers 200.
+ * `next start` on a free loopback port, in its own process group so that stopping it stops any
+ * worker too. Started as production starts it — node running Next's own entry point — not through
+ * `npx`, whose wrapper process (≈ 65 MB RSS) would otherwise count as the app's memory.
+ * Resolves once /api/health answers 200.
  */
 export async function startApp(env: NodeJS.ProcessEnv, { port, readyTimeoutMs, log }: { port: number; readyTimeoutMs: number; log: (line: string) => void }): Promise<AppProcess> {
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let ready = false;
   const collect = (chunk: Buffer) => {

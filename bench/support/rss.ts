@@ -1,8 +1,8 @@
 import fs from "node:fs";
 
 /**
- * Samples the resident memory of a whole process group (`next start` runs as npx → next-server
- * and its workers) every `intervalMs`: the sum of VmRSS over the group's live processes, read from
+ * Samples the resident memory of a whole process group (`next start`: the next-server process and
+ * any workers) every `intervalMs`: the sum of VmRSS over the group's live processes, read from
  * /proc. Linux only; elsewhere it reports nothing.
  */
 export class GroupRssSampler {
