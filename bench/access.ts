@@ -10,6 +10,7 @@ import { users } from "@/db/schema";
 import { itemWithBuyerOrders } from "@/lib/api/access";
 import { createApiToken, hashApiToken, liveTokenByHash } from "@/lib/api/tokens";
 import { runLoad, type PreparedRequest } from "./support/load";
+import { medianRun, noWhopResult } from "./support/results";
 import { round, summarize } from "./support/stats";
 import type { BenchContext, BenchResult, LatencySummary } from "./types";
 
@@ -25,7 +26,6 @@ const OTHER_TOKENS = 5000;
 const UNKNOWN_SHARE = 0.1;
 /** The issue's target. */
 const MAX_P50_MS = 5;
-const NONE: LatencySummary = { p50: 0, p99: 0, mean: 0, max: 0 };
 
 interface Ask {
   request: PreparedRequest;
@@ -72,31 +72,21 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     ctx.log(`access: run ${r + 1}/${ROUNDS}: ${l.rps} req/s, p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms at ${CONCURRENCY}; empty route ${ceiling[r]!.rps} req/s; one at a time p50 ${alone[r]!.latency.p50} ms`);
   }
 
-  const median = (rounds: Round[]) => [...rounds].sort((a, b) => a.latency.p50 - b.latency.p50)[Math.floor(rounds.length / 2)]!;
-  const l = median(loaded);
-  const c = [...ceiling].sort((a, b) => a.rps - b.rps)[Math.floor(ceiling.length / 2)]!;
-  const a = median(alone);
+  const l = medianRun(loaded, (x) => x.latency.p50);
+  const c = medianRun(ceiling, (x) => x.rps);
+  const a = medianRun(alone, (x) => x.latency.p50);
   const plans = await explainQueries(tenantId, itemId, token);
   for (const plan of plans) {
     ctx.log(`access: EXPLAIN ${plan.label}: ${plan.seqScans.length > 0 ? `SEQ SCAN on ${plan.seqScans.join(", ")}` : `index only (${plan.indexes.join(", ")})`}, ${plan.executionMs} ms`);
   }
   const seqScans = plans.flatMap((p) => p.seqScans.map((table) => `${p.label}: ${table}`));
 
-  const result = (scenario: string, round: Round, concurrency: number, extra: Partial<BenchResult>): BenchResult => ({
-    benchmark: "access",
-    scenario,
-    requests: round.requests,
-    concurrency,
-    wallMs: Math.round(round.wallMs),
-    latencyMs: { total: round.latency, whop: NONE, own: round.latency },
-    whopCallsPerRequest: { expected: 0, min: 0, max: 0, mean: 0 },
-    failures: round.failures.slice(0, 20),
-    ...extra,
-  });
+  const result = (scenario: string, round: Round, concurrency: number, extra: Partial<Parameters<typeof noWhopResult>[0]>): BenchResult =>
+    noWhopResult({ benchmark: "access", scenario, requests: round.requests, concurrency, wallMs: round.wallMs, latency: round.latency, failures: round.failures, ...extra });
   const whopCalls = ctx.whop.since(whopMark).length;
   return [
     result(`GET /api/v1/access, ${MEMBERSHIPS} memberships, ${CONCURRENCY} connections`, l, CONCURRENCY, {
-      failures: [...l.failures, ...(whopCalls > 0 ? [`${whopCalls} Whop calls during the access benchmark (expected none)`] : [])].slice(0, 20),
+      failures: [...l.failures, ...(whopCalls > 0 ? [`${whopCalls} Whop calls during the access benchmark (expected none)`] : [])],
       metrics: {
         rps: l.rps,
         emptyRouteRps: c.rps,

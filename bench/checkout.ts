@@ -15,6 +15,7 @@ import { getTenantById } from "@/lib/tenants/queries";
 import { cookieFrom, runLoad } from "./support/load";
 import { summarize } from "./support/stats";
 import type { WhopCall } from "./support/whop-recorder";
+import { trimFailures } from "./support/results";
 import type { BenchContext, BenchResult } from "./types";
 
 const CHECKOUT_COOKIE = "whop_connector_checkout";
@@ -34,7 +35,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MAX_OWN_P50_MS = 10;
 const MAX_OWN_P99_MS = 40;
 const REQUEST_TIMEOUT_MS = 15_000;
-const MAX_FAILURE_LINES = 20;
 
 interface Shop {
   tenantId: string;
@@ -119,7 +119,7 @@ async function highConcurrency(ctx: BenchContext, buyersFor: (n: number) => Buye
     return {
       ...median,
       scenario: `${median.scenario} (median of ${all.length} runs)`,
-      failures: all.flatMap((r) => r.failures).slice(0, MAX_FAILURE_LINES),
+      failures: trimFailures(all.flatMap((r) => r.failures)),
       whopCallsPerRequest: { ...median.whopCallsPerRequest, ...calls },
       metrics: { ownP50PerRunMs: all.map((r) => r.latencyMs.own.p50), ownP99PerRunMs: all.map((r) => r.latencyMs.own.p99), totalP50PerRunMs: all.map((r) => r.latencyMs.total.p50), rounds: all.length },
       targets:
@@ -244,7 +244,7 @@ async function measure(
       max: Math.max(...callCounts),
       mean: callCounts.length === 0 ? 0 : callCounts.reduce((a, b) => a + b, 0) / callCounts.length,
     },
-    failures: failures.length > MAX_FAILURE_LINES ? [...failures.slice(0, MAX_FAILURE_LINES), `… and ${failures.length - MAX_FAILURE_LINES} more`] : failures,
+    failures: trimFailures(failures),
   };
 }
 

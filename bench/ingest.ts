@@ -3,18 +3,12 @@
  * connections — verified, recorded once and applied to a pending order — next to the same load on
  * POST /api/ping, the app's empty route handler (the framework's ceiling on this machine).
  */
-import { addPendingOrders, buildDeliveries, checkAnswers, checkDatabase, deliveryRequest, DUPLICATE_SHARE, setUpShops, type Delivery } from "./support/deliveries";
+import { addPendingOrders, buildDeliveries, checkAnswers, checkDatabase, deliveryRequest, DUPLICATE_SHARE, setUpShops, type Delivery, CONCURRENCY, DELIVERIES, REQUEST_TIMEOUT_MS, ROUNDS, TENANTS, WARM_UP } from "./support/deliveries";
 import { runLoad } from "./support/load";
+import { medianRun, noWhopResult, trimFailures } from "./support/results";
 import { round, summarize } from "./support/stats";
 import type { BenchContext, BenchResult, LatencySummary } from "./types";
 
-const TENANTS = Number(process.env.BENCH_INGEST_TENANTS ?? 20);
-const DELIVERIES = Number(process.env.BENCH_INGEST_DELIVERIES ?? 6000);
-const WARM_UP = Number(process.env.BENCH_INGEST_WARM_UP ?? 500);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONCURRENCY = 32;
-const REQUEST_TIMEOUT_MS = 15_000;
-const MAX_FAILURE_LINES = 20;
 
 /** The issue's targets. */
 const MIN_THROUGHPUT_RATIO = 0.7;
@@ -98,30 +92,14 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
 async function fire(appUrl: string, deliveries: Delivery[], target: "ingest" | "ping"): Promise<Round> {
   const { responses, wallMs } = await runLoad([{ url: appUrl, connections: CONCURRENCY, requests: deliveries.map((d) => deliveryRequest(d, target)) }], { timeoutMs: REQUEST_TIMEOUT_MS });
   const { times, failures } = checkAnswers(deliveries, responses[0]!, target);
-  return { wallMs, rps: (deliveries.length * 1000) / wallMs, latency: summarize(times), failures: trim(failures) };
+  return { wallMs, rps: (deliveries.length * 1000) / wallMs, latency: summarize(times), failures: trimFailures(failures) };
 }
 
 /** The run with the median throughput, so its latency figures come from the same run. */
 function medianRound(rounds: Round[]): Round {
-  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return medianRun(rounds, (r) => r.rps);
 }
 
 function result(scenario: string, r: Round, failures: string[], extra: Pick<BenchResult, "metrics" | "targets">): BenchResult {
-  const zero = { p50: 0, p99: 0, mean: 0, max: 0 };
-  return {
-    benchmark: "ingest",
-    scenario: `${scenario}, concurrency ${CONCURRENCY}`,
-    requests: DELIVERIES,
-    concurrency: CONCURRENCY,
-    wallMs: Math.round(r.wallMs),
-    latencyMs: { total: r.latency, whop: zero, own: r.latency },
-    whopCallsPerRequest: { expected: 0, min: 0, max: 0, mean: 0 },
-    failures: trim(failures),
-    ...extra,
-  };
-}
-
-function trim(failures: string[]): string[] {
-  return failures.length > MAX_FAILURE_LINES ? [...failures.slice(0, MAX_FAILURE_LINES), `… and ${failures.length - MAX_FAILURE_LINES} more`] : failures;
+  return noWhopResult({ benchmark: "ingest", scenario: `${scenario}, concurrency ${CONCURRENCY}`, requests: DELIVERIES, concurrency: CONCURRENCY, wallMs: r.wallMs, latency: r.latency, failures, ...extra });
 }

@@ -7,19 +7,12 @@
  */
 import os from "node:os";
 import { describeCpu, measureCpu, type CpuShare } from "./support/cpu";
-import { addPendingOrders, buildDeliveries, checkAnswers, checkDatabase, deliveryRequest, DUPLICATE_SHARE, setUpShops, type Delivery } from "./support/deliveries";
+import { addPendingOrders, buildDeliveries, checkAnswers, checkDatabase, deliveryRequest, DUPLICATE_SHARE, setUpShops, type Delivery, CONCURRENCY, DELIVERIES, REQUEST_TIMEOUT_MS, ROUNDS, TENANTS, WARM_UP } from "./support/deliveries";
 import { runLoad } from "./support/load";
+import { medianRun, noWhopResult, trimFailures } from "./support/results";
 import { round, summarize } from "./support/stats";
 import type { BenchContext, BenchResult, LatencySummary } from "./types";
 
-const TENANTS = Number(process.env.BENCH_INGEST_TENANTS ?? 20);
-const DELIVERIES = Number(process.env.BENCH_INGEST_DELIVERIES ?? 6000);
-const WARM_UP = Number(process.env.BENCH_INGEST_WARM_UP ?? 500);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** The same 32 connections as bench/ingest; with two instances, 16 to each. */
-const CONCURRENCY = 32;
-const REQUEST_TIMEOUT_MS = 15_000;
-const MAX_FAILURE_LINES = 20;
 
 /** The issue's target, "where the cores allow it". */
 const MIN_SCALE = 1.6;
@@ -156,31 +149,15 @@ async function fire(urls: string[], pgids: number[], cores: number, deliveries: 
     perInstanceRps: parts.map((p, i) => (p.deliveries.length * 1000) / targetWallMs[i]!),
     splitEvents: [...instancesOf.values()].filter((s) => s.size > 1).length,
     cpu: share,
-    failures: trim(failures),
+    failures: trimFailures(failures),
   };
 }
 
 /** The run with the median throughput, so its latency figures come from the same run. */
 function medianRound(rounds: Round[]): Round {
-  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return medianRun(rounds, (r) => r.rps);
 }
 
 function result(scenario: string, r: Round, failures: string[], extra: Pick<BenchResult, "metrics" | "targets">): BenchResult {
-  const zero = { p50: 0, p99: 0, mean: 0, max: 0 };
-  return {
-    benchmark: "scaleout",
-    scenario,
-    requests: DELIVERIES,
-    concurrency: CONCURRENCY,
-    wallMs: Math.round(r.wallMs),
-    latencyMs: { total: r.latency, whop: zero, own: r.latency },
-    whopCallsPerRequest: { expected: 0, min: 0, max: 0, mean: 0 },
-    failures: trim(failures),
-    ...extra,
-  };
-}
-
-function trim(failures: string[]): string[] {
-  return failures.length > MAX_FAILURE_LINES ? [...failures.slice(0, MAX_FAILURE_LINES), `… and ${failures.length - MAX_FAILURE_LINES} more`] : failures;
+  return noWhopResult({ benchmark: "scaleout", scenario: scenario, requests: DELIVERIES, concurrency: CONCURRENCY, wallMs: r.wallMs, latency: r.latency, failures, ...extra });
 }

@@ -13,6 +13,14 @@ import { newId, newItemSlug, newPublicTenantId, randomBase62 } from "@/lib/ids";
 import type { LoadResponse, PreparedRequest } from "./load";
 import { signBare, signLegacy, signStandard } from "../../tests/signing";
 
+/** The ingest load, shared by bench/ingest and bench/scaleout (which splits the connections over two instances). */
+export const TENANTS = Number(process.env.BENCH_INGEST_TENANTS ?? 20);
+export const DELIVERIES = Number(process.env.BENCH_INGEST_DELIVERIES ?? 6000);
+export const WARM_UP = Number(process.env.BENCH_INGEST_WARM_UP ?? 500);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+export const CONCURRENCY = 32;
+export const REQUEST_TIMEOUT_MS = 15_000;
+
 export const DUPLICATE_SHARE = 0.1;
 
 export interface Shop {
