@@ -158,8 +158,13 @@ function passed(r: BenchResult): boolean {
   return r.failures.length === 0 && calls.min === calls.expected && calls.max === calls.expected;
 }
 
+/** The issue's memory target covers its benchmarks 1–3; the others' peaks are reported beside it. */
+const TARGET_PHASES = ["ingest", "checkout", "dashboard"];
+
 function memoryResult(rss: GroupRssSampler, idleMb: number, others: { label: string; rss: GroupRssSampler }[]): BenchResult {
   const peakMb = rss.peakBytes / 2 ** 20;
+  const targetPhases = rss.phases().filter((p) => TARGET_PHASES.includes(p.label));
+  const targetPeakMb = Math.max(0, ...targetPhases.map((p) => p.peakBytes / 2 ** 20));
   const none = { p50: 0, p99: 0, mean: 0, max: 0 };
   return {
     benchmark: "memory",
@@ -177,7 +182,10 @@ function memoryResult(rss: GroupRssSampler, idleMb: number, others: { label: str
       ...Object.fromEntries(others.map((o) => [`peakMbOfInstance_${o.label}`, Math.round(o.rss.peakBytes / 2 ** 20)])),
     },
     targets: [
-      { name: "peak RSS of the app", target: `≤ ${MAX_RSS_MB} MB`, actual: `${peakMb.toFixed(0)} MB (idle ${idleMb.toFixed(0)} MB; ${rss.phases().map((p) => `${p.label} ${(p.peakBytes / 2 ** 20).toFixed(0)}`).join(", ")})`, met: peakMb <= MAX_RSS_MB },
+      ...(targetPhases.length > 0
+        ? [{ name: `peak RSS of the app during ${targetPhases.map((p) => p.label).join(", ")}`, target: `≤ ${MAX_RSS_MB} MB`, actual: `${targetPeakMb.toFixed(0)} MB`, met: targetPeakMb <= MAX_RSS_MB }]
+        : []),
+      { name: "peak RSS of the app, whole run", target: `≤ ${MAX_RSS_MB} MB`, actual: `${peakMb.toFixed(0)} MB (idle ${idleMb.toFixed(0)} MB; ${rss.phases().map((p) => `${p.label} ${(p.peakBytes / 2 ** 20).toFixed(0)}`).join(", ")})`, met: peakMb <= MAX_RSS_MB },
       // Each instance is its own process with its own budget; the second one lives only during its benchmark.
       ...others.map((o) => ({ name: `peak RSS of the second instance (${o.label})`, target: `≤ ${MAX_RSS_MB} MB`, actual: `${(o.rss.peakBytes / 2 ** 20).toFixed(0)} MB`, met: o.rss.peakBytes / 2 ** 20 <= MAX_RSS_MB })),
     ],
