@@ -42,10 +42,12 @@ interface BuyerVisit {
  * A second click from the same browser within 30 minutes reuses the pending order's checkout.
  */
 export async function createBuyerCheckout({ slug, attemptId, returningBrowser = true, ip }: BuyerVisit): Promise<BuyerCheckoutResult> {
-  const perIp = await hitRateLimit(`checkout:ip:${ip ?? "unknown"}`, CHECKOUT_VISITS_PER_MINUTE_PER_IP, 60);
+  // Independent reads and writes go out together (two pooled connections): the buyer waits for one round trip, not two.
+  const [perIp, [found]] = await Promise.all([
+    hitRateLimit(`checkout:ip:${ip ?? "unknown"}`, CHECKOUT_VISITS_PER_MINUTE_PER_IP, 60),
+    db().select({ item: items, tenant: tenants }).from(items).innerJoin(tenants, eq(tenants.id, items.tenantId)).where(eq(items.slug, slug)).limit(1).execute(),
+  ]);
   if (!perIp.allowed) return { kind: "throttled", retryAfterSeconds: perIp.retryAfterSeconds };
-
-  const [found] = await db().select({ item: items, tenant: tenants }).from(items).innerJoin(tenants, eq(tenants.id, items.tenantId)).where(eq(items.slug, slug)).limit(1);
   if (!found) return { kind: "not_found" };
   const { item, tenant } = found;
   if (!item.active) return { kind: "gone", title: item.title };
@@ -111,11 +113,14 @@ async function openWhopCheckout(tenant: Tenant, item: Item, order: Order): Promi
       metadata: { order_id: order.id, tenant_id: tenant.id, item_id: item.id },
       redirectUrl: `${appUrl}/pay/${item.slug}/done?order=${order.id}`,
     });
-    await db()
-      .update(orders)
-      .set({ whopCheckoutId: checkout.id, whopPlanId: checkout.planId, purchaseUrl: checkout.purchaseUrl, updatedAt: new Date() })
-      .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)));
-    await noteWhopAcceptedKey(tenant.id);
+    await Promise.all([
+      db()
+        .update(orders)
+        .set({ whopCheckoutId: checkout.id, whopPlanId: checkout.planId, purchaseUrl: checkout.purchaseUrl, updatedAt: new Date() })
+        .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)))
+        .execute(),
+      noteWhopAcceptedKey(tenant.id),
+    ]);
     return { kind: "redirect", url: checkout.purchaseUrl, orderId: order.id, reused: false };
   } catch (error) {
     const message = describeWhopProblem(error, { environment: whopEnvironment, operation: "checkout" });
