@@ -59,9 +59,9 @@ curl -H "Authorization: Bearer whc_…" "${base}/api/v1/orders?limit=50"`}
           <ul className="divide-y divide-zinc-200 overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-sm">
             {tokens.map((token) => (
               <li key={token.id} aria-label={token.name} className="flex flex-wrap items-center gap-x-6 gap-y-2 px-5 py-4 text-sm">
-                <div className="min-w-0 flex-1">
-                  <p className={`font-medium ${token.revokedAt ? "text-zinc-500 line-through" : "text-zinc-900"}`}>{token.name}</p>
-                  <p className="font-mono text-xs text-zinc-600">whc_…{token.tokenHint}</p>
+                <div className="min-w-48 flex-1">
+                  <p className={`font-medium wrap-anywhere ${token.revokedAt ? "text-zinc-500 line-through" : "text-zinc-900"}`}>{token.name}</p>
+                  <p className="font-mono text-xs whitespace-nowrap text-zinc-600">whc_…{token.tokenHint}</p>
                 </div>
                 <dl className="grid grid-cols-[auto_auto] gap-x-2 text-xs text-zinc-600">
                   <dt className="text-zinc-500">Created</dt>
