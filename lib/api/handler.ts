@@ -1,6 +1,5 @@
-import { clientIpFrom } from "@/lib/http/client-ip";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
-import { logger, type Logger } from "@/lib/logger";
+import { logger } from "@/lib/logger";
 import { authenticateApiToken, type AuthenticatedToken } from "./tokens";
 
 /**
@@ -10,14 +9,8 @@ import { authenticateApiToken, type AuthenticatedToken } from "./tokens";
  * never the token, the query or the body.
  */
 
-export type ApiErrorCode =
-  | "missing_token"
-  | "invalid_token"
-  | "invalid_request"
-  | "not_found"
-  | "item_not_found"
-  | "rate_limited"
-  | "service_unavailable";
+export const API_ERROR_CODES = ["missing_token", "invalid_token", "invalid_request", "not_found", "item_not_found", "rate_limited", "service_unavailable"] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 export function apiError(status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}): Response {
   return Response.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store", ...headers } });
@@ -31,8 +24,6 @@ export interface ApiContext<P> {
   request: Request;
   token: AuthenticatedToken;
   params: P;
-  ip: string | null;
-  log: Logger;
 }
 
 type RouteContext<P> = { params: Promise<P> };
@@ -53,7 +44,7 @@ export function withApiToken<P = Record<string, never>>(operation: string, handl
             : apiError(401, "invalid_token", "This API token is not valid: it may be mistyped or revoked.", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
       } else {
         tenantId = auth.token.tenantId;
-        response = await handler({ request, token: auth.token, params: await route.params, ip: clientIpFrom(request.headers), log });
+        response = await handler({ request, token: auth.token, params: await route.params });
       }
     } catch (error) {
       log.error({ err: error, operation }, "merchant API request failed");

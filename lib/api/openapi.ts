@@ -1,10 +1,8 @@
 import { ORDER_STATUSES } from "@/lib/orders/queries";
 import { LICENSE_FAILURES_PER_MINUTE } from "./access";
-import type { ApiErrorCode } from "./handler";
+import { API_ERROR_CODES } from "./handler";
 
 /** The merchant API's OpenAPI 3.1 document, served at /api/v1/openapi.json. */
-
-const ERROR_CODES: ApiErrorCode[] = ["missing_token", "invalid_token", "invalid_request", "not_found", "item_not_found", "rate_limited", "service_unavailable"];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ref("Error") } } });
@@ -119,7 +117,7 @@ export function openApiDocument(appUrl: string) {
         Error: {
           type: "object",
           required: ["error"],
-          properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string", enum: ERROR_CODES }, message: { type: "string" } } } },
+          properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string", enum: API_ERROR_CODES }, message: { type: "string" } } } },
         },
         Item: { type: "object", required: ["id", "title"], properties: { id: { type: "string" }, title: { type: "string" } } },
         Membership: membershipSchema,
