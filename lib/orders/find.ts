@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
 import { orders, type Order } from "@/db/schema";
-import type { NormalizedEvent } from "@/lib/webhooks/normalize";
+import type { NormalizedEvent } from "@/lib/whop/events";
 
 /**
  * The order an event is about, locked for the transaction: by metadata.order_id (what we put on

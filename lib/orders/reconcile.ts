@@ -6,7 +6,7 @@ import { isConnected } from "@/lib/tenants/queries";
 import { whopClientForTenant } from "@/lib/tenants/whop";
 import type { WhopPayment } from "@/lib/whop/client";
 import { recordAndApply } from "@/lib/webhooks/ingest";
-import { normalizeWhopEvent } from "@/lib/webhooks/normalize";
+import { normalizeWhopEvent } from "@/lib/whop/events";
 
 /**
  * Missed-webhook recovery. Whop retries a delivery for about 70 s and then gives up; an order still

@@ -1,7 +1,7 @@
 import type { Order } from "@/db/schema";
 import { fromMajorString, isCurrency } from "@/lib/money";
 import { hashLicenseKey, licenseKeyHint } from "@/lib/orders/license-key";
-import type { NormalizedEvent, NormalizedPayment } from "@/lib/webhooks/normalize";
+import type { NormalizedEvent, NormalizedPayment } from "@/lib/whop/events";
 
 /**
  * The order state machine, as a pure function of the current row and one Whop event. States only

@@ -1,3 +1,4 @@
+import { WHOP_EVENTS_APPLIED } from "@/lib/whop/events";
 import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { tenants, type Tenant } from "@/db/schema";
@@ -21,18 +22,6 @@ import { describeWhopProblem, OPTIONAL_PERMISSIONS } from "@/lib/whop/messages";
 /** How long a replaced secret is still accepted. */
 export const PREVIOUS_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
 
-/** What we subscribe to: everything the ingestion applies to orders and memberships. */
-export const WEBHOOK_EVENTS = [
-  "payment.succeeded",
-  "payment.failed",
-  "payment.pending",
-  "membership.activated",
-  "membership.deactivated",
-  "refund.created",
-  "refund.updated",
-  "dispute.created",
-  "dispute.updated",
-] as const;
 
 /** The permission "Create webhook automatically" needs on the merchant's key. */
 export const WEBHOOK_PERMISSION = OPTIONAL_PERMISSIONS[0];
@@ -133,7 +122,7 @@ export async function createWebhookAutomatically({ tenant, actorUserId, ip }: We
     hook = await whopClientForTenant(tenant).createWebhook({
       url: webhookUrl(tenant),
       resourceId: tenant.whopCompanyId,
-      events: [...WEBHOOK_EVENTS],
+      events: [...WHOP_EVENTS_APPLIED],
       apiVersion: "v1",
     });
   } catch (error) {

@@ -6,8 +6,8 @@ import { lockOrderForEvent } from "@/lib/orders/find";
 import { planTransition, type Transition } from "@/lib/orders/transitions";
 import { reportProblem } from "@/lib/problems/report";
 import { webhookSecretsForVerification } from "@/lib/tenants/webhook-secret";
-import { eventKey, normalizeWhopEvent, type NormalizedEvent } from "./normalize";
-import { verifyWhopSignature, type SignatureScheme } from "./verify";
+import { eventKey, normalizeWhopEvent, type NormalizedEvent } from "@/lib/whop/events";
+import { verifyWhopSignature, type SignatureScheme } from "@/lib/whop/signatures";
 
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 /** Past this, answer 503 and let Whop retry rather than hold the delivery open (dedupe makes a late commit harmless). */

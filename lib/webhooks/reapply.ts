@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
 import { applyEventToOrder, NO_MATCHING_ORDER, type Application } from "./ingest";
-import { normalizeWhopEvent } from "./normalize";
+import { normalizeWhopEvent } from "@/lib/whop/events";
 
 /*
  * "Apply again" on the events page: an event that failed to apply, or that arrived before any

@@ -1,3 +1,4 @@
+import { WHOP_EVENTS_APPLIED } from "@/lib/whop/events";
 import { and, eq, sql } from "drizzle-orm";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
@@ -12,7 +13,7 @@ import { getTenantById } from "@/lib/tenants/queries";
 import {
   createWebhookAutomatically,
   saveWebhookSecret,
-  WEBHOOK_EVENTS,
+
   webhookSecretsForVerification,
   webhookSecretSummary,
   webhookUrl,
@@ -199,7 +200,7 @@ describe("creating the webhook automatically", () => {
       url: `${env().appUrl}/api/webhooks/whop/${tenant.publicId}`,
       api_version: "v1",
       enabled: true,
-      events: [...WEBHOOK_EVENTS],
+      events: [...WHOP_EVENTS_APPLIED],
       resource_id: tenant.whopCompanyId,
     });
     expect(webhookUrl(tenant)).toBe(`${env().appUrl}/api/webhooks/whop/${tenant.publicId}`);

@@ -1,3 +1,4 @@
+import { WHOP_EVENTS_APPLIED } from "@/lib/whop/events";
 import Link from "next/link";
 import { buttonClass } from "@/components/ui/button-class";
 import { Card, Notice } from "@/components/ui/card";
@@ -8,7 +9,7 @@ import { WhopKeyForm } from "@/components/whop-key-form";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { isConnected } from "@/lib/tenants/queries";
-import { WEBHOOK_EVENTS, WEBHOOK_PERMISSION, webhookSecretSummary, webhookUrl, type WebhookSecretSummary } from "@/lib/tenants/webhook-secret";
+import { WEBHOOK_PERMISSION, webhookSecretSummary, webhookUrl, type WebhookSecretSummary } from "@/lib/tenants/webhook-secret";
 import { webhookStatus, type WebhookStatus } from "@/lib/tenants/webhook-status";
 import type { Tenant } from "@/db/schema";
 import { createWebhookAction, replaceKeyAction, saveWebhookSecretAction } from "./actions";
@@ -116,7 +117,7 @@ function WebhookCard({ tenant, connected, secret }: { tenant: Tenant; connected:
             <li>
               Select these events:
               <ul aria-label="Events to select" className="mt-2 flex flex-wrap gap-1.5">
-                {WEBHOOK_EVENTS.map((event) => (
+                {WHOP_EVENTS_APPLIED.map((event) => (
                   <li key={event} className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-xs text-zinc-700">
                     {event}
                   </li>

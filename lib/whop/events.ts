@@ -11,6 +11,24 @@ import { z } from "zod";
 /** Normalised event name: lower-case, dotted, v2/v5 membership aliases mapped to the v1 names. */
 export type WhopEventName = string;
 
+/**
+ * Every v1 event the ledger applies, and so every event the webhook the product creates subscribes
+ * to (and the list an existing webhook is brought up to date with). Anything else is recorded as
+ * ignored.
+ */
+export const WHOP_EVENTS_APPLIED = [
+  "payment.succeeded",
+  "payment.failed",
+  "payment.pending",
+  "membership.activated",
+  "membership.deactivated",
+  "membership.cancel_at_period_end_changed",
+  "refund.created",
+  "refund.updated",
+  "dispute.created",
+  "dispute.updated",
+] as const;
+
 export type WebhookEnvelope = "v1" | "v2" | "v5";
 
 export interface NormalizedPayment {

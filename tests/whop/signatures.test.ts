@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { verifyWhopSignature, type VerifyInput } from "@/lib/webhooks/verify";
+import { verifyWhopSignature, type VerifyInput } from "@/lib/whop/signatures";
 
 // Independent signers (node:crypto), written from whop-api.md rather than from the verifier.
 const hmac = (key: Buffer | string, message: string) => createHmac("sha256", key).update(message, "utf8");

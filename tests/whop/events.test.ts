@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventKey, normalizeEventName, normalizeWhopEvent, type NormalizedEvent } from "@/lib/webhooks/normalize";
+import { eventKey, normalizeEventName, normalizeWhopEvent, type NormalizedEvent } from "@/lib/whop/events";
 
 function normalized(payload: unknown): NormalizedEvent {
   const result = normalizeWhopEvent(payload);
