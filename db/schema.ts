@@ -135,14 +135,19 @@ export const items = pgTable(
   ],
 );
 
+/**
+ * One status per order, derived from its ledger rows (lib/ledger/derive.ts), by precedence: a
+ * dispute outranks refunds, refunds outrank paid.
+ */
 export const orderStatus = pgEnum("order_status", [
   "pending",
-  "checkout_failed",
-  "paid",
+  "expired",
   "failed",
-  "refunded",
+  "paid",
   "partially_refunded",
+  "refunded",
   "disputed",
+  "dispute_lost",
 ]);
 
 export const orders = pgTable(
@@ -166,15 +171,14 @@ export const orders = pgTable(
     membershipValid: boolean("membership_valid"),
     whopUserId: text("whop_user_id"),
     buyerEmail: text("buyer_email"),
+    /** Derived from the ledger: succeeded payments in the order's currency (minor units). */
     paidMinor: bigint("paid_minor", { mode: "number" }),
+    /** Currency of the first succeeded payment (differs from `currency` when Whop charged another). */
     paidCurrency: text("paid_currency"),
+    /** Derived from the ledger: succeeded refunds (minor units). */
     refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
-    /**
-     * The cumulative refunded total the merchant asked Whop for (minor units). Above
-     * `refundedMinor` it shows as "Refund requested" until Whop's refund webhook confirms it.
-     */
-    refundRequestedMinor: bigint("refund_requested_minor", { mode: "number" }),
-    refundRequestedAt: timestamp("refund_requested_at", { withTimezone: true }),
+    /** A refund Whop has not settled yet (a pending refund row, or a request still on its way). */
+    refundPending: boolean("refund_pending").notNull().default(false),
     /** When the merchant asked Whop to cancel the buyer's membership, and how. */
     cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
     cancelRequestedMode: text("cancel_requested_mode"),
@@ -188,8 +192,15 @@ export const orders = pgTable(
     licenseKeyHint: text("license_key_hint"),
     /** occurredAt of the last membership event applied, so an older one never overrides a newer one. */
     membershipEventAt: timestamp("membership_event_at", { withTimezone: true }),
-    /** Set when Whop reported a different amount or currency than the order's. */
+    /** Derived: a succeeded payment whose subtotal or currency is not the order's. */
     amountMismatch: boolean("amount_mismatch").notNull().default(false),
+    /** The merchant accepted the differing payment ("Accept this payment"): it then grants access. */
+    amountAcceptedAt: timestamp("amount_accepted_at", { withTimezone: true }),
+    amountAcceptedBy: text("amount_accepted_by"),
+    /** The license key itself (AES-256-GCM, bound to tenant and order), for issuing it again later. */
+    licenseKeyCiphertext: text("license_key_ciphertext"),
+    /** Set when the buyer abandoned the checkout: with no payment the order is expired. */
+    expiredAt: timestamp("expired_at", { withTimezone: true }),
     failureReason: text("failure_reason"),
     paidAt: timestamp("paid_at", { withTimezone: true }),
     createdAt: createdAt(),
@@ -213,6 +224,128 @@ export const orders = pgTable(
     index("orders_tenant_item_user_idx").on(t.tenantId, t.itemId, t.whopUserId),
     index("orders_tenant_license_idx").on(t.tenantId, t.licenseKeyHash),
   ],
+);
+
+/*
+ * The ledger: every Whop payment, refund and dispute is a row of its own, keyed by its Whop id
+ * within the tenant, and moves only forward in its own lifecycle. An order's status and amounts
+ * are derived from its rows. A refund or dispute whose payment is not known yet waits with no
+ * order (order_id null) and joins it when the payment arrives.
+ */
+export const ledgerPaymentStatus = pgEnum("ledger_payment_status", ["pending", "failed", "succeeded"]);
+export const refundStatus = pgEnum("refund_status", ["pending", "requires_action", "succeeded", "failed", "canceled"]);
+export const disputePhase = pgEnum("dispute_phase", ["open", "won", "lost", "closed"]);
+
+export const ledgerPayments = pgTable(
+  "ledger_payments",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** Whop's payment id (`pay_…`). */
+    id: text("id").notNull(),
+    orderId: text("order_id").notNull(),
+    status: ledgerPaymentStatus("status").notNull(),
+    /** What Whop charged (`total`), minor units of `currency`; null when Whop did not say. */
+    amountMinor: bigint("amount_minor", { mode: "number" }),
+    /** `subtotal`, compared with the order's price. */
+    subtotalMinor: bigint("subtotal_minor", { mode: "number" }),
+    currency: text("currency"),
+    /** Whop's own words, as last reported. */
+    whopStatus: text("whop_status"),
+    whopSubstatus: text("whop_substatus"),
+    billingReason: text("billing_reason"),
+    paidAt: timestamp("paid_at", { withTimezone: true }),
+    /** Carried over from the order tally that preceded the ledger. */
+    migrated: boolean("migrated").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("ledger_payments_tenant_order_idx").on(t.tenantId, t.orderId)],
+);
+
+export const ledgerRefunds = pgTable(
+  "ledger_refunds",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** Whop's refund id; `migrated_<order id>` for the tally carried over from before the ledger. */
+    id: text("id").notNull(),
+    orderId: text("order_id"),
+    paymentId: text("payment_id").notNull(),
+    status: refundStatus("status").notNull(),
+    amountMinor: bigint("amount_minor", { mode: "number" }),
+    currency: text("currency"),
+    migrated: boolean("migrated").notNull().default(false),
+    whopCreatedAt: timestamp("whop_created_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("ledger_refunds_tenant_order_idx").on(t.tenantId, t.orderId),
+    index("ledger_refunds_tenant_payment_idx").on(t.tenantId, t.paymentId),
+  ],
+);
+
+export const ledgerDisputes = pgTable(
+  "ledger_disputes",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    orderId: text("order_id"),
+    paymentId: text("payment_id").notNull(),
+    phase: disputePhase("phase").notNull(),
+    /** Whop's status as last reported (`needs_response`, `under_review`, `won`…). */
+    whopStatus: text("whop_status").notNull(),
+    amountMinor: bigint("amount_minor", { mode: "number" }),
+    currency: text("currency"),
+    reason: text("reason"),
+    needsResponseBy: timestamp("needs_response_by", { withTimezone: true }),
+    migrated: boolean("migrated").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("ledger_disputes_tenant_order_idx").on(t.tenantId, t.orderId),
+    index("ledger_disputes_tenant_payment_idx").on(t.tenantId, t.paymentId),
+  ],
+);
+
+/**
+ * A refund the merchant asked for from the dashboard, reserved before Whop is called so that a
+ * double click, a second tab or a replayed form post cannot ask twice. Whop's refund POST answers
+ * the payment, not the refund: the refund row that follows is matched to the request by payment
+ * and amount.
+ */
+export const refundRequestState = pgEnum("refund_request_state", ["reserved", "requested", "unknown", "failed"]);
+
+export const refundRequests = pgTable(
+  "refund_requests",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    orderId: text("order_id").notNull(),
+    paymentId: text("payment_id").notNull(),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
+    currency: text("currency").notNull(),
+    state: refundRequestState("state").notNull().default("reserved"),
+    /** Set once a refund row of Whop's matches this request. */
+    whopRefundId: text("whop_refund_id"),
+    reason: text("reason"),
+    requestedByUserId: text("requested_by_user_id"),
+    /** What Whop said when it refused, for the order page. */
+    failure: text("failure"),
+    createdAt: createdAt(),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("refund_requests_tenant_order_idx").on(t.tenantId, t.orderId)],
 );
 
 export const signatureScheme = pgEnum("signature_scheme", ["standard", "legacy", "bare", "reconcile"]);
@@ -302,3 +435,7 @@ export type Problem = typeof problems.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
+export type LedgerPayment = typeof ledgerPayments.$inferSelect;
+export type LedgerRefund = typeof ledgerRefunds.$inferSelect;
+export type LedgerDispute = typeof ledgerDisputes.$inferSelect;
+export type RefundRequest = typeof refundRequests.$inferSelect;
