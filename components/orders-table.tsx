@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { OrderStatus } from "@/components/order-status";
+import { OrderStatusWithFlags } from "@/components/order-status";
 import { formatDateTime } from "@/lib/format";
 import { formatMoney, type Currency } from "@/lib/money";
 import type { OrderRow } from "@/lib/orders/queries";
@@ -28,7 +28,7 @@ export function OrdersTable({ rows }: { rows: OrderRow[] }) {
               </td>
               <td className="max-w-48 truncate px-4 py-2.5">{itemTitle}</td>
               <td className="px-4 py-2.5">
-                <OrderStatus status={order.status} />
+                <OrderStatusWithFlags order={order} />
               </td>
               <td className="px-4 py-2.5 text-right whitespace-nowrap tabular-nums">{formatMoney(order.amountMinor, order.currency as Currency)}</td>
               <td className="px-4 py-2.5 text-zinc-600">{order.buyerEmail ?? "—"}</td>

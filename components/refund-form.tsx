@@ -6,7 +6,12 @@ import { FormNotices } from "@/components/ui/form-notices";
 import { SubmitButton } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 
-/** Full or partial refund of an order, asked of Whop. `baseMinor` lets the server recognise a double submit. */
+/**
+ * Full or partial refund of an order, asked of Whop. `baseMinor` (the committed refund total the
+ * page showed) lets the server recognise a double submit. The amount defaults to a full refund only
+ * while nothing is refunded or asked for: after a refund the field starts empty, so a second click
+ * on the re-rendered form cannot refund "the rest" by itself.
+ */
 export function RefundForm({
   orderId,
   baseMinor,
@@ -18,7 +23,7 @@ export function RefundForm({
   baseMinor: number;
   /** "$12.50", for the hint. */
   leftText: string;
-  /** "12.50", the default amount (a full refund of what is left). */
+  /** "12.50", the default amount of a first refund (all of it). */
   leftMajor: string;
   action: (state: ActionState, formData: FormData) => Promise<ActionState>;
 }) {
@@ -36,7 +41,7 @@ export function RefundForm({
         name="amount"
         inputMode="decimal"
         required
-        defaultValue={values?.amount ?? leftMajor}
+        defaultValue={values?.amount ?? (baseMinor === 0 && !state.success ? leftMajor : "")}
         error={errors.amount}
         hint={`Up to ${leftText}. Less than that is a partial refund.`}
         className="sm:col-span-2"

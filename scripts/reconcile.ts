@@ -4,7 +4,7 @@
  */
 import { closeDatabase } from "@/db/client";
 import { ConfigError } from "@/lib/env";
-import { RECONCILE_AFTER_MINUTES, reconcilePendingOrders } from "@/lib/orders/reconcile";
+import { RECONCILE_AFTER_MINUTES, reconcilePendingOrders } from "@/lib/ledger/reconcile";
 
 const flag = process.argv.find((arg) => arg.startsWith("--older-than-minutes="));
 const olderThanMinutes = flag ? Number(flag.split("=")[1]) : RECONCILE_AFTER_MINUTES;

@@ -7,7 +7,9 @@ import { Card } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { formatMoney, type Currency } from "@/lib/money";
-import { hasAnyWebhookEvent, listOrders, paidOrdersPerDay, revenueByCurrency } from "@/lib/orders/queries";
+import { hasAnyWebhookEvent } from "@/lib/ledger/events";
+import { revenueByCurrency } from "@/lib/ledger/queries";
+import { listOrders, paidOrdersPerDay } from "@/lib/orders/queries";
 import { openProblems, PROBLEM_KINDS, type ProblemKind } from "@/lib/problems/report";
 import { isConnected } from "@/lib/tenants/queries";
 

@@ -2,28 +2,18 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db/client";
 import { items, orders, type Item, type Order } from "@/db/schema";
-import { hashLicenseKey } from "@/lib/orders/license-key";
+import { orderAccess, type AccessFields, type AccessState } from "@/lib/ledger/access";
+import { hashLicenseKey } from "@/lib/ledger/license-key";
 import { checkRateLimit, hitRateLimit } from "@/lib/rate-limit";
 
 /**
  * Who holds access, answered from what Whop's webhooks (and reconciliation) recorded on our
- * orders: no Whop call. A buyer has access to an item while one of their orders for it carries a
- * membership that is valid and not past its end.
+ * orders: no Whop call. A buyer has access to an item while one of their orders for it grants it
+ * by the one access rule (lib/ledger/access.ts).
  */
 
-/** Confirmed payments whose membership has not been reported yet: Whop activates it with the payment. */
-const PAID_STATUSES: ReadonlySet<Order["status"]> = new Set(["paid", "partially_refunded"]);
-
-export type MembershipState = "valid" | "invalid" | "expired" | "none";
-
-type MembershipFields = Pick<Order, "status" | "membershipValid" | "membershipExpiresAt">;
-
-export function membershipState(order: MembershipFields, now = new Date()): MembershipState {
-  if (order.membershipExpiresAt && order.membershipExpiresAt <= now) return "expired";
-  if (order.membershipValid === true) return "valid";
-  if (order.membershipValid === false) return "invalid";
-  return PAID_STATUSES.has(order.status) ? "valid" : "none";
-}
+/** The API's word for the membership: the one access rule's state. */
+export type MembershipState = AccessState;
 
 export const accessQuerySchema = z
   .object({
@@ -69,6 +59,8 @@ export function itemWithBuyerOrders(tenantId: string, query: AccessQuery) {
         membershipExpiresAt: orders.membershipExpiresAt,
         membershipStatus: orders.membershipStatus,
         whopMembershipId: orders.whopMembershipId,
+        amountMismatch: orders.amountMismatch,
+        amountAcceptedAt: orders.amountAcceptedAt,
       },
     })
     .from(items)
@@ -82,7 +74,7 @@ export async function checkAccess(tenantId: string, query: AccessQuery, now = ne
   const rows = await itemWithBuyerOrders(tenantId, query);
   if (rows.length === 0) return { kind: "item_not_found" };
   const item = { id: query.item, title: rows[0]!.itemTitle };
-  const states = rows.flatMap(({ order }) => (order ? [{ order, state: membershipState(order, now) }] : []));
+  const states = rows.flatMap(({ order }) => (order ? [{ order, state: accessStateOf(order, now) }] : []));
   // The granting order if there is one, else the most telling one (ended beats never started).
   const best = states.find((s) => s.state === "valid") ?? states.find((s) => s.state !== "none") ?? states[0];
   return {
@@ -108,6 +100,11 @@ function membershipView(
   };
 }
 
+/** "valid" only when the order grants access; otherwise what the membership's state is. */
+function accessStateOf(order: AccessFields, now: Date): MembershipState {
+  return orderAccess(order, now).state;
+}
+
 export const licenseBodySchema = z.object({
   license_key: z.string().trim().min(1, "is required").max(200, "is longer than any license key"),
 });
@@ -126,7 +123,7 @@ export async function validateLicenseKey(tenantId: string, licenseKey: string, n
     .orderBy(desc(orders.createdAt))
     .limit(1);
   if (!row) return { valid: false, reason: "unknown_license" };
-  const state = membershipState(row.order, now);
+  const state = accessStateOf(row.order, now);
   return {
     valid: state === "valid",
     reason: state === "valid" ? null : state === "expired" ? "expired" : "invalid",

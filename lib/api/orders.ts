@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Order } from "@/db/schema";
 import { isCurrency, toMajorString } from "@/lib/money";
 import { getOrder, isOrderCursor, listOrders, ORDER_STATUSES } from "@/lib/orders/queries";
-import { membershipState, type MembershipState } from "./access";
+import { orderAccess, type AccessState, type NoAccessReason } from "@/lib/ledger/access";
 
 /** The merchant API's view of orders: a stable JSON shape, money as minor units plus a decimal string. */
 
@@ -32,13 +32,22 @@ export interface ApiOrder {
   /** Decimal major units as text ("29.99"). */
   amount: string;
   currency: string;
+  /** Succeeded payments, minor units (null before any). */
+  paid_minor: number | null;
+  /** Succeeded refunds only, minor units. */
   refunded_minor: number;
+  /** A refund Whop has not settled yet. */
+  refund_pending: boolean;
+  /** A payment whose subtotal or currency is not the order's. */
+  amount_differs: boolean;
+  /** Whether this order grants access now (the same rule as /api/v1/access). */
+  access: boolean;
+  access_reason: NoAccessReason | null;
   buyer_email: string | null;
   whop_user_id: string | null;
   whop_payment_id: string | null;
   whop_checkout_id: string | null;
-  membership: { whop_membership_id: string | null; state: MembershipState; whop_status: string | null; expires_at: string | null };
-  amount_mismatch: boolean;
+  membership: { whop_membership_id: string | null; state: AccessState; whop_status: string | null; expires_at: string | null };
   created_at: string;
   paid_at: string | null;
 }
@@ -48,6 +57,7 @@ function decimal(minor: number, currency: string): string {
 }
 
 export function toApiOrder(order: Order, itemTitle: string, now = new Date()): ApiOrder {
+  const access = orderAccess(order, now);
   return {
     id: order.id,
     object: "order",
@@ -56,18 +66,22 @@ export function toApiOrder(order: Order, itemTitle: string, now = new Date()): A
     amount_minor: order.amountMinor,
     amount: decimal(order.amountMinor, order.currency),
     currency: order.currency,
+    paid_minor: order.paidMinor,
     refunded_minor: order.refundedMinor,
+    refund_pending: order.refundPending,
+    amount_differs: order.amountMismatch,
+    access: access.access,
+    access_reason: access.reason,
     buyer_email: order.buyerEmail,
     whop_user_id: order.whopUserId,
     whop_payment_id: order.whopPaymentId,
     whop_checkout_id: order.whopCheckoutId,
     membership: {
       whop_membership_id: order.whopMembershipId,
-      state: membershipState(order, now),
+      state: access.state,
       whop_status: order.membershipStatus,
       expires_at: order.membershipExpiresAt?.toISOString() ?? null,
     },
-    amount_mismatch: order.amountMismatch,
     created_at: order.createdAt.toISOString(),
     paid_at: order.paidAt?.toISOString() ?? null,
   };

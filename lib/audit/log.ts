@@ -16,6 +16,7 @@ export type AuditAction =
   | "webhook.auto_created"
   | "order.reconciled"
   | "order.refund_requested"
+  | "order.payment_accepted"
   | "order.membership_cancel_requested"
   | "webhook.event_reapplied"
   | "password.changed"

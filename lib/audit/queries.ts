@@ -22,6 +22,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "webhook.auto_created": "Webhook created automatically",
   "order.reconciled": "Order checked with Whop",
   "order.refund_requested": "Refund requested",
+  "order.payment_accepted": "Payment with a different amount accepted",
   "order.membership_cancel_requested": "Membership cancellation requested",
   "webhook.event_reapplied": "Webhook event applied again",
   "password.changed": "Password changed",

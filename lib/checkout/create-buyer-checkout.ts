@@ -126,7 +126,7 @@ async function openWhopCheckout(tenant: Tenant, item: Item, order: Order): Promi
     const message = describeWhopProblem(error, { environment: whopEnvironment, operation: "checkout" });
     await db()
       .update(orders)
-      .set({ status: "checkout_failed", failureReason: message, updatedAt: new Date() })
+      .set({ status: "failed", failureReason: message, updatedAt: new Date() })
       .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id), eq(orders.status, "pending")));
     return recordCheckoutFailure(tenant, order, error, message);
   }

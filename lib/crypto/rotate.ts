@@ -1,20 +1,23 @@
-import { and, asc, eq, gt, isNotNull, or } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { tenants } from "@/db/schema";
+import { orders, tenants } from "@/db/schema";
 import type { Keyring } from "./keyring";
 import { DecryptionError, encryptionKeyIdOf, reencryptIfStale, type SecretField } from "./secrets";
+
+/** The secrets a tenant row holds; buyers' license keys live on their orders. */
+type TenantSecretField = Exclude<SecretField, "license_key">;
 
 const COLUMNS = {
   whop_api_key: tenants.whopApiKeyCiphertext,
   webhook_secret: tenants.webhookSecretCiphertext,
   webhook_secret_previous: tenants.webhookSecretPreviousCiphertext,
-} as const satisfies Record<SecretField, unknown>;
+} as const satisfies Record<TenantSecretField, unknown>;
 
 const PROPERTY = {
   whop_api_key: "whopApiKeyCiphertext",
   webhook_secret: "webhookSecretCiphertext",
   webhook_secret_previous: "webhookSecretPreviousCiphertext",
-} as const satisfies Record<SecretField, keyof typeof tenants.$inferSelect>;
+} as const satisfies Record<TenantSecretField, keyof typeof tenants.$inferSelect>;
 
 export interface RotationReport {
   rowsScanned: number;
@@ -39,7 +42,7 @@ export async function rotateStoredSecrets(database: Database, keyring: Keyring, 
       .where(and(gt(tenants.id, after), or(...Object.values(COLUMNS).map((column) => isNotNull(column)))))
       .orderBy(asc(tenants.id))
       .limit(batchSize);
-    if (batch.length === 0) return report;
+    if (batch.length === 0) break;
 
     for (const row of batch) {
       report.rowsScanned++;
@@ -47,7 +50,7 @@ export async function rotateStoredSecrets(database: Database, keyring: Keyring, 
       const guards = [eq(tenants.id, row.id)];
       let movable = 0;
       try {
-        for (const field of Object.keys(COLUMNS) as SecretField[]) {
+        for (const field of Object.keys(COLUMNS) as TenantSecretField[]) {
           const stored = row[PROPERTY[field]];
           if (!stored) continue;
           const moved = reencryptIfStale(stored, { tenantId: row.id, field }, keyring);
@@ -69,5 +72,43 @@ export async function rotateStoredSecrets(database: Database, keyring: Keyring, 
       report.secretsMoved += movable;
     }
     after = batch[batch.length - 1]!.id;
+  }
+  await rotateLicenseKeys(database, keyring, batchSize, report);
+  return report;
+}
+
+/** Buyers' license keys, one order row at a time, guarded like the tenant secrets. */
+async function rotateLicenseKeys(database: Database, keyring: Keyring, batchSize: number, report: RotationReport): Promise<void> {
+  let after = { tenantId: "", id: "" };
+  for (;;) {
+    const batch = await database
+      .select({ tenantId: orders.tenantId, id: orders.id, stored: orders.licenseKeyCiphertext })
+      .from(orders)
+      .where(and(isNotNull(orders.licenseKeyCiphertext), sql`(${orders.tenantId}, ${orders.id}) > (${after.tenantId}, ${after.id})`))
+      .orderBy(asc(orders.tenantId), asc(orders.id))
+      .limit(batchSize);
+    if (batch.length === 0) return;
+    for (const row of batch) {
+      report.rowsScanned++;
+      let moved: string | undefined;
+      try {
+        moved = reencryptIfStale(row.stored!, { tenantId: row.tenantId, field: "license_key", rowId: row.id }, keyring);
+      } catch (error) {
+        if (!(error instanceof DecryptionError)) throw error;
+        if (!report.undecryptable.includes(row.tenantId)) report.undecryptable.push(row.tenantId);
+        continue;
+      }
+      if (!moved) continue;
+      const updated = await database
+        .update(orders)
+        .set({ licenseKeyCiphertext: moved })
+        .where(and(eq(orders.tenantId, row.tenantId), eq(orders.id, row.id), eq(orders.licenseKeyCiphertext, row.stored!)))
+        .returning({ id: orders.id });
+      if (updated.length === 0) continue;
+      report.rowsMoved++;
+      report.secretsMoved++;
+    }
+    const last = batch[batch.length - 1]!;
+    after = { tenantId: last.tenantId, id: last.id };
   }
 }

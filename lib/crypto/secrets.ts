@@ -2,16 +2,18 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { Keyring } from "./keyring";
 
 /**
- * AES-256-GCM for the secrets we hold (Whop API keys, webhook secrets).
+ * AES-256-GCM for the secrets we hold (Whop API keys, webhook secrets, buyers' license keys).
  * Stored form: `v1.<keyId>.<nonce>.<ciphertext+tag>` (base64url). The additional authenticated data
  * binds the key id, the tenant and the field, so a ciphertext copied to another row or column fails.
  */
 
-export type SecretField = "whop_api_key" | "webhook_secret" | "webhook_secret_previous";
+export type SecretField = "whop_api_key" | "webhook_secret" | "webhook_secret_previous" | "license_key";
 
 export interface SecretContext {
   tenantId: string;
   field: SecretField;
+  /** The row within the tenant, for secrets held per row (a license key per order). */
+  rowId?: string;
 }
 
 export class DecryptionError extends Error {
@@ -26,7 +28,7 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
 function additionalData(keyId: string, context: SecretContext): Buffer {
-  return Buffer.from(`whop-connector/${VERSION}/${keyId}/${context.tenantId}/${context.field}`, "utf8");
+  return Buffer.from(`whop-connector/${VERSION}/${keyId}/${context.tenantId}/${context.field}${context.rowId === undefined ? "" : `/${context.rowId}`}`, "utf8");
 }
 
 export function encryptSecret(plaintext: string, context: SecretContext, keyring: Keyring): string {

@@ -1,21 +1,21 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db/client";
 import { orders, type Order, type Tenant } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import { formatMoney, isCurrency, parsePrice, toMajorUnits } from "@/lib/money";
+import { formatMoney, isCurrency } from "@/lib/money";
 import { isConnected } from "@/lib/tenants/queries";
 import { whopClientForTenant } from "@/lib/tenants/whop";
 import type { MembershipCancellationMode } from "@/lib/whop/client";
 import { describeWhopProblem } from "@/lib/whop/messages";
 
 /**
- * What a merchant does after the sale, from the order page: refund (full or partial) and cancel
- * the buyer's membership. Both only *ask* Whop: the order records the request ("Refund requested",
- * "Cancellation requested"), and its status and membership change only when Whop's webhook (or
- * reconciliation) reports the fact, through the same state machine as everything else.
+ * What a merchant does after the sale on the order page, besides refunds (lib/ledger/refunds.ts):
+ * cancel the buyer's membership — which only *asks* Whop; the membership changes when Whop's
+ * webhook (or reconciliation) reports it — and accept a payment whose amount differs from the
+ * order's, which lets it grant access.
  */
 
 export interface AfterSaleActor {
@@ -26,19 +26,9 @@ export interface AfterSaleActor {
 
 export type AfterSaleResult =
   | { ok: true; message: string }
-  | { ok: false; message: string; field?: "amount" | "reason" | "mode" };
+  | { ok: false; message: string; field?: "mode" };
 
 const ORDER_NOT_FOUND = "That order does not exist.";
-const REFUNDABLE_STATUSES: ReadonlySet<Order["status"]> = new Set(["paid", "partially_refunded"]);
-
-export const refundFormSchema = z.object({
-  orderId: z.string().trim().min(1).max(64),
-  amount: z.string().max(40),
-  reason: z.string().trim().max(200, "Keep the reason under 200 characters.").optional().default(""),
-  /** The refunded-or-requested total the form was rendered with: makes a double submit recognisable. */
-  baseMinor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-});
-export type RefundForm = z.output<typeof refundFormSchema>;
 
 export const cancelMembershipFormSchema = z.object({
   orderId: z.string().trim().min(1).max(64),
@@ -46,21 +36,8 @@ export const cancelMembershipFormSchema = z.object({
 });
 export type CancelMembershipForm = z.output<typeof cancelMembershipFormSchema>;
 
-/** How much of an order is refunded, asked for, and still refundable (minor units). */
-export function refundPosition(order: Pick<Order, "amountMinor" | "refundedMinor" | "refundRequestedMinor">) {
-  const committedMinor = Math.max(order.refundedMinor, order.refundRequestedMinor ?? 0);
-  return {
-    /** Refunded by Whop or asked of Whop. */
-    committedMinor,
-    /** Asked of Whop, not confirmed yet. */
-    pendingMinor: committedMinor - order.refundedMinor,
-    leftMinor: Math.max(0, order.amountMinor - committedMinor),
-  };
-}
-
-export function canRefund(order: Order): boolean {
-  return order.whopPaymentId !== null && REFUNDABLE_STATUSES.has(order.status) && refundPosition(order).leftMinor > 0;
-}
+export const acceptPaymentFormSchema = z.object({ orderId: z.string().trim().min(1).max(64) });
+export type AcceptPaymentForm = z.output<typeof acceptPaymentFormSchema>;
 
 export function canCancelMembership(order: Order): boolean {
   return order.whopMembershipId !== null && order.membershipValid !== false;
@@ -69,82 +46,6 @@ export function canCancelMembership(order: Order): boolean {
 async function findOrder(tenantId: string, orderId: string): Promise<Order | undefined> {
   const [order] = await db().select().from(orders).where(and(eq(orders.tenantId, tenantId), eq(orders.id, orderId))).limit(1);
   return order;
-}
-
-/** parsePrice speaks of prices; here the merchant types a refund amount. */
-function asAmountMessage(message: string): string {
-  return message.replace(/\bprices\b/g, "amounts").replace(/\bprice\b/g, "amount").replace(/^Enter a amount/, "Enter an amount");
-}
-
-export async function requestRefund(actor: AfterSaleActor, form: RefundForm): Promise<AfterSaleResult> {
-  const { tenant } = actor;
-  if (!isConnected(tenant)) return { ok: false, message: "Connect Whop first." };
-  const order = await findOrder(tenant.id, form.orderId);
-  if (!order) return { ok: false, message: ORDER_NOT_FOUND };
-  if (!order.whopPaymentId || !REFUNDABLE_STATUSES.has(order.status)) {
-    return { ok: false, message: "Only a paid order can be refunded." };
-  }
-  const currency = order.currency;
-  if (!isCurrency(currency)) return { ok: false, message: `Refunds in ${currency.toUpperCase()} are not supported.` };
-
-  const parsed = parsePrice(form.amount, currency);
-  if (!parsed.ok) return { ok: false, field: "amount", message: asAmountMessage(parsed.message) };
-  const amountMinor = parsed.minor;
-  const { committedMinor, leftMinor } = refundPosition(order);
-  const targetMinor = form.baseMinor + amountMinor;
-
-  if (form.baseMinor !== committedMinor) {
-    // The same form submitted twice: its refund is already on its way.
-    if (form.baseMinor < committedMinor && targetMinor <= committedMinor) {
-      return { ok: true, message: `A refund of ${formatMoney(amountMinor, currency)} was already requested from Whop.` };
-    }
-    return { ok: false, message: "This order changed since the page was loaded. Reload it and check the amount." };
-  }
-  if (leftMinor === 0) return { ok: false, message: "Nothing is left to refund on this order." };
-  if (amountMinor > leftMinor) {
-    return { ok: false, field: "amount", message: `At most ${formatMoney(leftMinor, currency)} can still be refunded.` };
-  }
-
-  const fullRefund = committedMinor === 0 && amountMinor === order.amountMinor;
-  try {
-    await whopClientForTenant(tenant).refundPayment({
-      paymentId: order.whopPaymentId,
-      ...(fullRefund ? {} : { partialAmount: toMajorUnits(amountMinor, currency) }),
-      // Order + requested cumulative total: a repeat of this very request refunds once on Whop.
-      idempotencyKey: `refund_${order.id}_${targetMinor}`,
-    });
-  } catch (error) {
-    logger.warn({ err: error, tenantId: tenant.id, orderId: order.id }, "refund request failed");
-    return { ok: false, message: describeWhopProblem(error, { environment: env().whopEnvironment, operation: "refund" }) };
-  }
-
-  const now = new Date();
-  await db().transaction(async (tx) => {
-    await tx
-      .update(orders)
-      .set({
-        refundRequestedMinor: sql`greatest(coalesce(${orders.refundRequestedMinor}, 0), ${targetMinor})`,
-        refundRequestedAt: now,
-        updatedAt: now,
-      })
-      .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)));
-    await recordAudit(tx, {
-      tenantId: tenant.id,
-      actorUserId: actor.userId,
-      action: "order.refund_requested",
-      ip: actor.ip,
-      detail: {
-        orderId: order.id,
-        paymentId: order.whopPaymentId,
-        amount: formatMoney(amountMinor, currency),
-        amountMinor,
-        currency,
-        full: fullRefund,
-        ...(form.reason ? { reason: form.reason } : {}),
-      },
-    });
-  });
-  return { ok: true, message: `Refund of ${formatMoney(amountMinor, currency)} requested. The order updates when Whop confirms it.` };
 }
 
 const MODE_TEXT: Record<MembershipCancellationMode, string> = {
@@ -195,4 +96,37 @@ export async function requestMembershipCancel(actor: AfterSaleActor, form: Cance
         ? "Cancellation requested: Whop ends the buyer's access now. The order updates when Whop confirms it."
         : "Cancellation requested: the membership ends at the end of the current period.",
   };
+}
+
+/**
+ * "Accept this payment": Whop charged a different amount or currency than the order's, and the
+ * merchant decides it is fine. Recorded (who, when) and audited; from then on the order grants access.
+ */
+export async function acceptPayment(actor: AfterSaleActor, form: AcceptPaymentForm): Promise<AfterSaleResult> {
+  const { tenant } = actor;
+  return db().transaction(async (tx): Promise<AfterSaleResult> => {
+    const [order] = await tx
+      .select()
+      .from(orders)
+      .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, form.orderId)))
+      .limit(1)
+      .for("update");
+    if (!order) return { ok: false, message: ORDER_NOT_FOUND };
+    if (!order.amountMismatch) return { ok: false, message: "This order's payment matches its amount: there is nothing to accept." };
+    if (order.amountAcceptedAt) return { ok: true, message: "This payment was already accepted." };
+    const now = new Date();
+    await tx
+      .update(orders)
+      .set({ amountAcceptedAt: now, amountAcceptedBy: actor.userId, updatedAt: now })
+      .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id), isNull(orders.amountAcceptedAt)));
+    const paid = order.paidMinor !== null && order.paidCurrency && isCurrency(order.paidCurrency) ? formatMoney(order.paidMinor, order.paidCurrency) : null;
+    await recordAudit(tx, {
+      tenantId: tenant.id,
+      actorUserId: actor.userId,
+      action: "order.payment_accepted",
+      ip: actor.ip,
+      detail: { orderId: order.id, paymentId: order.whopPaymentId, ...(paid ? { paid } : {}), expected: isCurrency(order.currency) ? formatMoney(order.amountMinor, order.currency) : String(order.amountMinor) },
+    });
+    return { ok: true, message: "Payment accepted: the order now grants access." };
+  });
 }

@@ -2,13 +2,13 @@ import { and, desc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
 import { db } from "@/db/client";
-import { items, orders, orderStatus, webhookEvents, type Item, type Order, type WebhookEvent } from "@/db/schema";
+import { items, orders, orderStatus, type Item, type Order } from "@/db/schema";
 
 export const ORDER_STATUSES = orderStatus.enumValues;
 export type OrderStatus = Order["status"];
 
-/** Orders that brought money in (refunds are subtracted from revenue, not excluded). */
-const SETTLED: OrderStatus[] = ["paid", "partially_refunded", "refunded", "disputed"];
+/** Orders whose payment succeeded (whatever happened to the money after). */
+const SETTLED: OrderStatus[] = ["paid", "partially_refunded", "refunded", "disputed", "dispute_lost"];
 
 export const orderFilterSchema = z.object({
   status: z.enum(ORDER_STATUSES).optional().catch(undefined),
@@ -111,36 +111,6 @@ export async function getOrder(tenantId: string, orderId: string): Promise<{ ord
     .where(and(eq(orders.tenantId, tenantId), eq(orders.id, orderId)))
     .limit(1);
   return row;
-}
-
-/** Every webhook (and reconciliation) recorded for the order, oldest first. */
-export async function orderEvents(tenantId: string, orderId: string): Promise<WebhookEvent[]> {
-  return db()
-    .select()
-    .from(webhookEvents)
-    .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.orderId, orderId)))
-    .orderBy(webhookEvents.receivedAt, webhookEvents.id);
-}
-
-/** Net revenue (paid minus refunded) per currency since a date, or over the last N days. */
-export async function revenueByCurrency(tenantId: string, window: Date | { days: number }): Promise<{ currency: string; netMinor: number; orders: number }[]> {
-  const since = window instanceof Date ? window : new Date(Date.now() - window.days * 24 * 60 * 60 * 1000);
-  const rows = await db()
-    .select({
-      currency: orders.currency,
-      netMinor: sql<string>`sum(${orders.amountMinor} - ${orders.refundedMinor})`,
-      orders: sql<string>`count(*)`,
-    })
-    .from(orders)
-    .where(and(eq(orders.tenantId, tenantId), inArray(orders.status, SETTLED), gte(orders.paidAt, since)))
-    .groupBy(orders.currency)
-    .orderBy(orders.currency);
-  return rows.map((row) => ({ currency: row.currency, netMinor: Number(row.netMinor), orders: Number(row.orders) }));
-}
-
-export async function hasAnyWebhookEvent(tenantId: string): Promise<boolean> {
-  const [row] = await db().select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.tenantId, tenantId)).limit(1);
-  return row !== undefined;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -39,10 +39,17 @@ export interface NormalizedPayment {
   totalMajor: string | null;
   /** Lower-case ISO currency code. */
   currency: string | null;
+  /** `subtotal`: the price before Whop's fees and taxes, compared with the order's. */
+  subtotalMajor: string | null;
   refundedMajor: string | null;
+  /** `one_time`, `subscription_create`, `subscription_cycle`… (v1 only). */
+  billingReason: string | null;
+  paidAt: Date | null;
   checkoutId: string | null;
   planId: string | null;
   membershipId: string | null;
+  /** The embedded membership's status, when the payment carries one (`membership { id, status }`). */
+  membershipStatus: string | null;
   userId: string | null;
   userEmail: string | null;
   metadata: Record<string, string>;
@@ -68,11 +75,17 @@ export interface NormalizedRefund {
   amountMajor: string | null;
   currency: string | null;
   status: string | null;
+  createdAt: Date | null;
 }
 
 export interface NormalizedDispute {
   id: string | null;
   paymentId: string | null;
+  status: string | null;
+  amountMajor: string | null;
+  currency: string | null;
+  reason: string | null;
+  needsResponseBy: Date | null;
 }
 
 export interface NormalizedEvent {
@@ -142,28 +155,48 @@ export function normalizeWhopEvent(payload: unknown): NormalizeResult {
     payment,
     membership: family === "membership" ? membershipFrom(data) : null,
     refund: family === "refund" ? refundFrom(data) : null,
-    dispute: family === "dispute" ? { id: idOf(data.id), paymentId: paymentIdOf(data) } : null,
+    dispute: family === "dispute" ? disputeFrom(data) : null,
   };
   return { ok: true, event };
 }
 
 /**
- * The dedupe key: the `webhook-id` header, else the body id, else `${name}:${dataId}` (the
- * normalised name, so alias spellings of one event dedupe together). An event with no id at all
- * falls back to a digest of its normalised content rather than `${name}:null`, which would
- * swallow every later id-less event of that type; a retry still produces the same key.
+ * The dedupe key (one row per key and tenant). The `webhook-id` header only under Standard
+ * Webhooks, the one scheme whose signature covers it; under the legacy and bare schemes anyone who
+ * captured a delivery could resend its body with any `webhook-id`, so those are keyed by what the
+ * signed body says: its id, else a digest of its bytes (a resent body is a duplicate, any change is
+ * a new event).
  */
-export function eventKey(event: NormalizedEvent, webhookIdHeader: string | null): string {
-  const header = webhookIdHeader?.trim();
-  if (header) return header;
+export function eventKey(event: Pick<NormalizedEvent, "bodyId">, signed: { scheme: string; webhookId: string | null; rawBody: Uint8Array | string }): string {
+  const header = signed.webhookId?.trim();
+  if (signed.scheme === "standard" && header) return header;
   if (event.bodyId) return event.bodyId;
-  if (event.dataId) return `${event.name}:${event.dataId}`;
-  const digest = createHash("sha256").update(JSON.stringify(event)).digest("hex").slice(0, 32);
-  return `${event.name}:sha256:${digest}`;
+  return `sha256:${createHash("sha256").update(signed.rawBody).digest("hex")}`;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Resources
+// Resources, as webhooks embed them and as Whop's API returns them (reconciliation reads them there)
+
+/** A payment object from Whop's API (`GET /payments/{id}`), read like a webhook's `data`. */
+export function parseWhopPayment(resource: unknown): NormalizedPayment | null {
+  const data = asObject(resource);
+  return data === null ? null : paymentFrom(data);
+}
+
+export function parseWhopMembership(resource: unknown): NormalizedMembership | null {
+  const data = asObject(resource);
+  return data === null ? null : membershipFrom(data);
+}
+
+export function parseWhopRefund(resource: unknown): NormalizedRefund | null {
+  const data = asObject(resource);
+  return data === null ? null : refundFrom(data);
+}
+
+export function parseWhopDispute(resource: unknown): NormalizedDispute | null {
+  const data = asObject(resource);
+  return data === null ? null : disputeFrom(data);
+}
 
 function paymentFrom(data: Json): NormalizedPayment | null {
   const id = idOf(data.id);
@@ -175,10 +208,14 @@ function paymentFrom(data: Json): NormalizedPayment | null {
     substatus: stringOf(data.substatus),
     totalMajor: firstAmount(data.total, data.final_amount, data.amount),
     currency: currencyOf(data.currency),
+    subtotalMajor: firstAmount(data.subtotal),
     refundedMajor: firstAmount(data.refunded_amount),
+    billingReason: stringOf(data.billing_reason),
+    paidAt: parseInstant(data.paid_at),
     checkoutId: checkoutIdOf(data),
     planId: idOf(data.plan_id) ?? idOf(data.plan),
     membershipId: idOf(data.membership_id) ?? idOf(data.membership),
+    membershipStatus: stringOf(asObject(data.membership)?.status),
     userId: idOf(data.user_id) ?? idOf(data.user),
     userEmail: stringOf(user?.email) ?? stringOf(data.user_email) ?? stringOf(data.email),
     metadata: metadataOf(data.metadata),
@@ -216,7 +253,20 @@ function refundFrom(data: Json): NormalizedRefund {
     paymentId: paymentIdOf(data),
     amountMajor: firstAmount(data.amount),
     currency: currencyOf(data.currency) ?? currencyOf(asObject(data.payment)?.currency),
-    status: stringOf(data.status),
+    status: stringOf(data.status)?.toLowerCase() ?? null,
+    createdAt: parseInstant(data.created_at),
+  };
+}
+
+function disputeFrom(data: Json): NormalizedDispute {
+  return {
+    id: idOf(data.id),
+    paymentId: paymentIdOf(data),
+    status: stringOf(data.status)?.toLowerCase() ?? null,
+    amountMajor: firstAmount(data.amount),
+    currency: currencyOf(data.currency) ?? currencyOf(asObject(data.payment)?.currency),
+    reason: stringOf(data.reason),
+    needsResponseBy: parseInstant(data.needs_response_by),
   };
 }
 

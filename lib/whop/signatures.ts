@@ -9,7 +9,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 export type SignatureScheme = "standard" | "legacy" | "bare";
 
 export interface VerifyInput {
-  rawBody: string;
+  /** The body exactly as received: bytes (what Whop signed), or text that is re-encoded as UTF-8. */
+  rawBody: Uint8Array | string;
   headers: Headers;
   /** One or two (during a rotation) webhook secrets, current first. */
   secrets: string[];
@@ -35,7 +36,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** A parsed signature header: what to sign, the candidate digests, and the signed timestamp. */
 interface Candidate {
   scheme: SignatureScheme;
-  message: string;
+  message: Buffer;
   digests: Buffer[];
   timestampSeconds: number | null;
   webhookId: string | null;
@@ -89,8 +90,9 @@ function header(headers: Headers, name: string): string | null {
 }
 
 /** Scheme precedence: `webhook-signature` (or `svix-signature`) > `x-whop-signature: t=…` > bare hex. */
-function parseSignatureHeaders(headers: Headers, rawBody: string): Parsed {
-  if (typeof rawBody !== "string") return { scheme: null, reason: "malformed_signature" };
+function parseSignatureHeaders(headers: Headers, body: Uint8Array | string): Parsed {
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) return { scheme: null, reason: "malformed_signature" };
+  const rawBody = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const webhookId = header(headers, "webhook-id");
 
   for (const prefix of ["webhook", "svix"]) {
@@ -105,7 +107,7 @@ function parseSignatureHeaders(headers: Headers, rawBody: string): Parsed {
 }
 
 /** `webhook-signature: v1,<base64> v1,<base64> …` over `${id}.${timestamp}.${body}`. */
-function parseStandard(signature: string, id: string | null, timestamp: string | null, rawBody: string): Parsed {
+function parseStandard(signature: string, id: string | null, timestamp: string | null, rawBody: Buffer): Parsed {
   const scheme = "standard";
   if (id === null || timestamp === null || !UNIX_SECONDS.test(timestamp)) return { scheme, reason: "malformed_signature" };
   const digests: Buffer[] = [];
@@ -116,11 +118,11 @@ function parseStandard(signature: string, id: string | null, timestamp: string |
     if (BASE64_DIGEST.test(encoded)) digests.push(Buffer.from(encoded, "base64"));
   }
   if (digests.length === 0) return { scheme, reason: "malformed_signature" };
-  return { scheme, message: `${id}.${timestamp}.${rawBody}`, digests, timestampSeconds: Number(timestamp), webhookId: id };
+  return { scheme, message: Buffer.concat([Buffer.from(`${id}.${timestamp}.`, "utf8"), rawBody]), digests, timestampSeconds: Number(timestamp), webhookId: id };
 }
 
 /** `x-whop-signature: t=<unix>,v1=<hex>[,v1=<hex>…]` over `${t}.${body}`. */
-function parseLegacy(signature: string, rawBody: string, webhookId: string | null): Parsed {
+function parseLegacy(signature: string, rawBody: Buffer, webhookId: string | null): Parsed {
   const scheme = "legacy";
   let timestamp: string | null = null;
   const digests: Buffer[] = [];
@@ -137,11 +139,11 @@ function parseLegacy(signature: string, rawBody: string, webhookId: string | nul
     }
   }
   if (timestamp === null || digests.length === 0) return { scheme, reason: "malformed_signature" };
-  return { scheme, message: `${timestamp}.${rawBody}`, digests, timestampSeconds: Number(timestamp), webhookId };
+  return { scheme, message: Buffer.concat([Buffer.from(`${timestamp}.`, "utf8"), rawBody]), digests, timestampSeconds: Number(timestamp), webhookId };
 }
 
 /** `x-whop-signature: <hex>` over the body alone; no timestamp, so replays rely on event dedupe. */
-function parseBare(signature: string, rawBody: string, webhookId: string | null): Parsed {
+function parseBare(signature: string, rawBody: Buffer, webhookId: string | null): Parsed {
   const scheme = "bare";
   if (!HEX_DIGEST.test(signature)) return { scheme, reason: "malformed_signature" };
   return { scheme, message: rawBody, digests: [Buffer.from(signature, "hex")], timestampSeconds: null, webhookId };
@@ -152,7 +154,7 @@ function matchingSecretIndex(candidate: Candidate, secrets: readonly string[]): 
   for (const [index, secret] of secrets.entries()) {
     const key = hmacKey(secret);
     if (key === null) continue;
-    const expected = createHmac("sha256", key).update(candidate.message, "utf8").digest();
+    const expected = createHmac("sha256", key).update(candidate.message).digest();
     // Every candidate is compared in full; the loop may stop at a match, which reveals nothing
     // about the expected digest.
     if (candidate.digests.some((digest) => digest.length === DIGEST_BYTES && timingSafeEqual(digest, expected))) return index;

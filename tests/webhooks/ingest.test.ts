@@ -250,30 +250,32 @@ describe("exactly-once recording and guarded transitions", () => {
     expect((await orderNow(order)).status).toBe("paid");
   });
 
-  it("refund before succeeded: refunded stays refunded", async () => {
+  it("a refund before its payment: the order is paid with a refund pending, then refunded once Whop settles it", async () => {
     const { tenant, secret, order } = await merchantWithOrder();
-    const payment = JSON.parse(v1Payment(order)).data;
-    const refund = v1Event("refund.created", { id: "rfnd_1", amount: 29.99, currency: "usd", status: "pending", payment: { ...payment, substatus: "refunded", refunded_amount: 29.99 } });
+    const { status: _status, substatus: _substatus, refunded_amount: _refunded, ...embedded } = JSON.parse(v1Payment(order)).data;
+    const refund = v1Event("refund.created", { id: "rfnd_1", amount: 29.99, currency: "usd", status: "pending", payment: embedded });
     await deliver(tenant, refund, signStandard(secret, refund));
-    expect(await orderNow(order)).toMatchObject({ status: "refunded", refundedMinor: 2999 });
+    expect(await orderNow(order)).toMatchObject({ status: "pending", refundedMinor: 0, refundPending: true });
     const succeeded = v1Payment(order);
     await deliver(tenant, succeeded, signStandard(secret, succeeded));
-    expect(await orderNow(order)).toMatchObject({ status: "refunded", refundedMinor: 2999, paidMinor: 2999 });
+    expect(await orderNow(order)).toMatchObject({ status: "paid", refundedMinor: 0, refundPending: true, paidMinor: 2999 });
+    const settled = v1Event("refund.updated", { id: "rfnd_1", amount: 29.99, currency: "usd", status: "succeeded", payment: embedded });
+    await deliver(tenant, settled, signStandard(secret, settled));
+    expect(await orderNow(order)).toMatchObject({ status: "refunded", refundedMinor: 2999, refundPending: false, paidMinor: 2999 });
   });
 
-  it("a partial refund, then the rest: partially refunded, then refunded", async () => {
+  it("a partial refund, then the rest: each counts once it succeeded, and a late copy changes nothing", async () => {
     const { tenant, secret, order } = await merchantWithOrder();
     const succeeded = v1Payment(order);
     await deliver(tenant, succeeded, signStandard(secret, succeeded));
-    const payment = JSON.parse(succeeded).data;
-    const half = v1Event("refund.created", { id: "rfnd_a", amount: 10, currency: "usd", status: "pending", payment: { ...payment, substatus: "partially_refunded", refunded_amount: 10 } });
-    await deliver(tenant, half, signStandard(secret, half));
-    expect(await orderNow(order)).toMatchObject({ status: "partially_refunded", refundedMinor: 1000 });
-    const rest = v1Event("refund.created", { id: "rfnd_b", amount: 19.99, currency: "usd", status: "pending", payment: { ...payment, substatus: "refunded", refunded_amount: 29.99 } });
-    await deliver(tenant, rest, signStandard(secret, rest));
+    const { status: _status, substatus: _substatus, refunded_amount: _refunded, ...payment } = JSON.parse(succeeded).data;
+    const refund = (id: string, amount: number, status: string) => v1Event(status === "pending" ? "refund.created" : "refund.updated", { id, amount, currency: "usd", status, payment });
+    for (const body of [refund("rfnd_a", 10, "pending"), refund("rfnd_a", 10, "succeeded")]) await deliver(tenant, body, signStandard(secret, body));
+    expect(await orderNow(order)).toMatchObject({ status: "partially_refunded", refundedMinor: 1000, refundPending: false });
+    for (const body of [refund("rfnd_b", 19.99, "pending"), refund("rfnd_b", 19.99, "succeeded")]) await deliver(tenant, body, signStandard(secret, body));
     expect(await orderNow(order)).toMatchObject({ status: "refunded", refundedMinor: 2999 });
-    // A late update of the first refund does not lower the total.
-    const late = v1Event("refund.updated", { id: "rfnd_a", amount: 10, currency: "usd", status: "succeeded", payment: { ...payment, refunded_amount: 10 } });
+    // A late copy of the first refund's creation neither lowers nor raises the total.
+    const late = refund("rfnd_a", 10, "pending");
     await deliver(tenant, late, signStandard(secret, late));
     expect(await orderNow(order)).toMatchObject({ status: "refunded", refundedMinor: 2999 });
   });
@@ -289,7 +291,7 @@ describe("exactly-once recording and guarded transitions", () => {
 
   it("flags an amount or currency mismatch instead of silently accepting it", async () => {
     const { tenant, secret, order } = await merchantWithOrder();
-    const body = v1Payment(order, "payment.succeeded", { total: 2.99 });
+    const body = v1Payment(order, "payment.succeeded", { total: 2.99, subtotal: 2.99 });
     await deliver(tenant, body, signStandard(secret, body));
     expect(await orderNow(order)).toMatchObject({ status: "paid", amountMismatch: true, paidMinor: 299 });
     const [problem] = await db().select().from(problems).where(and(eq(problems.tenantId, tenant.id), eq(problems.kind, "amount_mismatch")));

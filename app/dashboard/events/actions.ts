@@ -6,7 +6,7 @@ import type { ActionState } from "@/lib/actions";
 import { db } from "@/db/client";
 import { recordAudit } from "@/lib/audit/log";
 import { clientIp, requireAccount } from "@/lib/auth/session";
-import { reapplyWebhookEvent } from "@/lib/webhooks/reapply";
+import { reapplyWebhookEvent } from "@/lib/ledger/reapply";
 
 const RESULT_TEXT = {
   applied: "Applied: ",

@@ -5,8 +5,8 @@ import { Notice } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { webhookStatus } from "@/lib/tenants/webhook-status";
-import { eventFilterSchema, listWebhookEvents, prettyPayload } from "@/lib/webhooks/queries";
-import { canReapply } from "@/lib/webhooks/reapply";
+import { eventFilterSchema, listWebhookEvents, prettyPayload } from "@/lib/ledger/events";
+import { canReapply } from "@/lib/ledger/reapply";
 import { reapplyEventAction } from "./actions";
 import { ReapplyButton } from "./reapply-button";
 

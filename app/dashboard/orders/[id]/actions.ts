@@ -6,14 +6,15 @@ import { validatedAction, type ActionState } from "@/lib/actions";
 import { clientIp, requireAccount } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/log";
 import { db } from "@/db/client";
+import { reconcileOrder } from "@/lib/ledger/reconcile";
+import { refundFormSchema, requestRefund, type RefundResult } from "@/lib/ledger/refunds";
 import {
+  acceptPayment,
+  acceptPaymentFormSchema,
   cancelMembershipFormSchema,
-  refundFormSchema,
   requestMembershipCancel,
-  requestRefund,
   type AfterSaleResult,
 } from "@/lib/orders/after-sale";
-import { reconcileOrder } from "@/lib/orders/reconcile";
 import { describeWhopProblem } from "@/lib/whop/messages";
 import { env } from "@/lib/env";
 
@@ -43,7 +44,7 @@ async function actor() {
   return { tenant, userId: user.id, ip: await clientIp() };
 }
 
-function toActionState(result: AfterSaleResult, orderId: string): ActionState {
+function toActionState(result: AfterSaleResult | RefundResult, orderId: string): ActionState {
   if (!result.ok) return result.field ? { fieldErrors: { [result.field]: result.message } } : { error: result.message };
   revalidatePath(`/dashboard/orders/${orderId}`);
   return { success: result.message };
@@ -57,4 +58,9 @@ export const refundOrderAction = validatedAction(refundFormSchema, async (input)
 export const cancelMembershipAction = validatedAction(cancelMembershipFormSchema, async (input) => {
   const who = await actor();
   return toActionState(await requestMembershipCancel(who, input), input.orderId);
+});
+
+export const acceptPaymentAction = validatedAction(acceptPaymentFormSchema, async (input) => {
+  const who = await actor();
+  return toActionState(await acceptPayment(who, input), input.orderId);
 });

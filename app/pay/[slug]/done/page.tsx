@@ -14,10 +14,11 @@ const STATUS_TEXT = {
   paid: { title: "Payment received", body: "Thank you! Your payment is confirmed. Whop has emailed your receipt.", tone: "text-emerald-700" },
   pending: { title: "Confirming your payment…", body: "Whop is confirming the payment. This page updates by itself in a few seconds.", tone: "text-amber-700" },
   failed: { title: "Payment failed", body: "The payment did not go through and nothing was charged. You can try the link again.", tone: "text-red-700" },
-  checkout_failed: { title: "Checkout did not open", body: "Nothing was charged. Please try the link again.", tone: "text-red-700" },
+  expired: { title: "Checkout expired", body: "This checkout was not completed and nothing was charged. You can try the link again.", tone: "text-zinc-700" },
   refunded: { title: "Payment refunded", body: "This payment has been refunded.", tone: "text-zinc-700" },
   partially_refunded: { title: "Payment partially refunded", body: "Part of this payment has been refunded.", tone: "text-zinc-700" },
   disputed: { title: "Payment disputed", body: "This payment is under dispute.", tone: "text-zinc-700" },
+  dispute_lost: { title: "Payment reversed", body: "This payment was reversed after a dispute.", tone: "text-zinc-700" },
 } as const;
 
 /** The buyer's return page: the status comes from our database, never from the query string. */

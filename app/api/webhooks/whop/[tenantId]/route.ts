@@ -1,17 +1,17 @@
 import { z } from "zod";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
 import { logger, type Logger } from "@/lib/logger";
-import { ingestWhopWebhook, MAX_WEBHOOK_BYTES } from "@/lib/webhooks/ingest";
+import { ingestWhopWebhook, MAX_WEBHOOK_BYTES, type IngestOutcome } from "@/lib/ledger/ingest";
 
 export const dynamic = "force-dynamic";
 
 const publicIdSchema = z.string().regex(/^wh_[A-Za-z0-9]{22}$/);
 
-/** Reads the raw body up to the limit; null when it is larger. */
-async function readRawBody(request: Request): Promise<string | null> {
+/** Reads the raw body's bytes (what the signature covers) up to the limit; null when it is larger. */
+async function readRawBody(request: Request): Promise<Uint8Array | null> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_WEBHOOK_BYTES) return null;
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -25,7 +25,7 @@ async function readRawBody(request: Request): Promise<string | null> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -51,9 +51,28 @@ async function receive(request: Request, tenant: string, log: Logger): Promise<{
   if (!tenantId.success) return { result: "rejected", response: Response.json({ error: "unknown webhook endpoint" }, { status: 404 }) };
 
   const outcome = await ingestWhopWebhook({ publicTenantId: tenantId.data, rawBody, headers: request.headers, log });
-  if (outcome.status === 200) return { result: outcome.result, eventType: outcome.eventType, response: Response.json({ ok: true, result: outcome.result }) };
+  if (outcome.kind === "recorded") return { result: outcome.result, eventType: outcome.eventType, response: Response.json({ ok: true, result: outcome.result }) };
+  const { status, error } = refusal(outcome);
   return {
-    result: outcome.status === 503 ? "failed" : "rejected",
-    response: Response.json({ error: outcome.error }, { status: outcome.status, headers: outcome.status === 503 ? { "Retry-After": "10" } : {} }),
+    result: status === 503 ? "failed" : "rejected",
+    response: Response.json({ error }, { status, headers: status === 503 ? { "Retry-After": "10" } : {} }),
   };
+}
+
+type Refusal = Exclude<IngestOutcome, { kind: "recorded" }>;
+
+/** Each refusal's HTTP answer: 4xx for what the sender can fix, 503 (retry) only for our database. */
+function refusal(outcome: Refusal): { status: number; error: string } {
+  switch (outcome.kind) {
+    case "unknown_endpoint":
+      return { status: 404, error: "unknown webhook endpoint" };
+    case "no_secret":
+      return { status: 409, error: "no webhook secret configured for this endpoint" };
+    case "bad_signature":
+      return { status: 401, error: `signature rejected: ${outcome.reason}` };
+    case "malformed":
+      return { status: 400, error: outcome.error };
+    case "unavailable":
+      return { status: 503, error: "temporarily unable to record the event; retry later" };
+  }
 }

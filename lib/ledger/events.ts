@@ -44,3 +44,17 @@ export function prettyPayload(payload: string): string {
     return payload;
   }
 }
+
+/** Every webhook (and reconciliation) recorded for the order, oldest first. */
+export async function orderEvents(tenantId: string, orderId: string): Promise<WebhookEvent[]> {
+  return db()
+    .select()
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.orderId, orderId)))
+    .orderBy(webhookEvents.receivedAt, webhookEvents.id);
+}
+
+export async function hasAnyWebhookEvent(tenantId: string): Promise<boolean> {
+  const [row] = await db().select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.tenantId, tenantId)).limit(1);
+  return row !== undefined;
+}

@@ -1,14 +1,16 @@
 import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
-import { applyEventToOrder, NO_MATCHING_ORDER, type Application } from "./ingest";
 import { normalizeWhopEvent } from "@/lib/whop/events";
+import { applyObservation, NO_MATCHING_ORDER, type Application } from "./apply";
+import { observationOf } from "./observations";
 
 /*
  * "Apply again" on the events page: an event that failed to apply, or that arrived before any
  * order of this account matched it, is run once more through the same path as a first delivery
- * (lock the order, forward-only state machine) and its own row is updated. No event row is ever
- * added, and the state machine makes a second application of the same facts a no-op.
+ * (lock the order, forward-only ledger rows) and its own row is updated. No event row is ever
+ * added, and the ledger makes a second application of the same facts a no-op. Reconciliation's records are
+ * read from Whop and always about a known order, so they are never offered.
  */
 
 export type ReapplyOutcome =
@@ -16,14 +18,9 @@ export type ReapplyOutcome =
   | { ok: false; reason: "not_found" | "not_eligible" | "unreadable"; message: string };
 
 /** Whether the events page offers "Apply again" for this event. */
-export function canReapply(event: Pick<WebhookEvent, "result" | "detail">): boolean {
+export function canReapply(event: Pick<WebhookEvent, "result" | "detail" | "scheme">): boolean {
+  if (event.scheme === "reconcile") return false;
   return event.result === "failed" || (event.result === "ignored" && event.detail === NO_MATCHING_ORDER);
-}
-
-/** The stored payload as an envelope: reconciliation stores the payment object Whop returned. */
-function envelopeOf(event: WebhookEvent): unknown {
-  const payload: unknown = JSON.parse(event.payload);
-  return event.scheme === "reconcile" ? { api_version: "v1", type: event.eventType, data: payload } : payload;
 }
 
 export async function reapplyWebhookEvent(tenantId: string, eventId: number): Promise<ReapplyOutcome> {
@@ -42,13 +39,13 @@ export async function reapplyWebhookEvent(tenantId: string, eventId: number): Pr
 
     let normalized: ReturnType<typeof normalizeWhopEvent>;
     try {
-      normalized = normalizeWhopEvent(envelopeOf(event));
+      normalized = normalizeWhopEvent(JSON.parse(event.payload));
     } catch {
       normalized = { ok: false, error: "payload is not valid JSON" };
     }
     if (!normalized.ok) return { ok: false, reason: "unreadable", message: `The stored payload cannot be read: ${normalized.error}.` };
 
-    const application = await applyEventToOrder(tx, tenantId, normalized.event, { reportUnmatched: false });
+    const application = await applyObservation(tx, tenantId, observationOf(normalized.event), { reportUnmatched: false });
     await tx
       .update(webhookEvents)
       .set({ result: application.result, detail: application.detail, orderId: application.orderId })

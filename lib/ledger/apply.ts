@@ -1,0 +1,315 @@
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import type { Transaction } from "@/db/client";
+import { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, refundRequests, type Order } from "@/db/schema";
+import { encryptSecret } from "@/lib/crypto/secrets";
+import { env } from "@/lib/env";
+import { fromMajorString, isCurrency } from "@/lib/money";
+import { reportProblem } from "@/lib/problems/report";
+import { membershipStatusValid } from "./access";
+import { advanceDispute, advancePayment, advanceRefund, deriveOrder, DISPUTE_RANK, REFUND_RANK, type DerivedOrder } from "./derive";
+import { lockOrderFor } from "./find";
+import { hashLicenseKey, licenseKeyHint } from "./license-key";
+import type { DisputeFact, MembershipFact, Observation, PaymentFact, RefundFact } from "./observations";
+
+/*
+ * Applying one observation to the ledger, inside the caller's transaction: find and lock the order,
+ * upsert the payment, refund or dispute row by its Whop id (forward-only in its lifecycle), then
+ * derive the order's status and amounts from all its rows and write them. Applying the same facts
+ * again changes nothing.
+ */
+
+/** What an observation did; recorded on its event row. */
+export interface Application {
+  result: "applied" | "ignored";
+  detail: string;
+  orderId: string | null;
+}
+
+/** The detail of an event that matched none of the tenant's orders (it may be applied again later). */
+export const NO_MATCHING_ORDER = "no order of this account matches the event";
+
+export interface ApplyOptions {
+  /** Raise the "unmatched payment" problem (not when the merchant applies an old event again). */
+  reportUnmatched?: boolean;
+  now?: Date;
+}
+
+export async function applyObservation(tx: Transaction, tenantId: string, observation: Observation, options: ApplyOptions = {}): Promise<Application> {
+  if (observation.kind === "none") return { result: "ignored", detail: observation.reason, orderId: null };
+  const order = await lockOrderFor(tx, tenantId, observation.locator);
+  switch (observation.kind) {
+    case "payment":
+      return applyPayment(tx, tenantId, order, observation.payment, options);
+    case "refund":
+      return applyRefund(tx, tenantId, order, observation.refund);
+    case "dispute":
+      return applyDispute(tx, tenantId, order, observation.dispute);
+    case "membership":
+      return applyMembership(tx, tenantId, order, observation.membership, observation.occurredAt ?? options.now ?? new Date());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+/** Whop's decimal text as minor units of `currency`; null when absent, unknown or not exact. */
+function minorOf(major: string | null, currency: string | null): number | null {
+  if (major === null || currency === null || !isCurrency(currency)) return null;
+  return fromMajorString(major, currency) ?? null;
+}
+
+/** `CASE <column> WHEN 'a' THEN 0 … END`: a lifecycle rank in SQL, so an upsert never moves a row back. */
+function rankOf(column: string, ranks: Record<string, number>) {
+  const arms = Object.entries(ranks).map(([status, rank]) => `WHEN '${status}' THEN ${rank}`);
+  return sql.raw(`(CASE ${column} ${arms.join(" ")} END)`);
+}
+
+async function applyPayment(tx: Transaction, tenantId: string, order: Order | undefined, fact: PaymentFact, { reportUnmatched = true }: ApplyOptions): Promise<Application> {
+  if (!order) {
+    if (reportUnmatched && fact.status === "succeeded") {
+      await reportProblem(tenantId, "unmatched_payment", `Whop reported payment ${fact.id} that matches none of your orders.`, tx);
+    }
+    return { result: "ignored", detail: NO_MATCHING_ORDER, orderId: null };
+  }
+  const currency = fact.currency ?? order.currency;
+  const [previous] = await tx
+    .select({ status: ledgerPayments.status })
+    .from(ledgerPayments)
+    .where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.id, fact.id)));
+  const moves = !previous || advancePayment(previous.status, fact.status) !== previous.status;
+  const row = {
+    tenantId,
+    id: fact.id,
+    orderId: order.id,
+    status: fact.status,
+    amountMinor: minorOf(fact.totalMajor ?? fact.subtotalMajor, currency),
+    subtotalMinor: minorOf(fact.subtotalMajor ?? fact.totalMajor, currency),
+    currency,
+    whopStatus: fact.whopStatus,
+    whopSubstatus: fact.whopSubstatus,
+    billingReason: fact.billingReason,
+    paidAt: fact.status === "succeeded" ? (fact.paidAt ?? new Date()) : null,
+  };
+  const linking: Promise<unknown>[] = [];
+  if (!previous) {
+    await tx.insert(ledgerPayments).values(row);
+    // Refunds and disputes that arrived before their payment join the order now.
+    linking.push(
+      tx.update(ledgerRefunds).set({ orderId: order.id }).where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.paymentId, fact.id), isNull(ledgerRefunds.orderId))),
+      tx.update(ledgerDisputes).set({ orderId: order.id }).where(and(eq(ledgerDisputes.tenantId, tenantId), eq(ledgerDisputes.paymentId, fact.id), isNull(ledgerDisputes.orderId))),
+    );
+  } else if (moves) {
+    await tx
+      .update(ledgerPayments)
+      .set({ ...row, paidAt: sql`coalesce(${ledgerPayments.paidAt}, ${row.paidAt?.toISOString() ?? null}::timestamptz)`, updatedAt: new Date() })
+      .where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.id, fact.id)));
+  }
+  await Promise.all(linking);
+
+  const identity: Partial<Order> = {};
+  if (!order.whopPaymentId) identity.whopPaymentId = fact.id;
+  if (fact.membershipId && !order.whopMembershipId) identity.whopMembershipId = fact.membershipId;
+  if (fact.membershipStatus && !order.membershipStatus && (order.whopMembershipId ?? fact.membershipId) === fact.membershipId) {
+    identity.membershipStatus = fact.membershipStatus;
+  }
+  if (fact.userId && !order.whopUserId) identity.whopUserId = fact.userId;
+  if (fact.userEmail && !order.buyerEmail) identity.buyerEmail = fact.userEmail;
+
+  const rowNote = moves ? `payment ${fact.id} ${previous ? `${previous.status} → ` : ""}${fact.status}` : null;
+  return writeDerived(tx, tenantId, order, identity, rowNote);
+}
+
+async function applyRefund(tx: Transaction, tenantId: string, order: Order | undefined, fact: RefundFact): Promise<Application> {
+  const currency = fact.currency ?? order?.currency ?? null;
+  const amountMinor = minorOf(fact.amountMajor, currency);
+  const table = "ledger_refunds";
+  const [previous] = await tx
+    .select({ status: ledgerRefunds.status, orderId: ledgerRefunds.orderId })
+    .from(ledgerRefunds)
+    .where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.id, fact.id)));
+  await tx
+    .insert(ledgerRefunds)
+    .values({ tenantId, id: fact.id, orderId: order?.id ?? null, paymentId: fact.paymentId, status: fact.status, amountMinor, currency, whopCreatedAt: fact.createdAt })
+    .onConflictDoUpdate({
+      target: [ledgerRefunds.tenantId, ledgerRefunds.id],
+      set: {
+        status: sql`case when ${rankOf("excluded.status", REFUND_RANK)} > ${rankOf(`${table}.status`, REFUND_RANK)} then excluded.status else ${ledgerRefunds.status} end`,
+        orderId: sql`coalesce(${ledgerRefunds.orderId}, excluded.order_id)`,
+        amountMinor: sql`coalesce(${ledgerRefunds.amountMinor}, excluded.amount_minor)`,
+        currency: sql`coalesce(${ledgerRefunds.currency}, excluded.currency)`,
+        updatedAt: sql`case when ${rankOf("excluded.status", REFUND_RANK)} > ${rankOf(`${table}.status`, REFUND_RANK)} then now() else ${ledgerRefunds.updatedAt} end`,
+      },
+    })
+  const moved = !previous || advanceRefund(previous.status, fact.status) !== previous.status;
+  const note = moved ? `refund ${fact.id} ${previous ? `${previous.status} → ` : ""}${fact.status}` : null;
+  if (!order) {
+    if (!note) return { result: "ignored", detail: `no change (refund ${fact.id} already ${previous!.status})`, orderId: null };
+    return { result: "applied", detail: `${note}; its payment ${fact.paymentId} matches no order yet, it joins when it does`, orderId: null };
+  }
+
+  // A refund the merchant asked for from the dashboard: the oldest open request of this payment and amount.
+  if (amountMinor !== null) {
+    const open = tx
+      .select({ id: refundRequests.id })
+      .from(refundRequests)
+      .where(
+        and(
+          eq(refundRequests.tenantId, tenantId),
+          eq(refundRequests.orderId, order.id),
+          eq(refundRequests.paymentId, fact.paymentId),
+          eq(refundRequests.amountMinor, amountMinor),
+          isNull(refundRequests.whopRefundId),
+          sql`${refundRequests.state} <> 'failed'`,
+        ),
+      )
+      .orderBy(asc(refundRequests.createdAt))
+      .limit(1);
+    const alreadyMatched = tx
+      .select({ id: refundRequests.id })
+      .from(refundRequests)
+      .where(and(eq(refundRequests.tenantId, tenantId), eq(refundRequests.whopRefundId, fact.id)));
+    await tx
+      .update(refundRequests)
+      .set({ whopRefundId: fact.id, state: "requested", settledAt: new Date() })
+      .where(and(eq(refundRequests.tenantId, tenantId), sql`${refundRequests.id} = (${open})`, sql`not exists (${alreadyMatched})`));
+  }
+  return writeDerived(tx, tenantId, order, {}, note);
+}
+
+async function applyDispute(tx: Transaction, tenantId: string, order: Order | undefined, fact: DisputeFact): Promise<Application> {
+  const currency = fact.currency ?? order?.currency ?? null;
+  const table = "ledger_disputes";
+  const advances = sql`${rankOf("excluded.phase", DISPUTE_RANK)} >= ${rankOf(`${table}.phase`, DISPUTE_RANK)} and ${ledgerDisputes.phase} = 'open'`;
+  const [previous] = await tx
+    .select({ phase: ledgerDisputes.phase, whopStatus: ledgerDisputes.whopStatus })
+    .from(ledgerDisputes)
+    .where(and(eq(ledgerDisputes.tenantId, tenantId), eq(ledgerDisputes.id, fact.id)));
+  await tx
+    .insert(ledgerDisputes)
+    .values({
+      tenantId,
+      id: fact.id,
+      orderId: order?.id ?? null,
+      paymentId: fact.paymentId,
+      phase: fact.phase,
+      whopStatus: fact.whopStatus,
+      amountMinor: minorOf(fact.amountMajor, currency),
+      currency,
+      reason: fact.reason,
+      needsResponseBy: fact.needsResponseBy,
+    })
+    .onConflictDoUpdate({
+      target: [ledgerDisputes.tenantId, ledgerDisputes.id],
+      set: {
+        // While open, the latest word of Whop's stands; once decided, nothing changes it.
+        phase: sql`case when ${advances} then excluded.phase else ${ledgerDisputes.phase} end`,
+        whopStatus: sql`case when ${advances} then excluded.whop_status else ${ledgerDisputes.whopStatus} end`,
+        orderId: sql`coalesce(${ledgerDisputes.orderId}, excluded.order_id)`,
+        amountMinor: sql`coalesce(${ledgerDisputes.amountMinor}, excluded.amount_minor)`,
+        currency: sql`coalesce(${ledgerDisputes.currency}, excluded.currency)`,
+        reason: sql`coalesce(excluded.reason, ${ledgerDisputes.reason})`,
+        needsResponseBy: sql`coalesce(excluded.needs_response_by, ${ledgerDisputes.needsResponseBy})`,
+        updatedAt: sql`now()`,
+      },
+    })
+  const moved = !previous || advanceDispute(previous, fact).whopStatus !== previous.whopStatus;
+  const note = moved ? `dispute ${fact.id} ${previous ? `${previous.whopStatus} → ` : ""}${fact.whopStatus}` : null;
+  if (!order) {
+    if (!note) return { result: "ignored", detail: `no change (dispute ${fact.id} already ${previous!.whopStatus})`, orderId: null };
+    return { result: "applied", detail: `${note}; its payment ${fact.paymentId} matches no order yet, it joins when it does`, orderId: null };
+  }
+  return writeDerived(tx, tenantId, order, {}, note);
+}
+
+async function applyMembership(tx: Transaction, tenantId: string, order: Order | undefined, fact: MembershipFact, at: Date): Promise<Application> {
+  if (!order) return { result: "ignored", detail: NO_MATCHING_ORDER, orderId: null };
+  // An order's membership is the first one Whop reports for its checkout; another id carrying the
+  // same metadata (a second purchase, a copied checkout) is not this order's to end or extend.
+  if (order.whopMembershipId && order.whopMembershipId !== fact.id) {
+    return { result: "ignored", detail: `membership ${fact.id} is not this order's membership (${order.whopMembershipId})`, orderId: order.id };
+  }
+  if (order.membershipEventAt && at < order.membershipEventAt) {
+    return { result: "ignored", detail: "older than the membership state already recorded", orderId: order.id };
+  }
+  const valid = fact.valid ?? membershipStatusValid(fact.status) ?? order.membershipValid;
+  const change: Partial<Order> = { whopMembershipId: fact.id, membershipEventAt: at };
+  const notes: string[] = [];
+  if (valid !== order.membershipValid) {
+    change.membershipValid = valid;
+    notes.push(`membership ${valid ? "valid" : "ended"}`);
+  }
+  if (fact.status && fact.status !== order.membershipStatus) change.membershipStatus = fact.status;
+  if ((fact.expiresAt?.getTime() ?? null) !== (order.membershipExpiresAt?.getTime() ?? null)) {
+    change.membershipExpiresAt = fact.expiresAt;
+    if (fact.expiresAt) notes.push(`membership ends ${fact.expiresAt.toISOString()}`);
+  }
+  if (fact.licenseKey) {
+    const hash = hashLicenseKey(fact.licenseKey);
+    if (hash !== order.licenseKeyHash) {
+      change.licenseKeyHash = hash;
+      change.licenseKeyHint = licenseKeyHint(fact.licenseKey);
+      change.licenseKeyCiphertext = encryptSecret(fact.licenseKey.trim(), { tenantId, field: "license_key", rowId: order.id }, env().encryptionKeys);
+      notes.push("license key recorded");
+    }
+  }
+  if (fact.userId && !order.whopUserId) change.whopUserId = fact.userId;
+  if (fact.userEmail && !order.buyerEmail) change.buyerEmail = fact.userEmail;
+
+  const effective = Object.keys(change).some((key) => key !== "membershipEventAt" && !same(order[key as keyof Order], change[key as keyof Order]));
+  await tx
+    .update(orders)
+    .set({ ...change, updatedAt: new Date() })
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)));
+  if (!effective) return { result: "ignored", detail: "no change (membership already recorded)", orderId: order.id };
+  return { result: "applied", detail: notes.join("; ") || "membership details recorded", orderId: order.id };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The order, derived
+
+/** Reads the order's rows (statements pipelined) and derives its status and amounts. */
+export async function deriveFromLedger(tx: Transaction, tenantId: string, order: Order): Promise<DerivedOrder> {
+  const [payments, refunds, disputes, [outstanding]] = await Promise.all([
+    tx.select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.orderId, order.id))),
+    tx.select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.orderId, order.id))),
+    tx.select().from(ledgerDisputes).where(and(eq(ledgerDisputes.tenantId, tenantId), eq(ledgerDisputes.orderId, order.id))),
+    tx
+      .select({ count: sql<number>`count(*)::int` })
+      .from(refundRequests)
+      .where(and(eq(refundRequests.tenantId, tenantId), eq(refundRequests.orderId, order.id), isNull(refundRequests.whopRefundId), sql`${refundRequests.state} <> 'failed'`)),
+  ]);
+  return deriveOrder(order, { payments, refunds, disputes, outstandingRequests: Number(outstanding?.count ?? 0) });
+}
+
+async function writeDerived(tx: Transaction, tenantId: string, order: Order, identity: Partial<Order>, rowNote: string | null): Promise<Application> {
+  const derived = await deriveFromLedger(tx, tenantId, order);
+  const change: Partial<Order> = { ...identity };
+  for (const [key, value] of Object.entries(derived) as [keyof DerivedOrder, DerivedOrder[keyof DerivedOrder]][]) {
+    if (!same(order[key], value)) (change as Record<string, unknown>)[key] = value;
+  }
+  const notes = [rowNote, change.status ? `order ${order.status} → ${change.status}` : null].filter((note): note is string => note !== null);
+  if (change.refundPending !== undefined) notes.push(change.refundPending ? "refund pending" : "no refund pending");
+  if (change.amountMismatch === true) notes.push("amount differs from the order's");
+
+  if (Object.keys(change).length === 0) {
+    return { result: rowNote ? "applied" : "ignored", detail: rowNote ?? `no change (order already ${order.status})`, orderId: order.id };
+  }
+  await tx
+    .update(orders)
+    .set({ ...change, updatedAt: new Date() })
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)));
+  if (change.amountMismatch === true) {
+    await reportProblem(tenantId, "amount_mismatch", `Order ${order.id}: Whop charged a different amount or currency than the order's. It grants no access until you accept it on the order page or refund it.`, tx);
+  }
+  return { result: "applied", detail: notes.join("; ") || "details recorded", orderId: order.id };
+}
+
+/** Derives the (locked) order again after something other than an observation changed its inputs. */
+export function rederiveOrder(tx: Transaction, tenantId: string, order: Order): Promise<Application> {
+  return writeDerived(tx, tenantId, order, {}, null);
+}
+
+function same(current: unknown, next: unknown): boolean {
+  if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
+  return current === next;
+}

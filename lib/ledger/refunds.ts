@@ -1,0 +1,207 @@
+import { and, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import { z } from "zod";
+import { db, type Executor } from "@/db/client";
+import { ledgerRefunds, orders, refundRequests, type Order, type Tenant } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/log";
+import { env } from "@/lib/env";
+import { newId } from "@/lib/ids";
+import { logger } from "@/lib/logger";
+import { formatMoney, isCurrency, parsePrice, toMajorUnits } from "@/lib/money";
+import { isConnected } from "@/lib/tenants/queries";
+import { whopClientForTenant } from "@/lib/tenants/whop";
+import { isWhopApiError } from "@/lib/whop/client";
+import { describeWhopProblem } from "@/lib/whop/messages";
+import { rederiveOrder } from "./apply";
+import { recordWhopRefunds } from "./reconcile";
+
+/*
+ * A refund from the dashboard, exactly once. Whop declares no idempotency for refunds, so the
+ * product never sends the same refund twice: the request is reserved first, against the refunded
+ * total the page showed (a double click, a second tab or a replayed form post finds it reserved),
+ * then one POST goes to Whop per reservation. When that POST times out or Whop answers 5xx, nobody
+ * knows whether Whop refunded: the payment's refunds are read back from Whop and the request
+ * settles by what Whop says, never by trying again.
+ */
+
+export interface RefundActor {
+  tenant: Tenant;
+  userId: string;
+  ip: string | null;
+}
+
+export type RefundResult = { ok: true; message: string } | { ok: false; message: string; field?: "amount" | "reason" };
+
+export const refundFormSchema = z.object({
+  orderId: z.string().trim().min(1).max(64),
+  amount: z.string().max(40),
+  reason: z.string().trim().max(200, "Keep the reason under 200 characters.").optional().default(""),
+  /** The committed refund total the page showed: the reservation is made against it. */
+  baseMinor: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type RefundForm = z.output<typeof refundFormSchema>;
+
+const REFUNDABLE: ReadonlySet<Order["status"]> = new Set(["paid", "partially_refunded"]);
+
+/** Refunded, pending at Whop, or asked of Whop and not answered yet (minor units). */
+export interface RefundPosition {
+  committedMinor: number;
+  /** Pending at Whop or asked of Whop. */
+  pendingMinor: number;
+  leftMinor: number;
+}
+
+/** The refund position of a (locked, or merely read) order, from its ledger rows and open requests. */
+export async function refundPosition(executor: Executor | undefined, order: Pick<Order, "tenantId" | "id" | "amountMinor" | "paidMinor" | "refundedMinor">): Promise<RefundPosition> {
+  const run = executor ?? db();
+  const [[pendingRefunds], [openRequests]] = await Promise.all([
+    run
+      .select({ minor: sql<string>`coalesce(sum(${ledgerRefunds.amountMinor}), 0)` })
+      .from(ledgerRefunds)
+      .where(and(eq(ledgerRefunds.tenantId, order.tenantId), eq(ledgerRefunds.orderId, order.id), inArray(ledgerRefunds.status, ["pending", "requires_action"]))),
+    run
+      .select({ minor: sql<string>`coalesce(sum(${refundRequests.amountMinor}), 0)` })
+      .from(refundRequests)
+      .where(and(eq(refundRequests.tenantId, order.tenantId), eq(refundRequests.orderId, order.id), isNull(refundRequests.whopRefundId), ne(refundRequests.state, "failed"))),
+  ]);
+  const pendingMinor = Number(pendingRefunds?.minor ?? 0) + Number(openRequests?.minor ?? 0);
+  const committedMinor = order.refundedMinor + pendingMinor;
+  const paid = order.paidMinor ?? order.amountMinor;
+  return { committedMinor, pendingMinor, leftMinor: Math.max(0, paid - committedMinor) };
+}
+
+export function canRefund(order: Pick<Order, "whopPaymentId" | "status">, position: RefundPosition): boolean {
+  return order.whopPaymentId !== null && REFUNDABLE.has(order.status) && position.leftMinor > 0;
+}
+
+/** parsePrice speaks of prices; here the merchant types a refund amount. */
+function asAmountMessage(message: string): string {
+  return message.replace(/\bprices\b/g, "amounts").replace(/\bprice\b/g, "amount").replace(/^Enter a amount/, "Enter an amount");
+}
+
+type Reservation =
+  | { kind: "reserved"; requestId: string; order: Order; amountMinor: number; full: boolean }
+  | { kind: "done"; result: RefundResult };
+
+async function reserve(actor: RefundActor, form: RefundForm): Promise<Reservation> {
+  const { tenant } = actor;
+  return db().transaction(async (tx): Promise<Reservation> => {
+    const [order] = await tx
+      .select()
+      .from(orders)
+      .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, form.orderId)))
+      .limit(1)
+      .for("update");
+    const fail = (message: string, field?: "amount"): Reservation => ({ kind: "done", result: { ok: false, message, ...(field ? { field } : {}) } });
+    if (!order) return fail("That order does not exist.");
+    if (!order.whopPaymentId || !REFUNDABLE.has(order.status)) return fail("Only a paid order can be refunded.");
+    const currency = order.currency;
+    if (!isCurrency(currency)) return fail(`Refunds in ${currency.toUpperCase()} are not supported.`);
+    const parsed = parsePrice(form.amount, currency);
+    if (!parsed.ok) return fail(asAmountMessage(parsed.message), "amount");
+    const amountMinor = parsed.minor;
+
+    const position = await refundPosition(tx, order);
+    if (form.baseMinor !== position.committedMinor) {
+      // The same form submitted again (a double click, a replayed post, a second tab showing the same
+      // state): its refund is already reserved. Anything else saw an order that has changed since.
+      if (form.baseMinor < position.committedMinor && form.baseMinor + amountMinor <= position.committedMinor) {
+        return { kind: "done", result: { ok: true, message: `A refund of ${formatMoney(amountMinor, currency)} was already requested from Whop.` } };
+      }
+      return fail("This order changed since the page was loaded. Reload it and check the amount.");
+    }
+    if (position.leftMinor === 0) return fail("Nothing is left to refund on this order.");
+    if (amountMinor > position.leftMinor) return fail(`At most ${formatMoney(position.leftMinor, currency)} can still be refunded.`, "amount");
+
+    const requestId = newId("rrq");
+    const full = position.committedMinor === 0 && amountMinor === (order.paidMinor ?? order.amountMinor);
+    await tx.insert(refundRequests).values({
+      tenantId: tenant.id,
+      id: requestId,
+      orderId: order.id,
+      paymentId: order.whopPaymentId,
+      amountMinor,
+      currency,
+      reason: form.reason || null,
+      requestedByUserId: actor.userId,
+    });
+    await Promise.all([
+      tx.update(orders).set({ refundPending: true, updatedAt: new Date() }).where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id))),
+      recordAudit(tx, {
+        tenantId: tenant.id,
+        actorUserId: actor.userId,
+        action: "order.refund_requested",
+        ip: actor.ip,
+        detail: { orderId: order.id, paymentId: order.whopPaymentId, requestId, amount: formatMoney(amountMinor, currency), amountMinor, currency, full, ...(form.reason ? { reason: form.reason } : {}) },
+      }),
+    ]);
+    return { kind: "reserved", requestId, order, amountMinor, full };
+  });
+}
+
+export async function requestRefund(actor: RefundActor, form: RefundForm): Promise<RefundResult> {
+  const { tenant } = actor;
+  if (!isConnected(tenant)) return { ok: false, message: "Connect Whop first." };
+  const reservation = await reserve(actor, form);
+  if (reservation.kind === "done") return reservation.result;
+  const { order, requestId, amountMinor, full } = reservation;
+  const currency = order.currency as Parameters<typeof formatMoney>[1];
+  const amountText = formatMoney(amountMinor, currency);
+
+  try {
+    await whopClientForTenant(tenant).refundPayment({
+      paymentId: order.whopPaymentId!,
+      ...(full ? {} : { partialAmount: toMajorUnits(amountMinor, currency) }),
+    });
+  } catch (error) {
+    logger.warn({ err: error, tenantId: tenant.id, orderId: order.id }, "refund request failed");
+    const ambiguous = isWhopApiError(error) && (error.kind === "timeout" || error.kind === "server_error" || error.kind === "unreachable");
+    if (!ambiguous) {
+      const message = describeWhopProblem(error, { environment: env().whopEnvironment, operation: "refund" });
+      await settleRequest(tenant.id, order.id, requestId, "failed", message);
+      return { ok: false, message };
+    }
+    return settleFromWhop(tenant, order, requestId, amountText);
+  }
+  await settleRequest(tenant.id, order.id, requestId, "requested");
+  return { ok: true, message: `Refund of ${amountText} requested. The order updates when Whop confirms it.` };
+}
+
+/** After an answer nobody can trust: read the payment's refunds back and settle by what Whop says. */
+async function settleFromWhop(tenant: Tenant, order: Order, requestId: string, amountText: string): Promise<RefundResult> {
+  let matched: boolean;
+  try {
+    const recorded = await recordWhopRefunds(tenant, order.whopPaymentId!);
+    const [request] = await db()
+      .select({ whopRefundId: refundRequests.whopRefundId })
+      .from(refundRequests)
+      .where(and(eq(refundRequests.tenantId, tenant.id), eq(refundRequests.id, requestId)));
+    matched = request?.whopRefundId != null;
+    logger.info({ tenantId: tenant.id, orderId: order.id, refundsRead: recorded, matched }, "refund read back after an uncertain answer");
+  } catch (error) {
+    logger.warn({ err: error, tenantId: tenant.id, orderId: order.id }, "refund read-back failed");
+    await settleRequest(tenant.id, order.id, requestId, "unknown", "Whop did not confirm the refund and could not be asked again.");
+    return {
+      ok: false,
+      message: `Whop did not confirm the refund of ${amountText}. It stays reserved on this order and the order updates once Whop reports it (reconciliation asks Whop again); do not refund it again in Whop's dashboard meanwhile.`,
+    };
+  }
+  if (matched) return { ok: true, message: `Refund of ${amountText} requested. The order updates when Whop confirms it.` };
+  await settleRequest(tenant.id, order.id, requestId, "failed", "Whop did not answer, and lists no such refund: nothing was refunded.");
+  return { ok: false, message: `Whop did not answer, and lists no refund of ${amountText} for this payment: nothing was refunded. You can try again.` };
+}
+
+async function settleRequest(tenantId: string, orderId: string, requestId: string, state: "requested" | "unknown" | "failed", failure?: string): Promise<void> {
+  await db().transaction(async (tx) => {
+    const [order] = await tx
+      .select()
+      .from(orders)
+      .where(and(eq(orders.tenantId, tenantId), eq(orders.id, orderId)))
+      .limit(1)
+      .for("update");
+    await tx
+      .update(refundRequests)
+      .set({ state, failure: failure ?? null, settledAt: state === "requested" ? null : new Date() })
+      .where(and(eq(refundRequests.tenantId, tenantId), eq(refundRequests.id, requestId), isNull(refundRequests.whopRefundId)));
+    if (order) await rederiveOrder(tx, tenantId, order);
+  });
+}
