@@ -148,17 +148,29 @@ describe("GET /api/v1/access", () => {
     expect(await access(m.token, { item: m.item.id, email: "early@example.com" })).toMatchObject({ body: { access: true, membership: { state: "valid", whop_membership_id: null } } });
   });
 
-  it("says no after a refund with cancellation, and only once Whop deactivates the membership", async () => {
+  it("keeps access after a partial refund, ends it with a full one (a refund Whop settled, not one still pending)", async () => {
     const m = await merchant();
     const { order, ids, common } = await buyerPays(m, "refunded@example.com");
-    const payment = { id: ids.payment, status: "paid", substatus: "refunded", total: 29.99, refunded_amount: 29.99, currency: "usd", ...common };
-    await whopSays(m, "refund.created", { id: `rfnd_${randomBase62(8)}`, amount: 29.99, currency: "usd", status: "succeeded", payment });
-    // A refund alone does not end a Whop membership.
-    expect((await orderRow(order.id)).status).toBe("refunded");
-    expect(await access(m.token, { item: m.item.id, email: "refunded@example.com" })).toMatchObject({ body: { access: true } });
+    // A v1 Refund embeds its payment without status, substatus or refunded_amount.
+    const payment = { id: ids.payment, total: 29.99, subtotal: 29.99, currency: "usd", ...common };
+    const refund = (id: string, amount: number, status: string) => whopSays(m, status === "pending" ? "refund.created" : "refund.updated", { id, amount, currency: "usd", status, payment });
+    const query = { item: m.item.id, email: "refunded@example.com" };
+    await refund("rfnd_Partial0001", 10, "succeeded");
+    expect((await orderRow(order.id)).status).toBe("partially_refunded");
+    expect(await access(m.token, query)).toMatchObject({ body: { access: true } });
 
+    await refund("rfnd_TheRest0001", 19.99, "pending");
+    expect(await access(m.token, query)).toMatchObject({ body: { access: true } });
+    await refund("rfnd_TheRest0001", 19.99, "succeeded");
+    expect((await orderRow(order.id)).status).toBe("refunded");
+    expect(await access(m.token, query)).toMatchObject({ body: { access: false, membership: { state: "invalid" } } });
+  });
+
+  it("says no once Whop deactivates the membership", async () => {
+    const m = await merchant();
+    const { ids, common } = await buyerPays(m, "canceled@example.com");
     await whopSays(m, "membership.deactivated", { id: ids.membership, status: "canceled", ...common }, new Date(Date.now() + 1000));
-    expect(await access(m.token, { item: m.item.id, email: "refunded@example.com" })).toMatchObject({ body: { access: false, membership: { state: "invalid", whop_status: "canceled" } } });
+    expect(await access(m.token, { item: m.item.id, email: "canceled@example.com" })).toMatchObject({ body: { access: false, membership: { state: "invalid", whop_status: "canceled" } } });
   });
 
   it("says no once the membership's end has passed, even before Whop's deactivation arrives", async () => {
