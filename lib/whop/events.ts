@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 
 /**
- * Turns any of Whop's three webhook envelopes (whop-api.md, "Webhook payloads") into one typed
- * event. Pure and tolerant: unknown fields are ignored, missing optional ones become null, and
- * amounts stay decimal strings exactly as Whop sent them (conversion to minor units belongs to
- * whoever compares them with an order).
+ * Turns any of Whop's three webhook envelopes (docs/whop.md, "Webhooks: envelopes and event
+ * names") into one typed event. Pure and tolerant: unknown fields are ignored, missing optional
+ * ones become null, and amounts stay decimal strings exactly as Whop sent them (conversion to
+ * minor units belongs to whoever compares them with an order).
  */
 
 /** Normalised event name: lower-case, dotted, v2/v5 membership aliases mapped to the v1 names. */

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
  * Verifies a Whop webhook delivery under whichever of the three signature schemes its headers
- * carry (whop-api.md, "Webhooks: signature schemes"). Pure: no I/O, never throws, and nothing
+ * carry (docs/whop.md, "Webhooks: signature schemes"). Pure: no I/O, never throws, and nothing
  * derived from a secret ever leaves this module.
  */
 

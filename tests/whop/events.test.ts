@@ -7,7 +7,7 @@ function normalized(payload: unknown): NormalizedEvent {
   return result.event;
 }
 
-// Shapes follow whop-api.md "Webhook payloads" and the sandbox serializers.
+// Shapes follow docs/whop.md, "Webhooks: envelopes and event names" and "Resource shapes (v1)", and the sandbox serializers.
 const v1Payment = {
   id: "msg_2vQ8kLm3NpR5sT7uW9xY1zA3",
   api_version: "v1",

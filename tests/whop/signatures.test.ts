@@ -3,7 +3,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { verifyWhopSignature, type VerifyInput } from "@/lib/whop/signatures";
 
-// Independent signers (node:crypto), written from whop-api.md rather than from the verifier.
+// Independent signers (node:crypto), written from docs/whop.md ("Webhooks: signature schemes") rather than from the verifier.
 const hmac = (key: Buffer | string, message: string) => createHmac("sha256", key).update(message, "utf8");
 const signStandard = (secret: string, id: string, ts: number, body: string) => hmac(Buffer.from(secret, "utf8"), `${id}.${ts}.${body}`).digest("base64");
 const signLegacy = (secret: string, ts: number, body: string) => hmac(secret, `${ts}.${body}`).digest("hex");
