@@ -20,7 +20,7 @@ export function OrderStatus({ status }: { status: Order["status"] }) {
 
 type FlagFields = Pick<Order, "refundPending" | "amountMismatch">;
 
-/** The two flags SPEC puts beside the status: a refund Whop has not settled, a payment that is not the order's amount. */
+/** The two flags beside the status: a refund Whop has not settled, a payment that is not the order's amount. */
 export function orderFlags(order: FlagFields): string[] {
   return [...(order.refundPending ? ["refund pending"] : []), ...(order.amountMismatch ? ["amount differs"] : [])];
 }

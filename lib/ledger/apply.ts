@@ -139,7 +139,7 @@ async function applyRefund(tx: Transaction, tenantId: string, order: Order | und
         currency: sql`coalesce(${ledgerRefunds.currency}, excluded.currency)`,
         updatedAt: sql`case when ${rankOf("excluded.status", REFUND_RANK)} > ${rankOf(`${table}.status`, REFUND_RANK)} then now() else ${ledgerRefunds.updatedAt} end`,
       },
-    })
+    });
   const moved = !previous || advanceRefund(previous.status, fact.status) !== previous.status;
   const note = moved ? `refund ${fact.id} ${previous ? `${previous.status} → ` : ""}${fact.status}` : null;
   if (!order) {
@@ -211,7 +211,7 @@ async function applyDispute(tx: Transaction, tenantId: string, order: Order | un
         needsResponseBy: sql`coalesce(excluded.needs_response_by, ${ledgerDisputes.needsResponseBy})`,
         updatedAt: sql`now()`,
       },
-    })
+    });
   const moved = !previous || advanceDispute(previous, fact).whopStatus !== previous.whopStatus;
   const note = moved ? `dispute ${fact.id} ${previous ? `${previous.whopStatus} → ` : ""}${fact.whopStatus}` : null;
   if (!order) {

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { db, selectRows } from "@/db/client";
+import { selectRows } from "@/db/client";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { validateLicenseKey } from "@/lib/api/access";
