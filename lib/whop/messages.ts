@@ -1,4 +1,4 @@
-import { WhopApiError } from "./client";
+import { WhopApiError } from "./errors";
 
 /**
  * The one place that turns Whop failures into words a merchant reads. Messages name the cause

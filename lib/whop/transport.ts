@@ -1,0 +1,141 @@
+import { errorFromResponse, parseJsonOrText, WhopApiError, type WhopErrorKind } from "./errors";
+
+/**
+ * How a request reaches Whop: the key and version headers, a timeout per attempt, retries of what
+ * is safe to repeat, and the key scrubbed out of anything that comes back. Knows nothing about
+ * endpoints; `./client.ts` does.
+ */
+
+export const WHOP_API_VERSION_DATE = "2026-07-20";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RETRIES = 2;
+const BACKOFF_BASE_MS = 300;
+/** A rate-limit wait longer than this is not worth holding a merchant's or buyer's request for. */
+const MAX_RETRY_AFTER_SECONDS = 5;
+const TRANSIENT: readonly WhopErrorKind[] = ["rate_limited", "server_error", "timeout", "unreachable"];
+
+export interface WhopTransportOptions {
+  apiKey: string;
+  /** e.g. `https://api.whop.com`, no trailing path. */
+  origin: string;
+  /** Per attempt. */
+  timeoutMs?: number;
+  maxRetries?: number;
+  fetch?: typeof fetch;
+  /** Injectable so tests do not wait for backoff. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface WhopRequest {
+  method: "GET" | "POST";
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  idempotencyKey?: string;
+}
+
+export interface WhopResponse {
+  status: number;
+  json: unknown;
+}
+
+export interface WhopTransport {
+  request(spec: WhopRequest): Promise<WhopResponse>;
+}
+
+/** A POST is only safe to repeat when Whop can recognise the repeat by its Idempotency-Key. */
+export function mayRetry(spec: Pick<WhopRequest, "method" | "idempotencyKey">): boolean {
+  return spec.method === "GET" || spec.idempotencyKey !== undefined;
+}
+
+export function createWhopTransport(opts: WhopTransportOptions): WhopTransport {
+  const origin = opts.origin.replace(/\/+$/, "");
+  const apiKey = opts.apiKey;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxRetries = Math.max(0, opts.maxRetries ?? DEFAULT_MAX_RETRIES);
+  const doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+
+  /** Whop could echo what it was sent; make sure the key never survives into an error. */
+  const redact = (text: string): string => (apiKey.length >= 4 ? text.split(apiKey).join("[redacted]") : text);
+
+  async function attempt(spec: WhopRequest, url: string): Promise<{ status: number; headers: Headers; text: string }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${apiKey}`,
+      Accept: "application/json",
+      "Api-Version-Date": WHOP_API_VERSION_DATE,
+    };
+    if (spec.body !== undefined) headers["Content-Type"] = "application/json";
+    if (spec.idempotencyKey !== undefined) headers["Idempotency-Key"] = spec.idempotencyKey;
+    try {
+      const res = await doFetch(url, {
+        method: spec.method,
+        headers,
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal: controller.signal,
+      });
+      // Reading the body is part of the attempt: a response that stalls mid-body also times out.
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text };
+    } catch (cause) {
+      const label = `${spec.method} ${spec.path}`;
+      if (controller.signal.aborted) {
+        throw new WhopApiError({ kind: "timeout", message: `Whop did not answer ${label} within ${timeoutMs} ms` });
+      }
+      throw new WhopApiError({
+        kind: "unreachable",
+        message: `Could not reach Whop for ${label}: ${redact(describeNetworkError(cause))}`,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function request(spec: WhopRequest): Promise<WhopResponse> {
+    const url = new URL(origin + spec.path);
+    for (const [name, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const retryable = mayRetry(spec);
+    const label = `${spec.method} ${spec.path}`;
+
+    for (let attemptNo = 0; ; attemptNo++) {
+      const canRetry = retryable && attemptNo < maxRetries;
+      let failure: WhopApiError;
+      try {
+        const res = await attempt(spec, url.toString());
+        if (res.status >= 200 && res.status < 300) {
+          return { status: res.status, json: parseJsonOrText(res.text) };
+        }
+        failure = errorFromResponse(res.status, res.headers, res.text, label, redact);
+      } catch (err) {
+        if (!(err instanceof WhopApiError)) throw err;
+        failure = err;
+      }
+
+      if (!TRANSIENT.includes(failure.kind)) throw failure;
+      if (failure.kind === "rate_limited" && (failure.retryAfterSeconds ?? 0) > MAX_RETRY_AFTER_SECONDS) throw failure;
+      if (!canRetry) throw failure;
+
+      const backoff = BACKOFF_BASE_MS * 3 ** attemptNo * (0.8 + Math.random() * 0.4);
+      const waitMs = Math.max(backoff, (failure.retryAfterSeconds ?? 0) * 1000);
+      await sleep(Math.round(waitMs));
+    }
+  }
+
+  return { request };
+}
+
+function describeNetworkError(cause: unknown): string {
+  if (!(cause instanceof Error)) return "network error";
+  // undici wraps the real reason: `fetch failed` → ECONNREFUSED, ENOTFOUND, "bad port"…
+  const inner = cause.cause;
+  if (inner instanceof Error) {
+    const code = "code" in inner && typeof inner.code === "string" ? inner.code : undefined;
+    return `${cause.message} (${code ?? inner.message})`;
+  }
+  return cause.message;
+}
