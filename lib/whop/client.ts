@@ -3,21 +3,30 @@ import {
   absolutePurchaseUrl,
   accountSchema,
   checkoutConfigurationSchema,
+  disputeSchema,
   membershipSchema,
   paymentSchema,
   parseOrThrow,
   parsePage,
   productSchema,
+  refundSchema,
   toCompany,
+  toDispute,
   toMembership,
   toPayment,
+  toRefund,
+  toWebhookEndpoint,
+  webhookEndpointSchema,
   webhookSchema,
   type WhopCheckoutConfiguration,
   type WhopCompany,
+  type WhopDispute,
   type WhopMembership,
   type WhopPage,
   type WhopPayment,
+  type WhopRefund,
   type WhopWebhook,
+  type WhopWebhookEndpoint,
 } from "./schemas";
 import { createWhopTransport, type WhopTransportOptions } from "./transport";
 
@@ -34,7 +43,17 @@ export { WhopApiError, isWhopApiError, extractPermissions, parseWhopErrorBody } 
 export type { WhopApiErrorInit, WhopErrorKind } from "./errors";
 export { WHOP_API_VERSION_DATE } from "./transport";
 export { WHOP_CHECKOUT_ORIGIN, absolutePurchaseUrl } from "./schemas";
-export type { WhopCheckoutConfiguration, WhopCompany, WhopMembership, WhopPage, WhopPayment, WhopWebhook } from "./schemas";
+export type {
+  WhopCheckoutConfiguration,
+  WhopCompany,
+  WhopDispute,
+  WhopMembership,
+  WhopPage,
+  WhopPayment,
+  WhopRefund,
+  WhopWebhook,
+  WhopWebhookEndpoint,
+} from "./schemas";
 
 export type WhopClientOptions = WhopTransportOptions;
 
@@ -72,12 +91,14 @@ export interface CreateWebhookInput {
   apiVersion?: "v1";
 }
 
+/**
+ * No idempotency key: Whop declares none for refunds, so a repeated POST could refund twice. The
+ * client sends it once; after an uncertain failure the caller reads the payment's refunds back.
+ */
 export interface RefundPaymentInput {
   paymentId: string;
   /** Decimal major units; omit for a full refund of what is left. */
   partialAmount?: number;
-  /** Whop answers a repeat with the original refund instead of refunding twice. */
-  idempotencyKey: string;
 }
 
 export type MembershipCancellationMode = "at_period_end" | "immediate";
@@ -95,6 +116,39 @@ export interface ListPaymentsInput {
   after?: string;
 }
 
+/** Give `paymentId`, `companyId` or both. */
+export interface ListRefundsInput {
+  paymentId?: string;
+  companyId?: string;
+  first?: number;
+  after?: string;
+}
+
+export interface ListDisputesInput {
+  companyId: string;
+  /**
+   * Keeps only this payment's disputes. Whop's list declares no such filter, so it is applied to
+   * each page here; page info stays Whop's (a page may come back empty with more to read).
+   */
+  paymentId?: string;
+  first?: number;
+  after?: string;
+}
+
+export interface UpdateWebhookInput {
+  /** `hook_…` */
+  id: string;
+  /** Replaces the webhook's whole list. */
+  events?: string[];
+  enabled?: boolean;
+}
+
+export interface ListWebhooksInput {
+  companyId: string;
+  first?: number;
+  after?: string;
+}
+
 export interface WhopClient {
   getCompany(): Promise<WhopCompany>;
   createCheckoutConfiguration(input: CreateCheckoutConfigurationInput): Promise<WhopCheckoutConfiguration>;
@@ -103,7 +157,15 @@ export interface WhopClient {
   getPayment(id: string): Promise<WhopPayment>;
   listPayments(input: ListPaymentsInput): Promise<WhopPage<WhopPayment>>;
   refundPayment(input: RefundPaymentInput): Promise<WhopPayment>;
+  listRefunds(input: ListRefundsInput): Promise<WhopPage<WhopRefund>>;
+  getRefund(id: string): Promise<WhopRefund>;
+  listDisputes(input: ListDisputesInput): Promise<WhopPage<WhopDispute>>;
+  getMembership(id: string): Promise<WhopMembership>;
   cancelMembership(input: CancelMembershipInput): Promise<WhopMembership>;
+  /** The secret stays: Whop keeps signing with the one shown at creation. */
+  updateWebhook(input: UpdateWebhookInput): Promise<{ id: string; events: string[] }>;
+  getWebhook(id: string): Promise<WhopWebhookEndpoint>;
+  listWebhooks(input: ListWebhooksInput): Promise<WhopPage<WhopWebhookEndpoint>>;
 }
 
 export function createWhopClient(opts: WhopClientOptions): WhopClient {
@@ -229,8 +291,42 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
     async refundPayment(input) {
       const path = `/api/v1/payments/${encodeURIComponent(input.paymentId)}/refund`;
       const body = input.partialAmount === undefined ? {} : { partial_amount: input.partialAmount };
-      const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
+      const { status, json } = await request({ method: "POST", path, body, once: true });
       return toPayment(parseOrThrow(paymentSchema, json, `POST ${path}`, status), json);
+    },
+
+    async listRefunds(input) {
+      const path = "/api/v1/refunds";
+      const { status, json } = await request({
+        method: "GET",
+        path,
+        query: { payment_id: input.paymentId, company_id: input.companyId, first: input.first, after: input.after },
+      });
+      return parsePage(json, `GET ${path}`, status, { schema: refundSchema, map: toRefund });
+    },
+
+    async getRefund(id) {
+      const path = `/api/v1/refunds/${encodeURIComponent(id)}`;
+      const { status, json } = await request({ method: "GET", path });
+      return toRefund(parseOrThrow(refundSchema, json, `GET ${path}`, status), json);
+    },
+
+    async listDisputes(input) {
+      const path = "/api/v1/disputes";
+      const { status, json } = await request({
+        method: "GET",
+        path,
+        query: { company_id: input.companyId, first: input.first, after: input.after },
+      });
+      const page = parsePage(json, `GET ${path}`, status, { schema: disputeSchema, map: toDispute });
+      if (input.paymentId === undefined) return page;
+      return { ...page, data: page.data.filter((dispute) => dispute.paymentId === input.paymentId) };
+    },
+
+    async getMembership(id) {
+      const path = `/api/v1/memberships/${encodeURIComponent(id)}`;
+      const { status, json } = await request({ method: "GET", path });
+      return toMembership(parseOrThrow(membershipSchema, json, `GET ${path}`, status), json);
     },
 
     async cancelMembership(input) {
@@ -238,6 +334,33 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
       const body = { cancellation_mode: input.mode };
       const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
       return toMembership(parseOrThrow(membershipSchema, json, `POST ${path}`, status), json);
+    },
+
+    async updateWebhook(input) {
+      const path = `/api/v1/webhooks/${encodeURIComponent(input.id)}`;
+      const body = {
+        ...(input.events !== undefined && { events: input.events }),
+        ...(input.enabled !== undefined && { enabled: input.enabled }),
+      };
+      const { status, json } = await request({ method: "PATCH", path, body });
+      const hook = toWebhookEndpoint(parseOrThrow(webhookEndpointSchema, json, `PATCH ${path}`, status));
+      return { id: hook.id, events: hook.events };
+    },
+
+    async getWebhook(id) {
+      const path = `/api/v1/webhooks/${encodeURIComponent(id)}`;
+      const { status, json } = await request({ method: "GET", path });
+      return toWebhookEndpoint(parseOrThrow(webhookEndpointSchema, json, `GET ${path}`, status));
+    },
+
+    async listWebhooks(input) {
+      const path = "/api/v1/webhooks";
+      const { status, json } = await request({
+        method: "GET",
+        path,
+        query: { company_id: input.companyId, first: input.first, after: input.after },
+      });
+      return parsePage(json, `GET ${path}`, status, { schema: webhookEndpointSchema, map: toWebhookEndpoint });
     },
   };
 }

@@ -52,6 +52,10 @@ export interface WhopPayment {
   paidAt: Date | null;
   /** Cumulative, decimal major units; null when Whop did not say. */
   refundedAmount: number | null;
+  /** Decimal major units, excluding buyer fees. */
+  subtotal: number | null;
+  /** `one_time`, `subscription_create`, `subscription_cycle` (a renewal), …; null when Whop did not say. */
+  billingReason: string | null;
   raw: unknown;
 }
 
@@ -59,7 +63,47 @@ export interface WhopMembership {
   id: string;
   status: string | null;
   cancelAtPeriodEnd: boolean;
+  renewalPeriodEnd: Date | null;
+  checkoutConfigurationId: string | null;
+  /** Null unless the product includes Whop's software licensing. */
+  licenseKey: string | null;
+  userId: string | null;
+  /** Null unless the key holds `member:email:read`. */
+  userEmail: string | null;
+  metadata: Record<string, unknown>;
   raw: unknown;
+}
+
+/** A refund settles asynchronously: created `pending`; only `succeeded` moves money. */
+export interface WhopRefund {
+  id: string;
+  status: string | null;
+  /** Decimal major units. */
+  amount: number | null;
+  currency: string | null;
+  createdAt: Date | null;
+  paymentId: string | null;
+  raw: unknown;
+}
+
+export interface WhopDispute {
+  id: string;
+  status: string | null;
+  /** Decimal major units. */
+  amount: number | null;
+  currency: string | null;
+  reason: string | null;
+  paymentId: string | null;
+  raw: unknown;
+}
+
+/** A webhook as Whop lists it. Never its secret: Whop shows that only when the webhook is created. */
+export interface WhopWebhookEndpoint {
+  id: string;
+  url: string | null;
+  events: string[];
+  /** Null when Whop did not say. */
+  enabled: boolean | null;
 }
 
 export interface WhopPage<T> {
@@ -96,6 +140,11 @@ export const webhookSchema = z.object({
 
 const idRef = z.union([z.string(), z.object({ id: z.string().nullish(), status: z.string().nullish() })]).nullish();
 const money = z.union([z.number(), z.string()]).nullish();
+const metadata = z.record(z.string(), z.unknown()).nullish();
+const userRef = z
+  .object({ id: z.string().nullish(), email: z.string().nullish() })
+  .nullish()
+  .catch(null);
 
 export const paymentSchema = z.object({
   id: z.string(),
@@ -104,27 +153,62 @@ export const paymentSchema = z.object({
   total: money,
   final_amount: money,
   currency: z.string().nullish(),
-  metadata: z.record(z.string(), z.unknown()).nullish(),
+  metadata,
   checkout_configuration_id: z.string().nullish(),
   checkout_id: z.string().nullish(),
   plan: idRef,
   plan_id: z.string().nullish(),
   membership: idRef,
   membership_id: z.string().nullish(),
-  user: z
-    .object({ id: z.string().nullish(), email: z.string().nullish() })
-    .nullish()
-    .catch(null),
+  user: userRef,
   user_id: z.string().nullish(),
   created_at: timestamp,
   paid_at: timestamp,
   refunded_amount: money,
+  subtotal: money,
+  billing_reason: z.string().nullish(),
 });
 
 export const membershipSchema = z.object({
   id: z.string(),
   status: z.string().nullish(),
   cancel_at_period_end: z.boolean().nullish(),
+  renewal_period_end: timestamp,
+  checkout_configuration_id: z.string().nullish(),
+  checkout_id: z.string().nullish(),
+  license_key: z.string().nullish(),
+  user: userRef,
+  user_id: z.string().nullish(),
+  metadata,
+});
+
+export const refundSchema = z.object({
+  id: z.string(),
+  status: z.string().nullish(),
+  amount: money,
+  currency: z.string().nullish(),
+  created_at: timestamp,
+  // A list item embeds `{ id }`, one refund read the whole payment; older shapes give the id flat.
+  payment: idRef,
+  payment_id: z.string().nullish(),
+});
+
+export const disputeSchema = z.object({
+  id: z.string(),
+  status: z.string().nullish(),
+  amount: money,
+  currency: z.string().nullish(),
+  reason: z.string().nullish(),
+  payment: idRef,
+  payment_id: z.string().nullish(),
+});
+
+export const webhookEndpointSchema = z.object({
+  id: z.string(),
+  url: z.string().nullish(),
+  // Unknown items are skipped rather than failing the whole webhook.
+  events: z.array(z.unknown()).nullish(),
+  enabled: z.boolean().nullish(),
 });
 
 export const pageSchema = z.object({
@@ -196,12 +280,59 @@ export function toPayment(p: z.infer<typeof paymentSchema>, raw: unknown): WhopP
     createdAt: toDate(p.created_at),
     paidAt: toDate(p.paid_at),
     refundedAmount: toNumber(p.refunded_amount),
+    subtotal: toNumber(p.subtotal),
+    billingReason: p.billing_reason ?? null,
     raw,
   };
 }
 
 export function toMembership(m: z.infer<typeof membershipSchema>, raw: unknown): WhopMembership {
-  return { id: m.id, status: m.status ?? null, cancelAtPeriodEnd: m.cancel_at_period_end ?? false, raw };
+  return {
+    id: m.id,
+    status: m.status ?? null,
+    cancelAtPeriodEnd: m.cancel_at_period_end ?? false,
+    renewalPeriodEnd: toDate(m.renewal_period_end),
+    checkoutConfigurationId: m.checkout_configuration_id ?? m.checkout_id ?? null,
+    licenseKey: m.license_key || null,
+    userId: m.user?.id ?? m.user_id ?? null,
+    userEmail: m.user?.email ?? null,
+    metadata: m.metadata ?? {},
+    raw,
+  };
+}
+
+export function toRefund(r: z.infer<typeof refundSchema>, raw: unknown): WhopRefund {
+  return {
+    id: r.id,
+    status: r.status ?? null,
+    amount: toNumber(r.amount),
+    currency: r.currency?.toLowerCase() ?? null,
+    createdAt: toDate(r.created_at),
+    paymentId: refId(r.payment) ?? r.payment_id ?? null,
+    raw,
+  };
+}
+
+export function toDispute(d: z.infer<typeof disputeSchema>, raw: unknown): WhopDispute {
+  return {
+    id: d.id,
+    status: d.status ?? null,
+    amount: toNumber(d.amount),
+    currency: d.currency?.toLowerCase() ?? null,
+    reason: d.reason ?? null,
+    paymentId: refId(d.payment) ?? d.payment_id ?? null,
+    raw,
+  };
+}
+
+/** Picks the four fields by name, so nothing else Whop sends (a secret included) is handed on. */
+export function toWebhookEndpoint(w: z.infer<typeof webhookEndpointSchema>): WhopWebhookEndpoint {
+  return {
+    id: w.id,
+    url: w.url ?? null,
+    events: (w.events ?? []).filter((event): event is string => typeof event === "string"),
+    enabled: w.enabled ?? null,
+  };
 }
 
 /** ISO strings (v1) and unix seconds (v5) both occur. */

@@ -28,11 +28,13 @@ export interface WhopTransportOptions {
 }
 
 export interface WhopRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH";
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   idempotencyKey?: string;
+  /** Sent at most once, whatever fails: for a POST Whop cannot recognise as a repeat (a refund). */
+  once?: boolean;
 }
 
 export interface WhopResponse {
@@ -44,9 +46,14 @@ export interface WhopTransport {
   request(spec: WhopRequest): Promise<WhopResponse>;
 }
 
-/** A POST is only safe to repeat when Whop can recognise the repeat by its Idempotency-Key. */
-export function mayRetry(spec: Pick<WhopRequest, "method" | "idempotencyKey">): boolean {
-  return spec.method === "GET" || spec.idempotencyKey !== undefined;
+/**
+ * Whether a failed attempt may be sent again. A GET reads; a PATCH sets fields to the values it
+ * carries, so a second one leaves the same result; a POST is only safe to repeat when Whop can
+ * recognise the repeat by its Idempotency-Key. `once` overrides all of them.
+ */
+export function mayRetry(spec: Pick<WhopRequest, "method" | "idempotencyKey" | "once">): boolean {
+  if (spec.once) return false;
+  return spec.method === "GET" || spec.method === "PATCH" || spec.idempotencyKey !== undefined;
 }
 
 export function createWhopTransport(opts: WhopTransportOptions): WhopTransport {

@@ -1,6 +1,7 @@
-import { http, HttpResponse } from "msw";
+import { delay, http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { WHOP_API_VERSION_DATE, type RefundPaymentInput } from "@/lib/whop/client";
 import { describeWhopProblem } from "@/lib/whop/messages";
 import { API_KEY, makeClient, ORIGIN, whopErrorOf } from "./helpers";
 
@@ -33,39 +34,77 @@ const forbidden = (permission: string) => () =>
   HttpResponse.json({ error: { type: "forbidden", message: `Actor is missing all required permissions: \`${permission}\`` } }, { status: 403 });
 
 describe("refundPayment", () => {
-  it("posts partial_amount in major units with the Idempotency-Key and the key", async () => {
+  it("posts partial_amount in major units with the key and no Idempotency-Key (Whop declares none for refunds)", async () => {
     const seen = capture(REFUND, () => HttpResponse.json(refundedPayment));
-    const payment = await makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", partialAmount: 12.5, idempotencyKey: "refund_ord_1_1250" });
+    const payment = await makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", partialAmount: 12.5 });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.body).toEqual({ partial_amount: 12.5 });
-    expect(seen[0]!.headers.get("idempotency-key")).toBe("refund_ord_1_1250");
+    expect(seen[0]!.headers.get("idempotency-key")).toBeNull();
     expect(seen[0]!.headers.get("authorization")).toBe(`Bearer ${API_KEY}`);
     expect(seen[0]!.headers.get("content-type")).toBe("application/json");
+    expect(seen[0]!.headers.get("api-version-date")).toBe(WHOP_API_VERSION_DATE);
     expect(payment).toMatchObject({ id: "pay_Ab12Cd34Ef56Gh", substatus: "partially_refunded", refundedAmount: 12.5 });
   });
 
   it("omits partial_amount for a full refund", async () => {
     const seen = capture(REFUND, () => HttpResponse.json({ ...refundedPayment, refunded_amount: 29.99 }));
-    await makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", idempotencyKey: "refund_ord_1_2999" });
+    await makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh" });
     expect(seen[0]!.body).toEqual({});
   });
 
-  it("retries a 500 with the same Idempotency-Key (safe: Whop refunds once)", async () => {
+  it("sends no Idempotency-Key even when a caller still passes one", async () => {
+    const seen = capture(REFUND, () => HttpResponse.json(refundedPayment));
+    const legacyInput = { paymentId: "pay_Ab12Cd34Ef56Gh", idempotencyKey: "refund_ord_1_1250" } as RefundPaymentInput;
+    await makeClient().refundPayment(legacyInput);
+    expect(seen[0]!.headers.get("idempotency-key")).toBeNull();
+  });
+
+  it("is never retried after a 500: one POST, then server_error (the caller reads the payment back)", async () => {
     let calls = 0;
-    const keys: (string | null)[] = [];
+    const waits: number[] = [];
     server.use(
-      http.post(REFUND, ({ request }) => {
-        keys.push(request.headers.get("idempotency-key"));
-        return ++calls === 1 ? HttpResponse.json({ error: { message: "boom" } }, { status: 500 }) : HttpResponse.json(refundedPayment);
+      http.post(REFUND, () => {
+        calls++;
+        return HttpResponse.json({ error: { message: "boom" } }, { status: 500 });
       }),
     );
-    await makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", partialAmount: 12.5, idempotencyKey: "k1" });
-    expect(keys).toEqual(["k1", "k1"]);
+    const legacyInput = { paymentId: "pay_Ab12Cd34Ef56Gh", partialAmount: 12.5, idempotencyKey: "k1" } as RefundPaymentInput;
+    const err = await whopErrorOf(() => makeClient({ maxRetries: 3, sleep: async (ms) => void waits.push(ms) }).refundPayment(legacyInput));
+    expect(err).toMatchObject({ kind: "server_error", status: 500 });
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
+  it("is never retried after a timeout or a 429 with a short wait", async () => {
+    const legacyInput = { paymentId: "pay_Ab12Cd34Ef56Gh", idempotencyKey: "k2" } as RefundPaymentInput;
+    let calls = 0;
+    server.use(
+      http.post(REFUND, async () => {
+        calls++;
+        await delay(1_000);
+        return HttpResponse.json(refundedPayment);
+      }),
+    );
+    const err = await whopErrorOf(() => makeClient({ timeoutMs: 50, maxRetries: 3 }).refundPayment(legacyInput));
+    expect(err.kind).toBe("timeout");
+    expect(calls).toBe(1);
+
+    server.resetHandlers();
+    calls = 0;
+    server.use(
+      http.post(REFUND, () => {
+        calls++;
+        return HttpResponse.json({ error: { message: "Try again in 1 seconds." } }, { status: 429 });
+      }),
+    );
+    const limited = await whopErrorOf(() => makeClient({ maxRetries: 3 }).refundPayment(legacyInput));
+    expect(limited.kind).toBe("rate_limited");
+    expect(calls).toBe(1);
   });
 
   it("a missing payment:manage becomes a merchant message that names it", async () => {
     capture(REFUND, forbidden("payment:manage"));
-    const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", idempotencyKey: "k" }));
+    const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh" }));
     expect(err).toMatchObject({ kind: "forbidden", missingPermissions: ["payment:manage"] });
     const message = describeWhopProblem(err, { environment: "production", operation: "refund" });
     expect(message).toContain("refunding the payment");
@@ -75,13 +114,13 @@ describe("refundPayment", () => {
 
   it("a bare 403 still names the permission refunds need", async () => {
     capture(REFUND, () => HttpResponse.json({ error: { message: "Forbidden" } }, { status: 403 }));
-    const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", idempotencyKey: "k" }));
+    const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh" }));
     expect(describeWhopProblem(err, { environment: "production", operation: "refund" })).toContain("(missing: payment:manage)");
   });
 
   it("Whop's refusal (more than is left) is quoted to the merchant", async () => {
     capture(REFUND, () => HttpResponse.json({ error: { type: "bad_request", message: "Refund amount must be greater than 0 and at most 5" } }, { status: 400 }));
-    const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", partialAmount: 9, idempotencyKey: "k" }));
+    const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", partialAmount: 9 }));
     expect(err.kind).toBe("bad_request");
     expect(describeWhopProblem(err, { environment: "production", operation: "refund" })).toBe(
       "Whop refused refunding the payment (400): “Refund amount must be greater than 0 and at most 5”.",
