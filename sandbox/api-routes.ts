@@ -4,14 +4,20 @@ import { authenticate, requireCompanyKey, resolveCompanyId, type CompanyCredenti
 import { forbidden, invalidParameter, missingParameter, notFound, type ErrorDialect } from "./http";
 import { newId, newWebhookSecret } from "./ids";
 import { newestFirst, paginate } from "./pagination";
-import { cancelMembership, refundPayment, type PurchaseContext } from "./purchases";
+import { cancelMembership, refundPayment } from "./after-sale";
+import type { PurchaseContext } from "./purchases";
+import { paymentStanding } from "./standing";
 import {
   accountJson,
   checkoutJson,
+  disputeJson,
+  disputeListJson,
   membershipJson,
   paymentJson,
   planJson,
   productJson,
+  refundJson,
+  refundListJson,
   v5CompanyJson,
   webhookJson,
 } from "./serializers";
@@ -21,6 +27,7 @@ import {
   parsePlanCreate,
   parseProductCreate,
   parseWebhookCreate,
+  parseWebhookUpdate,
   type InlineProductInput,
   type PlanInput,
 } from "./validation";
@@ -42,10 +49,15 @@ export interface ApiResponse {
 }
 
 export interface ApiRoute {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   /** Path template; `:name` segments become params. Also the rate-limit operation name. */
   template: string;
   dialect: ErrorDialect;
+  /**
+   * Honours `Idempotency-Key` (same key + same body replays the answer). Only the creates whose
+   * SDK methods declare the header: products, plans, checkout configurations. Not refunds.
+   */
+  idempotent?: true;
   handle(request: ApiRequest, context: PurchaseContext): ApiResponse;
 }
 
@@ -80,11 +92,36 @@ function queryList(query: URLSearchParams, name: string): string[] {
   return [...query.getAll(`${name}[]`), ...query.getAll(name)].flatMap((v) => v.split(",")).filter(Boolean);
 }
 
-function parseCreatedAfter(value: string | null): Date | null {
+function parseTimestamp(value: string | null, name: string): Date | null {
   if (!value) return null;
   const date = /^\d+$/.test(value) ? new Date(Number(value) * 1000) : new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalidParameter("created_after");
+  if (Number.isNaN(date.getTime())) throw invalidParameter(name);
   return date;
+}
+
+const parseCreatedAfter = (value: string | null) => parseTimestamp(value, "created_after");
+
+/** `created_after`, `created_before` and `direction` (default newest first) of the refunds and disputes lists. */
+function createdWindow<T extends { id: string; createdAt: Date }>(records: Iterable<T>, query: URLSearchParams): T[] {
+  const after = parseTimestamp(query.get("created_after"), "created_after");
+  const before = parseTimestamp(query.get("created_before"), "created_before");
+  const direction = query.get("direction") ?? "desc";
+  if (direction !== "asc" && direction !== "desc") throw invalidParameter("direction", "expected 'asc' or 'desc'");
+  const listed = newestFirst(records).filter((r) => (!after || r.createdAt > after) && (!before || r.createdAt < before));
+  return direction === "asc" ? listed.reverse() : listed;
+}
+
+/**
+ * The company a refunds or disputes list reads: `company_id` (the key's own) and/or `payment_id`
+ * (one of the key's payments; another company's answers 404).
+ */
+function afterSaleScope(state: SandboxState, key: CompanyCredential, request: ApiRequest): { companyId: string; paymentId: string | null } {
+  const paymentId = request.query.get("payment_id");
+  const requested = request.query.get("company_id") ?? undefined;
+  if (!paymentId && !requested) throw missingParameter("company_id");
+  const companyId = resolveCompanyId(key, requested);
+  if (paymentId) ownedBy(state.payments.get(paymentId), key, "Payment", paymentId);
+  return { companyId, paymentId };
 }
 
 // ---- products and plans ----
@@ -109,6 +146,7 @@ function createProduct(
     description: input.description,
     externalIdentifier: input.externalIdentifier,
     visibility: input.visibility,
+    licensing: state.companies.get(companyId)?.licensedProducts ?? false,
     route: `${input.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "product"}-${id.slice(-5).toLowerCase()}`,
     metadata: input.metadata,
     createdAt: new Date(),
@@ -215,6 +253,7 @@ export const API_ROUTES: ApiRoute[] = [
     method: "POST",
     template: "/api/v1/products",
     dialect: "v1",
+    idempotent: true,
     handle(request, { state }) {
       const key = companyKeyFor(state, request, "access_pass:create");
       const input = parseProductCreate(request.body, request.dated);
@@ -251,6 +290,7 @@ export const API_ROUTES: ApiRoute[] = [
     method: "POST",
     template: "/api/v1/plans",
     dialect: "v1",
+    idempotent: true,
     handle(request, { state, publicUrl }) {
       const key = companyKeyFor(state, request, "plan:create");
       const plan = createPlan(state, key, parsePlanCreate(request.body, request.dated), request.dated);
@@ -285,6 +325,7 @@ export const API_ROUTES: ApiRoute[] = [
     method: "POST",
     template: "/api/v1/checkout_configurations",
     dialect: "v1",
+    idempotent: true,
     handle(request, { state, publicUrl }) {
       const key = companyKeyFor(state, request, "checkout_configuration:create");
       const input = parseCheckoutCreate(request.body, request.dated);
@@ -349,12 +390,16 @@ export const API_ROUTES: ApiRoute[] = [
       const planIds = [...queryList(request.query, "plan_ids"), ...queryList(request.query, "plan_id")];
       const productIds = queryList(request.query, "product_ids");
       const checkoutIds = queryList(request.query, "checkout_configuration_ids");
+      const billingReasons = queryList(request.query, "billing_reasons");
+      const updatedAfter = parseTimestamp(request.query.get("updated_after"), "updated_after");
       const payments = newestFirst(state.payments.values()).filter(
         (p) =>
           p.companyId === companyId &&
           (!createdAfter || p.createdAt > createdAfter) &&
+          (!updatedAfter || p.updatedAt > updatedAfter) &&
           (statuses.length === 0 || statuses.includes(p.status)) &&
-          (substatuses.length === 0 || substatuses.includes(p.substatus)) &&
+          (substatuses.length === 0 || substatuses.includes(paymentStanding(state, p).substatus)) &&
+          (billingReasons.length === 0 || billingReasons.includes(p.billingReason)) &&
           (planIds.length === 0 || planIds.includes(p.planId)) &&
           (productIds.length === 0 || productIds.includes(p.productId)) &&
           (checkoutIds.length === 0 || (p.checkoutConfigurationId !== null && checkoutIds.includes(p.checkoutConfigurationId))),
@@ -380,7 +425,56 @@ export const API_ROUTES: ApiRoute[] = [
       const id = request.params.id!;
       ownedBy(context.state.payments.get(id), key, "Payment", id);
       for (const field of Object.keys(request.body)) if (field !== "partial_amount") throw invalidParameter(field);
-      return ok(paymentJson(refundPayment(context, id, request.body.partial_amount), context.state));
+      refundPayment(context, id, request.body.partial_amount);
+      return ok(paymentJson(context.state.payments.get(id)!, context.state));
+    },
+  },
+  {
+    method: "GET",
+    template: "/api/v1/refunds",
+    dialect: "v1",
+    handle(request, { state }) {
+      const key = companyKeyFor(state, request, "payment:basic:read");
+      const { companyId, paymentId } = afterSaleScope(state, key, request);
+      const userId = request.query.get("user_id");
+      const refunds = createdWindow(state.refunds.values(), request.query).filter(
+        (r) =>
+          r.companyId === companyId &&
+          (!paymentId || r.paymentId === paymentId) &&
+          (!userId || state.payments.get(r.paymentId)?.userId === userId),
+      );
+      return ok(paginate(refunds, request.query, refundListJson));
+    },
+  },
+  {
+    method: "GET",
+    template: "/api/v1/refunds/:id",
+    dialect: "v1",
+    handle(request, { state }) {
+      const key = companyKeyFor(state, request, "payment:basic:read");
+      return ok(refundJson(ownedBy(state.refunds.get(request.params.id!), key, "Refund", request.params.id!), state));
+    },
+  },
+  {
+    method: "GET",
+    template: "/api/v1/disputes",
+    dialect: "v1",
+    handle(request, { state }) {
+      const key = companyKeyFor(state, request, "payment:dispute:read", "payment:basic:read");
+      const { companyId, paymentId } = afterSaleScope(state, key, request);
+      const disputes = createdWindow(state.disputes.values(), request.query).filter(
+        (d) => d.companyId === companyId && (!paymentId || d.paymentId === paymentId),
+      );
+      return ok(paginate(disputes, request.query, (d) => disputeListJson(d, state)));
+    },
+  },
+  {
+    method: "GET",
+    template: "/api/v1/disputes/:id",
+    dialect: "v1",
+    handle(request, { state }) {
+      const key = companyKeyFor(state, request, "payment:dispute:read", "payment:basic:read");
+      return ok(disputeJson(ownedBy(state.disputes.get(request.params.id!), key, "Dispute", request.params.id!), state));
     },
   },
   {
@@ -450,6 +544,23 @@ export const API_ROUTES: ApiRoute[] = [
     handle(request, { state }) {
       const key = companyKeyFor(state, request, "developer:manage_webhook");
       return ok(webhookJson(ownedBy(state.webhooks.get(request.params.id!), key, "Webhook", request.params.id!), false));
+    },
+  },
+  {
+    method: "PATCH",
+    template: "/api/v1/webhooks/:id",
+    dialect: "v1",
+    handle(request, { state }) {
+      const key = companyKeyFor(state, request, "developer:manage_webhook");
+      const hook = ownedBy(state.webhooks.get(request.params.id!), key, "Webhook", request.params.id!);
+      const changes = parseWebhookUpdate(request.body);
+      // The secret stays: the receiver keeps verifying with the one shown at creation.
+      if (changes.url !== undefined) hook.url = changes.url;
+      if (changes.apiVersion !== undefined) hook.apiVersion = changes.apiVersion;
+      if (changes.enabled !== undefined) hook.enabled = changes.enabled;
+      if (changes.events !== undefined) hook.events = changes.events;
+      if (changes.childResourceEvents !== undefined) hook.childResourceEvents = changes.childResourceEvents;
+      return ok(webhookJson(hook, false));
     },
   },
   {

@@ -1,8 +1,9 @@
 // `/_sandbox/*`: controls for tests and the demo. Not part of Whop's API; no auth (local tool).
+import { openDispute, refundPayment, resolveDispute, settleRefund, type DisputeOutcome, type RefundOutcome } from "./after-sale";
 import { badRequest, notFound } from "./http";
-import { declineCheckout, payCheckout, refundPayment, resolveCheckoutTarget, type PurchaseContext } from "./purchases";
+import { declineCheckout, payCheckout, resolveCheckoutTarget, type PurchaseContext } from "./purchases";
 import { DEFAULT_BUYER_EMAIL } from "./checkout-page";
-import { paymentJson } from "./serializers";
+import { disputeJson, paymentJson, refundJson } from "./serializers";
 import type { DeliveryAttempt } from "./state";
 
 export type FaultMode = "500" | "429" | "hang";
@@ -52,6 +53,29 @@ function buyerEmail(body: Record<string, unknown>): string {
   return typeof body.email === "string" && body.email.includes("@") ? body.email : DEFAULT_BUYER_EMAIL;
 }
 
+function optionalFlag(body: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const value = body[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "boolean") throw badRequest(`${name} must be true or false`);
+  return value;
+}
+
+const refundOutcome = (outcome: RefundOutcome): ControlRoute => ({
+  method: "POST",
+  template: `/_sandbox/refunds/:id/${outcome === "succeeded" ? "succeed" : "fail"}`,
+  handle({ params }, context) {
+    return { status: 200, body: refundJson(settleRefund(context, params.id!, outcome), context.state) };
+  },
+});
+
+const disputeOutcome = (action: "win" | "lose" | "close", outcome: DisputeOutcome): ControlRoute => ({
+  method: "POST",
+  template: `/_sandbox/disputes/:id/${action}`,
+  handle({ params }, context) {
+    return { status: 200, body: disputeJson(resolveDispute(context, params.id!, outcome), context.state) };
+  },
+});
+
 function checkoutTarget(context: ControlContext, checkoutId: string) {
   const checkout = context.state.checkoutConfigurations.get(checkoutId);
   const target = checkout ? resolveCheckoutTarget(context.state, checkout.planId, checkout.id) : null;
@@ -82,6 +106,7 @@ export const CONTROL_ROUTES: ControlRoute[] = [
             payments: state.payments.size,
             memberships: state.memberships.size,
             refunds: state.refunds.size,
+            disputes: state.disputes.size,
             webhooks: state.webhooks.size,
             delivery_attempts: state.deliveries.length,
           },
@@ -95,20 +120,45 @@ export const CONTROL_ROUTES: ControlRoute[] = [
     template: "/_sandbox/companies",
     handle({ body }, { state }) {
       const title = typeof body.title === "string" && body.title.trim() ? body.title.trim() : "Sandbox Company";
-      const { company, keys } = state.createCompany(title);
+      const licensing = optionalFlag(body, "licensing", false);
+      const { company, keys } = state.createCompany(title, undefined, undefined, undefined, licensing);
       return {
         status: 201,
-        body: { companyId: company.id, companyTitle: company.title, ...keys },
+        body: { companyId: company.id, companyTitle: company.title, licensing, ...keys },
       };
+    },
+  },
+  {
+    method: "POST",
+    template: "/_sandbox/products/:id/licensing",
+    handle({ params, body }, { state }) {
+      const product = state.products.get(params.id!);
+      if (!product) throw notFound(`Product ${params.id!} not found`);
+      product.licensing = optionalFlag(body, "enabled", true);
+      return { status: 200, body: { product_id: product.id, licensing: product.licensing } };
     },
   },
   {
     method: "POST",
     template: "/_sandbox/payments/:id/refund",
     handle({ params, body }, context) {
-      return { status: 200, body: paymentJson(refundPayment(context, params.id!, body.amount), context.state) };
+      const settle = body.settle ?? "auto";
+      if (settle !== "auto" && settle !== "hold") throw badRequest("settle must be 'auto' or 'hold'");
+      return { status: 200, body: refundJson(refundPayment(context, params.id!, body.amount, settle), context.state) };
     },
   },
+  refundOutcome("succeeded"),
+  refundOutcome("failed"),
+  {
+    method: "POST",
+    template: "/_sandbox/payments/:id/dispute",
+    handle({ params, body }, context) {
+      return { status: 200, body: disputeJson(openDispute(context, params.id!, body.amount, body.reason), context.state) };
+    },
+  },
+  disputeOutcome("win", "won"),
+  disputeOutcome("lose", "lost"),
+  disputeOutcome("close", "closed"),
   {
     method: "POST",
     template: "/_sandbox/checkouts/:id/pay",

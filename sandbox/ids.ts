@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/** Length of the base62 part of each Whop id, by prefix (see whop-api.md "Ids"). */
+/** Length of the base62 part of each Whop id, by prefix (Whop's ids are opaque `prefix_` + base62). */
 export const ID_LENGTHS = {
   biz: 14,
   pay: 14,
@@ -13,7 +13,9 @@ export const ID_LENGTHS = {
   hook: 13,
   ch: 15,
   msg: 24,
+  /** Refunds and disputes: the sandbox's choice of prefix, with the payment's length. */
   rfnd: 14,
+  dspt: 14,
 } as const;
 
 export type IdPrefix = keyof typeof ID_LENGTHS;

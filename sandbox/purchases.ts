@@ -1,9 +1,9 @@
-// What a buyer (or a control call) does on the hosted checkout: pay, decline, get refunded.
+// What a buyer (or a control call) does on the hosted checkout: pay or decline.
 import { newId, newLicenseKey } from "./ids";
-import { badRequest, notFound } from "./http";
-import { membershipJson, paymentJson, refundJson, v5MembershipData, v5PaymentData, v5RefundData } from "./serializers";
-import { CURRENCY_DECIMALS } from "./validation";
-import type { CheckoutConfiguration, Membership, Payment, Plan, Refund, SandboxState } from "./state";
+import { membershipJson, paymentJson, v5MembershipData, v5PaymentData } from "./serializers";
+import { roundTo } from "./standing";
+import type { CheckoutConfiguration, Membership, Payment, Plan, SandboxState } from "./state";
+import type { ScaledTimers } from "./timers";
 import type { WebhookDispatcher } from "./webhooks";
 
 /** Rough, fixed conversion rates so that `usd_total` looks plausible. */
@@ -15,6 +15,8 @@ const USD_PER_UNIT: Record<string, number> = {
 export interface PurchaseContext {
   state: SandboxState;
   dispatcher: WebhookDispatcher;
+  /** Delayed work on the sandbox's time scale (refunds settling). */
+  timers: ScaledTimers;
   publicUrl: string;
 }
 
@@ -31,11 +33,6 @@ export function resolveCheckoutTarget(state: SandboxState, planId: string, sessi
   const checkout = state.checkoutConfigurations.get(sessionId);
   if (!checkout || checkout.planId !== plan.id) return null;
   return { plan, checkout };
-}
-
-function roundTo(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
 }
 
 function chargedAmount(plan: Plan): number {
@@ -58,14 +55,13 @@ function newPayment(target: CheckoutTarget, userId: string, now: Date): Payment 
     total,
     subtotal: total,
     usdTotal: rate === undefined ? total : roundTo(total * rate, 2),
-    refundedAmount: 0,
     status: "paid",
-    substatus: "succeeded",
+    charge: "succeeded",
+    billingReason: plan.planType === "renewal" ? "subscription_create" : "one_time",
     failureMessage: null,
     metadata: { ...(checkout?.metadata ?? {}) },
     createdAt: now,
     paidAt: now,
-    refundedAt: null,
     updatedAt: now,
   };
 }
@@ -75,6 +71,8 @@ export function payCheckout(context: PurchaseContext, target: CheckoutTarget, em
   const now = new Date();
   const user = state.findOrCreateUser(email);
   const payment = newPayment(target, user.id, now);
+  const product = state.products.get(payment.productId);
+  const billingDays = target.plan.planType === "renewal" ? (target.plan.billingPeriod ?? 30) : null;
   const membership: Membership = {
     id: newId("mem"),
     companyId: payment.companyId,
@@ -85,10 +83,13 @@ export function payCheckout(context: PurchaseContext, target: CheckoutTarget, em
     status: "active",
     cancelAtPeriodEnd: false,
     canceledAt: null,
-    licenseKey: newLicenseKey(),
+    licenseKey: product?.licensing ? newLicenseKey() : null,
     metadata: { ...payment.metadata },
     currency: payment.currency,
+    renewalPeriodStart: billingDays === null ? null : now,
+    renewalPeriodEnd: billingDays === null ? null : new Date(now.getTime() + billingDays * 86_400_000),
     createdAt: now,
+    updatedAt: now,
   };
   payment.membershipId = membership.id;
   state.payments.set(payment.id, payment);
@@ -99,7 +100,7 @@ export function payCheckout(context: PurchaseContext, target: CheckoutTarget, em
     type: "payment.succeeded",
     companyId: payment.companyId,
     v1Data: paymentJson(payment, state),
-    v5Data: v5PaymentData(payment),
+    v5Data: v5PaymentData(payment, state),
   });
   dispatcher.dispatch({
     type: "membership.activated",
@@ -116,7 +117,7 @@ export function declineCheckout(context: PurchaseContext, target: CheckoutTarget
   const user = state.findOrCreateUser(email);
   const payment = newPayment(target, user.id, new Date());
   payment.status = "open";
-  payment.substatus = "failed";
+  payment.charge = "failed";
   payment.paidAt = null;
   payment.failureMessage = "Your card was declined.";
   state.payments.set(payment.id, payment);
@@ -124,60 +125,7 @@ export function declineCheckout(context: PurchaseContext, target: CheckoutTarget
     type: "payment.failed",
     companyId: payment.companyId,
     v1Data: paymentJson(payment, state),
-    v5Data: v5PaymentData(payment),
+    v5Data: v5PaymentData(payment, state),
   });
   return payment;
-}
-
-/** Refunds settle asynchronously on Whop; here `refund.created` then `refund.updated` follow at once. */
-export function refundPayment(context: PurchaseContext, paymentId: string, amount: unknown): Payment {
-  const { state, dispatcher } = context;
-  const payment = state.payments.get(paymentId);
-  if (!payment) throw notFound(`Payment ${paymentId} not found`);
-  if (payment.status !== "paid") throw badRequest("Only paid payments can be refunded");
-  const decimals = CURRENCY_DECIMALS[payment.currency] ?? 2;
-  const refundable = roundTo(payment.total - payment.refundedAmount, decimals);
-  const requested = amount === undefined || amount === null ? refundable : amount;
-  if (typeof requested !== "number" || !Number.isFinite(requested) || requested <= 0 || requested > refundable) {
-    throw badRequest(`Refund amount must be greater than 0 and at most ${refundable}`);
-  }
-  const now = new Date();
-  payment.refundedAmount = roundTo(payment.refundedAmount + requested, decimals);
-  payment.substatus = payment.refundedAmount >= payment.total ? "refunded" : "partially_refunded";
-  payment.refundedAt = now;
-  payment.updatedAt = now;
-
-  const refund: Refund = { id: newId("rfnd"), paymentId, amount: requested, currency: payment.currency, status: "pending", createdAt: now };
-  state.refunds.set(refund.id, refund);
-  dispatcher.dispatch({ type: "refund.created", companyId: payment.companyId, v1Data: refundJson(refund, state), v5Data: v5RefundData(refund) });
-  refund.status = "succeeded";
-  dispatcher.dispatch({ type: "refund.updated", companyId: payment.companyId, v1Data: refundJson(refund, state), v5Data: v5RefundData(refund) });
-  return payment;
-}
-
-/**
- * `immediate` ends access now (`membership.deactivated`, v5 `membership.went_invalid`);
- * `at_period_end` only flags it (`membership.cancel_at_period_end_changed`). Canceling an already
- * canceled membership answers it unchanged and sends nothing.
- */
-export function cancelMembership(context: PurchaseContext, membershipId: string, mode: "immediate" | "at_period_end"): Membership {
-  const { state, dispatcher, publicUrl } = context;
-  const membership = state.memberships.get(membershipId);
-  if (!membership) throw notFound(`Membership ${membershipId} not found`);
-  if (membership.status === "canceled") return membership;
-  const event = (type: string) => ({
-    type,
-    companyId: membership.companyId,
-    v1Data: membershipJson(membership, state, publicUrl),
-    v5Data: v5MembershipData(membership),
-  });
-  if (mode === "immediate") {
-    membership.status = "canceled";
-    membership.canceledAt = new Date();
-    dispatcher.dispatch(event("membership.deactivated"));
-  } else if (!membership.cancelAtPeriodEnd) {
-    membership.cancelAtPeriodEnd = true;
-    dispatcher.dispatch(event("membership.cancel_at_period_end_changed"));
-  }
-  return membership;
 }

@@ -1,7 +1,9 @@
 // Turns sandbox records into the JSON shapes Whop answers with (v1 unless named v5).
+import { disputesOf, paymentStanding, refundsOf } from "./standing";
 import type {
   CheckoutConfiguration,
   Company,
+  Dispute,
   Membership,
   Payment,
   Plan,
@@ -147,38 +149,74 @@ function userJson(user: User | undefined) {
   return user ? { id: user.id, username: user.username, name: user.name, email: user.email } : null;
 }
 
+/** The fields every embedded copy of a payment shares (refunds and disputes embed one). */
+function paymentCore(payment: Payment, state: SandboxState) {
+  const membership = payment.membershipId ? state.memberships.get(payment.membershipId) : undefined;
+  return {
+    id: payment.id,
+    billing_reason: payment.billingReason,
+    card_brand: "visa",
+    card_last4: "4242",
+    created_at: iso(payment.createdAt),
+    currency: payment.currency,
+    dispute_alerted_at: null,
+    member: null,
+    membership: membership ? { id: membership.id, status: membership.status } : null,
+    paid_at: iso(payment.paidAt),
+    payment_method_type: "card",
+    subtotal: payment.subtotal,
+    total: payment.total,
+    usd_total: payment.usdTotal,
+    user: userJson(state.users.get(payment.userId)),
+  };
+}
+
+function disputeSummaryJson(dispute: Dispute) {
+  return {
+    id: dispute.id,
+    amount: dispute.amount,
+    currency: dispute.currency,
+    editable: dispute.status === "needs_response",
+    needs_response_by: iso(dispute.needsResponseBy),
+    notes: null,
+    reason: dispute.reason,
+    status: dispute.status,
+  };
+}
+
 export function paymentJson(payment: Payment, state: SandboxState) {
   const company = state.companies.get(payment.companyId);
   const product = state.products.get(payment.productId);
   const plan = state.plans.get(payment.planId);
   const membership = payment.membershipId ? state.memberships.get(payment.membershipId) : undefined;
+  const standing = paymentStanding(state, payment);
   return {
-    id: payment.id,
+    ...paymentCore(payment, state),
     status: payment.status,
-    substatus: payment.substatus,
-    total: payment.total,
-    subtotal: payment.subtotal,
-    usd_total: payment.usdTotal,
+    substatus: standing.substatus,
     amount_after_fees: payment.status === "paid" ? payment.total : 0,
-    refunded_amount: payment.refundedAmount,
-    refunded_at: iso(payment.refundedAt),
-    currency: payment.currency,
+    refunded_amount: standing.refundedAmount,
+    refunded_at: iso(standing.refundedAt),
     settlement_currency: payment.currency,
-    paid_at: iso(payment.paidAt),
-    created_at: iso(payment.createdAt),
     updated_at: iso(payment.updatedAt),
     failure_message: payment.failureMessage,
-    billing_reason: "one_time",
-    payment_method_type: "card",
-    card_brand: "visa",
-    refundable: payment.status === "paid" && payment.refundedAmount < payment.total,
+    auto_refunded: false,
+    refundable: standing.refundable > 0,
     retryable: false,
     voidable: false,
+    tax_amount: null,
+    tax_refunded_amount: null,
+    refunds: refundsOf(state, payment.id).map((r) => ({
+      id: r.id,
+      amount: r.amount,
+      created_at: iso(r.createdAt),
+      currency: r.currency,
+      status: r.status,
+    })),
+    disputes: disputesOf(state, payment.id).map(disputeSummaryJson),
     plan: plan ? { id: plan.id, internal_notes: plan.internalNotes, metadata: plan.metadata } : { id: payment.planId },
     product: product ? { id: product.id, title: product.title, route: product.route, metadata: product.metadata } : null,
     membership: membership ? { id: membership.id, status: membership.status, phone_number: null } : null,
-    user: userJson(state.users.get(payment.userId)),
-    member: null,
     company: company ? { id: company.id, title: company.title, route: company.route } : { id: payment.companyId },
     checkout_configuration_id: payment.checkoutConfigurationId,
     promo_code: null,
@@ -186,6 +224,7 @@ export function paymentJson(payment: Payment, state: SandboxState) {
   };
 }
 
+/** v1 Membership: no `valid`, no `expires_at` (those are v5). */
 export function membershipJson(membership: Membership, state: SandboxState, publicUrl: string) {
   const company = state.companies.get(membership.companyId);
   const product = state.products.get(membership.productId);
@@ -202,27 +241,104 @@ export function membershipJson(membership: Membership, state: SandboxState, publ
     company: company ? { id: company.id, title: company.title } : { id: membership.companyId },
     checkout_configuration_id: membership.checkoutConfigurationId,
     cancel_at_period_end: membership.cancelAtPeriodEnd,
+    cancel_option: null,
     canceled_at: iso(membership.canceledAt),
     cancellation_reason: membership.canceledAt ? "canceled_by_company" : null,
+    custom_field_responses: [],
     joined_at: iso(membership.createdAt),
-    renewal_period_start: null,
-    renewal_period_end: null,
+    payment_collection_paused: false,
+    renewal_period_start: iso(membership.renewalPeriodStart),
+    renewal_period_end: iso(membership.renewalPeriodEnd),
     manage_url: `${publicUrl}/memberships/${membership.id}`,
     promo_code: null,
     created_at: iso(membership.createdAt),
-    updated_at: iso(membership.createdAt),
+    updated_at: iso(membership.updatedAt),
   };
 }
 
+/**
+ * v1 Refund (GET /refunds/{id}, `refund.*` webhooks). Its payment carries no `status`, `substatus`
+ * or `refunded_amount`: read the payment for those.
+ */
 export function refundJson(refund: Refund, state: SandboxState) {
   const payment = state.payments.get(refund.paymentId);
+  const plan = payment ? state.plans.get(payment.planId) : undefined;
+  const product = payment ? state.products.get(payment.productId) : undefined;
+  return {
+    ...refundListJson(refund),
+    payment: payment
+      ? {
+          ...paymentCore(payment, state),
+          metadata: payment.metadata,
+          plan: plan ? { id: plan.id, metadata: plan.metadata } : { id: payment.planId, metadata: null },
+          product: product ? { id: product.id, metadata: product.metadata } : null,
+          tax_amount: null,
+          tax_behavior: null,
+          tax_refunded_amount: null,
+        }
+      : null,
+  };
+}
+
+/** A refund in GET /refunds: its payment is only `{ id }`. */
+export function refundListJson(refund: Refund) {
   return {
     id: refund.id,
     amount: refund.amount,
     currency: refund.currency,
     status: refund.status,
     created_at: iso(refund.createdAt),
-    payment: payment ? paymentJson(payment, state) : { id: refund.paymentId },
+    provider: "stripe",
+    provider_created_at: iso(refund.createdAt),
+    reference_status: null,
+    reference_type: null,
+    reference_value: null,
+    payment: { id: refund.paymentId },
+  };
+}
+
+/** v1 Dispute (GET /disputes/{id}, `dispute.*` webhooks). Its payment carries no metadata. */
+export function disputeJson(dispute: Dispute, state: SandboxState) {
+  const payment = state.payments.get(dispute.paymentId);
+  return {
+    ...disputeListJson(dispute, state),
+    access_activity_log: null,
+    billing_address: null,
+    cancellation_policy_attachment: null,
+    cancellation_policy_disclosure: null,
+    customer_communication_attachment: null,
+    customer_email_address: payment ? (state.users.get(payment.userId)?.email ?? null) : null,
+    customer_name: payment ? (state.users.get(payment.userId)?.name ?? null) : null,
+    notes: null,
+    product_description: null,
+    refund_policy_attachment: null,
+    refund_policy_disclosure: null,
+    refund_refusal_explanation: null,
+    service_date: null,
+    uncategorized_attachment: null,
+    payment: payment ? paymentCore(payment, state) : null,
+  };
+}
+
+/** A dispute in GET /disputes: its payment is only `{ id }`. */
+export function disputeListJson(dispute: Dispute, state: SandboxState) {
+  const company = state.companies.get(dispute.companyId);
+  const payment = state.payments.get(dispute.paymentId);
+  const product = payment ? state.products.get(payment.productId) : undefined;
+  return {
+    id: dispute.id,
+    status: dispute.status,
+    amount: dispute.amount,
+    currency: dispute.currency,
+    reason: dispute.reason,
+    needs_response_by: iso(dispute.needsResponseBy),
+    editable: dispute.status === "needs_response",
+    visa_rdr: false,
+    created_at: iso(dispute.createdAt),
+    company: company ? { id: company.id, title: company.title } : null,
+    plan: payment ? { id: payment.planId } : null,
+    product: product ? { id: product.id, title: product.title } : null,
+    payment: { id: dispute.paymentId },
   };
 }
 
@@ -241,8 +357,9 @@ export function webhookJson(hook: WebhookEndpoint, includeSecret: boolean) {
   };
 }
 
-// v5 webhook payload `data` (see whop-api.md "Webhook payloads").
-export function v5PaymentData(payment: Payment) {
+// v5 webhook payload `data`: flat ids, `final_amount`, unix timestamps.
+export function v5PaymentData(payment: Payment, state: SandboxState) {
+  const standing = paymentStanding(state, payment);
   return {
     id: payment.id,
     membership_id: payment.membershipId,
@@ -252,10 +369,10 @@ export function v5PaymentData(payment: Payment) {
     company_id: payment.companyId,
     final_amount: payment.total,
     subtotal: payment.subtotal,
-    refunded_amount: payment.refundedAmount,
+    refunded_amount: standing.refundedAmount,
     currency: payment.currency,
     status: payment.status,
-    substatus: payment.substatus,
+    substatus: standing.substatus,
     checkout_id: payment.checkoutConfigurationId,
     metadata: payment.metadata,
     created_at: unix(payment.createdAt),
@@ -275,6 +392,8 @@ export function v5MembershipData(membership: Membership) {
     metadata: membership.metadata,
     checkout_id: membership.checkoutConfigurationId,
     license_key: membership.licenseKey,
+    cancel_at_period_end: membership.cancelAtPeriodEnd,
+    expires_at: unix(membership.renewalPeriodEnd),
     created_at: unix(membership.createdAt),
   };
 }
@@ -287,5 +406,19 @@ export function v5RefundData(refund: Refund) {
     currency: refund.currency,
     status: refund.status,
     created_at: unix(refund.createdAt),
+  };
+}
+
+export function v5DisputeData(dispute: Dispute) {
+  return {
+    id: dispute.id,
+    payment_id: dispute.paymentId,
+    company_id: dispute.companyId,
+    amount: dispute.amount,
+    currency: dispute.currency,
+    status: dispute.status,
+    reason: dispute.reason,
+    needs_response_by: unix(dispute.needsResponseBy),
+    created_at: unix(dispute.createdAt),
   };
 }

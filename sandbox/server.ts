@@ -8,6 +8,7 @@ import { handleCheckoutRequest } from "./checkout-routes";
 import { CONTROL_ROUTES, type ControlContext, type FaultPlan } from "./control";
 import { ApiError, bearerToken, errorBody, notFound, parseJsonObject, readRawBody, sendJson, type ErrorDialect } from "./http";
 import { SandboxState, DEMO_SEED, type SandboxSeed } from "./state";
+import { ScaledTimers } from "./timers";
 import { WebhookDispatcher } from "./webhooks";
 
 export type { SandboxSeed } from "./state";
@@ -20,7 +21,10 @@ export interface SandboxOptions {
   host?: string;
   /** Base for `purchase_url`; default http://host:port. */
   publicUrl?: string;
-  /** Multiplies webhook retry delays (10 s, 20 s, 40 s) and the delivery timeout; default 1. */
+  /**
+   * Multiplies webhook retry delays (10 s, 20 s, 40 s), the delivery timeout and the refund
+   * settle delay (5 s); default 1.
+   */
   timeScale?: number;
   /** Requests per 60 s window per operation and credential; default 600. */
   rateLimitPerMinute?: number;
@@ -91,6 +95,7 @@ export async function startWhopSandbox(opts: SandboxOptions = {}): Promise<WhopS
   const log = opts.log ?? (() => {});
   const state = new SandboxState();
   const dispatcher = new WebhookDispatcher(state, { timeScale, log });
+  const timers = new ScaledTimers(timeScale);
   const rateLimiter = new RateLimiter(opts.rateLimitPerMinute ?? 600);
   const faults: { current: FaultPlan | null } = { current: null };
   let publicUrl = opts.publicUrl ?? "";
@@ -98,10 +103,12 @@ export async function startWhopSandbox(opts: SandboxOptions = {}): Promise<WhopS
   const context = (): ControlContext => ({
     state,
     dispatcher,
+    timers,
     publicUrl,
     faults,
     resetAll() {
       dispatcher.cancelPending();
+      timers.cancelPending();
       state.reset();
       rateLimiter.reset();
       faults.current = null;
@@ -138,9 +145,10 @@ export async function startWhopSandbox(opts: SandboxOptions = {}): Promise<WhopS
       const token = bearerToken(req);
       const waitSeconds = rateLimiter.take(`${route.method} ${route.template}`, token ?? "anonymous");
       if (waitSeconds !== null) throw rateLimited(waitSeconds);
-      const body = method === "POST" ? parseJsonObject(await readRawBody(req)) : {};
+      const body = method === "POST" || method === "PATCH" ? parseJsonObject(await readRawBody(req)) : {};
       const dated = isDatedShape(firstHeader(req.headers["api-version-date"]));
-      const idempotencyKey = method === "POST" ? firstHeader(req.headers["idempotency-key"]) : undefined;
+      // Elsewhere the header is ignored, as Whop declares it on no other operation.
+      const idempotencyKey = route.idempotent ? firstHeader(req.headers["idempotency-key"]) : undefined;
       const storeKey = idempotencyKey ? `${token ?? ""}\u0000${idempotencyKey}` : null;
       const fingerprint = storeKey ? requestFingerprint(method, url.pathname, body, dated) : "";
       const previous = storeKey ? state.idempotency.get(storeKey) : undefined;
@@ -218,6 +226,7 @@ export async function startWhopSandbox(opts: SandboxOptions = {}): Promise<WhopS
     close: () =>
       new Promise<void>((resolve) => {
         dispatcher.close();
+        timers.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

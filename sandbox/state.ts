@@ -10,6 +10,7 @@ export const ALL_COMPANY_PERMISSIONS = [
   "checkout_configuration:basic:read",
   "payment:basic:read",
   "payment:manage",
+  "payment:dispute:read",
   "member:basic:read",
   "membership:cancel",
   "developer:manage_webhook",
@@ -25,6 +26,8 @@ export interface Company {
   id: string;
   title: string;
   route: string;
+  /** Sandbox-only: products created for this company get Whop Software Licensing. */
+  licensedProducts: boolean;
   createdAt: Date;
 }
 
@@ -37,6 +40,8 @@ export interface Product {
   visibility: string;
   route: string;
   metadata: Record<string, unknown>;
+  /** Has a Whop Software Licensing experience: its memberships get a `license_key`. Sandbox control only. */
+  licensing: boolean;
   createdAt: Date;
 }
 
@@ -85,7 +90,9 @@ export interface User {
 }
 
 export type PaymentStatus = "paid" | "open";
-export type PaymentSubstatus = "succeeded" | "failed" | "refunded" | "partially_refunded";
+/** What a payment was charged as; refunds and disputes are derived from their own records (see standing.ts). */
+export type PaymentChargeOutcome = "succeeded" | "failed";
+export type BillingReason = "one_time" | "subscription_create";
 
 export interface Payment {
   id: string;
@@ -99,14 +106,13 @@ export interface Payment {
   total: number;
   subtotal: number;
   usdTotal: number;
-  refundedAmount: number;
   status: PaymentStatus;
-  substatus: PaymentSubstatus;
+  charge: PaymentChargeOutcome;
+  billingReason: BillingReason;
   failureMessage: string | null;
   metadata: Record<string, unknown>;
   createdAt: Date;
   paidAt: Date | null;
-  refundedAt: Date | null;
   updatedAt: Date;
 }
 
@@ -121,19 +127,43 @@ export interface Membership {
   /** Set by a cancellation with mode `at_period_end`. */
   cancelAtPeriodEnd: boolean;
   canceledAt: Date | null;
-  licenseKey: string;
+  /** Null unless the product has Whop Software Licensing when the membership is created. */
+  licenseKey: string | null;
   metadata: Record<string, unknown>;
   currency: string;
+  /** The current billing period of a renewal plan; null for one-time plans. */
+  renewalPeriodStart: Date | null;
+  renewalPeriodEnd: Date | null;
   createdAt: Date;
+  updatedAt: Date;
 }
+
+export type RefundStatus = "pending" | "requires_action" | "succeeded" | "failed" | "canceled";
 
 export interface Refund {
   id: string;
+  companyId: string;
   paymentId: string;
   amount: number;
   currency: string;
-  status: "pending" | "succeeded";
+  status: RefundStatus;
   createdAt: Date;
+  updatedAt: Date;
+}
+
+export type DisputeStatus = "needs_response" | "under_review" | "won" | "lost" | "closed";
+
+export interface Dispute {
+  id: string;
+  companyId: string;
+  paymentId: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: DisputeStatus;
+  needsResponseBy: Date;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export type WebhookApiVersion = "v1" | "v2" | "v5";
@@ -214,6 +244,7 @@ export class SandboxState {
   payments = new Map<string, Payment>();
   memberships = new Map<string, Membership>();
   refunds = new Map<string, Refund>();
+  disputes = new Map<string, Dispute>();
   webhooks = new Map<string, WebhookEndpoint>();
   /** Product used by dated plans created without `product_id`, per company. */
   defaultProductIds = new Map<string, string>();
@@ -235,6 +266,7 @@ export class SandboxState {
       this.payments,
       this.memberships,
       this.refunds,
+      this.disputes,
       this.webhooks,
       this.defaultProductIds,
       this.idempotency,
@@ -245,11 +277,17 @@ export class SandboxState {
     this.seedDemoCompany();
   }
 
-  createCompany(title: string, keys?: CompanyKeys, id = newId("biz"), createdAt = new Date()): {
+  createCompany(
+    title: string,
+    keys?: CompanyKeys,
+    id = newId("biz"),
+    createdAt = new Date(),
+    licensedProducts = false,
+  ): {
     company: Company;
     keys: CompanyKeys;
   } {
-    const company: Company = { id, title, route: routeFrom(title, id), createdAt };
+    const company: Company = { id, title, route: routeFrom(title, id), licensedProducts, createdAt };
     this.companies.set(company.id, company);
     const companyKeys = keys ?? {
       companyKey: newApiKey(),

@@ -87,6 +87,7 @@ const CHECKOUT_COMMON_FIELDS = [
   "payment_method_configuration", "three_ds_level",
 ];
 const WEBHOOK_FIELDS = ["url", "api_version", "enabled", "events", "resource_id", "child_resource_events"];
+const WEBHOOK_UPDATE_FIELDS = WEBHOOK_FIELDS.filter((f) => f !== "resource_id");
 
 export const WEBHOOK_EVENTS: ReadonlySet<string> = new Set([
   "invoice.created", "invoice.marked_uncollectible", "invoice.paid", "invoice.past_due", "invoice.voided",
@@ -160,14 +161,17 @@ export function parseCurrency(body: Body, prefix: string): string {
   return value;
 }
 
-/** Prices are decimal major units; zero-decimal currencies take whole numbers. */
+/**
+ * Prices are decimal major units; zero-decimal currencies take whole numbers. A price the plan type
+ * does not require may be 0 (a renewal plan's `initial_price`); a required one must be above 0.
+ */
 export function parsePrice(value: unknown, name: string, currency: string, required: boolean): number {
   if (value === undefined || value === null) {
     if (required) throw missingParameter(name);
     return 0;
   }
   if (typeof value !== "number" || !Number.isFinite(value)) throw invalidParameter(name, "must be a number");
-  if (value <= 0) throw invalidParameter(name, "must be greater than 0");
+  if (value < 0 || (required && value === 0)) throw invalidParameter(name, "must be greater than 0");
   const decimals = CURRENCY_DECIMALS[currency] ?? 2;
   if (Number(value.toFixed(decimals)) !== value) {
     throw invalidParameter(
@@ -270,22 +274,42 @@ export function parseCheckoutCreate(body: Body, dated: boolean): CheckoutInput {
   };
 }
 
+/** Undefined when absent. */
+function parseWebhookApiVersion(body: Body): "v1" | "v5" | undefined {
+  if (body.api_version === undefined || body.api_version === null) return undefined;
+  const apiVersion = oneOf(body, "api_version", "", ["v1", "v2", "v5"] as const, "v1");
+  if (apiVersion === "v2") throw invalidParameter("api_version", "the local sandbox emulates v1 and v5 webhooks only");
+  return apiVersion;
+}
+
+function parseWebhookEvents(value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((e) => typeof e !== "string" || !WEBHOOK_EVENTS.has(e))) throw invalidParameter("events");
+  return value as string[];
+}
+
 export function parseWebhookCreate(body: Body): WebhookInput {
   rejectUnknownFields(body, WEBHOOK_FIELDS, "");
   const url = parseUrl(body, "url", true) as string;
-  const apiVersion = oneOf(body, "api_version", "", ["v1", "v2", "v5"] as const, "v1");
-  if (apiVersion === "v2") throw invalidParameter("api_version", "the local sandbox emulates v1 and v5 webhooks only");
-  const events = body.events ?? [];
-  if (!Array.isArray(events) || events.some((e) => typeof e !== "string" || !WEBHOOK_EVENTS.has(e))) {
-    throw invalidParameter("events");
-  }
   return {
     url,
-    apiVersion,
+    apiVersion: parseWebhookApiVersion(body) ?? "v1",
     enabled: optionalBoolean(body, "enabled", "", true),
-    events: events as string[],
+    events: parseWebhookEvents(body.events ?? []),
     resourceId: requiredString(body, "resource_id", ""),
     childResourceEvents: optionalBoolean(body, "child_resource_events", "", false),
+  };
+}
+
+/** PATCH /webhooks/{id}: each field optional (absent or null = unchanged); the secret cannot be changed. */
+export function parseWebhookUpdate(body: Body): Partial<Omit<WebhookInput, "resourceId">> {
+  rejectUnknownFields(body, WEBHOOK_UPDATE_FIELDS, "");
+  const present = (key: string) => body[key] !== undefined && body[key] !== null;
+  return {
+    url: parseUrl(body, "url", false),
+    apiVersion: parseWebhookApiVersion(body),
+    enabled: present("enabled") ? optionalBoolean(body, "enabled", "", true) : undefined,
+    events: present("events") ? parseWebhookEvents(body.events) : undefined,
+    childResourceEvents: present("child_resource_events") ? optionalBoolean(body, "child_resource_events", "", false) : undefined,
   };
 }
 

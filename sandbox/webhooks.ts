@@ -55,6 +55,8 @@ export function signWhopV5(secret: string, timestamp: number, body: string): str
 interface OutgoingMessage {
   messageId: string;
   hook: WebhookEndpoint;
+  /** The version the body was built for: retries sign it the same way even if the webhook was edited since. */
+  apiVersion: WebhookEndpoint["apiVersion"];
   eventType: string;
   body: string;
 }
@@ -62,7 +64,7 @@ interface OutgoingMessage {
 function buildMessage(hook: WebhookEndpoint, event: WebhookEvent, messageId: string, occurredAt: Date): OutgoingMessage {
   if (hook.apiVersion === "v5") {
     const action = V5_ACTION_NAMES[event.type] ?? event.type;
-    return { messageId, hook, eventType: action, body: JSON.stringify({ action, api_version: "v5", data: event.v5Data }) };
+    return { messageId, hook, apiVersion: "v5", eventType: action, body: JSON.stringify({ action, api_version: "v5", data: event.v5Data }) };
   }
   const envelope = {
     id: messageId,
@@ -72,7 +74,7 @@ function buildMessage(hook: WebhookEndpoint, event: WebhookEvent, messageId: str
     company_id: event.companyId,
     data: event.v1Data,
   };
-  return { messageId, hook, eventType: event.type, body: JSON.stringify(envelope) };
+  return { messageId, hook, apiVersion: "v1", eventType: event.type, body: JSON.stringify(envelope) };
 }
 
 function signedHeaders(message: OutgoingMessage, now: Date): Record<string, string> {
@@ -82,7 +84,7 @@ function signedHeaders(message: OutgoingMessage, now: Date): Record<string, stri
     "user-agent": "Whop-Local-Sandbox/1.0",
     "content-length": String(Buffer.byteLength(message.body)),
   };
-  if (message.hook.apiVersion === "v5") {
+  if (message.apiVersion === "v5") {
     return { ...common, "x-whop-signature": signWhopV5(message.hook.secret, timestamp, message.body) };
   }
   return {
@@ -193,7 +195,7 @@ export class WebhookDispatcher {
       companyId: message.hook.companyId,
       url: message.hook.url,
       eventType: message.eventType,
-      apiVersion: message.hook.apiVersion,
+      apiVersion: message.apiVersion,
       attempt: attemptNumber,
       statusCode: null,
       error: null,

@@ -162,3 +162,40 @@ export async function submitCheckout(purchaseUrl: string, action: "pay" | "decli
     redirect: "manual",
   });
 }
+
+/** POST to a `/_sandbox/*` control. */
+export const control = (sandbox: Sandbox, path: string, body: unknown = {}) => api(sandbox, `/_sandbox${path}`, { body });
+
+export interface PaidPurchase {
+  company: IsolatedCompany;
+  hook: Receiver;
+  webhook: { id: string; webhook_secret: string };
+  paymentId: string;
+  membershipId: string;
+}
+
+/**
+ * A company with a webhook of `apiVersion` and one paid checkout ($29.99, metadata
+ * `{ order_id: "ord_as" }` unless overridden); the pay deliveries already arrived. The receiver is
+ * pushed onto `receivers` for the caller to close.
+ */
+export async function paidPurchase(
+  sandbox: Sandbox,
+  receivers: Receiver[],
+  options: { apiVersion?: "v1" | "v5"; company?: IsolatedCompany; checkout?: Parameters<typeof undatedCheckoutBody>[1] } = {},
+): Promise<PaidPurchase> {
+  const company = options.company ?? (await createCompany(sandbox, "After Sale Co"));
+  const hook = await startReceiver();
+  receivers.push(hook);
+  const webhook = await registerWebhook(sandbox, company, hook.url, options.apiVersion ?? "v1");
+  const checkout = await createCheckout(sandbox, company, { metadata: { order_id: "ord_as" }, ...options.checkout });
+  const paid = await control(sandbox, `/checkouts/${checkout.id}/pay`);
+  if (paid.status !== 200) throw new Error(`pay answered ${paid.status}: ${paid.text}`);
+  await waitFor(() => hook.received.length >= 2);
+  return { company, hook, webhook, paymentId: paid.json.id as string, membershipId: (paid.json.membership as { id: string }).id };
+}
+
+/** The deliveries of one event type (v1 `type` or v5 `action`), in arrival order. */
+export const deliveriesOf = (hook: Receiver, type: string) => hook.received.filter((r) => (r.json.type ?? r.json.action) === type);
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

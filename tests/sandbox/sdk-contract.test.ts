@@ -120,6 +120,43 @@ describe("@whop/sdk against the sandbox", () => {
     await expect(whop.webhooks.retrieve(hook.id)).rejects.toBeInstanceOf(Whop.NotFoundError);
   });
 
+  it("reads refunds and disputes, and edits a webhook with webhooks.update", async () => {
+    const whop = client(company.companyKey);
+    const checkout = await whop.checkoutConfigurations.create({
+      plan: { currency: "usd", plan_type: "one_time", initial_price: 20, title: "After sale", force_create_new_plan: true },
+      metadata: { order_id: "ord_after" },
+    });
+    const post = async (path: string, body: unknown = {}) =>
+      (await (await fetch(`${sandbox.url}/_sandbox${path}`, { method: "POST", body: JSON.stringify(body) })).json()) as { id: string };
+    const { id: paymentId } = await post(`/checkouts/${checkout.id}/pay`);
+
+    const paymentAfterRefund = await whop.payments.refund(paymentId, { partial_amount: 5 });
+    expect(paymentAfterRefund).toMatchObject({ id: paymentId, refunded_amount: 0 });
+    const held = await post(`/payments/${paymentId}/refund`, { amount: 3, settle: "hold" });
+    const refunds = await whop.refunds.list({ payment_id: paymentId });
+    expect(refunds.data.map((r) => [r.id === held.id, r.amount, r.payment?.id])).toEqual([
+      [true, 3, paymentId],
+      [false, 5, paymentId],
+    ]);
+    const refund = await whop.refunds.retrieve(held.id);
+    expect(refund).toMatchObject({ id: held.id, status: "pending", amount: 3, payment: { id: paymentId, metadata: { order_id: "ord_after" } } });
+    expect((await whop.refunds.list({ company_id: company.companyId })).data.length).toBeGreaterThanOrEqual(2);
+
+    const dispute = await post(`/payments/${paymentId}/dispute`, { reason: "fraudulent" });
+    const disputes = await whop.disputes.list({ company_id: company.companyId });
+    expect(disputes.data.map((d) => [d.id, d.status, d.payment?.id])).toEqual([[dispute.id, "needs_response", paymentId]]);
+    await post(`/disputes/${dispute.id}/win`);
+    expect(await whop.disputes.retrieve(dispute.id)).toMatchObject({ id: dispute.id, status: "won", payment: { id: paymentId } });
+
+    const hook = await whop.webhooks.create({ url: "https://app.example/hook", events: ["payment.succeeded"], resource_id: company.companyId });
+    const updated = await whop.webhooks.update(hook.id, { events: ["payment.succeeded", "refund.created", "refund.updated", "dispute.created", "dispute.updated"] });
+    expect(updated.events).toEqual(["payment.succeeded", "refund.created", "refund.updated", "dispute.created", "dispute.updated"]);
+    expect(updated).not.toHaveProperty("webhook_secret");
+    expect((await whop.webhooks.update(hook.id, { enabled: false })).enabled).toBe(false);
+    await expect(whop.webhooks.update(hook.id, { url: "not a url" })).rejects.toBeInstanceOf(Whop.BadRequestError);
+    expect(await whop.webhooks.delete(hook.id)).toBe(true);
+  });
+
   it("raises the SDK's typed errors for 400, 401, 403, 404 and 429", async () => {
     const whop = client(company.companyKey);
     const tooLong = whop.checkoutConfigurations.create({

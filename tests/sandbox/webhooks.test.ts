@@ -119,7 +119,8 @@ describe("hosted checkout and webhook delivery", () => {
     const membershipData = membership.json.data as Record<string, unknown>;
     expect(membershipData).toMatchObject({ status: "active", metadata: { order_id: "ord_42", tenant_id: "ten_7" } });
     expect(membershipData.id).toMatch(/^mem_[0-9A-Za-z]{14}$/);
-    expect(membershipData.license_key).toBeTruthy();
+    // the product has no Software Licensing
+    expect(membershipData.license_key).toBeNull();
     expect((paymentData.membership as { id: string }).id).toBe(membershipData.id);
 
     // the payment is readable through the API with the same data
@@ -246,23 +247,31 @@ describe("hosted checkout and webhook delivery", () => {
     }
   });
 
-  it("refunds through the control endpoint deliver refund.created and mark the payment refunded", async () => {
+  it("refunds through the control endpoint: refund.created pending, then refund.updated succeeded and the payment refunded", async () => {
     const company = await createCompany(sandbox, "Refund Co");
     const hookReceiver = await receiver();
     await registerWebhook(sandbox, company, hookReceiver.url);
     const checkout = await createCheckout(sandbox, company, { metadata: { order_id: "ord_r" } });
     const paid = await api(sandbox, `/_sandbox/checkouts/${checkout.id}/pay`, { body: {} });
     await waitFor(() => hookReceiver.received.length >= 2);
+    const paymentId = paid.json.id as string;
+    const readPayment = async () => (await api(sandbox, `/api/v1/payments/${paymentId}`, { key: company.companyKey })).json;
+    const updates = () => hookReceiver.received.filter((r) => r.json.type === "refund.updated");
 
-    const partial = await api(sandbox, `/_sandbox/payments/${paid.json.id as string}/refund`, { body: { amount: 10 } });
-    expect(partial.json).toMatchObject({ status: "paid", substatus: "partially_refunded", refunded_amount: 10 });
-    const full = await api(sandbox, `/_sandbox/payments/${paid.json.id as string}/refund`, { body: {} });
-    expect(full.json).toMatchObject({ status: "paid", substatus: "refunded", refunded_amount: 29.99 });
-    expect((await api(sandbox, `/_sandbox/payments/${paid.json.id as string}/refund`, { body: {} })).status).toBe(400);
+    const partial = await api(sandbox, `/_sandbox/payments/${paymentId}/refund`, { body: { amount: 10 } });
+    expect(partial.json).toMatchObject({ id: expect.stringMatching(/^rfnd_/), status: "pending", amount: 10, payment: { id: paymentId } });
+    await waitFor(() => updates().length >= 1);
+    expect(await readPayment()).toMatchObject({ status: "paid", substatus: "partially_refunded", refunded_amount: 10 });
+    const full = await api(sandbox, `/_sandbox/payments/${paymentId}/refund`, { body: {} });
+    expect(full.json).toMatchObject({ status: "pending", amount: 19.99 });
+    expect((await api(sandbox, `/_sandbox/payments/${paymentId}/refund`, { body: {} })).status).toBe(400);
+    await waitFor(() => updates().length >= 2);
+    expect(await readPayment()).toMatchObject({ status: "paid", substatus: "refunded", refunded_amount: 29.99 });
 
-    await waitFor(() => hookReceiver.received.filter((r) => r.json.type === "refund.created").length >= 2);
-    const refund = hookReceiver.received.find((r) => r.json.type === "refund.created")!.json.data as Record<string, unknown>;
-    expect(refund).toMatchObject({ amount: 10, currency: "usd", payment: { id: paid.json.id, metadata: { order_id: "ord_r" } } });
+    const created = hookReceiver.received.filter((r) => r.json.type === "refund.created").map((r) => r.json.data as Record<string, unknown>);
+    expect(created.map((r) => r.status)).toEqual(["pending", "pending"]);
+    expect(created[0]).toMatchObject({ amount: 10, currency: "usd", payment: { id: paymentId, metadata: { order_id: "ord_r" } } });
+    expect(updates().map((r) => (r.json.data as { status: string }).status)).toEqual(["succeeded", "succeeded"]);
     const membership = await api(sandbox, `/api/v1/memberships/${(paid.json.membership as { id: string }).id}`, { key: company.companyKey });
     expect(membership.json.status).toBe("active");
   });
