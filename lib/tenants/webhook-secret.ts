@@ -126,7 +126,7 @@ export async function createWebhookAutomatically({ tenant, actorUserId, ip }: We
       apiVersion: "v1",
     });
   } catch (error) {
-    return { ok: false, message: describeCreateWebhookProblem(error) };
+    return { ok: false, message: describeCreateWebhookProblem(error, tenant) };
   }
 
   try {
@@ -287,7 +287,7 @@ async function storeWebhookSecret(input: StoreInput): Promise<{ changed: boolean
   });
 }
 
-function describeCreateWebhookProblem(error: unknown): string {
+function describeCreateWebhookProblem(error: unknown, tenant: Pick<Tenant, "environment">): string {
   if (isWhopApiError(error) && (error.kind === "forbidden" || error.kind === "missing_permissions") && !error.notCompanyKey) {
     return (
       `Your Whop API key lacks the ${WEBHOOK_PERMISSION} permission, so we could not create the webhook. Nothing was saved. ` +
@@ -295,5 +295,5 @@ function describeCreateWebhookProblem(error: unknown): string {
       `or create the webhook by hand with the steps on this page and paste its secret under Webhook secret.`
     );
   }
-  return `${describeWhopProblem(error, { environment: env().whopEnvironment, operation: "webhook" })} Nothing was saved.`;
+  return `${describeWhopProblem(error, { tenant, operation: "webhook" })} Nothing was saved.`;
 }

@@ -1,12 +1,18 @@
 import type { Tenant } from "@/db/schema";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
-import { createWhopClient, type WhopClient, type WhopClientOptions } from "@/lib/whop/client";
+import { createWhopClient, whopApiOriginFor, type WhopClient, type WhopClientOptions } from "@/lib/whop/client";
 
-/** The Whop client acting for a connected tenant, with its decrypted key (never leaves this call). */
+/**
+ * The Whop client acting for a connected tenant, with its decrypted key (never leaves this call),
+ * talking to the world the key was connected in: the tenant's environment picks the origin, and
+ * every error the client throws carries that environment.
+ */
 export function whopClientForTenant(tenant: Tenant, options: Partial<Pick<WhopClientOptions, "timeoutMs" | "maxRetries">> = {}): WhopClient {
   if (!tenant.whopApiKeyCiphertext) throw new Error(`Tenant ${tenant.id} is not connected to Whop`);
-  const { whopApiOrigin, encryptionKeys } = env();
+  const { whopApiOrigin, whopEnvironment, encryptionKeys } = env();
   const apiKey = decryptSecret(tenant.whopApiKeyCiphertext, { tenantId: tenant.id, field: "whop_api_key" }, encryptionKeys);
-  return createWhopClient({ apiKey, origin: whopApiOrigin, ...options });
+  const environment = tenant.environment ?? whopEnvironment;
+  const origin = whopApiOriginFor(environment, { origin: whopApiOrigin, environment: whopEnvironment });
+  return createWhopClient({ apiKey, origin, environment, ...options });
 }

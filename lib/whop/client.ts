@@ -1,4 +1,5 @@
-import { WhopApiError } from "./errors";
+import type { WhopEnvironment } from "./environment";
+import { unexpectedResponse, WhopApiError, type WhopCallContext } from "./errors";
 import {
   absolutePurchaseUrl,
   accountSchema,
@@ -40,6 +41,7 @@ import { createWhopTransport, type WhopTransportOptions } from "./transport";
  */
 
 export { WhopApiError, isWhopApiError, extractPermissions, parseWhopErrorBody } from "./errors";
+export { WHOP_PRODUCTION_API_ORIGIN, WHOP_SANDBOX_API_ORIGIN, whopApiOriginFor } from "./environment";
 export type { WhopApiErrorInit, WhopErrorKind } from "./errors";
 export { WHOP_API_VERSION_DATE } from "./transport";
 export { WHOP_CHECKOUT_ORIGIN, absolutePurchaseUrl } from "./schemas";
@@ -54,6 +56,8 @@ export type {
   WhopWebhook,
   WhopWebhookEndpoint,
 } from "./schemas";
+
+export type { WhopEnvironment } from "./environment";
 
 export type WhopClientOptions = WhopTransportOptions;
 
@@ -170,15 +174,18 @@ export interface WhopClient {
 
 export function createWhopClient(opts: WhopClientOptions): WhopClient {
   const { request } = createWhopTransport(opts);
+  const environment: WhopEnvironment | undefined = opts.environment;
+  const call = (label: string): WhopCallContext => ({ label, environment });
 
   async function getCompanyV1(): Promise<WhopCompany> {
     const path = "/api/v1/accounts/me";
     const { status, json } = await request({ method: "GET", path });
-    const account = parseOrThrow(accountSchema, json, `GET ${path}`, status);
+    const account = parseOrThrow(accountSchema, json, call(`GET ${path}`), status);
     if (!account.id.startsWith("biz_")) {
       const prefix = account.id.split("_")[0] ?? "unknown";
       throw new WhopApiError({
         kind: "forbidden",
+        environment,
         message: `This key belongs to a ${prefix}_ account, not a company (biz_): it is not a company API key`,
         notCompanyKey: true,
       });
@@ -189,10 +196,11 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
   async function getCompanyV5(): Promise<WhopCompany> {
     const path = "/api/v5/company";
     const { status, json } = await request({ method: "GET", path });
-    const account = parseOrThrow(accountSchema, json, `GET ${path}`, status);
+    const account = parseOrThrow(accountSchema, json, call(`GET ${path}`), status);
     if (!account.id.startsWith("biz_")) {
       throw new WhopApiError({
         kind: "forbidden",
+        environment,
         message: "This key does not belong to a company (biz_): it is not a company API key",
         notCompanyKey: true,
       });
@@ -232,16 +240,9 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
         redirect_url: input.redirectUrl,
       };
       const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
-      const parsed = parseOrThrow(checkoutConfigurationSchema, json, `POST ${path}`, status);
+      const parsed = parseOrThrow(checkoutConfigurationSchema, json, call(`POST ${path}`), status);
       const planId = parsed.plan?.id ?? parsed.plan_id;
-      if (!planId) {
-        throw new WhopApiError({
-          kind: "bad_request",
-          status,
-          message: `Unexpected response from Whop for POST ${path} (fields: plan.id)`,
-          whopMessage: "Unexpected response format",
-        });
-      }
+      if (!planId) throw unexpectedResponse(call(`POST ${path}`), status, "plan.id");
       return { id: parsed.id, planId, purchaseUrl: absolutePurchaseUrl(parsed.purchase_url), raw: json };
     },
 
@@ -249,7 +250,7 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
       const path = "/api/v1/products";
       const body = { title: input.title, ...(input.accountId ? { account_id: input.accountId } : {}) };
       const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
-      return { id: parseOrThrow(productSchema, json, `POST ${path}`, status).id };
+      return { id: parseOrThrow(productSchema, json, call(`POST ${path}`), status).id };
     },
 
     async createWebhook(input) {
@@ -263,14 +264,14 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
       };
       // No idempotency key: a retried POST could create a second webhook, so it is not retried.
       const { status, json } = await request({ method: "POST", path, body });
-      const parsed = parseOrThrow(webhookSchema, json, `POST ${path}`, status);
+      const parsed = parseOrThrow(webhookSchema, json, call(`POST ${path}`), status);
       return { id: parsed.id, secret: parsed.webhook_secret };
     },
 
     async getPayment(id) {
       const path = `/api/v1/payments/${encodeURIComponent(id)}`;
       const { status, json } = await request({ method: "GET", path });
-      return toPayment(parseOrThrow(paymentSchema, json, `GET ${path}`, status), json);
+      return toPayment(parseOrThrow(paymentSchema, json, call(`GET ${path}`), status), json);
     },
 
     async listPayments(input) {
@@ -285,14 +286,14 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
           after: input.after,
         },
       });
-      return parsePage(json, `GET ${path}`, status, { schema: paymentSchema, map: toPayment });
+      return parsePage(json, call(`GET ${path}`), status, { schema: paymentSchema, map: toPayment });
     },
 
     async refundPayment(input) {
       const path = `/api/v1/payments/${encodeURIComponent(input.paymentId)}/refund`;
       const body = input.partialAmount === undefined ? {} : { partial_amount: input.partialAmount };
       const { status, json } = await request({ method: "POST", path, body, once: true });
-      return toPayment(parseOrThrow(paymentSchema, json, `POST ${path}`, status), json);
+      return toPayment(parseOrThrow(paymentSchema, json, call(`POST ${path}`), status), json);
     },
 
     async listRefunds(input) {
@@ -302,13 +303,13 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
         path,
         query: { payment_id: input.paymentId, company_id: input.companyId, first: input.first, after: input.after },
       });
-      return parsePage(json, `GET ${path}`, status, { schema: refundSchema, map: toRefund });
+      return parsePage(json, call(`GET ${path}`), status, { schema: refundSchema, map: toRefund });
     },
 
     async getRefund(id) {
       const path = `/api/v1/refunds/${encodeURIComponent(id)}`;
       const { status, json } = await request({ method: "GET", path });
-      return toRefund(parseOrThrow(refundSchema, json, `GET ${path}`, status), json);
+      return toRefund(parseOrThrow(refundSchema, json, call(`GET ${path}`), status), json);
     },
 
     async listDisputes(input) {
@@ -318,7 +319,7 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
         path,
         query: { company_id: input.companyId, first: input.first, after: input.after },
       });
-      const page = parsePage(json, `GET ${path}`, status, { schema: disputeSchema, map: toDispute });
+      const page = parsePage(json, call(`GET ${path}`), status, { schema: disputeSchema, map: toDispute });
       if (input.paymentId === undefined) return page;
       return { ...page, data: page.data.filter((dispute) => dispute.paymentId === input.paymentId) };
     },
@@ -326,14 +327,14 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
     async getMembership(id) {
       const path = `/api/v1/memberships/${encodeURIComponent(id)}`;
       const { status, json } = await request({ method: "GET", path });
-      return toMembership(parseOrThrow(membershipSchema, json, `GET ${path}`, status), json);
+      return toMembership(parseOrThrow(membershipSchema, json, call(`GET ${path}`), status), json);
     },
 
     async cancelMembership(input) {
       const path = `/api/v1/memberships/${encodeURIComponent(input.membershipId)}/cancel`;
       const body = { cancellation_mode: input.mode };
       const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
-      return toMembership(parseOrThrow(membershipSchema, json, `POST ${path}`, status), json);
+      return toMembership(parseOrThrow(membershipSchema, json, call(`POST ${path}`), status), json);
     },
 
     async updateWebhook(input) {
@@ -343,14 +344,14 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
         ...(input.enabled !== undefined && { enabled: input.enabled }),
       };
       const { status, json } = await request({ method: "PATCH", path, body });
-      const hook = toWebhookEndpoint(parseOrThrow(webhookEndpointSchema, json, `PATCH ${path}`, status));
+      const hook = toWebhookEndpoint(parseOrThrow(webhookEndpointSchema, json, call(`PATCH ${path}`), status));
       return { id: hook.id, events: hook.events };
     },
 
     async getWebhook(id) {
       const path = `/api/v1/webhooks/${encodeURIComponent(id)}`;
       const { status, json } = await request({ method: "GET", path });
-      return toWebhookEndpoint(parseOrThrow(webhookEndpointSchema, json, `GET ${path}`, status));
+      return toWebhookEndpoint(parseOrThrow(webhookEndpointSchema, json, call(`GET ${path}`), status));
     },
 
     async listWebhooks(input) {
@@ -360,7 +361,7 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
         path,
         query: { company_id: input.companyId, first: input.first, after: input.after },
       });
-      return parsePage(json, `GET ${path}`, status, { schema: webhookEndpointSchema, map: toWebhookEndpoint });
+      return parsePage(json, call(`GET ${path}`), status, { schema: webhookEndpointSchema, map: toWebhookEndpoint });
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { WhopEnvironment } from "./environment";
+
 /**
  * The one error type of the Whop boundary, and how a Whop answer becomes one. Merchant-facing
  * wording lives in `./messages.ts`, not here.
@@ -24,6 +26,7 @@ export interface WhopApiErrorInit {
   missingPermissions?: string[];
   retryAfterSeconds?: number;
   notCompanyKey?: boolean;
+  environment?: WhopEnvironment;
   cause?: unknown;
 }
 
@@ -36,6 +39,8 @@ export class WhopApiError extends Error {
   readonly retryAfterSeconds?: number;
   /** The key works but belongs to a user or app, not a company (`/me` answered a non-`biz_` id). */
   readonly notCompanyKey: boolean;
+  /** The world the failed call went to, when the client was told (a tenant's client always is). */
+  readonly environment?: WhopEnvironment;
 
   constructor(init: WhopApiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -46,6 +51,7 @@ export class WhopApiError extends Error {
     this.missingPermissions = init.missingPermissions ?? [];
     if (init.retryAfterSeconds !== undefined) this.retryAfterSeconds = init.retryAfterSeconds;
     this.notCompanyKey = init.notCompanyKey ?? false;
+    if (init.environment !== undefined) this.environment = init.environment;
   }
 }
 
@@ -53,11 +59,18 @@ export function isWhopApiError(err: unknown): err is WhopApiError {
   return err instanceof WhopApiError;
 }
 
+/** Where a failure happened: the request (`POST /api/v1/…`) and the world it went to. */
+export interface WhopCallContext {
+  label: string;
+  environment?: WhopEnvironment;
+}
+
 /** A 2xx whose body is not the shape we read: named by its fields, never by its values. */
-export function unexpectedResponse(label: string, status: number, fields: string): WhopApiError {
+export function unexpectedResponse({ label, environment }: WhopCallContext, status: number, fields: string): WhopApiError {
   return new WhopApiError({
     kind: "bad_request",
     status,
+    environment,
     message: `Unexpected response from Whop for ${label} (fields: ${fields})`,
     whopMessage: "Unexpected response format",
   });
@@ -142,17 +155,15 @@ function retryAfterSecondsOf(headers: Headers, message: string | undefined): num
 
 /** A non-2xx answer as a `WhopApiError`; `redact` scrubs the key out of whatever Whop echoed. */
 export function errorFromResponse(
-  status: number,
-  headers: Headers,
-  text: string,
-  label: string,
+  { status, headers, text }: { status: number; headers: Headers; text: string },
+  { label, environment }: WhopCallContext,
   redact: (text: string) => string,
 ): WhopApiError {
   const parsed = parseWhopErrorBody(text);
   const whopMessage =
     parsed.message === undefined ? undefined : redact(parsed.message).slice(0, MAX_WHOP_MESSAGE_LENGTH);
   const suffix = whopMessage ? `: ${whopMessage}` : "";
-  const base = { status, whopMessage };
+  const base = { status, whopMessage, environment };
 
   if (status === 401) {
     return new WhopApiError({ ...base, kind: "unauthorized", message: `Whop rejected the API key (401) for ${label}${suffix}` });

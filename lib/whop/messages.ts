@@ -1,3 +1,4 @@
+import type { WhopEnvironment } from "./environment";
 import { WhopApiError } from "./errors";
 
 /**
@@ -16,7 +17,7 @@ export const REQUIRED_PERMISSIONS = [
 /** Only needed for "Create webhook automatically". */
 export const OPTIONAL_PERMISSIONS = ["developer:manage_webhook"] as const;
 
-export type WhopEnvironment = "production" | "sandbox";
+export type { WhopEnvironment } from "./environment";
 
 export interface KeyProblemContext {
   environment: WhopEnvironment;
@@ -65,12 +66,22 @@ export function describeKeyProblem(err: unknown, ctx: KeyProblemContext): string
   }
 }
 
-export type WhopOperation = "checkout" | "product" | "webhook" | "payments" | "refund" | "membership_cancel";
+export type WhopOperation =
+  | "checkout"
+  | "product"
+  | "webhook"
+  | "webhook_read"
+  | "webhook_update"
+  | "payments"
+  | "refund"
+  | "membership_cancel";
 
 const OPERATION_LABEL: Record<WhopOperation, string> = {
   checkout: "creating a checkout for a buyer",
   product: "creating the item's product",
   webhook: "creating the webhook",
+  webhook_read: "reading your webhook's events",
+  webhook_update: "updating your webhook's events",
   payments: "reading payments",
   refund: "refunding the payment",
   membership_cancel: "canceling the membership",
@@ -78,23 +89,37 @@ const OPERATION_LABEL: Record<WhopOperation, string> = {
 
 /** Permissions only some merchant actions need: named even when Whop's 403 does not say which. */
 const OPERATION_PERMISSIONS: Partial<Record<WhopOperation, string>> = {
+  webhook_read: "developer:manage_webhook",
+  webhook_update: "developer:manage_webhook",
   refund: "payment:manage",
   membership_cancel: "membership:cancel",
 };
+
+export interface WhopProblemContext {
+  operation: WhopOperation;
+  /** The tenant the call was made for: its environment is the world its key lives in. */
+  tenant?: { environment: WhopEnvironment | null } | null;
+  /**
+   * Accepted for callers written before the error and the tenant carried it; the tenant's and
+   * the error's own environment win over it. Drop it from new calls.
+   */
+  environment?: WhopEnvironment;
+}
 
 /**
  * A failure after the merchant is connected (a buyer's checkout, automatic webhook creation,
  * reconciliation), phrased for the dashboard's problems list.
  */
-export function describeWhopProblem(
-  err: unknown,
-  ctx: { environment: WhopEnvironment; operation: WhopOperation },
-): string {
+export function describeWhopProblem(err: unknown, ctx: WhopProblemContext): string {
   const during = OPERATION_LABEL[ctx.operation];
   if (!(err instanceof WhopApiError)) return `Something went wrong while ${during} on Whop.`;
+  const environment = ctx.tenant?.environment ?? err.environment ?? ctx.environment;
 
   switch (err.kind) {
     case "unauthorized":
+      if (environment === "sandbox") {
+        return `Whop's sandbox rejected your API key while ${during}; it may have been revoked, or it is a production key (this account is connected to Whop's sandbox, sandbox-api.whop.com). Replace it under Integrations → Whop.`;
+      }
       return `Whop rejected your API key while ${during}; it may have been revoked. Replace it under Integrations → Whop.`;
     case "forbidden":
     case "missing_permissions": {
@@ -116,6 +141,27 @@ export function describeWhopProblem(
     case "bad_request":
       return `Whop refused ${during}${quoteWhop(err)}.`;
   }
+}
+
+/**
+ * Why the webhook's events could not be read or updated. Without `developer:manage_webhook` the
+ * merchant can still fix it by hand: name the events to tick in Whop's dashboard.
+ */
+export function describeWebhookEventsProblem(
+  err: unknown,
+  ctx: { operation: "webhook_read" | "webhook_update"; eventsToTick: readonly string[]; tenant?: WhopProblemContext["tenant"] },
+): string {
+  const permissionRefused =
+    err instanceof WhopApiError && (err.kind === "forbidden" || err.kind === "missing_permissions") && !err.notCompanyKey;
+  if (permissionRefused) {
+    const cannot = ctx.operation === "webhook_read" ? "check your webhook's events" : "update your webhook's events";
+    return (
+      `Your Whop API key lacks the ${OPTIONAL_PERMISSIONS[0]} permission, so we cannot ${cannot} for you. ` +
+      `In your Whop dashboard, open Developer → Webhooks, edit the webhook for this connector and tick these events: ${ctx.eventsToTick.join(", ")}. ` +
+      `Or give the key that permission and try again.`
+    );
+  }
+  return describeWhopProblem(err, { operation: ctx.operation, tenant: ctx.tenant });
 }
 
 function environmentHint(environment: WhopEnvironment): string {

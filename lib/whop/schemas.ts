@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { unexpectedResponse } from "./errors";
+import { unexpectedResponse, type WhopCallContext } from "./errors";
 
 /**
  * What Whop answers, read tolerantly (unknown fields are ignored, optional ones may be null or
@@ -222,22 +222,24 @@ export const pageSchema = z.object({
 // Parsing and mapping
 
 /** The parsed body, or a `bad_request` WhopApiError naming the fields (never their values: a body may hold a secret). */
-export function parseOrThrow<T>(schema: z.ZodType<T>, json: unknown, label: string, status: number): T {
+export function parseOrThrow<T>(schema: z.ZodType<T>, json: unknown, call: WhopCallContext, status: number): T {
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const fields = parsed.error.issues.map((issue) => issue.path.join(".") || "(body)").join(", ");
-  throw unexpectedResponse(label, status, fields);
+  throw unexpectedResponse(call, status, fields);
 }
 
 /** A list page whose items are each parsed and mapped; a bad item names its index. */
 export function parsePage<S, T>(
   json: unknown,
-  label: string,
+  call: WhopCallContext,
   status: number,
   item: { schema: z.ZodType<S>; map: (parsed: S, raw: unknown) => T },
 ): WhopPage<T> {
-  const page = parseOrThrow(pageSchema, json, label, status);
-  const data = page.data.map((raw, index) => item.map(parseOrThrow(item.schema, raw, `${label} (data.${index})`, status), raw));
+  const page = parseOrThrow(pageSchema, json, call, status);
+  const data = page.data.map((raw, index) =>
+    item.map(parseOrThrow(item.schema, raw, { ...call, label: `${call.label} (data.${index})` }, status), raw),
+  );
   return {
     data,
     pageInfo: {

@@ -1,3 +1,4 @@
+import type { WhopEnvironment } from "./environment";
 import { errorFromResponse, parseJsonOrText, WhopApiError, type WhopErrorKind } from "./errors";
 
 /**
@@ -25,6 +26,8 @@ export interface WhopTransportOptions {
   fetch?: typeof fetch;
   /** Injectable so tests do not wait for backoff. */
   sleep?: (ms: number) => Promise<void>;
+  /** Which world `origin` is; stamped on every error so messages can name it. */
+  environment?: WhopEnvironment;
 }
 
 export interface WhopRequest {
@@ -43,6 +46,7 @@ export interface WhopResponse {
 }
 
 export interface WhopTransport {
+  environment?: WhopEnvironment;
   request(spec: WhopRequest): Promise<WhopResponse>;
 }
 
@@ -63,6 +67,7 @@ export function createWhopTransport(opts: WhopTransportOptions): WhopTransport {
   const maxRetries = Math.max(0, opts.maxRetries ?? DEFAULT_MAX_RETRIES);
   const doFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const environment = opts.environment;
 
   /** Whop could echo what it was sent; make sure the key never survives into an error. */
   const redact = (text: string): string => (apiKey.length >= 4 ? text.split(apiKey).join("[redacted]") : text);
@@ -90,10 +95,11 @@ export function createWhopTransport(opts: WhopTransportOptions): WhopTransport {
     } catch (cause) {
       const label = `${spec.method} ${spec.path}`;
       if (controller.signal.aborted) {
-        throw new WhopApiError({ kind: "timeout", message: `Whop did not answer ${label} within ${timeoutMs} ms` });
+        throw new WhopApiError({ kind: "timeout", environment, message: `Whop did not answer ${label} within ${timeoutMs} ms` });
       }
       throw new WhopApiError({
         kind: "unreachable",
+        environment,
         message: `Could not reach Whop for ${label}: ${redact(describeNetworkError(cause))}`,
       });
     } finally {
@@ -117,7 +123,7 @@ export function createWhopTransport(opts: WhopTransportOptions): WhopTransport {
         if (res.status >= 200 && res.status < 300) {
           return { status: res.status, json: parseJsonOrText(res.text) };
         }
-        failure = errorFromResponse(res.status, res.headers, res.text, label, redact);
+        failure = errorFromResponse(res, { label, environment }, redact);
       } catch (err) {
         if (!(err instanceof WhopApiError)) throw err;
         failure = err;
@@ -133,7 +139,7 @@ export function createWhopTransport(opts: WhopTransportOptions): WhopTransport {
     }
   }
 
-  return { request };
+  return environment === undefined ? { request } : { environment, request };
 }
 
 function describeNetworkError(cause: unknown): string {
