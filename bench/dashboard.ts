@@ -159,7 +159,7 @@ async function generate(runId: string): Promise<{ tenantId: string; userId: stri
   await db().insert(users).values({ id: userId, tenantId, email: `bench-${runId}-dashboard@example.com`, passwordHash: "not a hash: the bench signs in with a sealed session" });
 
   // Orders: the big tenant's g ∈ [1, ORDERS], two per created_at instant (ties broken by id); the others SMALL_ORDERS each.
-  const statuses = sql.raw(`(array['pending','paid','paid','paid','failed','refunded','partially_refunded','disputed','paid','checkout_failed'])[1 + g % 10]::order_status`);
+  const statuses = sql.raw(`(array['pending','paid','paid','paid','failed','refunded','partially_refunded','disputed','paid','expired'])[1 + g % 10]::order_status`);
   await db().execute(sql`
     insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, whop_checkout_id, whop_payment_id, buyer_email, paid_at, created_at, updated_at)
     select 'ord_' || ${prefix} || '_' || lpad(g::text, 8, '0'), ${tenantId}, ${`item_${prefix}_000000`}, ${statuses}, 2500, 'usd',

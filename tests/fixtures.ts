@@ -1,10 +1,25 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { items, orders, tenants, type Item, type Order, type Tenant } from "@/db/schema";
+import {
+  items,
+  ledgerDisputes,
+  ledgerPayments,
+  ledgerRefunds,
+  orders,
+  refundRequests,
+  tenants,
+  type Item,
+  type LedgerDispute,
+  type LedgerPayment,
+  type LedgerRefund,
+  type Order,
+  type Tenant,
+} from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
 import { encryptSecret, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { newId, newItemSlug, randomBase62 } from "@/lib/ids";
+import { deriveOrder } from "@/lib/ledger/derive";
 import { uniqueEmail } from "./db";
 import { signBare, signLegacy, signStandard as signStandardWith } from "./signing";
 
@@ -65,6 +80,101 @@ export async function fixtureOrder(tenant: Tenant, item: Item, overrides: Partia
     })
     .returning();
   return order!;
+}
+
+type Seed<T extends { $inferInsert: unknown }> = Partial<Omit<T["$inferInsert"], "tenantId">>;
+
+export interface LedgerSeed {
+  /** Default: succeeded, the order's amount and currency, paid now, a fresh `pay_` id. */
+  payments?: Seed<typeof ledgerPayments>[];
+  /** Default: succeeded, the order's amount and currency, of the first payment (this call's, else the order's). */
+  refunds?: Seed<typeof ledgerRefunds>[];
+  /** Default: open (`needs_response`), the order's amount and currency, of the first payment. */
+  disputes?: Seed<typeof ledgerDisputes>[];
+  /** Write the order's status and amounts as the ledger derives them from all its rows (default true). */
+  derive?: boolean;
+}
+
+const WHOP_STATUS_OF_PHASE = { open: "needs_response", won: "won", lost: "lost", closed: "closed" } as const;
+
+/**
+ * Ledger rows for an order, as Whop's events would leave them: payments, refunds and disputes,
+ * each overridable field by field (`orderId: null` for a refund or dispute still waiting for its
+ * payment). The order is then derived from its rows, as the ledger does after every change.
+ */
+export async function fixtureLedger(
+  tenant: Tenant,
+  order: Order,
+  { payments = [], refunds = [], disputes = [], derive = true }: LedgerSeed = {},
+): Promise<{ order: Order; payments: LedgerPayment[]; refunds: LedgerRefund[]; disputes: LedgerDispute[] }> {
+  const paymentRows = payments.map((seed) => {
+    const status = seed.status ?? "succeeded";
+    return {
+      id: `pay_${randomBase62(14)}`,
+      orderId: order.id,
+      amountMinor: order.amountMinor,
+      subtotalMinor: seed.amountMinor ?? order.amountMinor,
+      currency: order.currency,
+      paidAt: status === "succeeded" ? new Date() : null,
+      ...seed,
+      status,
+      tenantId: tenant.id,
+    };
+  });
+  const firstPayment = paymentRows[0]?.id ?? order.whopPaymentId;
+  const paymentOf = (seed: { paymentId?: string }) => {
+    const paymentId = seed.paymentId ?? firstPayment;
+    if (!paymentId) throw new Error("fixtureLedger: a refund or dispute needs a payment id (seed a payment, or give paymentId)");
+    return paymentId;
+  };
+  const refundRows = refunds.map((seed) => ({
+    id: seed.migrated ? `migrated_${order.id}_${randomBase62(6)}` : `rfnd_${randomBase62(14)}`,
+    orderId: order.id,
+    status: "succeeded" as const,
+    amountMinor: order.amountMinor,
+    currency: order.currency,
+    ...seed,
+    paymentId: paymentOf(seed),
+    tenantId: tenant.id,
+  }));
+  const disputeRows = disputes.map((seed) => {
+    const phase = seed.phase ?? "open";
+    return {
+      id: `dspt_${randomBase62(14)}`,
+      orderId: order.id,
+      whopStatus: WHOP_STATUS_OF_PHASE[phase],
+      amountMinor: order.amountMinor,
+      currency: order.currency,
+      ...seed,
+      phase,
+      paymentId: paymentOf(seed),
+      tenantId: tenant.id,
+    };
+  });
+
+  const inserted = {
+    payments: paymentRows.length ? await db().insert(ledgerPayments).values(paymentRows).returning() : [],
+    refunds: refundRows.length ? await db().insert(ledgerRefunds).values(refundRows).returning() : [],
+    disputes: disputeRows.length ? await db().insert(ledgerDisputes).values(disputeRows).returning() : [],
+  };
+  if (!derive) return { order, ...inserted };
+
+  const [allPayments, allRefunds, allDisputes, [outstanding]] = await Promise.all([
+    db().select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenant.id), eq(ledgerPayments.orderId, order.id))),
+    db().select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenant.id), eq(ledgerRefunds.orderId, order.id))),
+    db().select().from(ledgerDisputes).where(and(eq(ledgerDisputes.tenantId, tenant.id), eq(ledgerDisputes.orderId, order.id))),
+    db()
+      .select({ count: sql<number>`count(*)::int` })
+      .from(refundRequests)
+      .where(and(eq(refundRequests.tenantId, tenant.id), eq(refundRequests.orderId, order.id), isNull(refundRequests.whopRefundId), sql`${refundRequests.state} <> 'failed'`)),
+  ]);
+  const derived = deriveOrder(order, { payments: allPayments, refunds: allRefunds, disputes: allDisputes, outstandingRequests: Number(outstanding?.count ?? 0) });
+  const [updated] = await db()
+    .update(orders)
+    .set({ ...derived, whopPaymentId: order.whopPaymentId ?? allPayments[0]?.id ?? null, updatedAt: new Date() })
+    .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)))
+    .returning();
+  return { order: updated!, ...inserted };
 }
 
 /** Saves a webhook secret for the tenant the way the integration page does (encrypted). */

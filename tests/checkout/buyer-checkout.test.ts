@@ -160,14 +160,14 @@ describe("GET /pay/[slug]: the buyer's checkout", () => {
     expect(calls).toHaveLength(0);
   });
 
-  it("on 401 marks the order checkout_failed, flags the key as rejected, and stops calling Whop", async () => {
+  it("on 401 marks the order failed with the reason, flags the key as rejected, and stops calling Whop", async () => {
     server.use(checkoutFails(401, { error: { type: "unauthorized", message: "Invalid API key" } }));
     const { tenant } = await connectedMerchant();
     const item = await fixtureItem(tenant);
 
     const result = await visit(item.slug);
     expect(result).toMatchObject({ kind: "merchant_unavailable" });
-    expect(await orderRow((result as { orderId: string }).orderId)).toMatchObject({ status: "checkout_failed", failureReason: expect.stringMatching(/rejected your API key/) });
+    expect(await orderRow((result as { orderId: string }).orderId)).toMatchObject({ status: "failed", failureReason: expect.stringMatching(/rejected your API key/) });
     const [stored] = await db().select().from(tenants).where(eq(tenants.id, tenant.id));
     expect(stored!.keyRejectedAt).toBeInstanceOf(Date);
     expect(await openProblemKinds(tenant.id)).toEqual(["key_rejected"]);
@@ -191,7 +191,7 @@ describe("GET /pay/[slug]: the buyer's checkout", () => {
     const { tenant } = await connectedMerchant();
     const result = await visit((await fixtureItem(tenant)).slug);
     expect(result).toMatchObject({ kind: "whop_rate_limited", retryAfterSeconds: 30 });
-    expect((await orderRow((result as { orderId: string }).orderId)).status).toBe("checkout_failed");
+    expect(await orderRow((result as { orderId: string }).orderId)).toMatchObject({ status: "failed", failureReason: expect.any(String), paidMinor: null });
     expect(calls).toHaveLength(1);
   });
 
@@ -202,7 +202,7 @@ describe("GET /pay/[slug]: the buyer's checkout", () => {
     expect(result).toMatchObject({ kind: "whop_failed" });
     expect(calls).toHaveLength(2);
     expect(calls[0]!.headers.get("idempotency-key")).toBe(calls[1]!.headers.get("idempotency-key"));
-    expect((await orderRow((result as { orderId: string }).orderId)).status).toBe("checkout_failed");
+    expect(await orderRow((result as { orderId: string }).orderId)).toMatchObject({ status: "failed", failureReason: expect.any(String), paidMinor: null });
     expect(await openProblemKinds(tenant.id)).toEqual(["checkout_failed"]);
   });
 

@@ -68,7 +68,7 @@ describe("GET /pay/[slug]: what the buyer's browser gets", () => {
     expect(await db().$count(orders, eq(orders.tenantId, tenant.id))).toBe(0);
   });
 
-  it("503 with a friendly page when the merchant's key is rejected; the order is checkout_failed", async () => {
+  it("503 with a friendly page when the merchant's key is rejected; the order is failed", async () => {
     whopAnswers(401, { error: { type: "unauthorized", message: "Invalid API key" } });
     const { tenant, item } = await linkOf();
     const response = await open(item.slug);
@@ -76,7 +76,7 @@ describe("GET /pay/[slug]: what the buyer's browser gets", () => {
     const page = await response.text();
     expect(page).toContain("Checkout is temporarily unavailable");
     expect(page).not.toMatch(/at .*\.ts:\d+|Error:|apik_/);
-    expect((await onlyOrder(tenant.id)).status).toBe("checkout_failed");
+    expect(await onlyOrder(tenant.id)).toMatchObject({ status: "failed", failureReason: expect.any(String) });
   });
 
   it("503 with Retry-After when Whop rate-limits", async () => {
@@ -85,7 +85,7 @@ describe("GET /pay/[slug]: what the buyer's browser gets", () => {
     const response = await open(item.slug);
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("42");
-    expect((await onlyOrder(tenant.id)).status).toBe("checkout_failed");
+    expect(await onlyOrder(tenant.id)).toMatchObject({ status: "failed", failureReason: expect.any(String) });
   });
 
   it("502 when Whop keeps failing after the retry", async () => {
@@ -94,7 +94,7 @@ describe("GET /pay/[slug]: what the buyer's browser gets", () => {
     const response = await open(item.slug);
     expect(response.status).toBe(502);
     expect(await response.text()).toContain("Nothing was charged");
-    expect((await onlyOrder(tenant.id)).status).toBe("checkout_failed");
+    expect(await onlyOrder(tenant.id)).toMatchObject({ status: "failed", failureReason: expect.any(String) });
   });
 
   it("503 when the merchant is not connected, creating no order", async () => {

@@ -4,17 +4,17 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { replaceKeyAction, createWebhookAction, saveWebhookSecretAction } from "@/app/dashboard/integrations/whop/actions";
 import { createItemAction, setItemActiveAction, updateItemAction } from "@/app/dashboard/items/actions";
-import { reconcileOrderAction } from "@/app/dashboard/orders/[id]/actions";
+import { acceptPaymentAction, reconcileOrderAction } from "@/app/dashboard/orders/[id]/actions";
 import { connectAction } from "@/app/onboarding/actions";
 import { db } from "@/db/client";
-import { auditLog, items, type Tenant } from "@/db/schema";
+import { auditLog, items, orders, type Tenant } from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { getTenantById } from "@/lib/tenants/queries";
 import { webhookSecretsForVerification, webhookUrl } from "@/lib/tenants/webhook-secret";
 import { uniqueEmail, withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem, fixtureOrder } from "../fixtures";
+import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder } from "../fixtures";
 import { expectRedirect } from "./next-errors";
 import { signInAs, signOut } from "./session";
 import { tenantSnapshot } from "./snapshot";
@@ -93,14 +93,20 @@ function form(fields: Record<string, string>): FormData {
   return data;
 }
 
-/** A connected merchant whose key the fake Whop recognises, with one item and one order. */
+/**
+ * A connected merchant whose key the fake Whop recognises, with one item, one pending order and
+ * one paid order whose payment differs from its amount (waiting for "Accept this payment").
+ */
 async function merchant() {
   const m = await connectedMerchant();
   companies.set(m.apiKey, { id: m.tenant.whopCompanyId!, title: "Fixture Co" });
   const item = await fixtureItem(m.tenant, { title: `Item ${randomBase62(10)}` });
   const order = await fixtureOrder(m.tenant, item);
-  return { ...m, item, order };
+  const placed = await fixtureOrder(m.tenant, item);
+  const { order: differs } = await fixtureLedger(m.tenant, placed, { payments: [{ amountMinor: placed.amountMinor + 100 }] });
+  return { ...m, item, order, differs };
 }
+const orderRow = async (id: string) => (await db().select().from(orders).where(eq(orders.id, id)))[0]!;
 
 /** A merchant who signed up but has not connected Whop yet. */
 async function unconnectedMerchant() {
@@ -199,6 +205,42 @@ describe("reconcileOrderAction", () => {
     expect(whopCalls.map((call) => [call.path, call.key, call.query.company_id])).toEqual([["/api/v1/payments", b.apiKey, b.tenant.whopCompanyId]]);
     const audit = await db().select().from(auditLog).where(eq(auditLog.tenantId, b.tenant.id));
     expect(audit.map((entry) => entry.action)).toContain("order.reconciled");
+  });
+});
+
+describe("acceptPaymentAction", () => {
+  it("answers “That order does not exist.” to merchant A for B's order, and changes nothing", async () => {
+    const a = await merchant();
+    const b = await merchant();
+    expect(b.differs).toMatchObject({ amountMismatch: true, amountAcceptedAt: null });
+    const [beforeA, beforeB] = [await tenantSnapshot(a.tenant.id), await tenantSnapshot(b.tenant.id)];
+
+    signInAs(a);
+    const result = await acceptPaymentAction(NO_PREVIOUS_STATE, form({ orderId: b.differs.id, tenantId: b.tenant.id }));
+
+    expect(result.error).toBe("That order does not exist.");
+    expect(result.success).toBeUndefined();
+    expect(whopCalls).toEqual([]);
+    expect(await orderRow(b.differs.id)).toMatchObject({ amountAcceptedAt: null, amountAcceptedBy: null });
+    expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(await tenantSnapshot(a.tenant.id)).toBe(beforeA);
+  });
+
+  it("accepts the differing payment for its owner, once, with an audit entry", async () => {
+    const b = await merchant();
+    signInAs(b);
+    const result = await acceptPaymentAction(NO_PREVIOUS_STATE, form({ orderId: b.differs.id }));
+
+    expect(result).toEqual({ success: "Payment accepted: the order now grants access." });
+    const accepted = await orderRow(b.differs.id);
+    expect(accepted.amountAcceptedAt).toBeInstanceOf(Date);
+    expect(accepted.amountAcceptedBy).toBe(b.user.id);
+    const audit = await db().select().from(auditLog).where(eq(auditLog.tenantId, b.tenant.id));
+    expect(audit.filter((entry) => entry.action === "order.payment_accepted").map((entry) => entry.detail.orderId)).toEqual([b.differs.id]);
+
+    expect(await acceptPaymentAction(NO_PREVIOUS_STATE, form({ orderId: b.differs.id }))).toEqual({ success: "This payment was already accepted." });
+    expect((await orderRow(b.differs.id)).amountAcceptedAt).toEqual(accepted.amountAcceptedAt);
+    expect(whopCalls).toEqual([]);
   });
 });
 
@@ -304,6 +346,7 @@ describe("signed out", () => {
     await expectRedirect(() => updateItemAction(NO_PREVIOUS_STATE, form({ ...itemFields(), itemId: b.item.id })), "/login");
     await expectRedirect(() => setItemActiveAction(form({ itemId: b.item.id, active: "false" })), "/login");
     await expectRedirect(() => reconcileOrderAction(NO_PREVIOUS_STATE, form({ orderId: b.order.id })), "/login");
+    await expectRedirect(() => acceptPaymentAction(NO_PREVIOUS_STATE, form({ orderId: b.differs.id })), "/login");
     await expectRedirect(() => saveWebhookSecretAction(NO_PREVIOUS_STATE, form({ webhookSecret: `ws_${randomBase62(40)}` })), "/login");
     await expectRedirect(() => createWebhookAction(NO_PREVIOUS_STATE, form({})), "/login");
     await expectRedirect(() => replaceKeyAction(NO_PREVIOUS_STATE, form({ apiKey: newKey })), "/login");

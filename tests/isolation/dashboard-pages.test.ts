@@ -13,11 +13,12 @@ import { webhookEvents, type Item, type Order, type Tenant } from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
 import { randomBase62 } from "@/lib/ids";
 import { checkoutLink } from "@/lib/items/items";
-import { getOrder, listOrders, orderEvents } from "@/lib/orders/queries";
+import { listWebhookEvents, orderEvents } from "@/lib/ledger/events";
+import { orderLedger } from "@/lib/ledger/queries";
+import { getOrder, listOrders } from "@/lib/orders/queries";
 import { webhookUrl } from "@/lib/tenants/webhook-secret";
-import { listWebhookEvents } from "@/lib/webhooks/queries";
 import { uniqueEmail, withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem, fixtureOrder, withWebhookSecret } from "../fixtures";
+import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder, withWebhookSecret } from "../fixtures";
 import { expectNotFound, expectRedirect, html } from "./next-errors";
 import { signInAs, signOut } from "./session";
 import { tenantSnapshot } from "./snapshot";
@@ -53,13 +54,17 @@ async function recordEvent(tenant: Tenant, order: Order | null, marker: string) 
     });
 }
 
-/** A merchant with a webhook secret, an item, an order on it (buyer email known) and a recorded webhook event. */
+/**
+ * A merchant with a webhook secret, an item, an order on it (buyer email known) with its ledger (a
+ * payment and a pending refund, ids carrying the marker) and a recorded webhook event.
+ */
 async function merchantWithData(label: string) {
   const merchant = await connectedMerchant();
   const { tenant } = await withWebhookSecret(merchant.tenant);
   const marker = `${label}${randomBase62(12)}`;
   const item: Item = await fixtureItem(tenant, { title: `Item ${marker}`, description: `About ${marker}` });
-  const order: Order = await fixtureOrder(tenant, item, { buyerEmail: `buyer-${marker.toLowerCase()}@example.com`, whopPaymentId: `pay_${marker}` });
+  const placed: Order = await fixtureOrder(tenant, item, { buyerEmail: `buyer-${marker.toLowerCase()}@example.com`, whopPaymentId: `pay_${marker}` });
+  const { order } = await fixtureLedger(tenant, placed, { payments: [{ id: `pay_${marker}` }], refunds: [{ id: `rfnd_${marker}`, status: "pending", amountMinor: 500 }] });
   await recordEvent(tenant, order, marker);
   return { ...merchant, tenant, marker, item, order };
 }
@@ -100,6 +105,30 @@ describe("/dashboard/orders/[id]", () => {
     expect(page).toContain(b.order.id);
     expect(page).toContain(`Item ${b.marker}`);
     expect(page).toContain(`detail ${b.marker}`);
+    // The Ledger card: B's own payment and refund, each by its Whop id.
+    expect(page).toContain('aria-label="Ledger"');
+    expect(page).toContain(`pay_${b.marker}`);
+    expect(page).toContain(`rfnd_${b.marker}`);
+    expect(page).not.toContain(a.marker);
+  });
+
+  it("offers “Accept this payment” on B's order whose amount differs to B only", async () => {
+    const a = await merchantWithData("A");
+    const b = await merchantWithData("B");
+    const placed = await fixtureOrder(b.tenant, b.item);
+    const { order: differs } = await fixtureLedger(b.tenant, placed, { payments: [{ id: `pay_differs${b.marker}`, amountMinor: placed.amountMinor + 500 }] });
+    expect(differs.amountMismatch).toBe(true);
+
+    signInAs(a);
+    await expectNotFound(() => OrderPage(params(differs.id)));
+
+    signInAs(b);
+    const page = html(await OrderPage(params(differs.id)));
+    expect(page).toContain("Accept this payment");
+    expect(page).toContain(`value="${differs.id}"`);
+    expect(page).toContain(`pay_differs${b.marker}`);
+    // An order whose payment matches has nothing to accept.
+    expect(html(await OrderPage(params(b.order.id)))).not.toContain("Accept this payment");
   });
 
   it("the queries behind it are scoped: B's order and its events are invisible under A's tenant id", async () => {
@@ -108,8 +137,12 @@ describe("/dashboard/orders/[id]", () => {
 
     expect(await getOrder(a.tenant.id, b.order.id)).toBeUndefined();
     expect(await orderEvents(a.tenant.id, b.order.id)).toEqual([]);
+    expect(await orderLedger(a.tenant.id, b.order.id)).toEqual({ payments: [], refunds: [], disputes: [], requests: [] });
     expect((await getOrder(b.tenant.id, b.order.id))?.order.id).toBe(b.order.id);
     expect((await orderEvents(b.tenant.id, b.order.id)).map((e) => e.detail)).toEqual([`detail ${b.marker}`]);
+    const ledger = await orderLedger(b.tenant.id, b.order.id);
+    expect(ledger.payments.map((p) => [p.tenantId, p.id])).toEqual([[b.tenant.id, `pay_${b.marker}`]]);
+    expect(ledger.refunds.map((r) => [r.tenantId, r.id])).toEqual([[b.tenant.id, `rfnd_${b.marker}`]]);
   });
 });
 

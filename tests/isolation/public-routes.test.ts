@@ -6,9 +6,10 @@ import { POST as deliverWebhook } from "@/app/api/webhooks/whop/[tenantId]/route
 import { GET as openCheckoutLink } from "@/app/pay/[slug]/route";
 import CheckoutDonePage from "@/app/pay/[slug]/done/page";
 import { db } from "@/db/client";
-import { orders, webhookEvents, type Order, type Tenant } from "@/db/schema";
+import { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, webhookEvents, type Order, type Tenant } from "@/db/schema";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
+import { NO_MATCHING_ORDER } from "@/lib/ledger/apply";
 import { withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
 import { expectNotFound, html } from "./next-errors";
@@ -120,6 +121,7 @@ describe("POST /api/webhooks/whop/[tenantId]", () => {
 
   /** Everything Whop could say about one of B's orders, naming it every way an event can. */
   function eventsAbout(order: Order) {
+    const membershipId = order.whopMembershipId ?? `mem_${randomBase62(14)}`;
     const payment = {
       id: order.whopPaymentId ?? `pay_${randomBase62(14)}`,
       status: "paid",
@@ -129,7 +131,7 @@ describe("POST /api/webhooks/whop/[tenantId]", () => {
       currency: order.currency,
       checkout_configuration_id: order.whopCheckoutId,
       plan: { id: order.whopPlanId },
-      membership: { id: order.whopMembershipId },
+      membership: { id: membershipId },
       user: { id: "user_Buyer0000001", email: "intruder@example.com" },
       metadata: { order_id: order.id, tenant_id: order.tenantId },
     };
@@ -138,11 +140,11 @@ describe("POST /api/webhooks/whop/[tenantId]", () => {
       event("payment.failed", { ...payment, status: "open", substatus: "failed" }),
       event("refund.created", { id: `rfnd_${randomBase62(8)}`, amount: 1, currency: order.currency, status: "succeeded", payment: { ...payment, substatus: "partially_refunded", refunded_amount: 1 } }),
       event("dispute.created", { id: `dspt_${randomBase62(8)}`, payment }),
-      event("membership.deactivated", { id: order.whopMembershipId, status: "expired", metadata: { order_id: order.id } }),
+      event("membership.deactivated", { id: membershipId, status: "expired", metadata: { order_id: order.id } }),
     ];
   }
 
-  it("events about B's orders delivered to A's endpoint change none of B's orders and are recorded as A's, ignored", async () => {
+  it("events about B's orders delivered to A's endpoint change none of B's orders or ledger and are recorded as A's, matching none of A's orders", async () => {
     const a = await merchant();
     const b = await merchant();
     const pending = await fixtureOrder(b.tenant, b.item);
@@ -163,12 +165,26 @@ describe("POST /api/webhooks/whop/[tenantId]", () => {
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
     const recorded = await db().select().from(webhookEvents).where(eq(webhookEvents.tenantId, a.tenant.id));
     expect(recorded).toHaveLength(bodies.length);
-    expect(new Set(recorded.map((e) => e.result))).toEqual(new Set(["ignored"]));
     expect(recorded.every((e) => e.orderId === null)).toBe(true);
+    // Payments and memberships match none of A's orders; a refund or dispute waits in A's own
+    // ledger, linked to no order, for a payment of A's that never comes.
+    for (const e of recorded) {
+      if (e.eventType.startsWith("payment.") || e.eventType.startsWith("membership.")) expect([e.eventType, e.result, e.detail]).toEqual([e.eventType, "ignored", NO_MATCHING_ORDER]);
+      else expect([e.eventType, e.result, e.detail]).toEqual([e.eventType, "applied", expect.stringMatching(/matches no order yet/)]);
+    }
+    expect(await db().$count(ledgerPayments, eq(ledgerPayments.tenantId, a.tenant.id))).toBe(0);
+    const waiting = [
+      ...(await db().select().from(ledgerRefunds).where(eq(ledgerRefunds.tenantId, a.tenant.id))),
+      ...(await db().select().from(ledgerDisputes).where(eq(ledgerDisputes.tenantId, a.tenant.id))),
+    ];
+    expect(waiting).toHaveLength(4);
+    expect(waiting.every((row) => row.orderId === null)).toBe(true);
 
     // Delivered to B's own endpoint, the same kind of event does apply.
     const [succeeded] = eventsAbout(pending);
     expect((await deliver(b.tenant, b.secret, succeeded!)).status).toBe(200);
     expect((await orderRow(pending.id)).status).toBe("paid");
+    const bPayments = await db().select().from(ledgerPayments).where(eq(ledgerPayments.tenantId, b.tenant.id));
+    expect(bPayments.map((p) => [p.orderId, p.status])).toEqual([[pending.id, "succeeded"]]);
   });
 });

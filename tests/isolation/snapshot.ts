@@ -2,8 +2,8 @@ import { sql } from "drizzle-orm";
 import { selectRows } from "@/db/client";
 
 /**
- * Everything one tenant owns, as JSON text: the tenant row, its users, items, orders, webhook
- * events, problems, API tokens and audit trail. Equal snapshots before and after a request mean the request
+ * Everything one tenant owns, as JSON text: the tenant row, its users, items, orders, the ledger
+ * (payments, refunds, disputes, refund requests), webhook events, problems, API tokens and audit trail. Equal snapshots before and after a request mean the request
  * neither changed nor added anything of that tenant's.
  */
 export async function tenantSnapshot(tenantId: string): Promise<string> {
@@ -13,6 +13,10 @@ export async function tenantSnapshot(tenantId: string): Promise<string> {
       'users', (select coalesce(json_agg(u order by u.id), '[]') from users u where u.tenant_id = ${tenantId}),
       'items', (select coalesce(json_agg(i order by i.id), '[]') from items i where i.tenant_id = ${tenantId}),
       'orders', (select coalesce(json_agg(o order by o.id), '[]') from orders o where o.tenant_id = ${tenantId}),
+      'ledger_payments', (select coalesce(json_agg(lp order by lp.id), '[]') from ledger_payments lp where lp.tenant_id = ${tenantId}),
+      'ledger_refunds', (select coalesce(json_agg(lr order by lr.id), '[]') from ledger_refunds lr where lr.tenant_id = ${tenantId}),
+      'ledger_disputes', (select coalesce(json_agg(ld order by ld.id), '[]') from ledger_disputes ld where ld.tenant_id = ${tenantId}),
+      'refund_requests', (select coalesce(json_agg(rr order by rr.id), '[]') from refund_requests rr where rr.tenant_id = ${tenantId}),
       'events', (select coalesce(json_agg(e order by e.id), '[]') from webhook_events e where e.tenant_id = ${tenantId}),
       'problems', (select coalesce(json_agg(p order by p.kind), '[]') from problems p where p.tenant_id = ${tenantId}),
       'api_tokens', (select coalesce(json_agg(k order by k.id), '[]') from api_tokens k where k.tenant_id = ${tenantId}),

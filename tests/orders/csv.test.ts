@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvCell, csvRow, orderCsvRow, ordersCsvFilename } from "@/lib/orders/csv";
+import { csvCell, csvRow, ORDER_CSV_COLUMNS, orderCsvRow, ordersCsvFilename } from "@/lib/orders/csv";
 import type { Order } from "@/db/schema";
 
 describe("csvCell: RFC 4180 quoting", () => {
@@ -59,7 +59,11 @@ describe("orderCsvRow", () => {
     status: "partially_refunded",
     amountMinor: 2999,
     currency: "usd",
+    paidMinor: 2999,
+    paidCurrency: "usd",
     refundedMinor: 500,
+    refundPending: true,
+    amountMismatch: false,
     buyerEmail: "=cmd@example.com",
     whopPaymentId: "pay_1",
     whopCheckoutId: null,
@@ -67,9 +71,21 @@ describe("orderCsvRow", () => {
 
   it("writes amounts in major units, the currency upper-case and escapes untrusted text", () => {
     expect(orderCsvRow({ order, itemTitle: "Pack, \"deluxe\"" })).toBe(
-      '2031-02-03T04:05:06.789Z,ord_1,"Pack, ""deluxe""",partially_refunded,29.99,USD,5.00,\'=cmd@example.com,pay_1,\r\n',
+      '2031-02-03T04:05:06.789Z,ord_1,"Pack, ""deluxe""",partially_refunded,true,false,29.99,USD,29.99,5.00,\'=cmd@example.com,pay_1,\r\n',
     );
-    expect(orderCsvRow({ order: { ...order, amountMinor: 1500, refundedMinor: 0, currency: "jpy" }, itemTitle: "x" })).toContain(",1500,JPY,0,");
+    expect(orderCsvRow({ order: { ...order, amountMinor: 1500, paidMinor: 1500, refundedMinor: 0, currency: "jpy" }, itemTitle: "x" })).toContain(",1500,JPY,1500,0,");
+  });
+
+  it("leaves paid empty before any payment and writes the flags as they are", () => {
+    const pending = { ...order, status: "pending", paidMinor: null, paidCurrency: null, refundedMinor: 0, refundPending: false, amountMismatch: false } as Order;
+    expect(orderCsvRow({ order: pending, itemTitle: "x" })).toBe("2031-02-03T04:05:06.789Z,ord_1,x,pending,false,false,29.99,USD,,0.00,'=cmd@example.com,pay_1,\r\n");
+    const differs = { ...order, status: "paid", paidMinor: 3499, refundedMinor: 0, refundPending: false, amountMismatch: true } as Order;
+    expect(orderCsvRow({ order: differs, itemTitle: "x" })).toContain(",paid,false,true,29.99,USD,34.99,0.00,");
+  });
+
+  it("has one header per cell of a row", () => {
+    expect(ORDER_CSV_COLUMNS).toEqual(["created_at", "order_id", "item", "status", "refund_pending", "amount_differs", "amount", "currency", "paid", "refunded", "buyer_email", "whop_payment_id", "whop_checkout_id"]);
+    expect(orderCsvRow({ order, itemTitle: "x" }).replace(/\r\n$/, "").split(",")).toHaveLength(ORDER_CSV_COLUMNS.length);
   });
 
   it("names the file after the UTC date", () => {

@@ -52,7 +52,10 @@ async function exported(query: Record<string, string> = {}) {
   return { response, rows, ids: rows.map((row) => row[1]!) };
 }
 
-/** `count` orders in one multi-row insert per 500, a second apart, statuses cycling paid/pending/refunded. */
+/**
+ * `count` orders in one multi-row insert per 500, a second apart, statuses cycling
+ * paid/pending/refunded, with the amounts the ledger would derive for them (paid in full, refunded in full).
+ */
 async function manyOrders(tenant: Tenant, item: Item, count: number): Promise<string[]> {
   const base = Date.UTC(2031, 0, 1);
   const statuses = ["paid", "pending", "refunded"] as const;
@@ -68,6 +71,9 @@ async function manyOrders(tenant: Tenant, item: Item, count: number): Promise<st
         itemId: item.id,
         status: statuses[i % 3]!,
         amountMinor: item.priceMinor,
+        paidMinor: statuses[i % 3] === "pending" ? null : item.priceMinor,
+        paidCurrency: statuses[i % 3] === "pending" ? null : item.currency,
+        refundedMinor: statuses[i % 3] === "refunded" ? item.priceMinor : 0,
         currency: item.currency,
         attemptId: randomBase62(24),
         // Pairs share a timestamp so page boundaries fall between ties.
@@ -97,18 +103,27 @@ describe("GET /dashboard/orders/export", () => {
     expect(seen).toHaveLength(2500);
     expect(new Set(seen)).toEqual(new Set(ids));
     expect(seen).not.toContain(bOrder.id);
+    // Every row's cells follow from its status: paid in full unless pending, refunded in full when refunded.
+    const cells = (status: string) => ({ paid: status === "pending" ? "" : "29.99", refunded: status === "refunded" ? "29.99" : "0.00" });
     expect(rows[0]).toEqual([
       expect.stringMatching(/^2031-01-01T00:20:49\.000Z$/),
       expect.stringMatching(/^ord_/),
       'Pack, "deluxe"',
-      expect.any(String),
+      expect.stringMatching(/^(paid|pending|refunded)$/),
+      "false",
+      "false",
       "29.99",
       "USD",
-      expect.stringMatching(/^0\.00$/),
+      cells(rows[0]![3]!).paid,
+      cells(rows[0]![3]!).refunded,
       expect.stringMatching(/^buyer249\d@example\.com$/),
       expect.stringMatching(/^pay_/),
       "",
     ]);
+    for (const status of ["paid", "pending", "refunded"]) {
+      const row = rows.find((r) => r[3] === status)!;
+      expect([row[8], row[9]]).toEqual([cells(status).paid, cells(status).refunded]);
+    }
 
     signInAs(b);
     expect((await exported()).ids).toEqual([bOrder.id]);
@@ -129,7 +144,7 @@ describe("GET /dashboard/orders/export", () => {
     expect((await exported({ item: y.id })).ids).toEqual([onY.id]);
     expect((await exported({ q: "pay_onY123" })).ids).toEqual([onY.id]);
     expect((await exported({ q: "someone@" })).ids).toEqual([onY.id]);
-    expect((await exported({ q: "buyer1", status: "pending" })).rows.map((row) => row[7]).sort()).toEqual([
+    expect((await exported({ q: "buyer1", status: "pending" })).rows.map((row) => row[ORDER_CSV_COLUMNS.indexOf("buyer_email")]).sort()).toEqual([
       "buyer10@example.com",
       "buyer13@example.com",
       "buyer16@example.com",

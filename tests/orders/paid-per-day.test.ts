@@ -4,7 +4,8 @@ import DashboardPage from "@/app/dashboard/page";
 import { databaseKind, db } from "@/db/client";
 import { paidOrdersPerDay } from "@/lib/orders/queries";
 import { withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem, fixtureOrder } from "../fixtures";
+import type { Item, Tenant } from "@/db/schema";
+import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder, type LedgerSeed } from "../fixtures";
 import { html } from "../isolation/next-errors";
 import { signInAs } from "../isolation/session";
 
@@ -13,6 +14,11 @@ vi.mock("@/lib/auth/session", () => import("../isolation/session"));
 withTestDatabase();
 
 const at = (iso: string) => new Date(iso);
+
+/** An order and its ledger rows, the order derived from them (status, paid_at: its first succeeded payment). */
+async function sold(tenant: Tenant, item: Item, ledger: LedgerSeed) {
+  return (await fixtureLedger(tenant, await fixtureOrder(tenant, item), ledger)).order;
+}
 
 // Days are UTC whatever the session's time zone (set on the one PGlite connection; a pool's connections vary).
 beforeAll(async () => {
@@ -31,21 +37,35 @@ describe("paidOrdersPerDay", () => {
     const now = at("2031-03-10T15:00:00Z");
 
     // Day boundaries are UTC: 23:59:59.999 and 00:00 fall on different days whatever the server's zone.
-    await fixtureOrder(tenant, item, { status: "paid", paidAt: at("2031-03-08T23:59:59.999Z") });
-    await fixtureOrder(tenant, item, { status: "refunded", paidAt: at("2031-03-09T00:00:00Z") });
-    await fixtureOrder(tenant, item, { status: "disputed", paidAt: at("2031-03-09T22:00:00-05:00") }); // 03-10 03:00 UTC
-    await fixtureOrder(tenant, item, { status: "partially_refunded", paidAt: at("2031-03-10T14:59:00Z") });
-    await fixtureOrder(tenant, item, { status: "paid", paidAt: at("2031-03-06T00:00:00Z") }); // first day of a 5-day window
-    // Not counted: before the window, never paid, not settled.
-    await fixtureOrder(tenant, item, { status: "paid", paidAt: at("2031-03-05T23:59:59Z") });
+    // Whatever happened to the money after, a paid order counts the day it was paid.
+    const counted = [
+      await sold(tenant, item, { payments: [{ paidAt: at("2031-03-08T23:59:59.999Z") }] }),
+      await sold(tenant, item, { payments: [{ paidAt: at("2031-03-09T00:00:00Z") }], refunds: [{}] }),
+      await sold(tenant, item, { payments: [{ paidAt: at("2031-03-09T22:00:00-05:00") }], disputes: [{ phase: "open" }] }), // 03-10 03:00 UTC
+      await sold(tenant, item, { payments: [{ paidAt: at("2031-03-10T14:59:00Z") }], refunds: [{ amountMinor: 500 }] }),
+      await sold(tenant, item, { payments: [{ paidAt: at("2031-03-07T10:00:00Z") }], disputes: [{ phase: "lost" }] }),
+      await sold(tenant, item, { payments: [{ paidAt: at("2031-03-06T00:00:00Z") }] }), // first day of a 5-day window
+      // A subscription is one order: its renewal does not count again.
+      await sold(tenant, item, {
+        payments: [
+          { paidAt: at("2031-03-07T12:00:00Z"), billingReason: "subscription_create" },
+          { paidAt: at("2031-03-10T12:00:00Z"), billingReason: "subscription_cycle" },
+        ],
+      }),
+    ];
+    expect(counted.map((order) => order.status)).toEqual(["paid", "refunded", "disputed", "partially_refunded", "dispute_lost", "paid", "paid"]);
+    // Not counted: before the window, never paid, not settled (even with a paid_at on the row).
+    await sold(tenant, item, { payments: [{ paidAt: at("2031-03-05T23:59:59Z") }] });
     await fixtureOrder(tenant, item, { status: "pending", paidAt: null });
-    await fixtureOrder(tenant, item, { status: "failed", paidAt: at("2031-03-09T12:00:00Z") });
+    await sold(tenant, item, { payments: [{ status: "pending" }] });
+    await fixtureOrder(tenant, item, { status: "failed", failureReason: "declined", paidAt: at("2031-03-09T12:00:00Z") });
+    await fixtureOrder(tenant, item, { status: "expired", expiredAt: at("2031-03-09T12:00:00Z"), paidAt: at("2031-03-09T12:00:00Z") });
     // Another tenant's paid orders on the same days.
-    for (let i = 0; i < 3; i++) await fixtureOrder(other.tenant, otherItem, { status: "paid", paidAt: at("2031-03-09T12:00:00Z") });
+    for (let i = 0; i < 3; i++) await sold(other.tenant, otherItem, { payments: [{ paidAt: at("2031-03-09T12:00:00Z") }] });
 
     expect(await paidOrdersPerDay(tenant.id, 5, now)).toEqual([
       { day: "2031-03-06", count: 1 },
-      { day: "2031-03-07", count: 0 },
+      { day: "2031-03-07", count: 2 },
       { day: "2031-03-08", count: 1 },
       { day: "2031-03-09", count: 1 },
       { day: "2031-03-10", count: 2 },
@@ -72,7 +92,7 @@ describe("the dashboard chart", () => {
     const merchant = await connectedMerchant();
     const item = await fixtureItem(merchant.tenant);
     const now = Date.now();
-    for (const daysAgo of [0, 0, 0, 3, 12]) await fixtureOrder(merchant.tenant, item, { status: "paid", paidAt: new Date(now - daysAgo * 86_400_000) });
+    for (const daysAgo of [0, 0, 0, 3, 12]) await sold(merchant.tenant, item, { payments: [{ paidAt: new Date(now - daysAgo * 86_400_000) }] });
 
     signInAs(merchant);
     const page = html(await DashboardPage());

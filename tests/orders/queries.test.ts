@@ -2,13 +2,15 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db, selectRows } from "@/db/client";
 import { orders, type Item, type Order, type Tenant } from "@/db/schema";
-import { listOrders, revenueByCurrency, type OrderFilter, type OrderRow } from "@/lib/orders/queries";
+import { revenueByCurrency } from "@/lib/ledger/queries";
+import { listOrders, ORDER_STATUSES, type OrderFilter, type OrderRow } from "@/lib/orders/queries";
 import { withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem, fixtureOrder } from "../fixtures";
+import { randomBase62 } from "@/lib/ids";
+import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder, type LedgerSeed } from "../fixtures";
 
 withTestDatabase();
 
-const STATUSES = ["pending", "paid", "failed", "refunded", "partially_refunded", "disputed", "checkout_failed"] as const;
+const STATUSES = ["pending", "paid", "failed", "refunded", "partially_refunded", "disputed", "expired", "dispute_lost"] as const;
 const SECOND = 1000;
 
 /** Follows nextCursor from the first page until it is null; fails on a runaway loop. */
@@ -56,6 +58,12 @@ async function tiedOrders() {
   }
   return { t: t.tenant, u: u.tenant, x, y, mine };
 }
+
+describe("order statuses", () => {
+  it("are the eight the spec lists, none of the old checkout_failed", () => {
+    expect([...ORDER_STATUSES].sort()).toEqual([...STATUSES].sort());
+  });
+});
 
 describe("listOrders: keyset pagination", () => {
   it("pages through 57 orders with tied timestamps: each exactly once, newest first, none of another tenant's", async () => {
@@ -147,59 +155,154 @@ describe("listOrders: keyset pagination", () => {
 });
 
 describe("revenueByCurrency", () => {
-  async function settled(tenant: Tenant, item: Item, currency: string, amountMinor: number, overrides: Partial<Order>) {
-    return fixtureOrder(tenant, item, { currency, amountMinor, paidMinor: amountMinor, paidCurrency: currency, ...overrides });
-  }
+  const since = new Date(Date.UTC(2031, 5, 1));
+  const after = new Date(since.getTime() + 3_600 * SECOND);
+  const before = new Date(since.getTime() - SECOND);
 
-  it("sums amount minus refunds per currency, for settled orders paid since the date, of this tenant only", async () => {
+  /** An order of `amountMinor` in `currency` and its ledger rows (the order derived from them). */
+  async function sale(tenant: Tenant, item: Item, currency: string, amountMinor: number, ledger: LedgerSeed) {
+    const order = await fixtureOrder(tenant, item, { currency, amountMinor });
+    return (await fixtureLedger(tenant, order, ledger)).order;
+  }
+  const paidAfter = (amountMinor?: number) => ({ paidAt: after, ...(amountMinor === undefined ? {} : { amountMinor }) });
+
+  it("is succeeded payments − succeeded refunds − lost disputes per currency, since the date, of this tenant only", async () => {
     const { tenant } = await connectedMerchant();
     const other = await connectedMerchant();
     const item = await fixtureItem(tenant);
     const otherItem = await fixtureItem(other.tenant);
-    const since = new Date(Date.UTC(2031, 5, 1));
-    const after = new Date(since.getTime() + 3_600 * SECOND);
-    const before = new Date(since.getTime() - SECOND);
 
-    await settled(tenant, item, "usd", 2999, { status: "paid", paidAt: after });
-    await settled(tenant, item, "usd", 5000, { status: "partially_refunded", refundedMinor: 1000, paidAt: after });
-    await settled(tenant, item, "usd", 1500, { status: "refunded", refundedMinor: 1500, paidAt: after });
-    await settled(tenant, item, "eur", 1000, { status: "disputed", paidAt: after });
-    await settled(tenant, item, "jpy", 700, { status: "paid", paidAt: since }); // exactly at `since`: counted
-    // Not settled, even with a paid_at: not revenue.
-    await settled(tenant, item, "usd", 100_000, { status: "pending", paidAt: after });
-    await settled(tenant, item, "usd", 100_000, { status: "failed", paidAt: after });
-    await settled(tenant, item, "usd", 100_000, { status: "checkout_failed", paidAt: after });
-    await settled(tenant, item, "gbp", 100_000, { status: "pending", paidAt: null });
-    // Paid before the window, or never recorded as paid.
-    await settled(tenant, item, "usd", 100_000, { status: "paid", paidAt: before });
-    await settled(tenant, item, "eur", 100_000, { status: "paid", paidAt: null });
+    await sale(tenant, item, "usd", 2999, { payments: [paidAfter()] });
+    await sale(tenant, item, "usd", 5000, {
+      payments: [paidAfter()],
+      refunds: [
+        { amountMinor: 1000, whopCreatedAt: after },
+        // Only succeeded refunds take money back: pending ones show "refund pending", the others dropped out.
+        { amountMinor: 700, status: "pending", whopCreatedAt: after },
+        { amountMinor: 300, status: "requires_action", whopCreatedAt: after },
+        { amountMinor: 2000, status: "failed", whopCreatedAt: after },
+        { amountMinor: 400, status: "canceled", whopCreatedAt: after },
+      ],
+    });
+    await sale(tenant, item, "usd", 1500, { payments: [paidAfter()], refunds: [{ amountMinor: 1500, whopCreatedAt: after }] });
+    // Disputes: open and won keep the money, closed without an outcome too; only a lost one takes it.
+    await sale(tenant, item, "eur", 1000, { payments: [paidAfter()], disputes: [{ phase: "open", updatedAt: after }] });
+    await sale(tenant, item, "eur", 2000, { payments: [paidAfter()], disputes: [{ phase: "won", updatedAt: after }] });
+    await sale(tenant, item, "eur", 2500, { payments: [paidAfter()], disputes: [{ phase: "closed", updatedAt: after }] });
+    await sale(tenant, item, "eur", 3000, { payments: [paidAfter()], disputes: [{ phase: "lost", amountMinor: 3000, updatedAt: after }] });
+    await sale(tenant, item, "jpy", 700, { payments: [{ paidAt: since }] }); // exactly at `since`: counted
+    // Payments that did not succeed are no revenue, whatever time they carry.
+    await sale(tenant, item, "usd", 100_000, { payments: [{ status: "pending", paidAt: after }] });
+    await sale(tenant, item, "usd", 100_000, { payments: [{ status: "failed", paidAt: after }] });
+    await sale(tenant, item, "gbp", 100_000, { payments: [{ status: "pending" }] });
+    // Paid before the window; an order with no payment at all, whatever its row says.
+    await sale(tenant, item, "usd", 100_000, { payments: [{ paidAt: before }] });
+    await fixtureOrder(tenant, item, { currency: "usd", amountMinor: 100_000, status: "paid", paidMinor: 100_000, paidCurrency: "usd", paidAt: after });
     // Another tenant's revenue in the same currencies and window.
-    await settled(other.tenant, otherItem, "usd", 100_000, { status: "paid", paidAt: after });
-    await settled(other.tenant, otherItem, "chf", 100_000, { status: "paid", paidAt: after });
+    await sale(other.tenant, otherItem, "usd", 100_000, { payments: [paidAfter()] });
+    await sale(other.tenant, otherItem, "chf", 100_000, { payments: [paidAfter()], refunds: [{ amountMinor: 1, whopCreatedAt: after }] });
 
     expect(await revenueByCurrency(tenant.id, since)).toEqual([
-      { currency: "eur", netMinor: 1000, orders: 1 },
+      { currency: "eur", netMinor: 1000 + 2000 + 2500 + 3000 - 3000, orders: 4 },
       { currency: "jpy", netMinor: 700, orders: 1 },
-      { currency: "usd", netMinor: 2999 + 4000 + 0, orders: 3 },
+      { currency: "usd", netMinor: 2999 + (5000 - 1000) + (1500 - 1500), orders: 3 },
     ]);
     expect(await revenueByCurrency(other.tenant.id, since)).toEqual([
-      { currency: "chf", netMinor: 100_000, orders: 1 },
+      { currency: "chf", netMinor: 99_999, orders: 1 },
       { currency: "usd", netMinor: 100_000, orders: 1 },
     ]);
+  });
+
+  it("counts every payment of an order (a subscription's renewals too), in the currency Whop charged", async () => {
+    const { tenant } = await connectedMerchant();
+    const item = await fixtureItem(tenant);
+    await sale(tenant, item, "usd", 1000, {
+      payments: [
+        { paidAt: after, billingReason: "subscription_create" },
+        { paidAt: new Date(after.getTime() + 1_000 * SECOND), billingReason: "subscription_cycle" },
+      ],
+    });
+    // Whop charged euros for a dollar order: the money is euros.
+    await sale(tenant, item, "usd", 2999, { payments: [{ paidAt: after, currency: "eur", amountMinor: 2750 }] });
+
+    expect(await revenueByCurrency(tenant.id, since)).toEqual([
+      { currency: "eur", netMinor: 2750, orders: 1 },
+      { currency: "usd", netMinor: 2000, orders: 2 },
+    ]);
+  });
+
+  it("counts each row by its own time: payments when paid, refunds when Whop created them, lost disputes when decided", async () => {
+    const { tenant } = await connectedMerchant();
+    const item = await fixtureItem(tenant);
+    // Paid before the window, refunded and charged back in it: the window loses that money.
+    await sale(tenant, item, "usd", 5000, {
+      payments: [{ paidAt: before }],
+      refunds: [{ amountMinor: 500, whopCreatedAt: after }],
+      disputes: [{ phase: "lost", amountMinor: 4500, updatedAt: after }],
+    });
+    // Paid in the window; refunded (by Whop's time) and lost before it: not this window's.
+    await sale(tenant, item, "eur", 5000, {
+      payments: [{ paidAt: after }],
+      refunds: [{ amountMinor: 500, whopCreatedAt: before, createdAt: after }],
+      disputes: [{ phase: "lost", amountMinor: 1000, updatedAt: before }],
+    });
+    // Without Whop's time, a refund counts from when it was recorded.
+    await sale(tenant, item, "jpy", 900, { payments: [{ paidAt: after }], refunds: [{ amountMinor: 100, whopCreatedAt: null, createdAt: after }] });
+    await sale(tenant, item, "jpy", 900, { payments: [{ paidAt: after }], refunds: [{ amountMinor: 200, whopCreatedAt: null, createdAt: before }] });
+
+    expect(await revenueByCurrency(tenant.id, since)).toEqual([
+      { currency: "eur", netMinor: 5000, orders: 1 },
+      { currency: "jpy", netMinor: 1800 - 100, orders: 2 },
+      { currency: "usd", netMinor: -500 - 4500, orders: 0 },
+    ]);
+  });
+
+  it("counts a refund tally carried over from before the ledger, per payment, as the larger of itself and Whop's own refunds", async () => {
+    const { tenant } = await connectedMerchant();
+    const item = await fixtureItem(tenant);
+    const refund = (amountMinor: number, extra: Record<string, unknown> = {}) => ({ amountMinor, whopCreatedAt: after, ...extra });
+    const migrated = (amountMinor: number, paymentId?: string) => ({ amountMinor, migrated: true, whopCreatedAt: null, createdAt: after, ...(paymentId ? { paymentId } : {}) });
+
+    const made: Order[] = [];
+    // The tally already covers Whop's refunds reported one by one: 1000, not 1000 + 400 + 300.
+    made.push(await sale(tenant, item, "usd", 5000, { payments: [paidAfter()], refunds: [migrated(1000), refund(400), refund(300)] }));
+    // Whop's own refunds went beyond the tally: 800.
+    made.push(await sale(tenant, item, "usd", 5000, { payments: [paidAfter()], refunds: [migrated(500), refund(800)] }));
+    // Per payment: a tally on the first payment and a refund of the second both count, 600 + 900.
+    const sub = await fixtureOrder(tenant, item, { currency: "usd", amountMinor: 2500 });
+    const [first, second] = [`pay_${randomBase62(14)}`, `pay_${randomBase62(14)}`];
+    made.push(
+      (
+        await fixtureLedger(tenant, sub, {
+          payments: [
+            { id: first, paidAt: after },
+            { id: second, paidAt: after },
+          ],
+          refunds: [migrated(600, first), refund(900, { paymentId: second })],
+        })
+      ).order,
+    );
+    // A pending refund of Whop's is not money back: the tally alone, 200.
+    made.push(await sale(tenant, item, "usd", 5000, { payments: [paidAfter()], refunds: [migrated(200), refund(1000, { status: "pending" })] }));
+
+    const paid = 5000 + 5000 + 2500 + 2500 + 5000;
+    const refunded = 1000 + 800 + (600 + 900) + 200;
+    expect(await revenueByCurrency(tenant.id, since)).toEqual([{ currency: "usd", netMinor: paid - refunded, orders: 5 }]);
+    // The same rule as each order's own refunded amount.
+    expect(made.map((order) => order.refundedMinor)).toEqual([1000, 800, 1500, 200]);
   });
 
   it("is empty when nothing was paid since the date", async () => {
     const { tenant } = await connectedMerchant();
     const item = await fixtureItem(tenant);
-    await settled(tenant, item, "usd", 2999, { status: "paid", paidAt: new Date(Date.UTC(2020, 0, 1)) });
+    await sale(tenant, item, "usd", 2999, { payments: [{ paidAt: new Date(Date.UTC(2020, 0, 1)) }] });
     expect(await revenueByCurrency(tenant.id, new Date(Date.UTC(2021, 0, 1)))).toEqual([]);
   });
 
   it("returns numbers, not strings, for sums beyond 2^31", async () => {
     const { tenant } = await connectedMerchant();
     const item = await fixtureItem(tenant);
-    const since = new Date(Date.UTC(2031, 0, 1));
-    for (let i = 0; i < 3; i++) await settled(tenant, item, "usd", 1_000_000_000, { status: "paid", paidAt: since });
+    for (let i = 0; i < 3; i++) await sale(tenant, item, "usd", 1_000_000_000, { payments: [{ paidAt: since }] });
     expect(await revenueByCurrency(tenant.id, since)).toEqual([{ currency: "usd", netMinor: 3_000_000_000, orders: 3 }]);
   });
 });

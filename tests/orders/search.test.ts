@@ -91,6 +91,13 @@ describe("orders search", () => {
     expect(await allIds(merchant.tenant.id, { q: "%" }, 10)).toEqual([]);
   });
 
+  it("the status filter takes the statuses the ledger derives, and drops the old checkout_failed", () => {
+    for (const status of ["pending", "expired", "failed", "paid", "partially_refunded", "refunded", "disputed", "dispute_lost"]) {
+      expect(orderFilterSchema.parse({ status }).status).toBe(status);
+    }
+    expect(orderFilterSchema.parse({ status: "checkout_failed" }).status).toBeUndefined();
+  });
+
   it("an empty or blank search is no search", () => {
     expect(orderFilterSchema.parse({ q: "   " }).q).toBeUndefined();
     expect(orderFilterSchema.parse({ q: "  Bob@x " }).q).toBe("Bob@x");

@@ -4,12 +4,12 @@ import { reapplyEventAction } from "@/app/dashboard/events/actions";
 import EventsPage from "@/app/dashboard/events/page";
 import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { db } from "@/db/client";
-import { orders, webhookEvents, type Order, type Tenant } from "@/db/schema";
+import { ledgerPayments, ledgerRefunds, orders, webhookEvents, type Order, type Tenant } from "@/db/schema";
 import { randomBase62 } from "@/lib/ids";
-import { NO_MATCHING_ORDER } from "@/lib/webhooks/ingest";
-import { canReapply, reapplyWebhookEvent } from "@/lib/webhooks/reapply";
+import { NO_MATCHING_ORDER } from "@/lib/ledger/apply";
+import { canReapply, reapplyWebhookEvent } from "@/lib/ledger/reapply";
 import { withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
+import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
 import { expectRedirect, html } from "../isolation/next-errors";
 import { signInAs, signOut } from "../isolation/session";
 import { tenantSnapshot } from "../isolation/snapshot";
@@ -92,18 +92,28 @@ describe("reapplyWebhookEvent", () => {
     expect(await tenantSnapshot(m.tenant.id)).toBe(before);
   });
 
-  it("a failed event is applied through the state machine, which never moves an order backwards", async () => {
+  it("a failed event is applied again through the ledger, which never moves a row or the order backwards", async () => {
     const m = await merchant();
-    const order = await fixtureOrder(m.tenant, m.item, { status: "refunded", paidAt: new Date(), refundedMinor: 2999 });
-    const { event } = await deliverPayment(m.tenant, m.secret, order.id);
+    const order = await fixtureOrder(m.tenant, m.item);
+    const { event, paymentId } = await deliverPayment(m.tenant, m.secret, order.id);
+    expect((await orderNow(order)).status).toBe("paid");
+    // Whop refunded the payment in full after that event.
+    await fixtureLedger(m.tenant, await orderNow(order), { refunds: [{ paymentId, amountMinor: 2999 }] });
+    expect((await orderNow(order)).status).toBe("refunded");
     // Forced to "failed", as if applying had broken down.
     await db().update(webhookEvents).set({ result: "failed", detail: "boom" }).where(and(eq(webhookEvents.tenantId, m.tenant.id), eq(webhookEvents.id, event.id)));
     const orderBefore = await orderNow(order);
+    const ledgerBefore = {
+      payments: await db().select().from(ledgerPayments).where(eq(ledgerPayments.tenantId, m.tenant.id)),
+      refunds: await db().select().from(ledgerRefunds).where(eq(ledgerRefunds.tenantId, m.tenant.id)),
+    };
+    expect(ledgerBefore.payments.map((p) => [p.id, p.status])).toEqual([[paymentId, "succeeded"]]);
 
     const outcome = await reapplyWebhookEvent(m.tenant.id, event.id);
-    expect(outcome.ok).toBe(true);
-    expect((await orderNow(order)).status).toBe("refunded");
-    expect((await orderNow(order)).paidAt).toEqual(orderBefore.paidAt);
+    expect(outcome).toMatchObject({ ok: true, orderId: order.id });
+    expect(await orderNow(order)).toMatchObject({ status: "refunded", paidMinor: 2999, refundedMinor: 2999, paidAt: orderBefore.paidAt });
+    expect(await db().select().from(ledgerPayments).where(eq(ledgerPayments.tenantId, m.tenant.id))).toEqual(ledgerBefore.payments);
+    expect(await db().select().from(ledgerRefunds).where(eq(ledgerRefunds.tenantId, m.tenant.id))).toEqual(ledgerBefore.refunds);
     expect((await eventNow(m.tenant, event.id)).result).not.toBe("failed");
   });
 
@@ -119,7 +129,7 @@ describe("reapplyWebhookEvent", () => {
     expect(await tenantSnapshot(b.tenant.id)).toBe(before);
   });
 
-  it("re-reads an event recorded by reconciliation (the stored payload is Whop's payment object)", async () => {
+  it("never offers or applies again what reconciliation recorded (it was read from Whop about a known order)", async () => {
     const m = await merchant();
     const order = await fixtureOrder(m.tenant, m.item);
     const [event] = await db()
@@ -133,8 +143,12 @@ describe("reapplyWebhookEvent", () => {
         payload: JSON.stringify({ id: "pay_Rrrrrrrrrrrr", status: "paid", total: 29.99, currency: "usd", metadata: { order_id: order.id } }),
       })
       .returning();
-    expect(await reapplyWebhookEvent(m.tenant.id, event!.id)).toMatchObject({ ok: true, result: "applied", orderId: order.id });
-    expect((await orderNow(order)).status).toBe("paid");
+    expect(canReapply(event!)).toBe(false);
+    expect(canReapply({ ...event!, result: "ignored", detail: NO_MATCHING_ORDER })).toBe(false);
+    const before = await tenantSnapshot(m.tenant.id);
+    expect(await reapplyWebhookEvent(m.tenant.id, event!.id)).toMatchObject({ ok: false, reason: "not_eligible" });
+    expect((await orderNow(order)).status).toBe("pending");
+    expect(await tenantSnapshot(m.tenant.id)).toBe(before);
   });
 });
 
@@ -161,7 +175,7 @@ describe("Apply again on /dashboard/events", () => {
 
     await fixtureOrder(b.tenant, b.item, { id: orderId });
     signInAs(b);
-    expect(await reapplyEventAction({}, form)).toEqual({ success: expect.stringMatching(/^Applied: pending → paid/) });
+    expect(await reapplyEventAction({}, form)).toEqual({ success: expect.stringMatching(/^Applied: payment pay_\w+ succeeded; order pending → paid\.$/) });
     expect((await orderNow({ id: orderId })).status).toBe("paid");
 
     signOut();

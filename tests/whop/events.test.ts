@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { eventKey, normalizeEventName, normalizeWhopEvent, type NormalizedEvent } from "@/lib/whop/events";
+import { eventKey, normalizeEventName, normalizeWhopEvent, parseWhopDispute, parseWhopPayment, parseWhopRefund, type NormalizedEvent } from "@/lib/whop/events";
 
 function normalized(payload: unknown): NormalizedEvent {
   const result = normalizeWhopEvent(payload);
@@ -24,6 +25,7 @@ const v1Payment = {
     refunded_amount: 0,
     currency: "USD",
     paid_at: "2025-06-01T11:59:58.000Z",
+    billing_reason: "one_time",
     plan: { id: "plan_AbCdEfGhIjK" },
     product: { id: "prod_AbCdEfGhIjK", title: "Course" },
     membership: { id: "mem_AbCdEf12345678", status: "active" },
@@ -87,10 +89,14 @@ describe("normalizeWhopEvent: envelopes", () => {
         substatus: "succeeded",
         totalMajor: "29.99",
         currency: "usd",
+        subtotalMajor: "29.99",
         refundedMajor: "0",
+        billingReason: "one_time",
+        paidAt: new Date("2025-06-01T11:59:58.000Z"),
         checkoutId: "ch_AbCdEfGhIjKlMnO",
         planId: "plan_AbCdEfGhIjK",
         membershipId: "mem_AbCdEf12345678",
+        membershipStatus: "active",
         userId: "user_AbCdEfGhIjK",
         userEmail: "buyer@example.com",
         metadata: { order_id: "ord_123", quantity: "2", gift: "true" },
@@ -120,10 +126,14 @@ describe("normalizeWhopEvent: envelopes", () => {
       substatus: "succeeded",
       totalMajor: "10.5",
       currency: "eur",
+      subtotalMajor: "10.5",
       refundedMajor: "0",
+      billingReason: null,
+      paidAt: new Date(1748779200 * 1000),
       checkoutId: "ch_AbCdEfGhIjKlMnO",
       planId: "plan_AbCdEfGhIjK",
       membershipId: "mem_AbCdEf12345678",
+      membershipStatus: null,
       userId: "user_AbCdEfGhIjK",
       userEmail: null,
       metadata: { order_id: "ord_456" },
@@ -142,10 +152,14 @@ describe("normalizeWhopEvent: envelopes", () => {
       substatus: null,
       totalMajor: "10.5",
       currency: "usd",
+      subtotalMajor: null,
       refundedMajor: null,
+      billingReason: null,
+      paidAt: null,
       checkoutId: "ch_V2v2V2v2V2v2V2v",
       planId: "plan_V2v2V2v2V2v",
       membershipId: "mem_V2v2V2v2V2v2V2",
+      membershipStatus: null,
       userId: "user_V2v2V2v2V2v",
       userEmail: "old@example.com",
       metadata: {},
@@ -294,7 +308,14 @@ describe("normalizeWhopEvent: refunds, disputes and other events", () => {
       data: { id: "rfnd_AbCdEf123456", amount: 5, currency: "USD", status: "pending", created_at: "2025-06-02T08:59:59.000Z", payment: { ...v1Payment.data, substatus: "refunded", refunded_amount: 5 } },
     });
     expect(event).toMatchObject({ name: "refund.created", dataId: "rfnd_AbCdEf123456", membership: null, dispute: null });
-    expect(event.refund).toEqual({ id: "rfnd_AbCdEf123456", paymentId: "pay_AbCdEf12345678", amountMajor: "5", currency: "usd", status: "pending" });
+    expect(event.refund).toEqual({
+      id: "rfnd_AbCdEf123456",
+      paymentId: "pay_AbCdEf12345678",
+      amountMajor: "5",
+      currency: "usd",
+      status: "pending",
+      createdAt: new Date("2025-06-02T08:59:59.000Z"),
+    });
     expect(event.payment).toMatchObject({ id: "pay_AbCdEf12345678", substatus: "refunded", totalMajor: "29.99", refundedMajor: "5", metadata: { order_id: "ord_123" } });
   });
 
@@ -304,7 +325,14 @@ describe("normalizeWhopEvent: refunds, disputes and other events", () => {
       api_version: "v5",
       data: { id: "rfnd_AbCdEf123456", payment_id: "pay_AbCdEf12345678", amount: "12.34", currency: "usd", status: "succeeded", created_at: 1748854800 },
     });
-    expect(event.refund).toEqual({ id: "rfnd_AbCdEf123456", paymentId: "pay_AbCdEf12345678", amountMajor: "12.34", currency: "usd", status: "succeeded" });
+    expect(event.refund).toEqual({
+      id: "rfnd_AbCdEf123456",
+      paymentId: "pay_AbCdEf12345678",
+      amountMajor: "12.34",
+      currency: "usd",
+      status: "succeeded",
+      createdAt: new Date(1748854800 * 1000),
+    });
     expect(event.payment).toBeNull();
     expect(event.occurredAt).toEqual(new Date(1748854800 * 1000));
   });
@@ -315,15 +343,41 @@ describe("normalizeWhopEvent: refunds, disputes and other events", () => {
     expect(event.payment).toBeNull();
   });
 
+  it("lower-cases a refund's status and leaves what is missing null", () => {
+    const event = normalized({ action: "refund.updated", data: { id: "rfnd_1", payment_id: "pay_1", status: " SUCCEEDED " } });
+    expect(event.refund).toEqual({ id: "rfnd_1", paymentId: "pay_1", amountMajor: null, currency: null, status: "succeeded", createdAt: null });
+  });
+
   it("reads dispute.created with its payment id", () => {
-    const event = normalized({ action: "dispute.created", api_version: "v5", data: { id: "dspt_AbCdEf", payment_id: "pay_AbCdEf12345678", amount: 29.99 } });
+    const event = normalized({
+      action: "dispute.created",
+      api_version: "v5",
+      data: { id: "dspt_AbCdEf", payment_id: "pay_AbCdEf12345678", amount: 29.99, currency: "USD", status: "Needs_Response", reason: "fraudulent", needs_response_by: 1749384000 },
+    });
     expect(event).toMatchObject({ name: "dispute.created", payment: null, membership: null, refund: null });
-    expect(event.dispute).toEqual({ id: "dspt_AbCdEf", paymentId: "pay_AbCdEf12345678" });
+    expect(event.dispute).toEqual({
+      id: "dspt_AbCdEf",
+      paymentId: "pay_AbCdEf12345678",
+      status: "needs_response",
+      amountMajor: "29.99",
+      currency: "usd",
+      reason: "fraudulent",
+      needsResponseBy: new Date(1749384000 * 1000),
+    });
   });
 
   it("reads a v1 dispute whose payment is nested", () => {
-    const event = normalized({ id: "msg_D", api_version: "v1", type: "dispute.created", data: { id: "dspt_X", payment: v1Payment.data } });
-    expect(event.dispute).toEqual({ id: "dspt_X", paymentId: "pay_AbCdEf12345678" });
+    const event = normalized({ id: "msg_D", api_version: "v1", type: "dispute.updated", data: { id: "dspt_X", status: "won", amount: "29.99", payment: v1Payment.data } });
+    // The currency comes from the embedded payment when the dispute does not name one.
+    expect(event.dispute).toEqual({
+      id: "dspt_X",
+      paymentId: "pay_AbCdEf12345678",
+      status: "won",
+      amountMajor: "29.99",
+      currency: "usd",
+      reason: null,
+      needsResponseBy: null,
+    });
     expect(event.payment?.metadata).toEqual({ order_id: "ord_123", quantity: "2", gift: "true" });
   });
 
@@ -398,6 +452,26 @@ describe("normalizeWhopEvent: amounts, currencies, metadata and times", () => {
   });
 });
 
+describe("Whop's API resources (what reconciliation reads), parsed like a webhook's data", () => {
+  it("reads a payment, a refund and a dispute exactly as the events that embed them", () => {
+    expect(parseWhopPayment(v1Payment.data)).toEqual(normalized(v1Payment).payment);
+    const refund = { id: "rfnd_1", payment: { id: "pay_1" }, amount: "5.00", currency: "EUR", status: "Succeeded", created_at: "2031-01-01T00:00:00Z" };
+    expect(parseWhopRefund(refund)).toEqual(normalized({ action: "refund.updated", data: refund }).refund);
+    expect(parseWhopRefund(refund)).toMatchObject({ paymentId: "pay_1", status: "succeeded", currency: "eur", createdAt: new Date("2031-01-01T00:00:00Z") });
+    const dispute = { id: "dspt_1", payment_id: "pay_1", status: "lost", amount: 29.99, currency: "usd" };
+    expect(parseWhopDispute(dispute)).toEqual(normalized({ action: "dispute.updated", data: dispute }).dispute);
+  });
+
+  it("answers null for what is not an object, or a payment without an id", () => {
+    for (const garbage of [null, "pay_1", [v1Payment.data], 42]) {
+      expect(parseWhopPayment(garbage)).toBeNull();
+      expect(parseWhopRefund(garbage)).toBeNull();
+      expect(parseWhopDispute(garbage)).toBeNull();
+    }
+    expect(parseWhopPayment({ status: "paid" })).toBeNull();
+  });
+});
+
 describe("normalizeWhopEvent: malformed payloads", () => {
   it.each([
     ["null", null, /not a JSON object/],
@@ -419,31 +493,48 @@ describe("normalizeWhopEvent: malformed payloads", () => {
 describe("eventKey", () => {
   const v1 = normalized(v1Payment);
   const v5 = normalized(v5Payment);
+  const v1Body = JSON.stringify(v1Payment);
+  const v5Body = JSON.stringify(v5Payment);
+  const sha256 = (bytes: Uint8Array | string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
-  it("uses the webhook-id header first", () => {
-    expect(eventKey(v1, "msg_FromHeader")).toBe("msg_FromHeader");
-    expect(eventKey(v5, "msg_FromHeader")).toBe("msg_FromHeader");
+  it("uses the webhook-id header under Standard Webhooks, whose signature covers it", () => {
+    expect(eventKey(v1, { scheme: "standard", webhookId: "msg_FromHeader", rawBody: v1Body })).toBe("msg_FromHeader");
+    expect(eventKey(v5, { scheme: "standard", webhookId: " msg_FromHeader ", rawBody: v5Body })).toBe("msg_FromHeader");
+  });
+
+  it.each(["legacy", "bare"])("ignores a webhook-id header under the %s scheme, which does not sign it", (scheme) => {
+    expect(eventKey(v1, { scheme, webhookId: "msg_FromHeader", rawBody: v1Body })).toBe("msg_2vQ8kLm3NpR5sT7uW9xY1zA3");
+    expect(eventKey(v5, { scheme, webhookId: "msg_FromHeader", rawBody: v5Body })).toBe(sha256(v5Body));
+    // A resent body with another header is the same event.
+    expect(eventKey(v5, { scheme, webhookId: "msg_Other", rawBody: v5Body })).toBe(eventKey(v5, { scheme, webhookId: "msg_FromHeader", rawBody: v5Body }));
   });
 
   it("uses the body id when there is no header", () => {
-    expect(eventKey(v1, null)).toBe("msg_2vQ8kLm3NpR5sT7uW9xY1zA3");
-    expect(eventKey(v1, "  ")).toBe("msg_2vQ8kLm3NpR5sT7uW9xY1zA3");
+    expect(eventKey(v1, { scheme: "standard", webhookId: null, rawBody: v1Body })).toBe("msg_2vQ8kLm3NpR5sT7uW9xY1zA3");
+    expect(eventKey(v1, { scheme: "standard", webhookId: "  ", rawBody: v1Body })).toBe("msg_2vQ8kLm3NpR5sT7uW9xY1zA3");
+    expect(eventKey(v1, { scheme: "legacy", webhookId: null, rawBody: v1Body })).toBe("msg_2vQ8kLm3NpR5sT7uW9xY1zA3");
   });
 
-  it("falls back to name:dataId, using the normalised name so aliases dedupe together", () => {
-    expect(eventKey(v5, null)).toBe("payment.succeeded:pay_AbCdEf12345678");
-    const wentValid = normalized({ action: "membership.went_valid", data: { id: "mem_1" } });
-    const activated = normalized({ action: "membership_went_valid", data: { id: "mem_1" } });
-    expect(eventKey(wentValid, null)).toBe("membership.activated:mem_1");
-    expect(eventKey(activated, null)).toBe(eventKey(wentValid, null));
+  it("falls back to a SHA-256 of the raw body bytes, the same whether given as text or bytes", () => {
+    const key = eventKey(v5, { scheme: "bare", webhookId: null, rawBody: v5Body });
+    expect(key).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(key).toBe(sha256(v5Body));
+    expect(eventKey(v5, { scheme: "bare", webhookId: null, rawBody: new TextEncoder().encode(v5Body) })).toBe(key);
+    const bytes = Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d]); // not UTF-8: digested as sent, not as decoded text
+    expect(eventKey(v5, { scheme: "bare", webhookId: null, rawBody: bytes })).toBe(sha256(bytes));
+    expect(eventKey(v5, { scheme: "bare", webhookId: null, rawBody: bytes })).not.toBe(sha256(Buffer.from(Buffer.from(bytes).toString("utf8"), "utf8")));
   });
 
-  it("keeps distinct id-less events apart while a retry of one still dedupes", () => {
-    const a = normalized({ action: "payment.failed", data: { status: "failed", created_at: 1748779190 } });
-    const b = normalized({ action: "payment.failed", data: { status: "failed", created_at: 1748779191 } });
-    const aAgain = normalized({ action: "payment.failed", data: { status: "failed", created_at: 1748779190 } });
-    expect(eventKey(a, null)).toMatch(/^payment\.failed:/);
-    expect(eventKey(a, null)).not.toBe(eventKey(b, null));
-    expect(eventKey(a, null)).toBe(eventKey(aAgain, null));
+  it("keys id-less events by their bytes: a resent body dedupes, any change (even whitespace or an alias spelling) is a new event", () => {
+    const body = (payload: unknown, space?: number) => JSON.stringify(payload, null, space);
+    const a = { action: "payment.failed", data: { status: "failed", created_at: 1748779190 } };
+    const b = { action: "payment.failed", data: { status: "failed", created_at: 1748779191 } };
+    const key = (payload: unknown, rawBody: string) => eventKey(normalized(payload), { scheme: "bare", webhookId: null, rawBody });
+    expect(key(a, body(a))).toBe(key(a, body(a)));
+    expect(key(a, body(a))).not.toBe(key(b, body(b)));
+    expect(key(a, body(a))).not.toBe(key(a, body(a, 2)));
+    const wentValid = { action: "membership.went_valid", data: { id: "mem_1" } };
+    const activated = { action: "membership_went_valid", data: { id: "mem_1" } };
+    expect(key(wentValid, body(wentValid))).not.toBe(key(activated, body(activated)));
   });
 });

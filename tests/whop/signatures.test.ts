@@ -313,3 +313,67 @@ describe("choosing the scheme and surviving garbage", () => {
     expect(verify(headers, { rawBody: JSON.stringify(JSON.parse(raw)) })).toMatchObject({ ok: false, reason: "signature_mismatch" });
   });
 });
+
+describe("bodies as bytes", () => {
+  // Signed over the bytes as sent: the prefix's UTF-8 bytes, then the body's bytes untouched.
+  const hmacBytes = (key: Buffer | string, ...parts: (string | Uint8Array)[]) => {
+    const mac = createHmac("sha256", key);
+    for (const part of parts) mac.update(part);
+    return mac;
+  };
+  // A JSON-looking body with bytes that are not valid UTF-8 (a lone 0xff, a truncated sequence 0xe2 0x82).
+  const BYTES = Buffer.concat([Buffer.from('{"id":"msg_Bytes","note":"', "utf8"), Buffer.from([0xff, 0xe2, 0x82]), Buffer.from('"}', "utf8")]);
+  const DECODED = BYTES.toString("utf8"); // what a text decoder makes of it: U+FFFD replacements
+
+  it("the body is really not valid UTF-8: decoding and re-encoding changes its bytes", () => {
+    expect(() => new TextDecoder("utf-8", { fatal: true }).decode(BYTES)).toThrow();
+    expect(Buffer.from(DECODED, "utf8").equals(BYTES)).toBe(false);
+  });
+
+  it("verifies a Standard Webhooks signature over the raw bytes, and not over their decoded text", () => {
+    const signature = `v1,${hmacBytes(Buffer.from(SECRET, "utf8"), `${MSG_ID}.${NOW_S}.`, BYTES).digest("base64")}`;
+    const headers = standardHeaders({ signature });
+    expect(verify(headers, { rawBody: BYTES })).toEqual({ ok: true, scheme: "standard", webhookId: MSG_ID, timestamp: new Date(NOW_S * 1000), secretIndex: 0 });
+    expect(verify(headers, { rawBody: new Uint8Array(BYTES) })).toMatchObject({ ok: true, scheme: "standard" });
+    expect(verify(headers, { rawBody: DECODED })).toEqual({ ok: false, scheme: "standard", reason: "signature_mismatch" });
+    expect(verify(headers, { rawBody: Buffer.from(DECODED, "utf8") })).toMatchObject({ ok: false, reason: "signature_mismatch" });
+  });
+
+  it("verifies legacy and bare signatures over the raw bytes, and not over their decoded text", () => {
+    const legacy = { "x-whop-signature": `t=${NOW_S},v1=${hmacBytes(SECRET, `${NOW_S}.`, BYTES).digest("hex")}` };
+    const bare = { "x-whop-signature": hmacBytes(SECRET, BYTES).digest("hex") };
+    expect(verify(legacy, { rawBody: BYTES })).toMatchObject({ ok: true, scheme: "legacy" });
+    expect(verify(bare, { rawBody: BYTES })).toMatchObject({ ok: true, scheme: "bare" });
+    expect(verify(legacy, { rawBody: DECODED })).toMatchObject({ ok: false, reason: "signature_mismatch" });
+    expect(verify(bare, { rawBody: DECODED })).toMatchObject({ ok: false, reason: "signature_mismatch" });
+  });
+
+  it("rejects the bytes changed by one byte", () => {
+    const bare = { "x-whop-signature": hmacBytes(SECRET, BYTES).digest("hex") };
+    const changed = Buffer.from(BYTES);
+    changed[changed.length - 3] = 0xfe;
+    expect(verify(bare, { rawBody: changed })).toMatchObject({ ok: false, reason: "signature_mismatch" });
+  });
+
+  it("reads only the view's own bytes of a Uint8Array that is a slice of a larger buffer", () => {
+    const backing = Buffer.concat([Buffer.from("garbage before"), BYTES, Buffer.from("garbage after")]);
+    const view = new Uint8Array(backing.buffer, backing.byteOffset + "garbage before".length, BYTES.length);
+    expect(Buffer.from(view).equals(BYTES)).toBe(true);
+    expect(verify({ "x-whop-signature": hmacBytes(SECRET, BYTES).digest("hex") }, { rawBody: view })).toMatchObject({ ok: true, scheme: "bare" });
+    expect(verify(legacyHeaders({ body: DECODED }), { rawBody: view })).toMatchObject({ ok: false, reason: "signature_mismatch" });
+  });
+
+  it("gives text and its UTF-8 bytes the same answer", () => {
+    const bytes = new TextEncoder().encode(BODY);
+    expect(verify(standardHeaders(), { rawBody: bytes })).toEqual(verify(standardHeaders()));
+    expect(verify(legacyHeaders(), { rawBody: bytes })).toMatchObject({ ok: true, scheme: "legacy" });
+    expect(verify({ "x-whop-signature": signBare(SECRET, BODY) }, { rawBody: bytes })).toMatchObject({ ok: true, scheme: "bare" });
+    expect(verify(standardHeaders(), { rawBody: new TextEncoder().encode(tamperedBody) })).toMatchObject({ ok: false, reason: "signature_mismatch" });
+  });
+
+  it("calls a body that is neither text nor bytes malformed", () => {
+    for (const rawBody of [42, { length: 3 }, [0x7b, 0x7d], new ArrayBuffer(2)]) {
+      expect(verify(standardHeaders(), { rawBody: rawBody as unknown as Uint8Array })).toEqual({ ok: false, scheme: null, reason: "malformed_signature" });
+    }
+  });
+});
