@@ -20,7 +20,7 @@ export async function merchantWithOrder(orderOverrides: Partial<Order> = {}, ite
 }
 
 export function deliver(tenant: Pick<Tenant, "publicId">, body: string | Uint8Array, headers: Record<string, string>, path = "") {
-  return POST(new Request(`http://localhost/api/webhooks/whop/${tenant.publicId}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }), {
+  return POST(new Request(`http://localhost/api/webhooks/whop/${tenant.publicId}${path}`, { method: "POST", body: body as BodyInit, headers: { "content-type": "application/json", ...headers } }), {
     params: Promise.resolve({ tenantId: tenant.publicId }),
   });
 }

@@ -2,13 +2,13 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { cancelMembershipAction, refundOrderAction } from "@/app/dashboard/orders/[id]/actions";
 import { db } from "@/db/client";
-import { auditLog, orders, tenants, type Order } from "@/db/schema";
+import { auditLog, orders, refundRequests, tenants, type Order } from "@/db/schema";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
-import { reconcileOrder } from "@/lib/orders/reconcile";
+import { reconcileOrder } from "@/lib/ledger/reconcile";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { saveWebhookSecret } from "@/lib/tenants/webhook-secret";
@@ -87,10 +87,10 @@ describe("refund from the order page", () => {
     const { tenant, user, order } = await paidOrder();
     const result = await refundOrderAction({}, refundForm(order, "49.00", 0, "Buyer asked by email"));
     expect(result).toEqual({ success: "Refund of $49.00 requested. The order updates when Whop confirms it." });
-    expect((await orderRow(order.id)).refundRequestedMinor).toBe(4900);
+    expect((await orderRow(order.id)).refundPending).toBe(true);
 
     const settled = await waitFor(() => orderRow(order.id), (row) => row.status === "refunded");
-    expect(settled).toMatchObject({ status: "refunded", refundedMinor: 4900, refundRequestedMinor: 4900 });
+    expect(settled).toMatchObject({ status: "refunded", refundedMinor: 4900 });
     const [entry] = await auditOf(tenant.id, "order.refund_requested");
     expect(entry).toMatchObject({ actorUserId: user.id, detail: { orderId: order.id, amount: "$49.00", amountMinor: 4900, currency: "usd", reason: "Buyer asked by email", full: true } });
   });
@@ -115,7 +115,7 @@ describe("refund from the order page", () => {
     expect((await whopPayment(company.companyKey, order.whopPaymentId!)).refunded_amount).toBe(0);
 
     // A request not yet confirmed by Whop still counts against what is left.
-    await db().update(orders).set({ refundRequestedMinor: 4000 }).where(eq(orders.id, order.id));
+    await db().insert(refundRequests).values({ tenantId: tenant.id, id: "rrq_Unconfirmed000000001", orderId: order.id, paymentId: order.whopPaymentId!, amountMinor: 4000, currency: "usd", state: "requested" });
     expect((await refundOrderAction({}, refundForm(order, "10", 4000))).fieldErrors).toEqual({ amount: "At most $9.00 can still be refunded." });
     expect((await whopPayment(company.companyKey, order.whopPaymentId!)).refunded_amount).toBe(0);
     expect(await auditOf(tenant.id, "order.refund_requested")).toHaveLength(0);
@@ -153,7 +153,7 @@ describe("refund from the order page", () => {
       .where(eq(tenants.id, tenant.id));
     const result = await refundOrderAction({}, refundForm(order, "5"));
     expect(result.error).toContain("payment:manage");
-    expect((await orderRow(order.id)).refundRequestedMinor).toBeNull();
+    expect((await orderRow(order.id)).refundPending).toBe(false);
   });
 });
 
