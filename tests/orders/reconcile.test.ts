@@ -5,7 +5,7 @@ import { orders, webhookEvents } from "@/db/schema";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
-import { reconcileOrder, reconcilePendingOrders } from "@/lib/orders/reconcile";
+import { reconcileOrder, reconcilePendingOrders } from "@/lib/ledger/reconcile";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { withTestDatabase } from "../db";
@@ -46,13 +46,18 @@ describe("missed-webhook recovery", () => {
     expect(await reconcileOrder(tenant, order.id)).toEqual({ ok: true, outcome: "unchanged" });
 
     const events = await db().select().from(webhookEvents).where(eq(webhookEvents.tenantId, tenant.id));
-    expect(events.map((e) => [e.scheme, e.eventType, e.result])).toEqual([["reconcile", "payment.succeeded", "applied"]]);
+    // Each resource read from Whop is recorded once per state: the payment, then the membership it created.
+    expect(events.map((e) => [e.scheme, e.eventType, e.result]).sort()).toEqual([
+      ["reconcile", "membership (read from Whop)", "applied"],
+      ["reconcile", "payment.succeeded (read from Whop)", "applied"],
+    ]);
   });
 
   it("the batch command finds pending orders older than the cutoff and reads refunds too", async () => {
     const { tenant, order } = await merchantWithCheckout();
     const paid = (await sandboxPost(`/_sandbox/checkouts/${order.whopCheckoutId}/pay`)) as { id: string };
-    await db().update(orders).set({ createdAt: new Date(Date.now() - 20 * 60_000) }).where(eq(orders.id, order.id));
+    const twentyMinutesAgo = new Date(Date.now() - 20 * 60_000);
+    await db().update(orders).set({ createdAt: twentyMinutesAgo, updatedAt: twentyMinutesAgo }).where(eq(orders.id, order.id));
 
     const first = await reconcilePendingOrders({ olderThanMinutes: 10 });
     expect(first.applied).toBeGreaterThanOrEqual(1);
@@ -61,9 +66,16 @@ describe("missed-webhook recovery", () => {
     expect((await statusOf(order.id)).status).toBe("paid");
     expect(second.failedTenants).not.toContain(tenant.id);
 
-    await sandboxPost(`/_sandbox/payments/${paid.id}/refund`, { amount: 20 });
+    // Whop creates a refund pending: reconciliation records it as pending, and as refunded once it succeeds.
+    const refund = (await sandboxPost(`/_sandbox/payments/${paid.id}/refund`, { amount: 20, settle: "hold" })) as { id: string; status: string };
+    expect(refund.status).toBe("pending");
     expect(await reconcileOrder(tenant, order.id)).toEqual({ ok: true, outcome: "applied" });
-    expect(await statusOf(order.id)).toMatchObject({ status: "partially_refunded", refundedMinor: 2000 });
+    expect(await statusOf(order.id)).toMatchObject({ status: "paid", refundPending: true, refundedMinor: 0 });
+    expect(await reconcileOrder(tenant, order.id)).toEqual({ ok: true, outcome: "unchanged" });
+
+    await sandboxPost(`/_sandbox/refunds/${refund.id}/succeed`);
+    expect(await reconcileOrder(tenant, order.id)).toEqual({ ok: true, outcome: "applied" });
+    expect(await statusOf(order.id)).toMatchObject({ status: "partially_refunded", refundPending: false, refundedMinor: 2000 });
   });
 
   it("cannot reconcile another tenant's order", async () => {
