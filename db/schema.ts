@@ -29,6 +29,11 @@ export const tenants = pgTable(
     webhookSecretPreviousCiphertext: text("webhook_secret_previous_ciphertext"),
     webhookSecretPreviousExpiresAt: timestamp("webhook_secret_previous_expires_at", { withTimezone: true }),
     whopWebhookId: text("whop_webhook_id"),
+    /**
+     * The events last set on the webhook the product created (whop_webhook_id), so that a longer
+     * WHOP_EVENTS_APPLIED list brings it up to date without asking Whop first; null when unknown.
+     */
+    whopWebhookEvents: text("whop_webhook_events").array(),
     connectedAt: timestamp("connected_at", { withTimezone: true }),
     keyVerifiedAt: timestamp("key_verified_at", { withTimezone: true }),
     keyRejectedAt: timestamp("key_rejected_at", { withTimezone: true }),

@@ -1,0 +1,1 @@
+ALTER TABLE "tenants" ADD COLUMN "whop_webhook_events" text[];
