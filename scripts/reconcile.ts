@@ -1,16 +1,22 @@
 /**
- * `npm run reconcile [-- --older-than-minutes=N]`: settle orders still pending after N minutes
- * (default 10) by reading their payments from Whop. Safe to run as often as you like (cron).
+ * `npm run reconcile [-- --older-than-minutes=N]`: settle orders still unsettled after N minutes
+ * (default 10) by reading their payments from Whop, after bringing the webhooks the product created
+ * up to date with the events it applies. Safe to run as often as you like (cron).
  */
 import { closeDatabase } from "@/db/client";
 import { ConfigError } from "@/lib/env";
 import { RECONCILE_AFTER_MINUTES, reconcilePendingOrders } from "@/lib/ledger/reconcile";
+import { bringCreatedWebhooksUpToDate } from "@/lib/tenants/webhook-secret";
 
 const flag = process.argv.find((arg) => arg.startsWith("--older-than-minutes="));
 const olderThanMinutes = flag ? Number(flag.split("=")[1]) : RECONCILE_AFTER_MINUTES;
 
 try {
   if (!Number.isFinite(olderThanMinutes) || olderThanMinutes < 0) throw new ConfigError(["--older-than-minutes must be a number of minutes ≥ 0"]);
+  const webhooks = await bringCreatedWebhooksUpToDate();
+  if (webhooks.checked > 0) console.log(`Checked ${webhooks.checked} created webhook(s) against the events the connector applies: ${webhooks.updated} updated.`);
+  // A merchant's key or webhook the connector cannot change is theirs to fix (the integrations page says how), not the operator's.
+  for (const failure of webhooks.failed) console.log(`Webhook of tenant ${failure.tenantId} not updated: ${failure.message}`);
   const report = await reconcilePendingOrders({ olderThanMinutes });
   console.log(
     `Checked ${report.ordersChecked} pending order(s) of ${report.tenants} tenant(s): ${report.applied} updated from Whop, ${report.unchanged} already up to date, ${report.noPaymentYet} without a payment yet.`,

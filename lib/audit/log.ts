@@ -14,6 +14,7 @@ export type AuditAction =
   | "item.activated"
   | "webhook.secret_saved"
   | "webhook.auto_created"
+  | "webhook.events_updated"
   | "order.reconciled"
   | "order.refund_requested"
   | "order.payment_accepted"

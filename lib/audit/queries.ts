@@ -20,6 +20,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "item.activated": "Item activated",
   "webhook.secret_saved": "Webhook secret saved",
   "webhook.auto_created": "Webhook created automatically",
+  "webhook.events_updated": "Webhook events updated",
   "order.reconciled": "Order checked with Whop",
   "order.refund_requested": "Refund requested",
   "order.payment_accepted": "Payment with a different amount accepted",

@@ -1,5 +1,5 @@
-import { WHOP_EVENTS_APPLIED } from "@/lib/whop/events";
-import { eq } from "drizzle-orm";
+import { normalizeEventName, WHOP_EVENTS_APPLIED } from "@/lib/whop/events";
+import { and, arrayContains, eq, isNotNull, isNull, not, or } from "drizzle-orm";
 import { db } from "@/db/client";
 import { tenants, type Tenant } from "@/db/schema";
 import { recordAudit, type AuditAction } from "@/lib/audit/log";
@@ -9,8 +9,8 @@ import { logger } from "@/lib/logger";
 import { resolveProblems } from "@/lib/problems/report";
 import { isConnected } from "@/lib/tenants/queries";
 import { whopClientForTenant } from "@/lib/tenants/whop";
-import { isWhopApiError, type WhopWebhook } from "@/lib/whop/client";
-import { describeWhopProblem, OPTIONAL_PERMISSIONS } from "@/lib/whop/messages";
+import { isWhopApiError, type WhopClient, type WhopWebhook, type WhopWebhookEndpoint } from "@/lib/whop/client";
+import { describeWebhookEventsProblem, describeWhopProblem, OPTIONAL_PERMISSIONS } from "@/lib/whop/messages";
 
 /**
  * The tenant's webhook secret: pasted by the merchant (webhook created by hand in Whop) or
@@ -137,6 +137,7 @@ export async function createWebhookAutomatically({ tenant, actorUserId, ip }: We
       secret: hook.secret,
       action: "webhook.auto_created",
       webhookId: hook.id,
+      webhookEvents: [...WHOP_EVENTS_APPLIED],
     });
     return { ok: true, webhookId: hook.id, secretHint: stored.secretHint, previousAcceptedUntil: stored.previousAcceptedUntil };
   } catch (error) {
@@ -200,6 +201,220 @@ export function webhookSecretSummary(tenant: Tenant, now: Date = new Date()): We
 }
 
 // ---------------------------------------------------------------------------------------------
+// The webhook's events: every event the product applies must reach it
+
+/** How a webhook was identified as this tenant's. */
+export type WebhookSource = "created" | "found_by_url";
+
+export type WebhookEventsCheck =
+  /** Not connected, or no secret saved yet (the setup steps on the page list every event). */
+  | { state: "not_checked" }
+  /** Whop lists no webhook we created and none with the tenant's URL. */
+  | { state: "not_found" }
+  | { state: "up_to_date"; webhookId: string; source: WebhookSource }
+  | { state: "missing"; webhookId: string; source: WebhookSource; missing: string[] }
+  /** Whop could not be asked; `message` says why and, without the permission, what to tick by hand. */
+  | { state: "unavailable"; message: string };
+
+export type UpdateWebhookEventsResult =
+  | { ok: true; changed: false; webhookId: string }
+  | { ok: true; changed: true; webhookId: string; added: string[] }
+  | { ok: false; message: string };
+
+/** The page waits for Whop while it renders: a short, single attempt. */
+const PAGE_CHECK = { timeoutMs: 4_000, maxRetries: 0 } as const;
+const WEBHOOK_PAGE_SIZE = 50;
+const MAX_WEBHOOK_PAGES = 5;
+
+/** The applied events a webhook's list lacks, compared by normalised name, in the applied list's order. */
+export function missingWebhookEvents(events: readonly string[]): string[] {
+  const subscribed = new Set(events.map(normalizeEventName));
+  return WHOP_EVENTS_APPLIED.filter((event) => !subscribed.has(event));
+}
+
+/**
+ * What the integrations page says about the tenant's webhook: the one we created
+ * (tenants.whop_webhook_id) or one whose URL is the tenant's endpoint. Never throws.
+ */
+export async function checkWebhookEvents(tenant: Tenant): Promise<WebhookEventsCheck> {
+  if (!isConnected(tenant) || !tenant.whopCompanyId || !tenant.webhookSecretCiphertext) return { state: "not_checked" };
+  try {
+    const found = await findTenantWebhook(tenant, whopClientForTenant(tenant, PAGE_CHECK));
+    if (!found) return { state: "not_found" };
+    const missing = missingWebhookEvents(found.hook.events);
+    return missing.length === 0
+      ? { state: "up_to_date", webhookId: found.hook.id, source: found.source }
+      : { state: "missing", webhookId: found.hook.id, source: found.source, missing };
+  } catch (error) {
+    logger.warn({ err: error, tenantId: tenant.id }, "could not read the tenant's Whop webhook");
+    return { state: "unavailable", message: describeWebhookEventsProblem(error, { operation: "webhook_read", eventsToTick: WHOP_EVENTS_APPLIED, tenant }) };
+  }
+}
+
+/**
+ * **Update webhook events**: adds the applied events the tenant's webhook lacks with
+ * `PATCH /api/v1/webhooks/{id}`. The secret stays (Whop keeps signing with it), so nothing is stored
+ * but the audit row. Events the merchant added beyond the applied list are kept.
+ */
+export async function updateWebhookEvents({ tenant, actorUserId, ip }: WebhookActor): Promise<UpdateWebhookEventsResult> {
+  if (!isConnected(tenant) || !tenant.whopCompanyId) {
+    return { ok: false, message: "Connect your Whop company first: the webhook is updated with your company API key." };
+  }
+  const client = whopClientForTenant(tenant);
+  let found: FoundWebhook | null;
+  try {
+    found = await findTenantWebhook(tenant, client);
+  } catch (error) {
+    return { ok: false, message: describeWebhookEventsProblem(error, { operation: "webhook_read", eventsToTick: WHOP_EVENTS_APPLIED, tenant }) };
+  }
+  if (!found) {
+    return {
+      ok: false,
+      message: `Whop lists no webhook for your webhook URL (${webhookUrl(tenant)}). Create it automatically or by hand with the steps on this page.`,
+    };
+  }
+  return patchMissingEvents(tenant, client, found, { actorUserId, ip });
+}
+
+/**
+ * Brings the webhook the product created (tenants.whop_webhook_id) up to date when the applied list
+ * grew: for jobs, with no merchant behind the call (audited without an actor). A tenant without a
+ * created webhook is left alone (null): a webhook made by hand is only changed when the merchant asks.
+ */
+export async function bringCreatedWebhookUpToDate(tenant: Tenant): Promise<UpdateWebhookEventsResult | null> {
+  if (!isConnected(tenant) || !tenant.whopWebhookId) return null;
+  const client = whopClientForTenant(tenant);
+  let hook: WhopWebhookEndpoint;
+  try {
+    hook = await client.getWebhook(tenant.whopWebhookId);
+  } catch (error) {
+    return { ok: false, message: describeWebhookEventsProblem(error, { operation: "webhook_read", eventsToTick: WHOP_EVENTS_APPLIED, tenant }) };
+  }
+  return patchMissingEvents(tenant, client, { hook, source: "created" }, { actorUserId: null, ip: null });
+}
+
+export interface CreatedWebhooksReport {
+  checked: number;
+  updated: number;
+  failed: { tenantId: string; message: string }[];
+}
+
+/**
+ * Every connected tenant whose created webhook may lack an applied event — its kept event list
+ * (tenants.whop_webhook_events) is unknown or lacks one — is read from Whop and patched. Tenants
+ * whose list is known to be complete cost no Whop call, so this runs with every reconciliation.
+ */
+export async function bringCreatedWebhooksUpToDate(): Promise<CreatedWebhooksReport> {
+  const stale = await db()
+    .select()
+    .from(tenants)
+    .where(
+      and(
+        isNotNull(tenants.whopWebhookId),
+        isNotNull(tenants.whopApiKeyCiphertext),
+        or(isNull(tenants.whopWebhookEvents), not(arrayContains(tenants.whopWebhookEvents, [...WHOP_EVENTS_APPLIED]))),
+      ),
+    );
+  const report: CreatedWebhooksReport = { checked: 0, updated: 0, failed: [] };
+  for (const tenant of stale) {
+    let result: UpdateWebhookEventsResult | null;
+    try {
+      result = await bringCreatedWebhookUpToDate(tenant);
+    } catch (error) {
+      // One tenant's unreadable key (or a database hiccup) must not stop the others' updates.
+      logger.warn({ err: error, tenantId: tenant.id }, "could not bring the tenant's created webhook up to date");
+      result = { ok: false, message: (error as Error).message };
+    }
+    if (!result) continue;
+    report.checked++;
+    if (!result.ok) report.failed.push({ tenantId: tenant.id, message: result.message });
+    else if (result.changed) report.updated++;
+  }
+  return report;
+}
+
+interface FoundWebhook {
+  hook: WhopWebhookEndpoint;
+  source: WebhookSource;
+}
+
+/** The webhook we created, else (it was deleted in Whop, or never ours) the first one listed with the tenant's URL. */
+async function findTenantWebhook(tenant: Tenant, client: WhopClient): Promise<FoundWebhook | null> {
+  if (tenant.whopWebhookId) {
+    try {
+      return { hook: await client.getWebhook(tenant.whopWebhookId), source: "created" };
+    } catch (error) {
+      if (!(isWhopApiError(error) && error.kind === "not_found")) throw error;
+    }
+  }
+  const url = sameUrl(webhookUrl(tenant));
+  let after: string | undefined;
+  for (let page = 0; page < MAX_WEBHOOK_PAGES; page++) {
+    const result = await client.listWebhooks({ companyId: tenant.whopCompanyId!, first: WEBHOOK_PAGE_SIZE, after });
+    const match = result.data.find((hook) => hook.url !== null && sameUrl(hook.url) === url);
+    if (match) return { hook: match, source: "found_by_url" };
+    if (!result.pageInfo.hasNextPage || !result.pageInfo.endCursor) break;
+    after = result.pageInfo.endCursor;
+  }
+  return null;
+}
+
+const sameUrl = (url: string): string => url.trim().replace(/\/+$/, "");
+
+/** Remembers the events Whop lists for the webhook the product created (only that one: a hand-made webhook is not tracked). */
+async function keepCreatedWebhookEvents(tenant: Tenant, webhookId: string, events: string[]): Promise<void> {
+  if (webhookId !== tenant.whopWebhookId) return;
+  await db()
+    .update(tenants)
+    .set({ whopWebhookEvents: events.map(normalizeEventName) })
+    .where(and(eq(tenants.id, tenant.id), eq(tenants.whopWebhookId, webhookId)));
+}
+
+async function patchMissingEvents(
+  tenant: Tenant,
+  client: WhopClient,
+  { hook, source }: FoundWebhook,
+  actor: { actorUserId: string | null; ip: string | null },
+): Promise<UpdateWebhookEventsResult> {
+  const missing = missingWebhookEvents(hook.events);
+  if (missing.length === 0) {
+    await keepCreatedWebhookEvents(tenant, hook.id, hook.events);
+    return { ok: true, changed: false, webhookId: hook.id };
+  }
+
+  // PATCH replaces the whole list: the applied events, then whatever else the webhook had.
+  const applied = new Set<string>(WHOP_EVENTS_APPLIED);
+  const events = [...WHOP_EVENTS_APPLIED, ...hook.events.filter((event) => !applied.has(normalizeEventName(event)))];
+  let updated: { id: string; events: string[] };
+  try {
+    updated = await client.updateWebhook({ id: hook.id, events });
+  } catch (error) {
+    return { ok: false, message: describeWebhookEventsProblem(error, { operation: "webhook_update", eventsToTick: missing, tenant }) };
+  }
+
+  const stillMissing = missingWebhookEvents(updated.events);
+  const added = missing.filter((event) => !stillMissing.includes(event));
+  await keepCreatedWebhookEvents(tenant, hook.id, updated.events);
+  if (added.length > 0) {
+    await recordAudit(db(), {
+      tenantId: tenant.id,
+      actorUserId: actor.actorUserId,
+      action: "webhook.events_updated",
+      ip: actor.ip,
+      detail: { webhookId: hook.id, source, added },
+    });
+  }
+  if (stillMissing.length > 0) {
+    logger.warn({ tenantId: tenant.id, webhookId: hook.id, stillMissing }, "Whop kept events off the webhook after the update");
+    return {
+      ok: false,
+      message: `Whop updated webhook ${hook.id} but it still lacks these events: ${stillMissing.join(", ")}. Tick them in your Whop dashboard (Developer → Webhooks → edit the webhook).`,
+    };
+  }
+  return { ok: true, changed: true, webhookId: hook.id, added };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function open(tenant: Pick<Tenant, "id">, field: SecretField, ciphertext: string): string {
   return decryptSecret(ciphertext, { tenantId: tenant.id, field }, env().encryptionKeys);
@@ -212,6 +427,8 @@ interface StoreInput {
   secret: string;
   action: Extract<AuditAction, "webhook.secret_saved" | "webhook.auto_created">;
   webhookId?: string;
+  /** The events the created webhook was given (with webhookId). */
+  webhookEvents?: string[];
 }
 
 /**
@@ -265,7 +482,7 @@ async function storeWebhookSecret(input: StoreInput): Promise<{ changed: boolean
         webhookSecretCiphertext: encryptSecret(secret, { tenantId, field: "webhook_secret" }, encryptionKeys),
         webhookSecretPreviousCiphertext: previous.ciphertext,
         webhookSecretPreviousExpiresAt: previous.expiresAt,
-        ...(input.webhookId !== undefined && { whopWebhookId: input.webhookId }),
+        ...(input.webhookId !== undefined && { whopWebhookId: input.webhookId, whopWebhookEvents: input.webhookEvents ?? null }),
         updatedAt: now,
       })
       .where(eq(tenants.id, tenantId));

@@ -154,12 +154,12 @@ export function describeWebhookEventsProblem(
   const permissionRefused =
     err instanceof WhopApiError && (err.kind === "forbidden" || err.kind === "missing_permissions") && !err.notCompanyKey;
   if (permissionRefused) {
-    const cannot = ctx.operation === "webhook_read" ? "check your webhook's events" : "update your webhook's events";
-    return (
-      `Your Whop API key lacks the ${OPTIONAL_PERMISSIONS[0]} permission, so we cannot ${cannot} for you. ` +
-      `In your Whop dashboard, open Developer → Webhooks, edit the webhook for this connector and tick these events: ${ctx.eventsToTick.join(", ")}. ` +
-      `Or give the key that permission and try again.`
-    );
+    const events = ctx.eventsToTick.join(", ");
+    const byHand =
+      ctx.operation === "webhook_read"
+        ? `so we cannot check your webhook's events for you. In your Whop dashboard, open Developer → Webhooks, edit the webhook for this connector and make sure these events are ticked: ${events}.`
+        : `so we cannot update your webhook's events for you. In your Whop dashboard, open Developer → Webhooks, edit the webhook for this connector and tick these events: ${events}.`;
+    return `Your Whop API key lacks the ${OPTIONAL_PERMISSIONS[0]} permission, ${byHand} Or give the key that permission and try again.`;
   }
   return describeWhopProblem(err, { operation: ctx.operation, tenant: ctx.tenant });
 }

@@ -2,12 +2,12 @@ import { eq } from "drizzle-orm";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { replaceKeyAction, createWebhookAction, saveWebhookSecretAction } from "@/app/dashboard/integrations/whop/actions";
+import { replaceKeyAction, createWebhookAction, saveWebhookSecretAction, updateWebhookEventsAction } from "@/app/dashboard/integrations/whop/actions";
 import { createItemAction, setItemActiveAction, updateItemAction } from "@/app/dashboard/items/actions";
 import { acceptPaymentAction, reconcileOrderAction } from "@/app/dashboard/orders/[id]/actions";
 import { connectAction } from "@/app/onboarding/actions";
 import { db } from "@/db/client";
-import { auditLog, items, orders, type Tenant } from "@/db/schema";
+import { auditLog, items, orders, tenants, type Tenant } from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
@@ -71,6 +71,15 @@ const server = setupServer(
   http.post(`${ORIGIN}/api/v1/webhooks`, async ({ request }) => {
     await record(request);
     return HttpResponse.json({ id: `hook_${randomBase62(14)}`, webhook_secret: `ws_${randomBase62(40)}` });
+  }),
+  // Every webhook a key's company has: one per tenant, with a short list of events.
+  http.get(`${ORIGIN}/api/v1/webhooks/:id`, async ({ request, params }) => {
+    await record(request);
+    return HttpResponse.json({ id: String(params.id), url: null, enabled: true, events: ["payment.succeeded"] });
+  }),
+  http.patch(`${ORIGIN}/api/v1/webhooks/:id`, async ({ request, params }) => {
+    const call = await record(request);
+    return HttpResponse.json({ id: String(params.id), url: null, enabled: true, events: call.body?.events });
   }),
   http.get(`${ORIGIN}/api/v1/payments`, async ({ request }) => {
     await record(request);
@@ -274,6 +283,25 @@ describe("Whop integration actions act on the session's own tenant only", () => 
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
   });
 
+  it("updateWebhookEventsAction patches A's webhook with A's key, whatever tenant the form names, and audits on A only", async () => {
+    const a = await merchant();
+    const b = await merchant();
+    await db().update(tenants).set({ whopWebhookId: "hook_OfTenantA0001" }).where(eq(tenants.id, a.tenant.id));
+    await db().update(tenants).set({ whopWebhookId: "hook_OfTenantB0001" }).where(eq(tenants.id, b.tenant.id));
+    const beforeB = await tenantSnapshot(b.tenant.id);
+
+    signInAs(a);
+    const result = await updateWebhookEventsAction(NO_PREVIOUS_STATE, form({ tenantId: b.tenant.id, webhookId: "hook_OfTenantB0001" }));
+
+    expect(result.success).toMatch(/^Webhook hook_OfTenantA0001 updated in Whop/);
+    expect(whopCalls.map((call) => [call.method, call.path, call.key])).toEqual([
+      ["GET", "/api/v1/webhooks/hook_OfTenantA0001", a.apiKey],
+      ["PATCH", "/api/v1/webhooks/hook_OfTenantA0001", a.apiKey],
+    ]);
+    expect((await reload(a.tenant)).whopWebhookEvents).toEqual(expect.arrayContaining(["refund.updated", "dispute.updated"]));
+    expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
+  });
+
   it("replaceKeyAction replaces A's key only, whatever tenant the form names", async () => {
     const a = await merchant();
     const b = await merchant();
@@ -349,6 +377,7 @@ describe("signed out", () => {
     await expectRedirect(() => acceptPaymentAction(NO_PREVIOUS_STATE, form({ orderId: b.differs.id })), "/login");
     await expectRedirect(() => saveWebhookSecretAction(NO_PREVIOUS_STATE, form({ webhookSecret: `ws_${randomBase62(40)}` })), "/login");
     await expectRedirect(() => createWebhookAction(NO_PREVIOUS_STATE, form({})), "/login");
+    await expectRedirect(() => updateWebhookEventsAction(NO_PREVIOUS_STATE, form({})), "/login");
     await expectRedirect(() => replaceKeyAction(NO_PREVIOUS_STATE, form({ apiKey: newKey })), "/login");
     await expectRedirect(() => connectAction(NO_PREVIOUS_STATE, form({ apiKey: newKey })), "/login");
 

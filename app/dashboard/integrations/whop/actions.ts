@@ -6,7 +6,7 @@ import { validatedAction } from "@/lib/actions";
 import { clientIp, requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
-import { createWebhookAutomatically, saveWebhookSecret } from "@/lib/tenants/webhook-secret";
+import { createWebhookAutomatically, saveWebhookSecret, updateWebhookEvents } from "@/lib/tenants/webhook-secret";
 
 const keySchema = z.object({ apiKey: z.string().max(4096, "That is far too long to be a Whop API key.") });
 
@@ -43,4 +43,13 @@ export const createWebhookAction = validatedAction(z.object({}), async () => {
     ? ` The secret saved before is still accepted until ${formatDateTime(result.previousAcceptedUntil)}; if you also created a webhook by hand, delete it in Whop.`
     : "";
   return { success: `Webhook ${result.webhookId} created in Whop and its secret saved (ending in ${result.secretHint}).${previous}` };
+});
+
+export const updateWebhookEventsAction = validatedAction(z.object({}), async () => {
+  const { user, tenant } = await requireAccount();
+  const result = await updateWebhookEvents({ tenant, actorUserId: user.id, ip: await clientIp() });
+  if (!result.ok) return { error: result.message };
+  revalidatePath("/dashboard", "layout");
+  if (!result.changed) return { success: `Webhook ${result.webhookId} already receives every event the connector applies; nothing changed.` };
+  return { success: `Webhook ${result.webhookId} updated in Whop: it now also receives ${result.added.join(", ")}. Its secret is unchanged.` };
 });

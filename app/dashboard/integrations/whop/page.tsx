@@ -9,10 +9,18 @@ import { WhopKeyForm } from "@/components/whop-key-form";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { isConnected } from "@/lib/tenants/queries";
-import { WEBHOOK_PERMISSION, webhookSecretSummary, webhookUrl, type WebhookSecretSummary } from "@/lib/tenants/webhook-secret";
+import {
+  checkWebhookEvents,
+  WEBHOOK_PERMISSION,
+  webhookSecretSummary,
+  webhookUrl,
+  type WebhookEventsCheck,
+  type WebhookSecretSummary,
+} from "@/lib/tenants/webhook-secret";
 import { webhookStatus, type WebhookStatus } from "@/lib/tenants/webhook-status";
 import type { Tenant } from "@/db/schema";
-import { createWebhookAction, replaceKeyAction, saveWebhookSecretAction } from "./actions";
+import { createWebhookAction, replaceKeyAction, saveWebhookSecretAction, updateWebhookEventsAction } from "./actions";
+import { UpdateWebhookEventsForm } from "./update-webhook-events-form";
 
 export const metadata = { title: "Whop integration" };
 
@@ -20,7 +28,7 @@ export default async function WhopIntegrationPage() {
   const { tenant } = await requireAccount();
   const connected = isConnected(tenant);
   const secret = webhookSecretSummary(tenant);
-  const status = await webhookStatus(tenant.id);
+  const [status, events] = await Promise.all([webhookStatus(tenant.id), checkWebhookEvents(tenant)]);
 
   return (
     <>
@@ -50,13 +58,23 @@ export default async function WhopIntegrationPage() {
           </Link>
         </Card>
       )}
-      <WebhookCard tenant={tenant} connected={connected} secret={secret} />
+      <WebhookCard tenant={tenant} connected={connected} secret={secret} events={events} />
       <DeliveriesCard status={status} secretSaved={secret.saved} />
     </>
   );
 }
 
-function WebhookCard({ tenant, connected, secret }: { tenant: Tenant; connected: boolean; secret: WebhookSecretSummary }) {
+function WebhookCard({
+  tenant,
+  connected,
+  secret,
+  events,
+}: {
+  tenant: Tenant;
+  connected: boolean;
+  secret: WebhookSecretSummary;
+  events: WebhookEventsCheck;
+}) {
   const url = webhookUrl(tenant);
   return (
     <Card
@@ -65,6 +83,7 @@ function WebhookCard({ tenant, connected, secret }: { tenant: Tenant; connected:
     >
       <div className="space-y-6">
         <SecretStatus secret={secret} />
+        <EventsStatus events={events} />
 
         <div className="space-y-1.5">
           <label htmlFor="webhook-url" className="block text-sm font-medium text-zinc-800">
@@ -164,6 +183,55 @@ function SecretStatus({ secret }: { secret: WebhookSecretSummary }) {
       )}
     </div>
   );
+}
+
+function EventList({ events, label }: { events: readonly string[]; label: string }) {
+  return (
+    <ul aria-label={label} className="mt-2 flex flex-wrap gap-1.5">
+      {events.map((event) => (
+        <li key={event} className="rounded bg-white/70 px-1.5 py-0.5 font-mono text-xs">
+          {event}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Whether Whop sends the webhook every event the connector applies; with the fix one click away. */
+function EventsStatus({ events }: { events: WebhookEventsCheck }) {
+  switch (events.state) {
+    case "not_checked":
+    case "not_found":
+      return null;
+    case "up_to_date":
+      return (
+        <p className="text-sm text-zinc-600">
+          Webhook <span className="font-mono">{events.webhookId}</span> receives every event the connector applies.
+        </p>
+      );
+    case "unavailable":
+      return <Notice tone="info">{events.message}</Notice>;
+    case "missing":
+      return (
+        <div className="space-y-3">
+          <Notice tone="warning">
+            <p>
+              Your webhook <span className="font-mono">{events.webhookId}</span>
+              {events.source === "created" ? " (created by the connector)" : ""} does not receive{" "}
+              {events.missing.length === 1 ? "this event" : `these ${events.missing.length} events`}, so Whop never tells us about{" "}
+              {events.missing.length === 1 ? "it" : "them"} and your orders miss those changes:
+            </p>
+            <EventList events={events.missing} label="Missing events" />
+            <p className="mt-2">
+              Update the webhook here (its secret stays the same), or tick {events.missing.length === 1 ? "it" : "them"} in your Whop dashboard
+              under Developer → Webhooks. Updating needs the <code className="rounded bg-white/70 px-1 py-0.5 text-xs">{WEBHOOK_PERMISSION}</code>{" "}
+              permission on your key.
+            </p>
+          </Notice>
+          <UpdateWebhookEventsForm action={updateWebhookEventsAction} />
+        </div>
+      );
+  }
 }
 
 const RESULT_LABEL: Record<NonNullable<WebhookStatus["lastDelivery"]>["result"], { label: string; className: string }> = {
