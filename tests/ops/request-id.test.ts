@@ -34,12 +34,12 @@ describe("request ids", () => {
     expect(requestIdFrom(new Headers())).not.toBe(requestIdFrom(new Headers()));
   });
 
-  it("the proxy forwards the id to the app and echoes it on the response", () => {
-    const kept = proxy(new NextRequest("http://localhost/dashboard", { headers: { "x-request-id": "from-lb-123" } }));
+  it("the proxy forwards the id to the app and echoes it on the response", async () => {
+    const kept = await proxy(new NextRequest("http://localhost/dashboard", { headers: { "x-request-id": "from-lb-123" } }));
     expect(kept.headers.get("x-request-id")).toBe("from-lb-123");
     expect(kept.headers.get("x-middleware-request-x-request-id")).toBe("from-lb-123");
 
-    const fresh = proxy(new NextRequest("http://localhost/pay/x", { headers: { "x-request-id": "<script>" } }));
+    const fresh = await proxy(new NextRequest("http://localhost/pay/x", { headers: { "x-request-id": "<script>" } }));
     const id = fresh.headers.get("x-request-id");
     expect(id).toMatch(UUID);
     expect(fresh.headers.get("x-middleware-request-x-request-id")).toBe(id);
