@@ -36,6 +36,8 @@ export interface ApplyOptions {
 
 export async function applyObservation(tx: Transaction, tenantId: string, observation: Observation, options: ApplyOptions = {}): Promise<Application> {
   if (observation.kind === "none") return { result: "ignored", detail: observation.reason, orderId: null };
+  const paymentId = observation.kind === "payment" ? observation.payment.id : observation.locator.paymentId;
+  if (paymentId) await lockPayment(tx, tenantId, paymentId);
   const order = await lockOrderFor(tx, tenantId, observation.locator);
   switch (observation.kind) {
     case "payment":
@@ -47,6 +49,16 @@ export async function applyObservation(tx: Transaction, tenantId: string, observ
     case "membership":
       return applyMembership(tx, tenantId, order, observation.membership, observation.occurredAt ?? options.now ?? new Date());
   }
+}
+
+/**
+ * Serialises everything said about one Whop payment, before any order row is locked (so the lock
+ * order is always payment, then order). Without it a dispute — which carries no metadata, only its
+ * payment id — read while that payment's first event is still uncommitted finds no order, and the
+ * payment's transaction, not yet seeing the dispute, links nothing: the dispute would stay orphaned.
+ */
+async function lockPayment(tx: Transaction, tenantId: string, paymentId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`ledger:${tenantId}:${paymentId}`}, 0))`);
 }
 
 // ---------------------------------------------------------------------------------------------

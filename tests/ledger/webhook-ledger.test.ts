@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { db } from "@/db/client";
 import { checkAccess } from "@/lib/api/access";
+import { applyObservation } from "@/lib/ledger/apply";
+import { observationOf } from "@/lib/ledger/observations";
+import { normalizeWhopEvent } from "@/lib/whop/events";
 import { orderAccess } from "@/lib/ledger/access";
 import { randomBase62 } from "@/lib/ids";
 import { acceptPayment } from "@/lib/orders/after-sale";
@@ -151,5 +155,27 @@ describe("bad input", () => {
     }
     expect(await eventsOf(m.tenant)).toEqual([]);
     expect((await orderNow(m.order)).status).toBe("pending");
+  });
+});
+
+/** PGlite has one connection: two transactions cannot be in flight at once, so there is no race to test. */
+const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? "");
+
+describe.runIf(onPostgres)("a dispute racing its payment's first event (two transactions on Postgres)", () => {
+  it("the dispute, which names only the payment, joins the order however the two interleave", async () => {
+    const m = await merchantWithOrder();
+    const payment = normalizeWhopEvent(JSON.parse(envelope("payment.succeeded", paymentData(m.order))));
+    if (!payment.ok) throw new Error(payment.error);
+    let dispute: ReturnType<typeof send> | undefined;
+    await db().transaction(async (tx) => {
+      await applyObservation(tx, m.tenant.id, observationOf(payment.event));
+      // The payment's row is written but not committed: the dispute arrives now, on another connection.
+      dispute = send(m, envelope("dispute.created", disputeData(m.order, "dspt_Racing00001", "needs_response")));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    expect((await dispute!).status).toBe(200);
+    const { disputes } = await ledgerOf(m.tenant);
+    expect(disputes.map((d) => [d.id, d.orderId])).toEqual([["dspt_Racing00001", m.order.id]]);
+    expect(await orderNow(m.order)).toMatchObject({ status: "disputed" });
   });
 });
