@@ -1,12 +1,16 @@
 /**
  * `npm run test:load`: the production build on the Postgres DATABASE_URL names, flooded with
  * webhook deliveries the way Whop sends them (and worse), then with buyers while the Whop sandbox
- * fails. Proves that nothing acknowledged is lost, nothing is counted twice, forged deliveries
+ * fails. Each order gets payments and a random mix of refunds (pending → succeeded, partial or full;
+ * pending → failed; left pending) and disputes (won, lost, left open), its events shuffled and
+ * each replayed, under all three signature schemes. Proves that nothing acknowledged is lost,
+ * nothing is counted twice, every order and ledger row ends as its events imply, forged deliveries
  * leave no trace, and buyers get the right answers. Bounded: exits by itself (non-zero on any
- * violation) within a few minutes. Sizes: LOAD_DELIVERIES (default 20000), LOAD_TENANTS (50).
+ * violation) within a few minutes. Sizes: LOAD_DELIVERIES (default 20000), LOAD_TENANTS (50);
+ * LOAD_BURSTS (0.15): the share of orders whose deliveries are sent back to back.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -20,21 +24,13 @@ import { signBare, signLegacy, signStandard } from "../signing";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DELIVERIES = Number(process.env.LOAD_DELIVERIES ?? 20_000);
 const TENANTS = Number(process.env.LOAD_TENANTS ?? 50);
+const BURSTS = Number(process.env.LOAD_BURSTS ?? 0.15);
 const CONCURRENCY = 32;
 /** Whop retries after 10 s, 20 s and 40 s; compressed a hundredfold. */
 const RETRY_DELAYS_MS = [100, 200, 400];
 const WATCHDOG_MS = 8 * 60_000;
 
 type Kind = "valid" | "duplicate" | "forged" | "malformed";
-
-interface Delivery {
-  kind: Kind;
-  tenantPublicId: string;
-  body: string;
-  headers: Record<string, string>;
-  /** The event key a valid delivery must be recorded under. */
-  key?: string;
-}
 
 interface Outcome {
   status: number;
@@ -129,11 +125,100 @@ async function main(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // 1. Webhook flood with a database fault in the middle
 
+type Scheme = "standard" | "legacy" | "bare";
+type RefundPath = "succeeded" | "failed" | "pending";
+type DisputeOutcome = "won" | "lost" | "open";
+
+/** A refund as Whop lives it: created `pending`, then `refund.updated` to its end (or never). */
+interface RefundPlan {
+  id: string;
+  amountMinor: number;
+  path: RefundPath;
+}
+
+/** A dispute: `dispute.created` (needs_response), then `dispute.updated` with each later status. */
+interface DisputePlan {
+  id: string;
+  amountMinor: number;
+  outcome: DisputeOutcome;
+  /** Whop's statuses in lifecycle order, one event each. */
+  statuses: string[];
+}
+
+interface OrderPlan {
+  id: string;
+  checkoutId: string;
+  paymentId: string;
+  membershipId: string;
+  amountMinor: number;
+  failedFirst: boolean;
+  refunds: RefundPlan[];
+  disputes: DisputePlan[];
+}
+
 interface Shop {
   tenantId: string;
   publicId: string;
   secret: string;
-  orders: { id: string; checkoutId: string; amountMinor: number; refund: boolean; failedFirst: boolean }[];
+  orders: OrderPlan[];
+}
+
+/** One event as Whop would send it, and the key it must be recorded under. */
+interface SentEvent {
+  shop: Shop;
+  type: string;
+  body: string;
+  scheme: Scheme;
+  /** The `webhook-id` of a Standard delivery: Whop's retries keep it. */
+  webhookId: string | null;
+  key: string;
+}
+
+interface Delivery {
+  kind: Kind;
+  tenantPublicId: string;
+  body: string;
+  /** Signed per attempt, as Whop does: Standard and legacy signatures expire after 5 minutes. */
+  headers: () => Record<string, string>;
+  /** The event a valid or duplicate delivery carries. */
+  event?: SentEvent;
+  /** The key a forged delivery would have been recorded under, had it been accepted. */
+  forgedKey?: string;
+}
+
+const ORDER_MINOR = 2500;
+/** Mean events per order of the mix below (payment, membership, refunds, disputes). */
+const EVENTS_PER_ORDER = 4;
+
+const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+const messageId = () => `msg_${hex(12)}`;
+const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+
+/** The mix: half the orders get one or two refunds (to succeed, fail or stay pending), a quarter a dispute. */
+function planOrder(id: string, checkoutId: string): OrderPlan {
+  const refunds: RefundPlan[] = [];
+  const roll = Math.random();
+  const refundCount = roll < 0.45 ? 0 : roll < 0.8 ? 1 : 2;
+  let refundable = ORDER_MINOR;
+  for (let i = 0; i < refundCount; i++) {
+    const r = Math.random();
+    let path: RefundPath = r < 0.45 ? "succeeded" : r < 0.7 ? "failed" : "pending";
+    if (path === "succeeded" && refundable === 0) path = "failed";
+    // A succeeded refund is partial (some of what is left) or takes everything left.
+    const amountMinor = path === "succeeded" ? (refundable > 100 && Math.random() < 0.6 ? between(100, refundable - 1) : refundable) : between(100, ORDER_MINOR);
+    if (path === "succeeded") refundable -= amountMinor;
+    refunds.push({ id: `rfnd_${hex(8)}`, amountMinor, path });
+  }
+  const disputes: DisputePlan[] = [];
+  if (Math.random() < 0.28) {
+    const d = Math.random();
+    const outcome: DisputeOutcome = d < 1 / 3 ? "won" : d < 2 / 3 ? "lost" : "open";
+    const reviewed = Math.random() < 0.5 ? ["under_review"] : [];
+    const statuses = ["needs_response", ...reviewed, ...(outcome === "open" ? [] : [outcome])];
+    disputes.push({ id: `dspt_${hex(8)}`, amountMinor: ORDER_MINOR, outcome, statuses });
+  }
+  const tail = id.slice(4, 18);
+  return { id, checkoutId, paymentId: `pay_${tail}`, membershipId: `mem_${tail}`, amountMinor: ORDER_MINOR, failedFirst: Math.random() < 0.1, refunds, disputes };
 }
 
 async function setUpShops(runId: string, ordersPerShop: number): Promise<Shop[]> {
@@ -161,14 +246,8 @@ async function setUpShops(runId: string, ordersPerShop: number): Promise<Shop[]>
       })
       .where(eq(tenants.id, tenantId));
     const itemId = newId("item");
-    await db().insert(items).values({ id: itemId, tenantId, slug: newItemSlug(), title: "Load item", priceMinor: 2500, currency: "usd" });
-    const shopOrders = Array.from({ length: ordersPerShop }, () => ({
-      id: newId("ord"),
-      checkoutId: `ch_${randomBase62(15)}`,
-      amountMinor: 2500,
-      refund: Math.random() < 0.2,
-      failedFirst: Math.random() < 0.1,
-    }));
+    await db().insert(items).values({ id: itemId, tenantId, slug: newItemSlug(), title: "Load item", priceMinor: ORDER_MINOR, currency: "usd" });
+    const shopOrders = Array.from({ length: ordersPerShop }, () => planOrder(newId("ord"), `ch_${randomBase62(15)}`));
     await db()
       .insert(orders)
       .values(shopOrders.map((o) => ({ id: o.id, tenantId, itemId, amountMinor: o.amountMinor, currency: "usd", attemptId: randomBase62(24), whopCheckoutId: o.checkoutId })));
@@ -177,64 +256,159 @@ async function setUpShops(runId: string, ordersPerShop: number): Promise<Shop[]>
   return shops;
 }
 
-function eventsFor(shop: Shop, order: Shop["orders"][number], n: number): { body: string; id: string }[] {
-  const id = () => `msg_${randomBytes(12).toString("hex")}`;
-  const payment = (extra: Record<string, unknown> = {}) => ({
-    id: `pay_${order.id.slice(4, 18)}`,
+const major = (minor: number) => minor / 100;
+
+/** v1 payloads. A Refund's embedded payment has no status, substatus or refunded_amount; a Dispute's has no metadata. */
+function refundData(shop: Shop, order: OrderPlan, refund: Pick<RefundPlan, "id" | "amountMinor">, status: string) {
+  return {
+    id: refund.id,
+    amount: major(refund.amountMinor),
+    currency: "usd",
+    status,
+    created_at: new Date().toISOString(),
+    payment: { id: order.paymentId, total: major(order.amountMinor), subtotal: major(order.amountMinor), usd_total: major(order.amountMinor), currency: "usd", metadata: { order_id: order.id, tenant_id: shop.tenantId } },
+  };
+}
+
+function disputeData(order: OrderPlan, dispute: Pick<DisputePlan, "id" | "amountMinor">, status: string) {
+  return {
+    id: dispute.id,
+    status,
+    amount: major(dispute.amountMinor),
+    currency: "usd",
+    reason: "fraudulent",
+    needs_response_by: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    payment: { id: order.paymentId, total: major(order.amountMinor), currency: "usd" },
+  };
+}
+
+function paymentData(shop: Shop, order: OrderPlan, n: number, extra: Record<string, unknown> = {}) {
+  return {
+    id: order.paymentId,
     status: "paid",
     substatus: "succeeded",
-    total: 25,
+    total: major(order.amountMinor),
+    subtotal: major(order.amountMinor),
     currency: "usd",
     refunded_amount: 0,
+    billing_reason: "one_time",
     checkout_configuration_id: order.checkoutId,
     user: { id: "user_load", email: `buyer${n}@example.com` },
-    membership: { id: `mem_${order.id.slice(4, 18)}` },
+    membership: { id: order.membershipId, status: "active" },
     metadata: { order_id: order.id, tenant_id: shop.tenantId },
     ...extra,
-  });
-  const envelope = (type: string, data: unknown) => {
-    const msg = id();
-    return { id: msg, body: JSON.stringify({ id: msg, api_version: "v1", timestamp: new Date().toISOString(), type, data }) };
   };
-  const events = [
-    envelope("payment.succeeded", payment()),
-    envelope("membership.activated", { id: `mem_${order.id.slice(4, 18)}`, status: "active", metadata: { order_id: order.id } }),
+}
+
+/** Every event Whop sends about one order, in lifecycle order (they are sent shuffled). */
+function eventsOf(shop: Shop, order: OrderPlan, n: number): { type: string; data: unknown }[] {
+  const events: { type: string; data: unknown }[] = [
+    { type: "payment.succeeded", data: paymentData(shop, order, n) },
+    { type: "membership.activated", data: { id: order.membershipId, status: "active", checkout_configuration_id: order.checkoutId, metadata: { order_id: order.id } } },
   ];
-  if (order.failedFirst) events.push(envelope("payment.failed", payment({ status: "open", substatus: "failed" })));
-  if (order.refund) {
-    events.push(envelope("refund.created", { id: `rfnd_${n}`, amount: 25, currency: "usd", status: "succeeded", payment: payment({ substatus: "refunded", refunded_amount: 25 }) }));
+  if (order.failedFirst) events.push({ type: "payment.failed", data: paymentData(shop, order, n, { status: "open", substatus: "failed" }) });
+  for (const refund of order.refunds) {
+    events.push({ type: "refund.created", data: refundData(shop, order, refund, "pending") });
+    if (refund.path !== "pending") events.push({ type: "refund.updated", data: refundData(shop, order, refund, refund.path) });
+  }
+  for (const dispute of order.disputes) {
+    dispute.statuses.forEach((status, i) => events.push({ type: i === 0 ? "dispute.created" : "dispute.updated", data: disputeData(order, dispute, status) }));
   }
   return events;
 }
 
-function buildDeliveries(shops: Shop[]): Delivery[] {
-  const valid: Delivery[] = [];
+/**
+ * Wraps an event in its v1 envelope under one of the three schemes, and says which key it must be
+ * recorded under: the `webhook-id` under Standard Webhooks, else the body's id, else a digest of
+ * the body (a tenth of the bodies carry no id).
+ */
+function sendable(shop: Shop, type: string, data: unknown): SentEvent {
+  const bodyId = Math.random() < 0.1 ? null : messageId();
+  const body = JSON.stringify({ ...(bodyId ? { id: bodyId } : {}), api_version: "v1", timestamp: new Date().toISOString(), type, data });
+  const roll = Math.random();
+  const scheme: Scheme = roll < 0.5 ? "standard" : roll < 0.8 ? "legacy" : "bare";
+  // Under Standard the header wins even when it is not the body's id.
+  const webhookId = scheme === "standard" ? (bodyId && Math.random() < 0.5 ? bodyId : messageId()) : null;
+  const key = webhookId ?? bodyId ?? `sha256:${createHash("sha256").update(body).digest("hex")}`;
+  return { shop, type, body, scheme, webhookId, key };
+}
+
+/**
+ * The headers of one copy of an event. A Standard replay keeps its `webhook-id`; a legacy or bare
+ * copy may carry any `webhook-id` (those signatures do not cover it): a replay always carries a
+ * fresh one, which must not make it a new event.
+ */
+function signer(event: SentEvent, copy: "original" | "replay"): () => Record<string, string> {
+  const { secret } = event.shop;
+  if (event.scheme === "standard") return () => signStandard(secret, event.body, event.webhookId!);
+  const stray: Record<string, string> = copy === "replay" || Math.random() < 0.5 ? { "webhook-id": messageId() } : {};
+  if (event.scheme === "legacy") return () => ({ ...signLegacy(secret, event.body), ...stray });
+  return () => ({ ...signBare(secret, event.body), ...stray });
+}
+
+function signWith(scheme: Scheme, secret: string, body: string, id: string): Record<string, string> {
+  return scheme === "standard" ? signStandard(secret, body, id) : scheme === "legacy" ? signLegacy(secret, body) : signBare(secret, body);
+}
+
+const SCHEMES: Scheme[] = ["standard", "legacy", "bare"];
+
+function buildDeliveries(shops: Shop[]): { deliveries: Delivery[]; events: SentEvent[]; bursts: number } {
+  const events: SentEvent[] = [];
+  const groups: Delivery[][] = [];
   let n = 0;
   for (const shop of shops) {
     for (const order of shop.orders) {
-      for (const event of eventsFor(shop, order, n++)) {
-        const roll = Math.random();
-        // A mix of the three schemes; the key follows the scheme (webhook-id header, else body id).
-        const headers = roll < 0.6 ? signStandard(shop.secret, event.body, event.id) : roll < 0.9 ? signLegacy(shop.secret, event.body) : signBare(shop.secret, event.body);
-        valid.push({ kind: "valid", tenantPublicId: shop.publicId, body: event.body, headers, key: event.id });
+      const group: Delivery[] = [];
+      for (const { type, data } of eventsOf(shop, order, n++)) {
+        const event = sendable(shop, type, data);
+        events.push(event);
+        group.push({ kind: "valid", tenantPublicId: shop.publicId, body: event.body, headers: signer(event, "original"), event });
+        group.push({ kind: "duplicate", tenantPublicId: shop.publicId, body: event.body, headers: signer(event, "replay"), event });
       }
+      groups.push(group);
     }
   }
+  const replay = (event: SentEvent): Delivery => ({ kind: "duplicate", tenantPublicId: event.shop.publicId, body: event.body, headers: signer(event, "replay"), event });
+  const extraReplays = Array.from({ length: Math.round(DELIVERIES * 0.05) }, () => replay(events[Math.floor(Math.random() * events.length)]!));
+
   const pick = () => shops[Math.floor(Math.random() * shops.length)]!;
-  const duplicates = Array.from({ length: Math.round(DELIVERIES * 0.25) }, (): Delivery => ({ ...valid[Math.floor(Math.random() * valid.length)]!, kind: "duplicate" }));
-  const forged = Array.from({ length: Math.round(DELIVERIES * 0.1) }, (): Delivery => {
+  // Forgeries that would change an order if accepted: a payment, a full refund, a lost dispute, or
+  // a real event's body altered after Whop signed it.
+  const forged = Array.from({ length: Math.round(DELIVERIES * 0.1) }, (_, i): Delivery => {
     const shop = pick();
-    const order = shop.orders[0]!;
-    const msg = `msg_forged${randomBytes(8).toString("hex")}`;
-    const body = JSON.stringify({ id: msg, api_version: "v1", type: "payment.succeeded", data: { id: "pay_forged", total: 25, currency: "usd", metadata: { order_id: order.id } } });
-    return { kind: "forged", tenantPublicId: shop.publicId, body, headers: signStandard(`ws_${randomBytes(20).toString("hex")}`, body, msg), key: msg };
+    const order = shop.orders[i % shop.orders.length]!;
+    const scheme = SCHEMES[i % 3]!;
+    const msg = `msg_forged${hex(8)}`;
+    if (i % 4 === 3) {
+      const real = events[Math.floor(Math.random() * events.length)]!;
+      const payload = JSON.parse(real.body) as { data: Record<string, unknown> };
+      const body = JSON.stringify({ ...payload, data: { ...payload.data, amount: 999, total: 999, status: "succeeded" } });
+      return { kind: "forged", tenantPublicId: real.shop.publicId, body, headers: () => signWith(real.scheme, real.shop.secret, real.body, real.webhookId ?? msg) };
+    }
+    const [type, data] =
+      i % 4 === 0
+        ? ["payment.succeeded", { id: "pay_forged", total: 25, currency: "usd", metadata: { order_id: order.id } }]
+        : i % 4 === 1
+          ? ["refund.updated", refundData(shop, order, { id: `rfnd_forged${hex(6)}`, amountMinor: ORDER_MINOR }, "succeeded")]
+          : ["dispute.updated", disputeData(order, { id: `dspt_forged${hex(6)}`, amountMinor: ORDER_MINOR }, "lost")];
+    const body = JSON.stringify({ id: msg, api_version: "v1", timestamp: new Date().toISOString(), type, data });
+    const wrongSecret = `ws_${hex(20)}`;
+    return { kind: "forged", tenantPublicId: shop.publicId, body, headers: () => signWith(scheme, wrongSecret, body, msg), forgedKey: msg };
   });
   const malformed = Array.from({ length: Math.round(DELIVERIES * 0.05) }, (_, i): Delivery => {
     const shop = pick();
-    const body = i % 2 === 0 ? `{"type": "payment.succeeded", "data": ${randomBytes(4).toString("hex")}` : JSON.stringify({ data: { id: "x" } });
-    return { kind: "malformed", tenantPublicId: shop.publicId, body, headers: signStandard(shop.secret, body, `msg_bad${i}`) };
+    const body = i % 2 === 0 ? `{"type": "refund.created", "data": ${hex(4)}` : JSON.stringify({ data: { id: "x" } });
+    return { kind: "malformed", tenantPublicId: shop.publicId, body, headers: () => signWith(SCHEMES[i % 3]!, shop.secret, body, `msg_bad${i}`) };
   });
-  return shuffle([...valid, ...duplicates, ...forged, ...malformed]);
+
+  // Most orders' deliveries are scattered through the whole flood; some orders arrive as a burst
+  // (their deliveries back to back, shuffled), so that concurrent senders race one order's
+  // payment, refunds, disputes and replays against each other.
+  const burst = groups.filter(() => Math.random() < BURSTS);
+  const bursting = new Set(burst);
+  const deliveries = shuffle([...groups.filter((g) => !bursting.has(g)).flat(), ...extraReplays, ...forged, ...malformed]);
+  for (const group of burst) deliveries.splice(Math.floor(Math.random() * (deliveries.length + 1)), 0, ...shuffle(group));
+  return { deliveries, events, bursts: burst.length };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -246,7 +420,7 @@ function post(baseUrl: string, delivery: Delivery): Promise<number> {
   const sentAt = performance.now();
   return new Promise<number>((resolve) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, headers: { "content-type": "application/json", ...delivery.headers } },
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, headers: { "content-type": "application/json", ...delivery.headers() } },
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
@@ -261,12 +435,27 @@ function post(baseUrl: string, delivery: Delivery): Promise<number> {
   });
 }
 
+function tally<T>(values: T[]): Record<string, number> {
+  return values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [String(v)]: (acc[String(v)] ?? 0) + 1 }), {});
+}
+
 async function webhookFlood(appUrl: string, runId: string): Promise<void> {
-  // ~60% of the deliveries are unique valid events, 2.5 events per order on average.
-  const ordersPerShop = Math.max(1, Math.round((DELIVERIES * 0.6) / 2.5 / TENANTS));
+  // ~40% of the deliveries are unique valid events and ~45% replays of them.
+  const ordersPerShop = Math.max(1, Math.round((DELIVERIES * 0.4) / EVENTS_PER_ORDER / TENANTS));
   const shops = await setUpShops(runId, ordersPerShop);
-  const deliveries = buildDeliveries(shops);
-  log(`webhooks: ${deliveries.length} deliveries to ${shops.length} tenants (${shops.length * ordersPerShop} orders): 25% duplicates, 10% forged, 5% malformed, shuffled`);
+  const { deliveries, events, bursts } = buildDeliveries(shops);
+  const plans = shops.flatMap((s) => s.orders);
+  const refunds = plans.flatMap((o) => o.refunds);
+  const disputes = plans.flatMap((o) => o.disputes);
+  log(
+    `webhooks: ${deliveries.length} deliveries (${JSON.stringify(tally(deliveries.map((d) => d.kind)))}) of ${events.length} unique events ` +
+      `(schemes ${JSON.stringify(tally(events.map((e) => e.scheme)))}; ${events.filter((e) => !e.key.startsWith("msg_")).length} keyed by body digest) ` +
+      `to ${shops.length} tenants, ${plans.length} orders (${bursts} sent as bursts), shuffled`,
+  );
+  log(
+    `webhooks: scenario: refunds ${JSON.stringify(tally(refunds.map((r) => (r.path === "succeeded" ? (r.amountMinor === ORDER_MINOR ? "succeeded_full" : "succeeded_partial") : r.path))))}, ` +
+      `disputes ${JSON.stringify(tally(disputes.map((d) => d.outcome)))}, expected orders ${JSON.stringify(tally(plans.map((o) => expectOrder(o).status)))}`,
+  );
 
   // The fault's span in ms since the start; a request whose flight overlaps it belongs to it.
   const fault = { from: Infinity, to: Infinity };
@@ -310,10 +499,15 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
   // Expected HTTP answers.
   const byKind = (kind: Kind) => [...outcomes].filter(([d]) => d.kind === kind).map(([, o]) => o);
   const wrong = (kind: Kind, ok: (status: number) => boolean) => byKind(kind).filter((o) => !ok(o.status)).length;
-  check(wrong("valid", (s) => s === 200) === 0, `${wrong("valid", (s) => s === 200)} valid deliveries never got a 2xx after Whop's retries`);
-  check(wrong("duplicate", (s) => s === 200) === 0, `${wrong("duplicate", (s) => s === 200)} duplicate deliveries were not answered 200`);
-  check(wrong("forged", (s) => s === 401) === 0, `${wrong("forged", (s) => s === 401)} forged deliveries were not answered 401`);
-  check(wrong("malformed", (s) => s === 400) === 0, `${wrong("malformed", (s) => s === 400)} malformed deliveries were not answered 400`);
+  const answers = (kind: Kind, want: number) => {
+    const bad = wrong(kind, (s) => s === want);
+    check(bad === 0, `${bad} ${kind} deliveries were not answered ${want} (after Whop's retries)`);
+    log(`webhooks: ${kind}: ${byKind(kind).length - bad}/${byKind(kind).length} answered ${want}`);
+  };
+  answers("valid", 200);
+  answers("duplicate", 200);
+  answers("forged", 401);
+  answers("malformed", 400);
   const errors = [...outcomes.values()].flatMap((o) => o.serverErrors);
   const duringFault = (e: Outcome["serverErrors"][number]) => e.sentAt <= fault.to && e.at >= fault.from;
   const stray = errors.filter((e) => !duringFault(e));
@@ -321,7 +515,7 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
   check(stray.length === 0, `${stray.length} 5xx/dropped answers outside the injected fault (${fault.from}–${fault.to} ms): ${JSON.stringify(stray.slice(0, 10))}`);
   log(`webhooks: ${fault5xx} 5xx/dropped answers during the injected fault, all retried`);
 
-  await verifyRecorded(shops, deliveries);
+  await verifyRecorded(shops, deliveries, outcomes);
 }
 
 /** Kills every connection the app holds to Postgres (as a failover or restart would), twice. */
@@ -342,38 +536,152 @@ async function injectDatabaseFault(end: () => void): Promise<void> {
   log("webhooks: injected a database fault (terminated the app's Postgres connections)");
 }
 
-async function verifyRecorded(shops: Shop[], deliveries: Delivery[]): Promise<void> {
+interface ExpectedOrder {
+  status: string;
+  paidMinor: number;
+  refundedMinor: number;
+  refundPending: boolean;
+}
+
+/**
+ * An order's end state from its scenario, by the ledger's rules (worked out here on their own, so
+ * that a wrong derivation in the product shows): only succeeded refunds count as refunded, a
+ * pending one flags `refund_pending`, a failed one changes nothing; a lost dispute makes it
+ * dispute_lost, an open one disputed (either outranks refunds), a won one leaves it to the refunds.
+ */
+function expectOrder(order: OrderPlan): ExpectedOrder {
+  const paidMinor = order.amountMinor; // one succeeded payment of the order's price
+  const refundedMinor = order.refunds.filter((r) => r.path === "succeeded").reduce((total, r) => total + r.amountMinor, 0);
+  const refundPending = order.refunds.some((r) => r.path === "pending");
+  const status = order.disputes.some((d) => d.outcome === "lost")
+    ? "dispute_lost"
+    : order.disputes.some((d) => d.outcome === "open")
+      ? "disputed"
+      : refundedMinor === 0
+        ? "paid"
+        : refundedMinor >= paidMinor
+          ? "refunded"
+          : "partially_refunded";
+  return { status, paidMinor, refundedMinor, refundPending };
+}
+
+/** Counts rows that differ from what was expected, and lists the first few. */
+function differences(label: string) {
+  let count = 0;
+  return {
+    note(ok: boolean, what: () => string) {
+      if (ok) return;
+      count++;
+      if (count <= 5) problems.push(`${label}: ${what()}`);
+    },
+    get count() {
+      return count;
+    },
+  };
+}
+
+async function verifyRecorded(shops: Shop[], deliveries: Delivery[], outcomes: Map<Delivery, Outcome>): Promise<void> {
   const { db } = await import("@/db/client");
-  const { orders, webhookEvents } = await import("@/db/schema");
+  const { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, webhookEvents } = await import("@/db/schema");
   const tenantIds = shops.map((s) => s.tenantId);
+
+  // webhook_events: exactly one row per unique event key, under its scheme, counting every copy.
   const rows = await db()
-    .select({ tenantId: webhookEvents.tenantId, key: webhookEvents.eventKey, duplicates: webhookEvents.duplicates })
+    .select({ tenantId: webhookEvents.tenantId, key: webhookEvents.eventKey, type: webhookEvents.eventType, scheme: webhookEvents.scheme, duplicates: webhookEvents.duplicates })
     .from(webhookEvents)
     .where(inArray(webhookEvents.tenantId, tenantIds));
-  const recorded = new Set(rows.map((r) => `${r.tenantId}|${r.key}`));
-  const tenantOf = new Map(shops.map((s) => [s.publicId, s.tenantId]));
-  const expectedKeys = new Set(deliveries.filter((d) => d.kind === "valid").map((d) => `${tenantOf.get(d.tenantPublicId)}|${d.key}`));
-  const forgedKeys = deliveries.filter((d) => d.kind === "forged").map((d) => `${tenantOf.get(d.tenantPublicId)}|${d.key}`);
-
-  const missing = [...expectedKeys].filter((k) => !recorded.has(k)).length;
-  check(missing === 0, `${missing} acknowledged events are missing from webhook_events`);
-  check(rows.length === expectedKeys.size, `webhook_events holds ${rows.length} rows for ${expectedKeys.size} unique events (no more, no less expected)`);
+  const copies = new Map<string, { event: SentEvent; acknowledged: number; attempts: number }>();
+  for (const delivery of deliveries) {
+    if (!delivery.event) continue;
+    const id = `${delivery.event.shop.tenantId}|${delivery.event.key}`;
+    const entry = copies.get(id) ?? { event: delivery.event, acknowledged: 0, attempts: 0 };
+    const outcome = outcomes.get(delivery);
+    if (outcome?.status === 200) entry.acknowledged++;
+    entry.attempts += outcome?.attempts ?? 0;
+    copies.set(id, entry);
+  }
+  const recorded = new Map(rows.map((r) => [`${r.tenantId}|${r.key}`, r]));
+  const events = differences("webhook_events");
+  for (const [id, { event, acknowledged, attempts }] of copies) {
+    const row = recorded.get(id);
+    events.note(row !== undefined, () => `no row for acknowledged ${event.scheme} event ${event.type} (key ${event.key})`);
+    if (!row) continue;
+    events.note(row.scheme === event.scheme && row.type === event.type, () => `${event.key} recorded as ${row.scheme} ${row.type}, sent as ${event.scheme} ${event.type}`);
+    // Every acknowledged copy after the first was counted; none more often than it was sent.
+    events.note(row.duplicates >= acknowledged - 1 && row.duplicates <= attempts - 1, () => `${event.key}: ${row.duplicates} duplicates counted for ${acknowledged} acknowledged copies (${attempts} attempts)`);
+  }
+  for (const [id, row] of recorded) events.note(copies.has(id), () => `unexpected row ${row.scheme} ${row.type} (key ${row.key})`);
+  check(events.count === 0, `${events.count} webhook_events rows missing, extra or miscounted`);
+  check(rows.length === copies.size, `webhook_events holds ${rows.length} rows for ${copies.size} unique events (no more, no less expected)`);
+  const forgedKeys = deliveries.filter((d) => d.kind === "forged" && d.forgedKey).map((d) => `${shops.find((s) => s.publicId === d.tenantPublicId)!.tenantId}|${d.forgedKey}`);
   const forgedStored = forgedKeys.filter((k) => recorded.has(k)).length;
   check(forgedStored === 0, `${forgedStored} forged deliveries left a row`);
+  log(`webhooks: webhook_events: ${rows.length} rows for ${copies.size} unique events, ${events.count} wrong; 0 rows expected from ${forgedKeys.length} forged deliveries: ${forgedStored}`);
 
-  const expected = new Map(shops.flatMap((s) => s.orders.map((o) => [o.id, o.refund ? "refunded" : "paid"] as const)));
-  const stored = await db().select({ id: orders.id, status: orders.status, valid: orders.membershipValid, refunded: orders.refundedMinor }).from(orders).where(inArray(orders.tenantId, tenantIds));
-  let wrongState = 0;
+  // Orders, and their ledger rows: one per payment, refund and dispute id, in its final state.
+  const plans = new Map(shops.flatMap((s) => s.orders.map((o) => [o.id, o] as const)));
+  const stored = await db()
+    .select({ id: orders.id, status: orders.status, valid: orders.membershipValid, paid: orders.paidMinor, refunded: orders.refundedMinor, refundPending: orders.refundPending, paymentId: orders.whopPaymentId })
+    .from(orders)
+    .where(inArray(orders.tenantId, tenantIds));
+  const orderDiffs = differences("order");
   for (const order of stored) {
-    const want = expected.get(order.id);
-    if (!want) continue;
-    if (order.status !== want || order.valid !== true || order.refunded !== (want === "refunded" ? 2500 : 0)) {
-      wrongState++;
-      if (wrongState <= 5) problems.push(`order ${order.id}: ${order.status}/${order.valid}/${order.refunded}, expected ${want}`);
-    }
+    const plan = plans.get(order.id);
+    if (!plan) continue;
+    const want = expectOrder(plan);
+    const got = { status: order.status, paidMinor: order.paid, refundedMinor: order.refunded, refundPending: order.refundPending };
+    orderDiffs.note(JSON.stringify(got) === JSON.stringify(want) && order.valid === true && order.paymentId === plan.paymentId, () => {
+      const story = [...plan.refunds.map((r) => `refund ${r.amountMinor} ${r.path}`), ...plan.disputes.map((d) => `dispute ${d.statuses.join("→")}`)].join(", ") || "no refund or dispute";
+      return `${order.id} (${story}): ${JSON.stringify({ ...got, membershipValid: order.valid, paymentId: order.paymentId })}, expected ${JSON.stringify(want)}`;
+    });
   }
-  check(wrongState === 0, `${wrongState} orders are not in the state their events imply`);
-  log(`webhooks: ${rows.length} events recorded once each for ${expectedKeys.size} unique valid events; ${stored.length} orders checked; 0 rows from ${forgedKeys.length} forged deliveries${forgedStored ? " (VIOLATED)" : ""}`);
+  check(stored.length === plans.size, `${stored.length} orders stored for ${plans.size} planned`);
+  check(orderDiffs.count === 0, `${orderDiffs.count} orders are not in the state their events imply`);
+
+  const orderOf = new Map([...plans.values()].map((o) => [o.paymentId, o] as const));
+  const payments = await db().select().from(ledgerPayments).where(inArray(ledgerPayments.tenantId, tenantIds));
+  const paymentDiffs = differences("ledger_payments");
+  for (const row of payments) {
+    const plan = orderOf.get(row.id);
+    paymentDiffs.note(plan !== undefined && row.orderId === plan.id && row.status === "succeeded" && row.amountMinor === plan.amountMinor, () => `${row.id}: ${row.status} ${row.amountMinor} for order ${row.orderId}`);
+  }
+  paymentDiffs.note(payments.length === plans.size, () => `${payments.length} rows for ${plans.size} payments`);
+  check(paymentDiffs.count === 0, `${paymentDiffs.count} ledger_payments rows wrong`);
+
+  const refundPlans = new Map([...plans.values()].flatMap((o) => o.refunds.map((r) => [r.id, { order: o, refund: r }] as const)));
+  const refundRows = await db().select().from(ledgerRefunds).where(inArray(ledgerRefunds.tenantId, tenantIds));
+  const refundDiffs = differences("ledger_refunds");
+  for (const row of refundRows) {
+    const plan = refundPlans.get(row.id);
+    refundDiffs.note(
+      plan !== undefined && row.status === plan.refund.path && row.amountMinor === plan.refund.amountMinor && row.orderId === plan.order.id && row.paymentId === plan.order.paymentId,
+      () => `${row.id}: ${row.status} ${row.amountMinor} order ${row.orderId} payment ${row.paymentId}, expected ${plan ? `${plan.refund.path} ${plan.refund.amountMinor} order ${plan.order.id}` : "no such refund"}`,
+    );
+  }
+  const refundIds = new Set(refundRows.map((r) => r.id));
+  for (const id of refundPlans.keys()) refundDiffs.note(refundIds.has(id), () => `${id}: no row`);
+  check(refundDiffs.count === 0, `${refundDiffs.count} ledger_refunds rows wrong, missing or extra`);
+
+  const disputePlans = new Map([...plans.values()].flatMap((o) => o.disputes.map((d) => [d.id, { order: o, dispute: d }] as const)));
+  const disputeRows = await db().select().from(ledgerDisputes).where(inArray(ledgerDisputes.tenantId, tenantIds));
+  const disputeDiffs = differences("ledger_disputes");
+  for (const row of disputeRows) {
+    const plan = disputePlans.get(row.id);
+    // An open dispute takes Whop's latest word, which depends on the order of arrival.
+    const statusOk = plan !== undefined && (plan.dispute.outcome === "open" ? plan.dispute.statuses.includes(row.whopStatus) : row.whopStatus === plan.dispute.outcome);
+    disputeDiffs.note(
+      plan !== undefined && statusOk && row.phase === plan.dispute.outcome && row.amountMinor === plan.dispute.amountMinor && row.orderId === plan.order.id && row.paymentId === plan.order.paymentId,
+      () => `${row.id}: ${row.phase}/${row.whopStatus} ${row.amountMinor} order ${row.orderId} payment ${row.paymentId}, expected ${plan ? `${plan.dispute.outcome} (${plan.dispute.statuses.join("→")}) order ${plan.order.id}` : "no such dispute"}`,
+    );
+  }
+  const disputeIds = new Set(disputeRows.map((r) => r.id));
+  for (const id of disputePlans.keys()) disputeDiffs.note(disputeIds.has(id), () => `${id}: no row`);
+  check(disputeDiffs.count === 0, `${disputeDiffs.count} ledger_disputes rows wrong, missing or extra`);
+
+  log(
+    `webhooks: orders ${stored.length - orderDiffs.count}/${stored.length} as expected; ledger rows wrong: payments ${paymentDiffs.count}/${payments.length}, ` +
+      `refunds ${refundDiffs.count}/${refundRows.length} (for ${refundPlans.size}), disputes ${disputeDiffs.count}/${disputeRows.length} (for ${disputePlans.size})`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,14 +749,17 @@ async function checkoutsUnderWhopFaults(appUrl: string, sandbox: WhopSandbox, ru
   if (bodiesByStatus.has(502)) check(bodiesByStatus.get(502)!.includes("Nothing was charged"), "the 502 page does not reassure the buyer");
 
   const rows = await db()
-    .select({ status: orders.status, purchaseUrl: orders.purchaseUrl })
+    .select({ status: orders.status, purchaseUrl: orders.purchaseUrl, failureReason: orders.failureReason })
     .from(orders)
     .where(and(inArray(orders.tenantId, shops.map((s) => s.tenantId))));
   const orphans = rows.filter((r) => r.status === "pending" && !r.purchaseUrl).length;
   check(orphans === 0, `${orphans} orders left pending without a Whop checkout`);
   check(rows.length === BUYERS, `${rows.length} orders for ${BUYERS} buyers`);
   check(rows.filter((r) => r.status === "pending").length === (tally[303] ?? 0), "pending orders with a checkout do not match the buyers sent to Whop");
-  check(rows.filter((r) => r.status === "checkout_failed").length === (tally[502] ?? 0) + (tally[503] ?? 0), "failed checkouts do not match the error pages");
+  const failed = rows.filter((r) => r.status === "failed");
+  check(failed.length === (tally[502] ?? 0) + (tally[503] ?? 0), `${failed.length} failed orders for ${(tally[502] ?? 0) + (tally[503] ?? 0)} error pages`);
+  check(failed.every((r) => (r.failureReason ?? "").trim() !== ""), `${failed.filter((r) => !r.failureReason?.trim()).length} failed orders without a failure_reason`);
+  check(rows.every((r) => r.status === "pending" || r.status === "failed"), `orders in other states after checkouts: ${JSON.stringify(rows.filter((r) => r.status !== "pending" && r.status !== "failed").map((r) => r.status))}`);
 }
 
 void main();
