@@ -38,6 +38,8 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
   const access = orderAccess(order);
   const cancelPending = order.cancelRequestedAt !== null && order.membershipValid !== false;
   const refundable = canRefund(order, position);
+  // Everything left is asked of Whop or pending there: the form gives way to what is waiting.
+  const refundWaiting = !refundable && position.pendingMinor > 0 && (order.status === "paid" || order.status === "partially_refunded");
   const cancelable = canCancelMembership(order);
   const openRequests = ledger.requests.filter((request) => request.whopRefundId === null);
   const differs = order.amountMismatch && order.amountAcceptedAt === null;
@@ -112,29 +114,29 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
         {ledger.payments.length + ledger.refunds.length + ledger.disputes.length + openRequests.length === 0 ? (
           <p className="text-sm text-zinc-600">Nothing yet: Whop has reported no payment for this order.</p>
         ) : (
-          <ul className="divide-y divide-zinc-100 text-sm" aria-label="Ledger">
+          <ul className="divide-y divide-zinc-100 text-sm lg:grid lg:grid-cols-[auto_minmax(0,1fr)_auto_auto_auto] lg:gap-x-6" aria-label="Ledger">
             {ledger.payments.map((payment) => (
-              <LedgerEntry key={payment.id} kind="Payment" id={payment.id} amount={money(payment.amountMinor, payment.currency)} status={payment.status} at={payment.paidAt ?? payment.createdAt}>
+              <LedgerEntry key={payment.id} kind="Payment" id={payment.id} amount={money(payment.amountMinor, payment.currency)} status={payment.status} tone={rowTone(payment.status)} at={payment.paidAt ?? payment.createdAt}>
                 {payment.billingReason && payment.billingReason !== "one_time" ? payment.billingReason.replaceAll("_", " ") : null}
               </LedgerEntry>
             ))}
             {ledger.refunds.map((refund) => (
-              <LedgerEntry key={refund.id} kind="Refund" id={refund.migrated ? "recorded before the ledger" : refund.id} amount={money(refund.amountMinor, refund.currency)} status={refund.status.replace("_", " ")} at={refund.whopCreatedAt ?? refund.createdAt} />
+              <LedgerEntry key={refund.id} kind="Refund" id={refund.migrated ? "recorded before the ledger" : refund.id} amount={money(refund.amountMinor, refund.currency)} status={refund.status.replaceAll("_", " ")} tone={rowTone(refund.status)} at={refund.whopCreatedAt ?? refund.createdAt} />
             ))}
             {ledger.disputes.map((dispute) => (
-              <LedgerEntry key={dispute.id} kind="Dispute" id={dispute.migrated ? "recorded before the ledger" : dispute.id} amount={money(dispute.amountMinor, dispute.currency)} status={dispute.whopStatus.replaceAll("_", " ")} at={dispute.createdAt}>
-                {dispute.reason}
+              <LedgerEntry key={dispute.id} kind="Dispute" id={dispute.migrated ? "recorded before the ledger" : dispute.id} amount={money(dispute.amountMinor, dispute.currency)} status={disputeStatusText(dispute)} tone={rowTone(dispute.phase)} at={dispute.createdAt}>
+                {dispute.reason ? `Reason: ${dispute.reason.replaceAll("_", " ")}` : null}
               </LedgerEntry>
             ))}
             {openRequests.map((request) => (
-              <LedgerEntry key={request.id} kind="Refund asked" id={request.id} amount={money(request.amountMinor, request.currency)} status={REQUEST_STATE_TEXT[request.state]} at={request.createdAt}>
+              <LedgerEntry key={request.id} kind="Refund asked" id={request.id} amount={money(request.amountMinor, request.currency)} status={REQUEST_STATE_TEXT[request.state]} tone={request.state === "failed" ? "lost" : "waiting"} at={request.createdAt}>
                 {request.failure}
               </LedgerEntry>
             ))}
           </ul>
         )}
       </Card>
-      {(refundable || cancelable) && (
+      {(refundable || refundWaiting || cancelable) && (
         <Card title="After the sale" description="These ask Whop; the order changes once Whop confirms.">
           <div className="space-y-8">
             {refundable && isCurrency(order.currency) && (
@@ -149,8 +151,16 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
                 />
               </section>
             )}
+            {refundWaiting && (
+              <section aria-label="Refund">
+                <h3 className="mb-3 text-sm font-semibold text-zinc-900">Refund</h3>
+                <p role="status" className="text-sm text-zinc-700">
+                  Nothing is left to refund: {money(position.pendingMinor)} is waiting for Whop. The order updates when Whop confirms it.
+                </p>
+              </section>
+            )}
             {cancelable && (
-              <section aria-label="Membership" className={refundable ? "border-t border-zinc-100 pt-6" : ""}>
+              <section aria-label="Membership" className={refundable || refundWaiting ? "border-t border-zinc-100 pt-6" : ""}>
                 <h3 className="mb-3 text-sm font-semibold text-zinc-900">Cancel the buyer&apos;s membership</h3>
                 <CancelMembershipForm orderId={order.id} action={cancelMembershipAction} />
               </section>
@@ -177,15 +187,43 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
   );
 }
 
-function LedgerEntry({ kind, id, amount, status, at, children }: { kind: string; id: string; amount: string; status: string; at: Date; children?: React.ReactNode }) {
+type LedgerTone = "settled" | "waiting" | "lost" | "neutral";
+
+const LEDGER_TONE: Record<LedgerTone, string> = {
+  settled: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  waiting: "bg-amber-50 text-amber-900 ring-amber-200",
+  lost: "bg-red-50 text-red-800 ring-red-200",
+  neutral: "bg-zinc-100 text-zinc-700 ring-zinc-200",
+};
+
+function rowTone(status: string): LedgerTone {
+  if (status === "succeeded" || status === "won") return "settled";
+  if (status === "failed" || status === "lost" || status === "canceled") return "lost";
+  if (status === "closed") return "neutral";
+  return "waiting";
+}
+
+/** Whop's dispute status, with "open" before it while the bank has not decided. */
+function disputeStatusText(dispute: { phase: string; whopStatus: string }): string {
+  const whop = dispute.whopStatus.replaceAll("_", " ");
+  return dispute.phase === "open" ? `open · ${whop}` : whop;
+}
+
+/**
+ * One Ledger row. On a phone: kind and amount, then status and date, then the Whop id, stacked.
+ * From lg up the rows share the list's columns (subgrid), so ids, statuses, dates and amounts line up.
+ */
+function LedgerEntry({ kind, id, amount, status, tone, at, children }: { kind: string; id: string; amount: string; status: string; tone: LedgerTone; at: Date; children?: React.ReactNode }) {
   return (
-    <li className="flex flex-wrap items-baseline gap-x-4 gap-y-1 py-2.5">
-      <span className="w-24 shrink-0 font-medium text-zinc-900">{kind}</span>
-      <span className="min-w-0 font-mono text-xs break-all text-zinc-600">{id}</span>
-      <span className="tabular-nums">{amount}</span>
-      <span className="text-zinc-700">{status}</span>
-      <span className="text-zinc-500">{formatDateTime(at)}</span>
-      {children && <span className="basis-full text-zinc-600 sm:basis-auto">{children}</span>}
+    <li className="grid grid-cols-[minmax(0,1fr)_auto] items-baseline gap-x-4 gap-y-1 py-3 lg:col-span-5 lg:grid-cols-subgrid lg:py-2.5">
+      <span className="font-medium text-zinc-900 lg:order-1">{kind}</span>
+      <span className="text-right font-medium tabular-nums text-zinc-900 lg:order-5">{amount}</span>
+      <span className="col-span-2 flex flex-wrap items-baseline gap-x-2 gap-y-1 lg:contents">
+        <span className={`inline-flex w-fit rounded-md px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset lg:order-3 lg:max-w-60 ${LEDGER_TONE[tone]}`}>{status}</span>
+        <span className="text-xs text-zinc-500 lg:order-4 lg:text-sm">{formatDateTime(at)}</span>
+      </span>
+      <span className="col-span-2 min-w-0 font-mono text-xs break-all text-zinc-600 lg:order-2 lg:col-span-1">{id}</span>
+      {children && <span className="col-span-2 text-xs text-zinc-600 lg:order-6 lg:col-span-4 lg:col-start-2 lg:-mt-1.5">{children}</span>}
     </li>
   );
 }
