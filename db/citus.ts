@@ -1,0 +1,17 @@
+/**
+ * Tables of schema public that are not distributed on tenant_id when the database moves to Citus
+ * (README, "When one Postgres is not enough: sharding by tenant (Citus)"), and why. Every other
+ * table is the root (`tenants`, distributed on its id) or tenant data, whose primary key starts
+ * with tenant_id and whose unique indexes all include it. tests/db/citus-rules.test.ts checks the
+ * schema against these rules and that the README names each table listed here.
+ */
+export const CITUS_EXEMPT_TABLES = {
+  login_throttle: "not tenant data: counters keyed by email or IP",
+  rate_limit_buckets: "not tenant data: counters keyed by IP or tenant",
+  tenant_public_ids: "global lookup: a webhook URL's public id → tenant",
+  item_slugs: "global lookup: a checkout slug → (tenant, item)",
+  api_token_hashes: "global lookup: an API token's hash → (tenant, token)",
+  user_emails: "global lookup: a log-in email → (tenant, user)",
+} as const satisfies Record<string, string>;
+
+export type CitusExemptTable = keyof typeof CITUS_EXEMPT_TABLES;
