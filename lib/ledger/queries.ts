@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { ledgerDisputes, ledgerPayments, ledgerRefunds, refundRequests, type LedgerDispute, type LedgerPayment, type LedgerRefund, type RefundRequest } from "@/db/schema";
 
@@ -24,7 +24,7 @@ export interface RevenueRow {
   currency: string;
   /** Succeeded payments − succeeded refunds − lost disputes. */
   netMinor: number;
-  /** Succeeded payments counted. */
+  /** Orders with a succeeded payment counted (an order with a renewal counts once). */
   orders: number;
 }
 
@@ -32,7 +32,8 @@ export interface RevenueRow {
  * Revenue per currency from the ledger since a date (or over the last N days), each row by its own
  * time: payments by when they were paid, refunds by when Whop created them, lost disputes by when
  * they were decided. A refund tally carried over from before the ledger counts per payment as the
- * larger of itself and Whop's own refunds, as in the order's derivation.
+ * larger of itself and Whop's own refunds, as in the order's derivation. Only rows of the tenant's
+ * orders count: a refund or dispute whose payment matches no order (yet) is not this revenue's.
  */
 export async function revenueByCurrency(tenantId: string, window: Date | { days: number }): Promise<RevenueRow[]> {
   const since = window instanceof Date ? window : new Date(Date.now() - window.days * 24 * 60 * 60 * 1000);
@@ -42,12 +43,12 @@ export async function revenueByCurrency(tenantId: string, window: Date | { days:
       minor: sql<string>`greatest(coalesce(sum(${ledgerRefunds.amountMinor}) filter (where not ${ledgerRefunds.migrated}), 0), coalesce(sum(${ledgerRefunds.amountMinor}) filter (where ${ledgerRefunds.migrated}), 0))`.as("minor"),
     })
     .from(ledgerRefunds)
-    .where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.status, "succeeded"), sql`coalesce(${ledgerRefunds.whopCreatedAt}, ${ledgerRefunds.createdAt}) >= ${since.toISOString()}::timestamptz`))
+    .where(and(eq(ledgerRefunds.tenantId, tenantId), isNotNull(ledgerRefunds.orderId), eq(ledgerRefunds.status, "succeeded"), sql`coalesce(${ledgerRefunds.whopCreatedAt}, ${ledgerRefunds.createdAt}) >= ${since.toISOString()}::timestamptz`))
     .groupBy(ledgerRefunds.paymentId, ledgerRefunds.currency)
     .as("refunded_per_payment");
   const [paid, refunded, lost] = await Promise.all([
     db()
-      .select({ currency: ledgerPayments.currency, minor: sql<string>`coalesce(sum(${ledgerPayments.amountMinor}), 0)`, count: sql<string>`count(*)` })
+      .select({ currency: ledgerPayments.currency, minor: sql<string>`coalesce(sum(${ledgerPayments.amountMinor}), 0)`, count: sql<string>`count(distinct ${ledgerPayments.orderId})` })
       .from(ledgerPayments)
       .where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.status, "succeeded"), gte(ledgerPayments.paidAt, since)))
       .groupBy(ledgerPayments.currency),
@@ -58,7 +59,7 @@ export async function revenueByCurrency(tenantId: string, window: Date | { days:
     db()
       .select({ currency: ledgerDisputes.currency, minor: sql<string>`coalesce(sum(${ledgerDisputes.amountMinor}), 0)` })
       .from(ledgerDisputes)
-      .where(and(eq(ledgerDisputes.tenantId, tenantId), eq(ledgerDisputes.phase, "lost"), gte(ledgerDisputes.updatedAt, since)))
+      .where(and(eq(ledgerDisputes.tenantId, tenantId), isNotNull(ledgerDisputes.orderId), eq(ledgerDisputes.phase, "lost"), gte(ledgerDisputes.updatedAt, since)))
       .groupBy(ledgerDisputes.currency),
   ]);
   const rows = new Map<string, RevenueRow>();

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db, selectRows } from "@/db/client";
-import { orders, type Item, type Order, type Tenant } from "@/db/schema";
+import { ledgerDisputes, ledgerRefunds, orders, type Item, type Order, type Tenant } from "@/db/schema";
 import { revenueByCurrency } from "@/lib/ledger/queries";
 import { listOrders, ORDER_STATUSES, type OrderFilter, type OrderRow } from "@/lib/orders/queries";
 import { withTestDatabase } from "../db";
@@ -198,6 +198,9 @@ describe("revenueByCurrency", () => {
     // Paid before the window; an order with no payment at all, whatever its row says.
     await sale(tenant, item, "usd", 100_000, { payments: [{ paidAt: before }] });
     await fixtureOrder(tenant, item, { currency: "usd", amountMinor: 100_000, status: "paid", paidMinor: 100_000, paidCurrency: "usd", paidAt: after });
+    // A refund and a lost dispute of a payment that matches none of the tenant's orders (yet): not this revenue's.
+    await db().insert(ledgerRefunds).values({ tenantId: tenant.id, id: `rfnd_${randomBase62(14)}`, orderId: null, paymentId: "pay_NotOurs000001", status: "succeeded", amountMinor: 900, currency: "usd", whopCreatedAt: after });
+    await db().insert(ledgerDisputes).values({ tenantId: tenant.id, id: `dspt_${randomBase62(14)}`, orderId: null, paymentId: "pay_NotOurs000001", phase: "lost", whopStatus: "lost", amountMinor: 800, currency: "usd", updatedAt: after });
     // Another tenant's revenue in the same currencies and window.
     await sale(other.tenant, otherItem, "usd", 100_000, { payments: [paidAfter()] });
     await sale(other.tenant, otherItem, "chf", 100_000, { payments: [paidAfter()], refunds: [{ amountMinor: 1, whopCreatedAt: after }] });
@@ -213,7 +216,7 @@ describe("revenueByCurrency", () => {
     ]);
   });
 
-  it("counts every payment of an order (a subscription's renewals too), in the currency Whop charged", async () => {
+  it("counts every payment of an order (a subscription's renewals too), in the currency Whop charged; the order once", async () => {
     const { tenant } = await connectedMerchant();
     const item = await fixtureItem(tenant);
     await sale(tenant, item, "usd", 1000, {
@@ -227,7 +230,7 @@ describe("revenueByCurrency", () => {
 
     expect(await revenueByCurrency(tenant.id, since)).toEqual([
       { currency: "eur", netMinor: 2750, orders: 1 },
-      { currency: "usd", netMinor: 2000, orders: 2 },
+      { currency: "usd", netMinor: 2000, orders: 1 },
     ]);
   });
 
@@ -287,7 +290,7 @@ describe("revenueByCurrency", () => {
 
     const paid = 5000 + 5000 + 2500 + 2500 + 5000;
     const refunded = 1000 + 800 + (600 + 900) + 200;
-    expect(await revenueByCurrency(tenant.id, since)).toEqual([{ currency: "usd", netMinor: paid - refunded, orders: 5 }]);
+    expect(await revenueByCurrency(tenant.id, since)).toEqual([{ currency: "usd", netMinor: paid - refunded, orders: 4 }]);
     // The same rule as each order's own refunded amount.
     expect(made.map((order) => order.refundedMinor)).toEqual([1000, 800, 1500, 200]);
   });
