@@ -6,9 +6,10 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { users } from "@/db/schema";
 import { itemWithBuyerOrders } from "@/lib/api/access";
 import { createApiToken, hashApiToken, liveTokenByHash } from "@/lib/api/tokens";
+import { insertUser } from "@/lib/auth/accounts";
+import { insertItem } from "@/lib/items/items";
 import { runLoad, type PreparedRequest } from "./support/load";
 import { medianRun, noWhopResult } from "./support/results";
 import { round, summarize } from "./support/stats";
@@ -156,10 +157,11 @@ async function generate(runId: string): Promise<{ tenantId: string; itemId: stri
   await db().execute(sql`
     insert into tenants (id, public_id, whop_company_id, whop_company_title, environment, connected_at, key_verified_at)
     values (${tenantId}, ${`wh_${prefix}`}, ${`biz_${prefix}`}, 'Bench access', 'sandbox', now(), now())`);
-  await db().insert(users).values({ id: userId, tenantId, email: `bench-${runId}-access@example.com`, passwordHash: "not a hash: nobody signs in" });
-  await db().execute(sql`
-    insert into items (id, tenant_id, slug, title, price_minor, currency)
-    values (${itemId}, ${tenantId}, ${`${prefix}slug`.padEnd(16, "0").slice(0, 16)}, 'Bench course', 2500, 'usd')`);
+  await db().execute(sql`insert into tenant_public_ids (public_id, tenant_id) values (${`wh_${prefix}`}, ${tenantId})`);
+  await db().transaction((tx) => insertUser(tx, { id: userId, tenantId, email: `bench-${runId}-access@example.com`, passwordHash: "not a hash: nobody signs in" }));
+  await db().transaction((tx) =>
+    insertItem(tx, { id: itemId, tenantId, slug: `${prefix}slug`.padEnd(16, "0").slice(0, 16), title: "Bench course", priceMinor: 2500, currency: "usd" }),
+  );
   await db().execute(sql`
     insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, whop_payment_id, whop_membership_id, whop_user_id,
                         buyer_email, membership_valid, membership_status, license_key_hash, license_key_hint, paid_at, created_at, updated_at)
@@ -174,7 +176,8 @@ async function generate(runId: string): Promise<{ tenantId: string; itemId: stri
     insert into api_tokens (id, tenant_id, name, token_hash, token_hint, created_at, revoked_at)
     select 'tok_' || ${prefix} || '_' || g, ${tenantId}, 'old app ' || g, encode(sha256((${prefix} || g)::text::bytea), 'hex'), right(g::text, 4), now(), now()
     from generate_series(1, ${OTHER_TOKENS}) g`);
-  await db().execute(sql`analyze tenants, items, orders, api_tokens`);
+  await db().execute(sql`insert into api_token_hashes (token_hash, tenant_id, token_id) select token_hash, tenant_id, id from api_tokens where tenant_id = ${tenantId}`);
+  await db().execute(sql`analyze tenants, items, orders, api_tokens, api_token_hashes`);
   return { tenantId, itemId, userId };
 }
 
@@ -196,7 +199,7 @@ async function explainQueries(tenantId: string, itemId: string, token: string): 
 async function explain(label: string, query: SQL): Promise<Plan> {
   const rows = (await db().execute(sql`explain (analyze, buffers) ${query}`)) as unknown as Record<string, string>[];
   const lines = rows.map((row) => row["QUERY PLAN"] ?? Object.values(row)[0] ?? "");
-  const seqScans = lines.flatMap((line) => /Seq Scan on (\w+)/.exec(line)?.[1] ?? []).filter((table) => ["orders", "api_tokens"].includes(table));
+  const seqScans = lines.flatMap((line) => /Seq Scan on (\w+)/.exec(line)?.[1] ?? []).filter((table) => ["orders", "api_tokens", "api_token_hashes"].includes(table));
   const indexes = [...new Set(lines.flatMap((line) => /Index (?:Only )?Scan(?: Backward)? using (\w+)/.exec(line)?.[1] ?? []))];
   const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(lines.join("\n"))?.[1] ?? Number.NaN);
   return { label, executionMs, seqScans, indexes };

@@ -7,7 +7,8 @@ import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { sealData } from "iron-session";
 import { db } from "@/db/client";
 import { keysetBefore } from "@/db/keyset";
-import { items, orders, users, webhookEvents } from "@/db/schema";
+import { items, orders, webhookEvents } from "@/db/schema";
+import { insertUser } from "@/lib/auth/accounts";
 import { createTimedClient } from "./support/http";
 import { summarize } from "./support/stats";
 import type { BenchContext, BenchResult, LatencySummary } from "./types";
@@ -156,7 +157,12 @@ async function generate(runId: string): Promise<{ tenantId: string; userId: stri
     select 'item_' || ${prefix} || '_' || lpad(g::text, 6, '0'), 'ten_' || ${prefix} || '_' || lpad(g::text, 6, '0'),
            substr(md5('slug' || ${prefix} || g::text), 1, 16), 'Bench item ' || g, 2500, 'usd'
     from generate_series(0, ${TENANTS - 1}) g`);
-  await db().insert(users).values({ id: userId, tenantId, email: `bench-${runId}-dashboard@example.com`, passwordHash: "not a hash: the bench signs in with a sealed session" });
+  // Their global lookups, as insertTenants and insertItems write them.
+  await db().execute(sql`insert into tenant_public_ids (public_id, tenant_id) select public_id, id from tenants where id like ${`ten_${prefix}_%`}`);
+  await db().execute(sql`insert into item_slugs (slug, tenant_id, item_id) select slug, tenant_id, id from items where tenant_id like ${`ten_${prefix}_%`}`);
+  await db().transaction((tx) =>
+    insertUser(tx, { id: userId, tenantId, email: `bench-${runId}-dashboard@example.com`, passwordHash: "not a hash: the bench signs in with a sealed session" }),
+  );
 
   // Orders: the big tenant's g ∈ [1, ORDERS], two per created_at instant (ties broken by id); the others SMALL_ORDERS each.
   const statuses = sql.raw(`(array['pending','paid','paid','paid','failed','refunded','partially_refunded','disputed','paid','expired'])[1 + g % 10]::order_status`);

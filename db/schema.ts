@@ -3,7 +3,12 @@ import { bigint, bigserial, boolean, foreignKey, index, integer, jsonb, pgEnum, 
 
 /*
  * Every tenant-owned table carries tenant_id in its keys and indexes, so that a tenant-sharded
- * Postgres (Citus, distribution column tenant_id) can take over when one database is not enough.
+ * Postgres (Citus, distribution column tenant_id) can take over when one database is not enough:
+ * its primary key starts with tenant_id and every unique index includes it. What must be unique
+ * across tenants (a checkout slug, a webhook URL's public id, an API token, a log-in email) is
+ * the primary key of a small global lookup table naming the tenant, written in the same
+ * transaction as the row it points to. db/citus.ts lists the exceptions;
+ * tests/db/citus-rules.test.ts checks the rules.
  */
 
 // Millisecond precision: keyset cursors carry a JS Date, which could not name a microsecond.
@@ -16,7 +21,11 @@ export const tenants = pgTable(
   "tenants",
   {
     id: text("id").primaryKey(),
-    /** Opaque random id used in public URLs (the webhook endpoint); never the primary key. */
+    /**
+     * Opaque random id used in public URLs (the webhook endpoint); never the primary key. Written
+     * once, at sign-up, together with its tenant_public_ids row, which carries its uniqueness and
+     * is what the webhook route looks it up by.
+     */
     publicId: text("public_id").notNull(),
     whopCompanyId: text("whop_company_id"),
     whopCompanyTitle: text("whop_company_title"),
@@ -40,13 +49,24 @@ export const tenants = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("tenants_public_id_key").on(t.publicId)],
+);
+
+/** Global lookup: a webhook URL's public id → its tenant (one row per tenant, written with it). */
+export const tenantPublicIds = pgTable(
+  "tenant_public_ids",
+  {
+    publicId: text("public_id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+  },
+  (t) => [index("tenant_public_ids_tenant_idx").on(t.tenantId)],
 );
 
 export const users = pgTable(
   "users",
   {
-    id: text("id").primaryKey(),
+    id: text("id").notNull(),
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
@@ -58,13 +78,31 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("users_email_key").on(t.email), index("users_tenant_id_idx").on(t.tenantId)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), uniqueIndex("users_tenant_email_key").on(t.tenantId, t.email)],
+);
+
+/**
+ * Global lookup: a log-in email → its user. Its primary key is what keeps an email to one account
+ * across tenants (sign-up inserts here and gives up when the email is taken).
+ */
+export const userEmails = pgTable(
+  "user_emails",
+  {
+    /** Normalised, as users.email. */
+    email: text("email").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
+    index("user_emails_tenant_user_idx").on(t.tenantId, t.userId),
+  ],
 );
 
 export const auditLog = pgTable(
   "audit_log",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
+    id: bigserial("id", { mode: "number" }).notNull(),
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
@@ -74,7 +112,10 @@ export const auditLog = pgTable(
     ip: text("ip"),
     createdAt: createdAt(),
   },
-  (t) => [index("audit_log_tenant_created_idx").on(t.tenantId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("audit_log_tenant_created_idx").on(t.tenantId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  ],
 );
 
 /** Failed logins per email and per IP in a sliding window; in Postgres so it holds across instances. */
@@ -119,7 +160,7 @@ export const items = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    /** Unguessable public part of the checkout link /pay/<slug>. */
+    /** Unguessable public part of the checkout link /pay/<slug>; unique across tenants through item_slugs. */
     slug: text("slug").notNull(),
     title: text("title").notNull(),
     description: text("description"),
@@ -134,9 +175,22 @@ export const items = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
-    uniqueIndex("items_id_key").on(t.id),
-    uniqueIndex("items_slug_key").on(t.slug),
+    uniqueIndex("items_tenant_slug_key").on(t.tenantId, t.slug),
     index("items_tenant_created_idx").on(t.tenantId, t.createdAt.desc()),
+  ],
+);
+
+/** Global lookup: a checkout link's slug → its item, carrying the slug's uniqueness across tenants. */
+export const itemSlugs = pgTable(
+  "item_slugs",
+  {
+    slug: text("slug").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    itemId: text("item_id").notNull(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.tenantId, t.itemId], foreignColumns: [items.tenantId, items.id] }).onDelete("cascade"),
+    index("item_slugs_tenant_item_idx").on(t.tenantId, t.itemId),
   ],
 );
 
@@ -214,7 +268,6 @@ export const orders = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     foreignKey({ columns: [t.tenantId, t.itemId], foreignColumns: [items.tenantId, items.id] }).onDelete("cascade"),
-    uniqueIndex("orders_id_key").on(t.id),
     // DESC NULLS FIRST, as `ORDER BY … DESC` means: an index in another null order cannot serve that ORDER BY (Seq Scan + Sort).
     index("orders_tenant_created_idx").on(t.tenantId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("orders_reuse_idx").on(t.tenantId, t.itemId, t.attemptId, t.createdAt.desc()),
@@ -415,7 +468,7 @@ export const apiTokens = pgTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    /** SHA-256 (hex) of the whole token. */
+    /** SHA-256 (hex) of the whole token; unique across tenants through api_token_hashes. */
     tokenHash: text("token_hash").notNull(),
     /** Last four characters of the token. */
     tokenHint: text("token_hint").notNull(),
@@ -427,8 +480,24 @@ export const apiTokens = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
-    uniqueIndex("api_tokens_hash_key").on(t.tokenHash),
     index("api_tokens_tenant_created_idx").on(t.tenantId, t.createdAt.desc()),
+  ],
+);
+
+/**
+ * Global lookup: a token's SHA-256 → its token row, which the merchant API authenticates by. Kept
+ * when the token is revoked (the token row says so), gone with the row.
+ */
+export const apiTokenHashes = pgTable(
+  "api_token_hashes",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    tokenId: text("token_id").notNull(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.tenantId, t.tokenId], foreignColumns: [apiTokens.tenantId, apiTokens.id] }).onDelete("cascade"),
+    index("api_token_hashes_tenant_token_idx").on(t.tenantId, t.tokenId),
   ],
 );
 

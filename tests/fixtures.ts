@@ -16,6 +16,7 @@ import {
   type Tenant,
 } from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
+import { insertItem } from "@/lib/items/items";
 import { encryptSecret, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { newId, newItemSlug, randomBase62 } from "@/lib/ids";
@@ -45,9 +46,8 @@ export async function connectedMerchant(apiKey = `apik_${randomBase62(24)}`, com
 }
 
 export async function fixtureItem(tenant: Tenant, overrides: Partial<typeof items.$inferInsert> = {}): Promise<Item> {
-  const [item] = await db()
-    .insert(items)
-    .values({
+  return db().transaction((tx) =>
+    insertItem(tx, {
       id: newId("item"),
       tenantId: tenant.id,
       slug: newItemSlug(),
@@ -57,9 +57,8 @@ export async function fixtureItem(tenant: Tenant, overrides: Partial<typeof item
       currency: "usd",
       whopProductId: `prod_${randomBase62(8)}`,
       ...overrides,
-    })
-    .returning();
-  return item!;
+    }),
+  );
 }
 
 /** A pending order with a Whop checkout, as the buyer path leaves it. */

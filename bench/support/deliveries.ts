@@ -6,10 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { items, orders, tenants, webhookEvents } from "@/db/schema";
+import { orders, webhookEvents } from "@/db/schema";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { newId, newItemSlug, newPublicTenantId, randomBase62 } from "@/lib/ids";
+import { insertItems } from "@/lib/items/items";
+import { insertTenants } from "@/lib/tenants/queries";
 import type { LoadResponse, PreparedRequest } from "./load";
 import { signBare, signLegacy, signStandard } from "../../tests/signing";
 
@@ -48,9 +50,9 @@ export interface Delivery {
 export async function setUpShops(runId: string, n: number, label: string): Promise<Shop[]> {
   const keys = env().encryptionKeys;
   const shops = Array.from({ length: n }, (): Shop => ({ tenantId: newId("ten"), publicId: newPublicTenantId(), secret: `ws_${randomBase62(40)}` }));
-  await db()
-    .insert(tenants)
-    .values(
+  await db().transaction(async (tx) => {
+    await insertTenants(
+      tx,
       shops.map((shop, i) => ({
         id: shop.tenantId,
         publicId: shop.publicId,
@@ -64,9 +66,11 @@ export async function setUpShops(runId: string, n: number, label: string): Promi
         keyVerifiedAt: new Date(),
       })),
     );
-  await db()
-    .insert(items)
-    .values(shops.map((shop) => ({ id: itemIdOf(shop), tenantId: shop.tenantId, slug: newItemSlug(), title: `Bench ${label} item`, priceMinor: 2500, currency: "usd" })));
+    await insertItems(
+      tx,
+      shops.map((shop) => ({ id: itemIdOf(shop), tenantId: shop.tenantId, slug: newItemSlug(), title: `Bench ${label} item`, priceMinor: 2500, currency: "usd" })),
+    );
+  });
   return shops;
 }
 

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "@/db/client";
-import { apiTokens, type ApiToken } from "@/db/schema";
+import { db, type Transaction } from "@/db/client";
+import { apiTokenHashes, apiTokens, type ApiToken } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { randomBase62 } from "@/lib/ids";
 
@@ -62,6 +62,17 @@ export interface TokenActor {
   ip: string | null;
 }
 
+/**
+ * Inserts a token row and its api_token_hashes row (the hash's uniqueness across tenants, and how
+ * a request's token finds its tenant), in the caller's transaction. Revoking keeps the lookup row:
+ * the token row says it is revoked, and the lookup goes with the row.
+ */
+export async function insertApiToken(tx: Transaction, values: typeof apiTokens.$inferInsert): Promise<ApiToken> {
+  const [row] = await tx.insert(apiTokens).values(values).returning();
+  await tx.insert(apiTokenHashes).values({ tokenHash: row!.tokenHash, tenantId: row!.tenantId, tokenId: row!.id });
+  return row!;
+}
+
 export type CreateTokenResult = { ok: true; token: string; row: ApiToken } | { ok: false; message: string };
 
 export async function createApiToken(actor: TokenActor, name: string): Promise<CreateTokenResult> {
@@ -76,25 +87,22 @@ export async function createApiToken(actor: TokenActor, name: string): Promise<C
     if (active >= MAX_ACTIVE_TOKENS) {
       return { ok: false, message: `You already have ${MAX_ACTIVE_TOKENS} active tokens. Revoke one you no longer use first.` } as const;
     }
-    const [row] = await tx
-      .insert(apiTokens)
-      .values({
-        id: `tok_${randomBase62(16)}`,
-        tenantId: actor.tenantId,
-        name,
-        tokenHash: hashApiToken(token),
-        tokenHint: token.slice(-4),
-        createdByUserId: actor.userId,
-      })
-      .returning();
+    const row = await insertApiToken(tx, {
+      id: `tok_${randomBase62(16)}`,
+      tenantId: actor.tenantId,
+      name,
+      tokenHash: hashApiToken(token),
+      tokenHint: token.slice(-4),
+      createdByUserId: actor.userId,
+    });
     await recordAudit(tx, {
       tenantId: actor.tenantId,
       actorUserId: actor.userId,
       action: "api_token.created",
       ip: actor.ip,
-      detail: { tokenName: name, tokenHint: row!.tokenHint },
+      detail: { tokenName: name, tokenHint: row.tokenHint },
     });
-    return { ok: true, token, row: row! } as const;
+    return { ok: true, token, row } as const;
   });
 }
 
@@ -134,12 +142,13 @@ export interface AuthenticatedToken {
 
 export type TokenCheck = { ok: true; token: AuthenticatedToken } | { ok: false; reason: "missing" | "invalid" };
 
-/** One probe of api_tokens_hash_key. */
+/** One statement: a probe of the hash lookup's primary key, then of the token's (tenant_id, id). */
 export function liveTokenByHash(tokenHash: string) {
   return db()
     .select({ tenantId: apiTokens.tenantId, id: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
+    .from(apiTokenHashes)
+    .innerJoin(apiTokens, and(eq(apiTokens.tenantId, apiTokenHashes.tenantId), eq(apiTokens.id, apiTokenHashes.tokenId)))
+    .where(and(eq(apiTokenHashes.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
     .limit(1);
 }
 

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { loginThrottle, rateLimitBuckets, tenants, users, type User } from "@/db/schema";
+import { apiTokenHashes, itemSlugs, loginThrottle, rateLimitBuckets, tenantPublicIds, tenants, userEmails, users, type User } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { logger } from "@/lib/logger";
 import { hashPassword, verifyPassword } from "./password";
@@ -87,6 +87,9 @@ export type DeleteAccountResult = { ok: true } | { ok: false; reason: "mismatch"
 /**
  * Deletes the tenant, and with it (foreign keys, ON DELETE CASCADE) its users, items, orders,
  * webhook events, rejections, problems and audit trail, plus the throttle counters that name it.
+ * Its rows in the global lookup tables (emails, slugs, token hashes, public id) are deleted by
+ * name too: here they would cascade, but under Citus those tables cannot keep foreign keys to
+ * tenant tables, and an email must be free for a new sign-up once its account is gone.
  * Nothing on Whop is touched: the merchant revokes the key and deletes the webhook there.
  * The confirmation must equal the phrase exactly (case-sensitive) after trimming.
  */
@@ -105,6 +108,10 @@ export async function deleteAccount(input: { tenantId: string; userId: string; c
     if (input.confirmation.trim() !== expected) return { ok: false, reason: "mismatch", expected } as const;
 
     const emails = (await tx.select({ email: users.email }).from(users).where(eq(users.tenantId, input.tenantId))).map((u) => u.email);
+    await tx.delete(userEmails).where(eq(userEmails.tenantId, input.tenantId));
+    await tx.delete(itemSlugs).where(eq(itemSlugs.tenantId, input.tenantId));
+    await tx.delete(apiTokenHashes).where(eq(apiTokenHashes.tenantId, input.tenantId));
+    await tx.delete(tenantPublicIds).where(eq(tenantPublicIds.tenantId, input.tenantId));
     await tx.delete(tenants).where(eq(tenants.id, input.tenantId));
     if (emails.length > 0) {
       await tx.delete(loginThrottle).where(inArray(loginThrottle.key, emails.map((email) => throttleKeys(email, null).email)));

@@ -1,10 +1,39 @@
-import { eq, TransactionRollbackError } from "drizzle-orm";
-import { db } from "@/db/client";
-import { tenants, users, type Tenant, type User } from "@/db/schema";
+import { and, eq, TransactionRollbackError } from "drizzle-orm";
+import { db, type Transaction } from "@/db/client";
+import { tenants, userEmails, users, type Tenant, type User } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { newId, newPublicTenantId } from "@/lib/ids";
+import { insertTenant } from "@/lib/tenants/queries";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { clearLoginFailures, isLoginThrottled, recordLoginFailure, throttleKeys } from "./throttle";
+
+/**
+ * Inserts a user and claims its email in user_emails, the global lookup whose primary key keeps
+ * an email to one account across tenants; every user is created through here. When the email is
+ * taken it rolls the caller's transaction back (TransactionRollbackError). A concurrent claim of
+ * the same email waits for the first to commit or roll back, so two sign-ups never both succeed.
+ */
+export async function insertUser(tx: Transaction, values: typeof users.$inferInsert): Promise<User> {
+  const [user] = await tx.insert(users).values(values).returning();
+  const [claimed] = await tx
+    .insert(userEmails)
+    .values({ email: user!.email, tenantId: user!.tenantId, userId: user!.id })
+    .onConflictDoNothing({ target: userEmails.email })
+    .returning({ email: userEmails.email });
+  if (!claimed) tx.rollback();
+  return user!;
+}
+
+/** The user an email logs in as, through the email lookup: one statement. */
+export async function findUserByEmail(email: string): Promise<User | undefined> {
+  const [row] = await db()
+    .select({ user: users })
+    .from(userEmails)
+    .innerJoin(users, and(eq(users.tenantId, userEmails.tenantId), eq(users.id, userEmails.userId)))
+    .where(eq(userEmails.email, email))
+    .limit(1);
+  return row?.user;
+}
 
 export type SignUpResult = { ok: true; user: User; tenant: Tenant } | { ok: false; reason: "email_taken" };
 
@@ -12,18 +41,11 @@ export type SignUpResult = { ok: true; user: User; tenant: Tenant } | { ok: fals
 export async function signUp(input: { email: string; password: string; ip: string | null }): Promise<SignUpResult> {
   const passwordHash = await hashPassword(input.password);
   return db().transaction(async (tx) => {
-    const [tenant] = await tx.insert(tenants).values({ id: newId("ten"), publicId: newPublicTenantId() }).returning();
-    const [user] = await tx
-      .insert(users)
-      .values({ id: newId("usr"), tenantId: tenant!.id, email: input.email, passwordHash })
-      .onConflictDoNothing({ target: users.email })
-      .returning();
-    if (!user) {
-      tx.rollback();
-      return { ok: false, reason: "email_taken" } as const;
-    }
-    await recordAudit(tx, { tenantId: tenant!.id, actorUserId: user.id, action: "account.created", ip: input.ip });
-    return { ok: true, user, tenant: tenant! } as const;
+    const tenant = await insertTenant(tx, { id: newId("ten"), publicId: newPublicTenantId() });
+    // A taken email rolls the transaction back: "email_taken" below.
+    const user = await insertUser(tx, { id: newId("usr"), tenantId: tenant.id, email: input.email, passwordHash });
+    await recordAudit(tx, { tenantId: tenant.id, actorUserId: user.id, action: "account.created", ip: input.ip });
+    return { ok: true, user, tenant } as const;
   }).catch((error: unknown) => {
     if (error instanceof TransactionRollbackError) return { ok: false, reason: "email_taken" } as const;
     throw error;
@@ -36,7 +58,7 @@ export async function logIn(input: { email: string; password: string; ip: string
   const keys = throttleKeys(input.email, input.ip);
   if (await isLoginThrottled(db(), keys)) return { ok: false, reason: "throttled" };
 
-  const [user] = await db().select().from(users).where(eq(users.email, input.email)).limit(1);
+  const user = await findUserByEmail(input.email);
   const valid = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password).then(() => false);
   if (!user || !valid) {
     await recordLoginFailure(db(), keys);
@@ -48,12 +70,17 @@ export async function logIn(input: { email: string; password: string; ip: string
   return { ok: true, user };
 }
 
-export async function findUserWithTenant(userId: string): Promise<{ user: User; tenant: Tenant } | undefined> {
+/**
+ * The session's user and tenant. With the tenant (every session issued now carries it) this is a
+ * probe of users' primary key (tenant_id, id); a cookie from before names the user alone, which
+ * reads users whole (one row per merchant) until it expires.
+ */
+export async function findUserWithTenant(userId: string, tenantId?: string): Promise<{ user: User; tenant: Tenant } | undefined> {
   const [row] = await db()
     .select({ user: users, tenant: tenants })
     .from(users)
     .innerJoin(tenants, eq(tenants.id, users.tenantId))
-    .where(eq(users.id, userId))
+    .where(and(eq(users.id, userId), tenantId === undefined ? undefined : eq(users.tenantId, tenantId)))
     .limit(1);
   return row;
 }

@@ -8,6 +8,8 @@ import { findUserWithTenant } from "./accounts";
 
 export interface SessionData {
   userId?: string;
+  /** The user's tenant, so that the per-request lookup names the tenant (users' key is (tenant_id, id)); absent in cookies issued before it was added. */
+  tenantId?: string;
   sessionVersion?: number;
 }
 
@@ -30,6 +32,7 @@ export async function getSession() {
 export async function startSession(user: User): Promise<void> {
   const session = await getSession();
   session.userId = user.id;
+  session.tenantId = user.tenantId;
   session.sessionVersion = user.sessionVersion;
   await session.save();
 }
@@ -42,7 +45,7 @@ export async function endSession(): Promise<void> {
 export async function currentAccount(): Promise<{ user: User; tenant: Tenant } | undefined> {
   const session = await getSession();
   if (!session.userId) return undefined;
-  const account = await findUserWithTenant(session.userId);
+  const account = await findUserWithTenant(session.userId, session.tenantId);
   if (!account || account.user.sessionVersion !== session.sessionVersion) return undefined;
   return account;
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { items, orders, tenants, type Item, type Order, type Tenant } from "@/db/schema";
+import { itemSlugs, items, orders, tenants, type Item, type Order, type Tenant } from "@/db/schema";
 import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { toMajorUnits, type Currency } from "@/lib/money";
@@ -45,7 +45,15 @@ export async function createBuyerCheckout({ slug, attemptId, returningBrowser = 
   // Independent reads and writes go out together (two pooled connections): the buyer waits for one round trip, not two.
   const [perIp, [found]] = await Promise.all([
     hitRateLimit(`checkout:ip:${ip ?? "unknown"}`, CHECKOUT_VISITS_PER_MINUTE_PER_IP, 60),
-    db().select({ item: items, tenant: tenants }).from(items).innerJoin(tenants, eq(tenants.id, items.tenantId)).where(eq(items.slug, slug)).limit(1).execute(),
+    // The slug lookup names the tenant and item; one statement joins through it.
+    db()
+      .select({ item: items, tenant: tenants })
+      .from(itemSlugs)
+      .innerJoin(items, and(eq(items.tenantId, itemSlugs.tenantId), eq(items.id, itemSlugs.itemId)))
+      .innerJoin(tenants, eq(tenants.id, itemSlugs.tenantId))
+      .where(eq(itemSlugs.slug, slug))
+      .limit(1)
+      .execute(),
   ]);
   if (!perIp.allowed) return { kind: "throttled", retryAfterSeconds: perIp.retryAfterSeconds };
   if (!found) return { kind: "not_found" };

@@ -1,7 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "@/db/client";
-import { items, type Item, type Tenant } from "@/db/schema";
+import { db, type Transaction } from "@/db/client";
+import { itemSlugs, items, type Item, type Tenant } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { newId, newItemSlug } from "@/lib/ids";
@@ -53,6 +53,21 @@ export function checkoutLink(item: Pick<Item, "slug">): string {
 }
 
 /**
+ * Inserts items and their item_slugs rows (a slug's uniqueness across tenants, and how
+ * /pay/<slug> finds it), in the caller's transaction: every item is created through here.
+ */
+export async function insertItems(tx: Transaction, values: (typeof items.$inferInsert)[]): Promise<Item[]> {
+  if (values.length === 0) return [];
+  const rows = await tx.insert(items).values(values).returning();
+  await tx.insert(itemSlugs).values(rows.map((item) => ({ slug: item.slug, tenantId: item.tenantId, itemId: item.id })));
+  return rows;
+}
+
+export async function insertItem(tx: Transaction, values: typeof items.$inferInsert): Promise<Item> {
+  return (await insertItems(tx, [values]))[0]!;
+}
+
+/**
  * Creates the item and its Whop product (so every buyer's one-shot plan hangs under one product
  * in the merchant's Whop dashboard). The product is made here, on the merchant's click, to keep
  * the buyer's path at exactly one Whop call.
@@ -67,12 +82,9 @@ export async function createItem({ tenant, userId, ip }: Actor, input: ItemInput
     return { ok: false, message: `${describeWhopProblem(error, { environment: env().whopEnvironment, operation: "product" })} Nothing was saved.` };
   }
   return db().transaction(async (tx) => {
-    const [item] = await tx
-      .insert(items)
-      .values({ id, tenantId: tenant.id, slug: newItemSlug(), ...input, whopProductId: productId })
-      .returning();
+    const item = await insertItem(tx, { id, tenantId: tenant.id, slug: newItemSlug(), ...input, whopProductId: productId });
     await recordAudit(tx, { tenantId: tenant.id, actorUserId: userId, action: "item.created", ip, detail: { itemId: id, title: input.title } });
-    return { ok: true, item: item! } as const;
+    return { ok: true, item } as const;
   });
 }
 

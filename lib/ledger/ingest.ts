@@ -1,8 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { tenants, webhookEvents, webhookRejections, type Tenant } from "@/db/schema";
+import { webhookEvents, webhookRejections, type Tenant } from "@/db/schema";
 import { logger, type Logger } from "@/lib/logger";
 import { reportProblem } from "@/lib/problems/report";
+import { getTenantByPublicId } from "@/lib/tenants/queries";
 import { webhookSecretsForVerification } from "@/lib/tenants/webhook-secret";
 import { eventKey, normalizeWhopEvent } from "@/lib/whop/events";
 import { verifyWhopSignature, type SignatureScheme } from "@/lib/whop/signatures";
@@ -51,7 +52,7 @@ export async function ingestWhopWebhook(delivery: Delivery): Promise<IngestOutco
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 async function verifyRecordApply({ publicTenantId, rawBody, headers, now = new Date() }: Delivery): Promise<IngestOutcome> {
-  const [tenant] = await db().select().from(tenants).where(eq(tenants.publicId, publicTenantId)).limit(1);
+  const tenant = await getTenantByPublicId(publicTenantId);
   if (!tenant) return { kind: "unknown_endpoint" };
 
   const secrets = webhookSecretsForVerification(tenant, now);

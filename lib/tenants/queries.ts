@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
-import { db } from "@/db/client";
-import { tenants, type Tenant } from "@/db/schema";
+import { db, type Transaction } from "@/db/client";
+import { tenantPublicIds, tenants, type Tenant } from "@/db/schema";
 
 export function isConnected(tenant: Tenant): boolean {
   return tenant.whopCompanyId !== null && tenant.whopApiKeyCiphertext !== null;
@@ -9,4 +9,30 @@ export function isConnected(tenant: Tenant): boolean {
 export async function getTenantById(id: string): Promise<Tenant | undefined> {
   const [tenant] = await db().select().from(tenants).where(eq(tenants.id, id)).limit(1);
   return tenant;
+}
+
+/**
+ * Inserts tenants and their tenant_public_ids rows (what makes a public id unique and findable),
+ * in the caller's transaction: every tenant is created through here.
+ */
+export async function insertTenants(tx: Transaction, values: (typeof tenants.$inferInsert)[]): Promise<Tenant[]> {
+  if (values.length === 0) return [];
+  const rows = await tx.insert(tenants).values(values).returning();
+  await tx.insert(tenantPublicIds).values(rows.map((tenant) => ({ publicId: tenant.publicId, tenantId: tenant.id })));
+  return rows;
+}
+
+export async function insertTenant(tx: Transaction, values: typeof tenants.$inferInsert): Promise<Tenant> {
+  return (await insertTenants(tx, [values]))[0]!;
+}
+
+/** The tenant a webhook URL names, through the public-id lookup: one statement. */
+export async function getTenantByPublicId(publicId: string): Promise<Tenant | undefined> {
+  const [row] = await db()
+    .select({ tenant: tenants })
+    .from(tenantPublicIds)
+    .innerJoin(tenants, eq(tenants.id, tenantPublicIds.tenantId))
+    .where(eq(tenantPublicIds.publicId, publicId))
+    .limit(1);
+  return row?.tenant;
 }

@@ -7,6 +7,7 @@ import { parseEncryptionKeys } from "@/lib/crypto/keyring";
 import { rotateStoredSecrets } from "@/lib/crypto/rotate";
 import { decryptSecret, encryptSecret, encryptionKeyIdOf } from "@/lib/crypto/secrets";
 import { newId, newPublicTenantId } from "@/lib/ids";
+import { insertTenant } from "@/lib/tenants/queries";
 import { withTestDatabase } from "../db";
 
 withTestDatabase();
@@ -18,13 +19,15 @@ describe("npm run secrets:rotate", () => {
     const ids = [newId("ten"), newId("ten")];
     for (const id of ids) {
       const apiKey = encryptSecret(`apik_secret_for_${id}`, { tenantId: id, field: "whop_api_key" }, before);
-      await db().insert(tenants).values({
-        id,
-        publicId: newPublicTenantId(),
-        whopApiKeyCiphertext: apiKey,
-        whopApiKeyEncryptionKeyId: encryptionKeyIdOf(apiKey),
-        webhookSecretCiphertext: encryptSecret(`ws_secret_for_${id}`, { tenantId: id, field: "webhook_secret" }, before),
-      });
+      await db().transaction((tx) =>
+        insertTenant(tx, {
+          id,
+          publicId: newPublicTenantId(),
+          whopApiKeyCiphertext: apiKey,
+          whopApiKeyEncryptionKeyId: encryptionKeyIdOf(apiKey),
+          webhookSecretCiphertext: encryptSecret(`ws_secret_for_${id}`, { tenantId: id, field: "webhook_secret" }, before),
+        }),
+      );
     }
 
     const after = parseEncryptionKeys(`new${randomBytes(3).toString("hex")}:${randomBytes(32).toString("base64")},${oldKey}`);
@@ -49,7 +52,7 @@ describe("npm run secrets:rotate", () => {
     const lost = parseEncryptionKeys(`lost:${randomBytes(32).toString("base64")}`);
     const id = newId("ten");
     const ciphertext = encryptSecret("apik_orphaned_secret_value", { tenantId: id, field: "whop_api_key" }, lost);
-    await db().insert(tenants).values({ id, publicId: newPublicTenantId(), whopApiKeyCiphertext: ciphertext });
+    await db().transaction((tx) => insertTenant(tx, { id, publicId: newPublicTenantId(), whopApiKeyCiphertext: ciphertext }));
 
     const report = await rotateStoredSecrets(db(), parseEncryptionKeys(`other:${randomBytes(32).toString("base64")}`));
     expect(report.undecryptable).toContain(id);

@@ -9,18 +9,19 @@ import { findUserWithTenant } from "@/lib/auth/accounts";
  *   vi.mock("@/lib/auth/session", () => import("./session"));
  */
 
-let signedInUserId: string | undefined;
+let signedIn: { userId: string; tenantId?: string } | undefined;
 
-export function signInAs(account: { user: Pick<User, "id"> }): void {
-  signedInUserId = account.user.id;
+/** As the session cookie: the user and, when given, their tenant. */
+export function signInAs(account: { user: Pick<User, "id"> & Partial<Pick<User, "tenantId">> }): void {
+  signedIn = { userId: account.user.id, tenantId: account.user.tenantId };
 }
 
 export function signOut(): void {
-  signedInUserId = undefined;
+  signedIn = undefined;
 }
 
 export async function currentAccount(): Promise<{ user: User; tenant: Tenant } | undefined> {
-  return signedInUserId ? findUserWithTenant(signedInUserId) : undefined;
+  return signedIn ? findUserWithTenant(signedIn.userId, signedIn.tenantId) : undefined;
 }
 
 /** The real behaviour: the account, or Next's redirect to /login. */

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { db } from "@/db/client";
-import { items, orders } from "@/db/schema";
+import { itemSlugs, items, orders } from "@/db/schema";
 import { formatMoney, type Currency } from "@/lib/money";
 
 export const metadata = { title: "Thank you", robots: { index: false } };
@@ -33,11 +33,13 @@ export default async function CheckoutDonePage({
   const query = searchSchema.safeParse(await searchParams);
   if (!route.success || !query.success) notFound();
 
+  // The slug names the tenant (through its lookup); the order is then found within that tenant.
   const [row] = await db()
     .select({ order: orders, item: items })
-    .from(orders)
-    .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
-    .where(and(eq(orders.id, query.data.order), eq(items.slug, route.data.slug)))
+    .from(itemSlugs)
+    .innerJoin(items, and(eq(items.tenantId, itemSlugs.tenantId), eq(items.id, itemSlugs.itemId)))
+    .innerJoin(orders, and(eq(orders.tenantId, itemSlugs.tenantId), eq(orders.itemId, itemSlugs.itemId), eq(orders.id, query.data.order)))
+    .where(eq(itemSlugs.slug, route.data.slug))
     .limit(1);
   if (!row) notFound();
 
