@@ -34,6 +34,8 @@ export interface ApiOrder {
   currency: string;
   /** Succeeded payments, minor units (null before any). */
   paid_minor: number | null;
+  /** The currency Whop charged (paid_minor and refunded_minor are in it); null before any payment. */
+  paid_currency: string | null;
   /** Succeeded refunds only, minor units. */
   refunded_minor: number;
   /** A refund Whop has not settled yet. */
@@ -67,6 +69,7 @@ export function toApiOrder(order: Order, itemTitle: string, now = new Date()): A
     amount: decimal(order.amountMinor, order.currency),
     currency: order.currency,
     paid_minor: order.paidMinor,
+    paid_currency: order.paidCurrency,
     refunded_minor: order.refundedMinor,
     refund_pending: order.refundPending,
     amount_differs: order.amountMismatch,

@@ -63,10 +63,11 @@ export type OrderBasis = Pick<Order, "amountMinor" | "currency" | "failureReason
 
 export interface DerivedOrder {
   status: OrderStatus;
-  /** Succeeded payments in the order's currency (null before any). */
+  /** Succeeded payments in `paidCurrency` (null before any). */
   paidMinor: number | null;
+  /** The currency Whop charged: the first succeeded payment's (the order's when Whop did not say). */
   paidCurrency: string | null;
-  /** Succeeded refunds in the order's currency. */
+  /** Succeeded refunds in `paidCurrency`. */
   refundedMinor: number;
   refundPending: boolean;
   /** A succeeded payment whose subtotal or currency is not the order's. */
@@ -76,10 +77,14 @@ export interface DerivedOrder {
 
 export function deriveOrder(order: OrderBasis, ledger: OrderLedger): DerivedOrder {
   const succeeded = ledger.payments.filter((p) => p.status === "succeeded");
-  const inOrderCurrency = (row: { currency: string | null }) => (row.currency ?? order.currency) === order.currency;
+  // Money is counted in the currency Whop charged, so a payment in another currency than the
+  // order's (amount differs) still shows what was paid and what of it came back.
+  const first = [...succeeded].sort((a, b) => (a.paidAt?.getTime() ?? Infinity) - (b.paidAt?.getTime() ?? Infinity) || (a.currency ?? "").localeCompare(b.currency ?? ""))[0];
+  const paidCurrency = first === undefined ? null : (first.currency ?? order.currency);
+  const inPaidCurrency = (row: { currency: string | null }) => (row.currency ?? order.currency) === paidCurrency;
 
-  const paidMinor = succeeded.length === 0 ? null : sum(succeeded.filter(inOrderCurrency).map((p) => p.amountMinor ?? p.subtotalMinor ?? 0));
-  const refundedMinor = refundedTotal(ledger.refunds.filter(inOrderCurrency));
+  const paidMinor = succeeded.length === 0 ? null : sum(succeeded.filter(inPaidCurrency).map((p) => p.amountMinor ?? p.subtotalMinor ?? 0));
+  const refundedMinor = refundedTotal(ledger.refunds.filter(inPaidCurrency));
   const amountMismatch = succeeded.some((p) => (p.currency ?? order.currency) !== order.currency || (p.subtotalMinor ?? p.amountMinor) !== order.amountMinor);
   const paidAt = succeeded.reduce<Date | null>((first, p) => (p.paidAt && (!first || p.paidAt < first) ? p.paidAt : first), null);
   const refundPending = ledger.refunds.some((r) => r.status === "pending" || r.status === "requires_action") || ledger.outstandingRequests > 0;
@@ -87,7 +92,7 @@ export function deriveOrder(order: OrderBasis, ledger: OrderLedger): DerivedOrde
   return {
     status: statusOf(order, ledger, paidMinor, refundedMinor),
     paidMinor,
-    paidCurrency: succeeded.find((p) => p.currency)?.currency ?? null,
+    paidCurrency,
     refundedMinor,
     refundPending,
     amountMismatch,

@@ -36,12 +36,13 @@ export const ORDER_CSV_COLUMNS = [
   "currency",
   "paid",
   "refunded",
+  "paid_currency",
   "buyer_email",
   "whop_payment_id",
   "whop_checkout_id",
 ] as const;
 
-/** Amounts in decimal major units of the order's currency ("29.99"), exact. */
+/** Amounts in decimal major units ("29.99"), exact: `amount` in the order's currency, `paid` and `refunded` in the one Whop charged. */
 function major(minor: number, currency: string): string {
   return isCurrency(currency) ? toMajorString(minor, currency) : String(minor);
 }
@@ -56,8 +57,9 @@ export function orderCsvRow({ order, itemTitle }: OrderRow): string {
     order.amountMismatch,
     major(order.amountMinor, order.currency),
     order.currency.toUpperCase(),
-    order.paidMinor === null ? null : major(order.paidMinor, order.currency),
-    major(order.refundedMinor, order.currency),
+    order.paidMinor === null ? null : major(order.paidMinor, order.paidCurrency ?? order.currency),
+    major(order.refundedMinor, order.paidCurrency ?? order.currency),
+    order.paidCurrency?.toUpperCase() ?? null,
     order.buyerEmail,
     order.whopPaymentId,
     order.whopCheckoutId,

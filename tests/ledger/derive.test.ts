@@ -145,6 +145,15 @@ describe("deriveOrder: statuses before and without money", () => {
     expect(fold([{ kind: "payment", id: "pay_1", status: "succeeded", minor: 4000, currency: "eur" }])).toMatchObject({ status: "paid", amountMismatch: true });
   });
 
+  it("money is counted in the currency Whop charged: a dollar order paid in euros shows the euros, and their refund", () => {
+    const euros = { status: "succeeded" as const, amountMinor: 3700, subtotalMinor: 3700, currency: "eur", paidAt: new Date("2031-01-01T00:00:00Z") };
+    const refund = (amountMinor: number) => ({ paymentId: "pay_1", status: "succeeded" as const, amountMinor, currency: "eur", migrated: false });
+    const none = { payments: [euros], refunds: [], disputes: [], outstandingRequests: 0 };
+    expect(deriveOrder(ORDER, none)).toMatchObject({ status: "paid", paidMinor: 3700, paidCurrency: "eur", refundedMinor: 0, amountMismatch: true });
+    expect(deriveOrder(ORDER, { ...none, refunds: [refund(1000)] })).toMatchObject({ status: "partially_refunded", paidMinor: 3700, refundedMinor: 1000 });
+    expect(deriveOrder(ORDER, { ...none, refunds: [refund(3700)] })).toMatchObject({ status: "refunded", refundedMinor: 3700 });
+  });
+
   it("a tally carried over from before the ledger counts as the larger of itself and Whop's own refunds", () => {
     const derived = deriveOrder(ORDER, {
       payments: [{ status: "succeeded", amountMinor: 4000, subtotalMinor: 4000, currency: "usd", paidAt: null }],

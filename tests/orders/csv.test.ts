@@ -71,20 +71,23 @@ describe("orderCsvRow", () => {
 
   it("writes amounts in major units, the currency upper-case and escapes untrusted text", () => {
     expect(orderCsvRow({ order, itemTitle: "Pack, \"deluxe\"" })).toBe(
-      '2031-02-03T04:05:06.789Z,ord_1,"Pack, ""deluxe""",partially_refunded,true,false,29.99,USD,29.99,5.00,\'=cmd@example.com,pay_1,\r\n',
+      '2031-02-03T04:05:06.789Z,ord_1,"Pack, ""deluxe""",partially_refunded,true,false,29.99,USD,29.99,5.00,USD,\'=cmd@example.com,pay_1,\r\n',
     );
-    expect(orderCsvRow({ order: { ...order, amountMinor: 1500, paidMinor: 1500, refundedMinor: 0, currency: "jpy" }, itemTitle: "x" })).toContain(",1500,JPY,1500,0,");
+    expect(orderCsvRow({ order: { ...order, amountMinor: 1500, paidMinor: 1500, refundedMinor: 0, currency: "jpy", paidCurrency: "jpy" }, itemTitle: "x" })).toContain(",1500,JPY,1500,0,JPY,");
   });
 
   it("leaves paid empty before any payment and writes the flags as they are", () => {
     const pending = { ...order, status: "pending", paidMinor: null, paidCurrency: null, refundedMinor: 0, refundPending: false, amountMismatch: false } as Order;
-    expect(orderCsvRow({ order: pending, itemTitle: "x" })).toBe("2031-02-03T04:05:06.789Z,ord_1,x,pending,false,false,29.99,USD,,0.00,'=cmd@example.com,pay_1,\r\n");
+    expect(orderCsvRow({ order: pending, itemTitle: "x" })).toBe("2031-02-03T04:05:06.789Z,ord_1,x,pending,false,false,29.99,USD,,0.00,,'=cmd@example.com,pay_1,\r\n");
     const differs = { ...order, status: "paid", paidMinor: 3499, refundedMinor: 0, refundPending: false, amountMismatch: true } as Order;
-    expect(orderCsvRow({ order: differs, itemTitle: "x" })).toContain(",paid,false,true,29.99,USD,34.99,0.00,");
+    expect(orderCsvRow({ order: differs, itemTitle: "x" })).toContain(",paid,false,true,29.99,USD,34.99,0.00,USD,");
+    // Whop charged euros for a dollar order: paid and refunded are euros, and the row says so.
+    const inEuros = { ...differs, paidMinor: 2750, paidCurrency: "eur", refundedMinor: 1000 } as Order;
+    expect(orderCsvRow({ order: inEuros, itemTitle: "x" })).toContain(",paid,false,true,29.99,USD,27.50,10.00,EUR,");
   });
 
   it("has one header per cell of a row", () => {
-    expect(ORDER_CSV_COLUMNS).toEqual(["created_at", "order_id", "item", "status", "refund_pending", "amount_differs", "amount", "currency", "paid", "refunded", "buyer_email", "whop_payment_id", "whop_checkout_id"]);
+    expect(ORDER_CSV_COLUMNS).toEqual(["created_at", "order_id", "item", "status", "refund_pending", "amount_differs", "amount", "currency", "paid", "refunded", "paid_currency", "buyer_email", "whop_payment_id", "whop_checkout_id"]);
     expect(orderCsvRow({ order, itemTitle: "x" }).replace(/\r\n$/, "").split(",")).toHaveLength(ORDER_CSV_COLUMNS.length);
   });
 

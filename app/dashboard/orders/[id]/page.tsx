@@ -80,7 +80,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           </Detail>
           <Detail term="Paid">{money(order.paidMinor, order.paidCurrency ?? order.currency)}</Detail>
           <Detail term="Refunded">
-            {money(order.refundedMinor)}
+            {money(order.refundedMinor, order.paidCurrency ?? order.currency)}
             {position.pendingMinor > 0 && <span className="text-amber-800"> · {money(position.pendingMinor)} waiting for Whop</span>}
           </Detail>
           <Detail term="Membership">
