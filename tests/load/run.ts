@@ -223,8 +223,9 @@ function planOrder(id: string, checkoutId: string): OrderPlan {
 
 async function setUpShops(runId: string, ordersPerShop: number): Promise<Shop[]> {
   const { db } = await import("@/db/client");
-  const { items, orders, tenants } = await import("@/db/schema");
+  const { orders, tenants } = await import("@/db/schema");
   const { signUp } = await import("@/lib/auth/accounts");
+  const { insertItem } = await import("@/lib/items/items");
   const { encryptSecret } = await import("@/lib/crypto/secrets");
   const { env } = await import("@/lib/env");
   const { newId, newItemSlug, randomBase62 } = await import("@/lib/ids");
@@ -246,7 +247,7 @@ async function setUpShops(runId: string, ordersPerShop: number): Promise<Shop[]>
       })
       .where(eq(tenants.id, tenantId));
     const itemId = newId("item");
-    await db().insert(items).values({ id: itemId, tenantId, slug: newItemSlug(), title: "Load item", priceMinor: ORDER_MINOR, currency: "usd" });
+    await db().transaction((tx) => insertItem(tx, { id: itemId, tenantId, slug: newItemSlug(), title: "Load item", priceMinor: ORDER_MINOR, currency: "usd" }));
     const shopOrders = Array.from({ length: ordersPerShop }, () => planOrder(newId("ord"), `ch_${randomBase62(15)}`));
     await db()
       .insert(orders)
