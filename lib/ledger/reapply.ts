@@ -34,7 +34,13 @@ export async function reapplyWebhookEvent(tenantId: string, eventId: number): Pr
       .for("update");
     if (!event) return { ok: false, reason: "not_found", message: "That event does not exist." };
     if (!canReapply(event)) {
-      return { ok: false, reason: "not_eligible", message: event.result === "applied" ? "This event is already applied." : "Applying this event again would change nothing." };
+      const message =
+        event.scheme === "reconcile"
+          ? "This was read from Whop, not delivered by a webhook: press Check with Whop on the order to read it again."
+          : event.result === "applied"
+            ? "This event is already applied."
+            : "Applying this event again would change nothing.";
+      return { ok: false, reason: "not_eligible", message };
     }
 
     let normalized: ReturnType<typeof normalizeWhopEvent>;

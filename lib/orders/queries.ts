@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
 import { db } from "@/db/client";
-import { items, orders, orderStatus, type Item, type Order } from "@/db/schema";
+import { items, ledgerPayments, orders, orderStatus, type Item, type Order } from "@/db/schema";
 
 export const ORDER_STATUSES = orderStatus.enumValues;
 export type OrderStatus = Order["status"];
@@ -35,18 +35,27 @@ export function orderFilterParams(filter: OrderFilter): Record<string, string> {
 }
 
 const ID_PREFIXES = [
-  { prefix: "pay_", column: orders.whopPaymentId },
   { prefix: "ord_", column: orders.id },
   { prefix: "ch_", column: orders.whopCheckoutId },
 ] as const;
+const ID_CHARACTERS = /^[A-Za-z0-9_]+$/;
 
 /**
- * What the Search box means, chosen so each case is one index range: an id with a known prefix is
- * an exact match (orders_tenant_payment_idx, the primary key, orders_tenant_checkout_idx); anything
- * else is a case-insensitive prefix of the buyer's email (orders_tenant_buyer_email_idx).
+ * What the Search box means, chosen so each case is one index range: a payment id matches the
+ * order's first payment or any payment of its ledger (a renewal, a retried charge; the ledger's
+ * primary key), other ids with a known prefix are an exact match (the primary key,
+ * orders_tenant_checkout_idx); anything else is a case-insensitive prefix of the buyer's email
+ * (orders_tenant_buyer_email_idx).
  */
-function searchCondition(q: string): SQL {
-  const id = ID_PREFIXES.find(({ prefix }) => q.startsWith(prefix) && /^[A-Za-z0-9_]+$/.test(q));
+function searchCondition(tenantId: string, q: string): SQL {
+  if (q.startsWith("pay_") && ID_CHARACTERS.test(q)) {
+    const inLedger = db()
+      .select({ orderId: ledgerPayments.orderId })
+      .from(ledgerPayments)
+      .where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.id, q)));
+    return sql`(${orders.whopPaymentId} = ${q} or ${orders.id} in (${inLedger}))`;
+  }
+  const id = ID_PREFIXES.find(({ prefix }) => q.startsWith(prefix) && ID_CHARACTERS.test(q));
   if (id) return eq(id.column, q);
   // LIKE's wildcards are literal in an email (`_` is common): escape them and the escape character.
   const prefix = q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`);
@@ -87,7 +96,7 @@ export async function listOrders(tenantId: string, filter: OrderFilter, pageSize
   const conditions: SQL[] = [eq(orders.tenantId, tenantId)];
   if (filter.status) conditions.push(eq(orders.status, filter.status));
   if (filter.item) conditions.push(eq(orders.itemId, filter.item));
-  if (filter.q) conditions.push(searchCondition(filter.q));
+  if (filter.q) conditions.push(searchCondition(tenantId, filter.q));
   const cursor = decodeCursor(filter.cursor);
   if (cursor) {
     conditions.push(keysetBefore(orders.createdAt, orders.id, cursor.createdAt, cursor.id));

@@ -3,7 +3,7 @@ import OrdersPage from "@/app/dashboard/orders/page";
 import type { Order } from "@/db/schema";
 import { listOrders, orderFilterSchema, type OrderFilter } from "@/lib/orders/queries";
 import { withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem, fixtureOrder } from "../fixtures";
+import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder } from "../fixtures";
 import { html } from "../isolation/next-errors";
 import { signInAs } from "../isolation/session";
 
@@ -51,6 +51,19 @@ async function shop() {
 const newestFirst = (orders: Order[]) => orders.map((o) => o.id).reverse();
 
 describe("orders search", () => {
+  it("finds an order by any payment of its ledger (a renewal, a retried charge), never another merchant's", async () => {
+    const { merchant, other, item, made } = await shop();
+    const renewed = await fixtureOrder(merchant.tenant, item, { whopPaymentId: "pay_firstOfMany" });
+    await fixtureLedger(merchant.tenant, renewed, { payments: [{ id: "pay_firstOfMany" }, { id: "pay_renewal0001", billingReason: "subscription_cycle" }] });
+    const strangers = await fixtureOrder(other.tenant, (await fixtureItem(other.tenant)), {});
+    await fixtureLedger(other.tenant, strangers, { payments: [{ id: "pay_renewalOfB1" }] });
+
+    expect(await allIds(merchant.tenant.id, { q: "pay_renewal0001" }, 10)).toEqual([renewed.id]);
+    expect(await allIds(merchant.tenant.id, { q: "pay_firstOfMany" }, 10)).toEqual([renewed.id]);
+    expect(await allIds(merchant.tenant.id, { q: "pay_renewalOfB1" }, 10)).toEqual([]);
+    expect(await allIds(merchant.tenant.id, { q: "pay_search3" }, 10)).toEqual([made[3]!.id]);
+  });
+
   it("finds one order by its exact Whop payment id, and never another merchant's", async () => {
     const { merchant, made } = await shop();
     expect(await allIds(merchant.tenant.id, { q: "pay_search3" }, 10)).toEqual([made[3]!.id]);

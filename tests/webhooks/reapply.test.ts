@@ -146,7 +146,11 @@ describe("reapplyWebhookEvent", () => {
     expect(canReapply(event!)).toBe(false);
     expect(canReapply({ ...event!, result: "ignored", detail: NO_MATCHING_ORDER })).toBe(false);
     const before = await tenantSnapshot(m.tenant.id);
-    expect(await reapplyWebhookEvent(m.tenant.id, event!.id)).toMatchObject({ ok: false, reason: "not_eligible" });
+    expect(await reapplyWebhookEvent(m.tenant.id, event!.id)).toEqual({
+      ok: false,
+      reason: "not_eligible",
+      message: "This was read from Whop, not delivered by a webhook: press Check with Whop on the order to read it again.",
+    });
     expect((await orderNow(order)).status).toBe("pending");
     expect(await tenantSnapshot(m.tenant.id)).toBe(before);
   });
