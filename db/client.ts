@@ -26,6 +26,8 @@ interface Connection {
   db: Database;
   kind: "postgres" | "pglite";
   migrated?: Promise<void>;
+  /** Parameterless SQL, possibly several statements, on the simple query protocol; the last statement's rows. */
+  script(text: string): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,25 @@ function connect(): Connection {
     // A connection attempt that stalls (say, its backend killed mid-handshake during a failover)
     // fails after 10 s instead of the driver's 30 s, so the pool heals while Whop is still retrying.
     const sql = postgres(databaseUrl, { max: nodeEnv === "production" ? 10 : 5, connect_timeout: 10, onnotice: () => {} });
-    return { db: drizzlePostgres(sql, { schema }) as unknown as Database, kind: "postgres", close: () => sql.end({ timeout: 5 }) };
+    // drizzle() set this client's parsers, so a script's rows parse as a drizzle query's would.
+    const db = drizzlePostgres(sql, { schema }) as unknown as Database;
+    // On a connection of its own: a script may open and commit its own transaction, which
+    // postgres.js refuses on a pooled connection (UNSAFE_TRANSACTION).
+    const script = async (text: string) => {
+      const reserved = await sql.reserve();
+      try {
+        const result = (await reserved.unsafe(text)) as unknown as unknown[];
+        // Several statements answer one row list each.
+        return result.length > 0 && result.every(Array.isArray) ? (result[result.length - 1] as unknown[]) : [...result];
+      } catch (error) {
+        // A failed statement leaves the script's transaction aborted: end it before the connection goes back.
+        await reserved.unsafe("rollback").catch(() => {});
+        throw error;
+      } finally {
+        reserved.release();
+      }
+    };
+    return { db, kind: "postgres", script, close: () => sql.end({ timeout: 5 }) };
   }
   let directory: string | undefined;
   if (nodeEnv !== "test") {
@@ -46,7 +66,8 @@ function connect(): Connection {
     fs.mkdirSync(directory, { recursive: true });
   }
   const client = new PGlite(directory);
-  return { db: drizzlePglite(client, { schema }) as unknown as Database, kind: "pglite", close: () => client.close() };
+  const script = async (text: string) => (await client.exec(text)).at(-1)?.rows ?? [];
+  return { db: drizzlePglite(client, { schema }) as unknown as Database, kind: "pglite", script, close: () => client.close() };
 }
 
 function connection(): Connection {
@@ -68,7 +89,16 @@ export async function selectRows<T>(query: SQL, executor: Executor = db()): Prom
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
-/** Applies the committed migrations once per process (dev, demo, tests); production runs `npm run db:migrate`. */
+/**
+ * Parameterless SQL text that may hold several statements (`BEGIN; …; COMMIT;`), which PGlite's
+ * parameterised `query` refuses: PGlite's `exec`, postgres.js's simple query protocol. Answers the
+ * last statement's rows. For tools that bring their own SQL (pg-boss, lib/jobs/pg-boss-db.ts).
+ */
+export async function runScript<T>(text: string): Promise<T[]> {
+  return (await connection().script(text)) as T[];
+}
+
+/** Applies the committed migrations and installs the job queue once per process (dev, demo, tests); production runs `npm run db:migrate`. */
 export function migrateDatabase(): Promise<void> {
   const conn = connection();
   conn.migrated ??= (async () => {
@@ -78,6 +108,10 @@ export function migrateDatabase(): Promise<void> {
     } else {
       await migratePglite(conn.db as never, config);
     }
+    // The job queue's own tables (schema pgboss) and its queues, so the app can enqueue before
+    // any worker ever ran. Imported here, not at the top: lib/jobs runs its SQL through this module.
+    const { installJobQueues } = await import("@/lib/jobs/queue");
+    await installJobQueues();
   })();
   return conn.migrated;
 }

@@ -25,6 +25,12 @@ const rawSchema = z.object({
     .url({ protocol: /^https?$/, error: "must be an http(s) origin such as https://api.whop.com" })
     .default("https://api.whop.com"),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  WEBHOOK_PAYLOAD_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a whole number of days" })
+    .int("must be a whole number of days")
+    .min(1, "must be at least 1 (days)")
+    .max(3650, "must be at most 3650 (days)")
+    .default(90),
 });
 
 export interface Env {
@@ -36,6 +42,8 @@ export interface Env {
   whopApiOrigin: string;
   whopEnvironment: "production" | "sandbox";
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Raw Whop webhook payloads older than this are removed (the ledger rows stay). */
+  webhookPayloadRetentionDays: number;
   /** Where the embedded database and generated development secrets live. */
   dataDir: string;
 }
@@ -110,6 +118,7 @@ export function parseEnv(source: NodeJS.ProcessEnv, dataDir = path.resolve(".dat
     whopApiOrigin,
     whopEnvironment: whopEnvironmentOf(whopApiOrigin),
     logLevel: raw.LOG_LEVEL,
+    webhookPayloadRetentionDays: raw.WEBHOOK_PAYLOAD_RETENTION_DAYS,
     dataDir,
   };
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNotNull, lt, lte, or, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { orders, tenants, type Order, type Tenant } from "@/db/schema";
 import { logger } from "@/lib/logger";
@@ -144,29 +144,89 @@ export interface ReconcileReport {
   failedTenants: string[];
 }
 
+/** The recent pass looks at orders last changed within this many hours; the daily pass at older ones. */
+export const RECONCILE_RECENT_HOURS = 24;
+/** Per tenant and run, so that one tenant's backlog cannot crowd out the others. */
+export const RECONCILE_PER_TENANT = 50;
+/** All tenants together, per run. */
+export const RECONCILE_MAX_ORDERS = 2_000;
+
+export interface ReconcileSelection {
+  olderThanMinutes?: number;
+  now?: Date;
+  /**
+   * `recent` (the 5-minute job): orders last changed within {@link RECONCILE_RECENT_HOURS} hours,
+   * newest first per tenant. `older` (the daily job): those changed before that, in an order that
+   * changes every day so that a backlog larger than the bound is worked through over the days.
+   */
+  window?: "recent" | "older";
+  perTenant?: number;
+  maxOrders?: number;
+}
+
+const unsettled = or(eq(orders.status, "pending"), eq(orders.refundPending, true), eq(orders.status, "disputed"));
+
 /**
- * `npm run reconcile`: every order still unsettled after `olderThanMinutes` — pending, a refund
- * Whop has not settled, an open dispute — tenant by tenant.
+ * Which orders a run reconciles, fair across tenants: each tenant's unsettled orders ranked on
+ * their own (at most `perTenant` each), then taken rank by rank across tenants up to `maxOrders`
+ * — every tenant's newest unsettled order comes before any tenant's second one. Only connected
+ * tenants' orders that reached Whop (a checkout id) count.
  */
-export async function reconcilePendingOrders({ olderThanMinutes = RECONCILE_AFTER_MINUTES, now = new Date() } = {}): Promise<ReconcileReport> {
-  const report: ReconcileReport = { tenants: 0, ordersChecked: 0, applied: 0, unchanged: 0, noPaymentYet: 0, failedTenants: [] };
+async function selectUnsettled({ olderThanMinutes, now, window, perTenant, maxOrders }: Required<ReconcileSelection>) {
   const cutoff = new Date(now.getTime() - olderThanMinutes * 60_000);
-  const unsettled = await db()
-    .select({ order: orders, tenant: tenants })
+  const recentSince = new Date(now.getTime() - RECONCILE_RECENT_HOURS * 60 * 60_000);
+  const rankOrder =
+    window === "recent"
+      ? sql`${orders.updatedAt} desc, ${orders.id} desc`
+      : // A different, stable order each day (UTC): md5 of the order id and the date.
+        sql`md5(${orders.id} || ${now.toISOString().slice(0, 10)})`;
+  const ranked = db()
+    .select({
+      tenantId: orders.tenantId,
+      id: orders.id,
+      rank: sql<number>`row_number() over (partition by ${orders.tenantId} order by ${rankOrder})`.as("rank"),
+    })
     .from(orders)
     .innerJoin(tenants, eq(tenants.id, orders.tenantId))
     .where(
       and(
-        or(eq(orders.status, "pending"), eq(orders.refundPending, true), eq(orders.status, "disputed")),
+        unsettled,
         lt(orders.updatedAt, cutoff),
+        window === "recent" ? gte(orders.updatedAt, recentSince) : lt(orders.updatedAt, recentSince),
         isNotNull(orders.whopCheckoutId),
+        isNotNull(tenants.whopCompanyId),
+        isNotNull(tenants.whopApiKeyCiphertext),
       ),
     )
-    .orderBy(asc(orders.tenantId), asc(orders.createdAt))
-    .limit(5_000);
+    .as("ranked");
+  return db()
+    .select({ order: orders, tenant: tenants })
+    .from(ranked)
+    .innerJoin(orders, and(eq(orders.tenantId, ranked.tenantId), eq(orders.id, ranked.id)))
+    .innerJoin(tenants, eq(tenants.id, ranked.tenantId))
+    .where(lte(ranked.rank, perTenant))
+    .orderBy(asc(ranked.rank), desc(orders.updatedAt), asc(orders.tenantId))
+    .limit(maxOrders);
+}
+
+/**
+ * The scheduled reconciliation (`ledger.reconcile` every 5 minutes with `window: "recent"`,
+ * `ledger.reconcile_older` daily with `window: "older"`; `npm run reconcile` runs both): orders
+ * still unsettled after `olderThanMinutes` — pending, a refund Whop has not settled, an open
+ * dispute — read from Whop tenant by tenant, a bounded number per tenant and per run.
+ */
+export async function reconcilePendingOrders({
+  olderThanMinutes = RECONCILE_AFTER_MINUTES,
+  now = new Date(),
+  window = "recent",
+  perTenant = RECONCILE_PER_TENANT,
+  maxOrders = RECONCILE_MAX_ORDERS,
+}: ReconcileSelection = {}): Promise<ReconcileReport> {
+  const report: ReconcileReport = { tenants: 0, ordersChecked: 0, applied: 0, unchanged: 0, noPaymentYet: 0, failedTenants: [] };
+  const selected = await selectUnsettled({ olderThanMinutes, now, window, perTenant, maxOrders });
 
   const byTenant = new Map<string, { tenant: Tenant; orders: Order[] }>();
-  for (const row of unsettled) {
+  for (const row of selected) {
     const group = byTenant.get(row.tenant.id) ?? { tenant: row.tenant, orders: [] };
     group.orders.push(row.order);
     byTenant.set(row.tenant.id, group);

@@ -1,0 +1,88 @@
+import PgBoss from "pg-boss";
+import type { Executor } from "@/db/client";
+import { pgBossDb } from "./pg-boss-db";
+
+/**
+ * The job queue: pg-boss on our own Postgres (its tables live in schema `pgboss`, installed with
+ * the migrations). Enqueueing is one insert, in the caller's transaction if it passes one, so the
+ * web app never needs a worker to be up to answer a request; `npm run worker` does the work.
+ */
+
+export const JOBS = {
+  deliverWebhook: "webhooks.deliver",
+  reconcile: "ledger.reconcile",
+  /** The daily pass over unsettled orders older than the 5-minute pass looks at. */
+  reconcileOlder: "ledger.reconcile_older",
+  expireCheckouts: "orders.expire",
+  prunePayloads: "webhooks.prune_payloads",
+} as const;
+
+export type JobName = (typeof JOBS)[keyof typeof JOBS];
+
+type QueueOptions = Omit<PgBoss.Queue, "name">;
+
+/**
+ * Each queue's policy and retries (pg-boss `createQueue`/`updateQueue`, applied at every migrate).
+ * `stately`: at most one job waiting and one running per queue — a cron tick that comes while the
+ * previous run is still going does not start a second one, nor pile up behind it.
+ */
+export const QUEUE_OPTIONS: Record<JobName, QueueOptions> = {
+  [JOBS.deliverWebhook]: { policy: "standard", retryLimit: 8, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 },
+  [JOBS.reconcile]: { policy: "stately", retryLimit: 1, retryDelay: 60, expireInSeconds: 30 * 60 },
+  [JOBS.reconcileOlder]: { policy: "stately", retryLimit: 1, retryDelay: 300, expireInSeconds: 60 * 60 },
+  [JOBS.expireCheckouts]: { policy: "stately", retryLimit: 2, retryDelay: 60, expireInSeconds: 10 * 60 },
+  [JOBS.prunePayloads]: { policy: "stately", retryLimit: 2, retryDelay: 300, expireInSeconds: 30 * 60 },
+};
+
+/** pg-boss's settings for every instance, the worker's and the unstarted one that only enqueues. */
+export const BOSS_OPTIONS = {
+  schema: "pgboss",
+  // Completed jobs move to pgboss.archive after a day and are deleted a week later.
+  archiveCompletedAfterSeconds: 24 * 60 * 60,
+  deleteAfterDays: 7,
+} as const;
+
+const cache = globalThis as unknown as { __whopConnectorBoss?: PgBoss };
+
+/** Never started: `send` only inserts, through the executor it is given. */
+function enqueuer(): PgBoss {
+  cache.__whopConnectorBoss ??= new PgBoss({ ...BOSS_OPTIONS, db: pgBossDb(), schedule: false, supervise: false, migrate: false });
+  return cache.__whopConnectorBoss;
+}
+
+/**
+ * Inserts the job in the caller's transaction (or the db): committed with it, or not at all.
+ * `startAfterSeconds` delays it; a `singletonKey` makes a second job with the same key a no-op
+ * while the first waits (queues with policy `stately`/`short`) — then the answer is null.
+ */
+export async function enqueue(
+  executor: Executor,
+  name: JobName,
+  data: Record<string, unknown>,
+  options: { startAfterSeconds?: number; singletonKey?: string } = {},
+): Promise<string | null> {
+  const sendOptions: PgBoss.SendOptions = { db: pgBossDb(executor) };
+  if (options.startAfterSeconds && options.startAfterSeconds > 0) sendOptions.startAfter = Math.ceil(options.startAfterSeconds);
+  if (options.singletonKey) sendOptions.singletonKey = options.singletonKey;
+  return enqueuer().send(name, data, sendOptions);
+}
+
+/**
+ * Installs (or upgrades) pg-boss's schema and creates every queue, with its options. Run by
+ * `migrateDatabase()` (dev, demo, tests) and `npm run db:migrate`, so the app can enqueue before
+ * any worker ever ran. pg-boss serialises its own install with a transaction-scoped advisory lock,
+ * so instances migrating at once are safe.
+ */
+export async function installJobQueues(): Promise<void> {
+  const boss = new PgBoss({ ...BOSS_OPTIONS, db: pgBossDb(), schedule: false, supervise: false, migrate: true });
+  boss.on("error", () => {});
+  await boss.start();
+  try {
+    for (const [name, options] of Object.entries(QUEUE_OPTIONS)) {
+      await boss.createQueue(name, { name, ...options });
+      await boss.updateQueue(name, { name, ...options });
+    }
+  } finally {
+    await boss.stop({ graceful: false, close: false });
+  }
+}

@@ -1,0 +1,35 @@
+import { logger } from "@/lib/logger";
+import { reconcilePendingOrders } from "@/lib/ledger/reconcile";
+import { bringCreatedWebhooksUpToDate } from "@/lib/tenants/webhook-secret";
+import { expireAbandonedCheckouts } from "@/lib/orders/expire";
+import { pruneWebhookPayloads } from "@/lib/ledger/retention";
+
+/*
+ * The scheduled jobs' handlers (schedules in lib/jobs/registry.ts). Each is a thin wrapper around
+ * a function that the tests call directly; each logs one line with what it did.
+ */
+
+const log = logger.child({ component: "jobs" });
+
+/** Every 5 minutes: created webhooks brought up to date, then the recent unsettled orders of every tenant. */
+export async function reconcileJob(): Promise<void> {
+  const webhooks = await bringCreatedWebhooksUpToDate();
+  const report = await reconcilePendingOrders({ window: "recent" });
+  log.info({ job: "ledger.reconcile", webhooks: { checked: webhooks.checked, updated: webhooks.updated, failed: webhooks.failed.length }, ...report }, "reconciled recent unsettled orders");
+}
+
+/** Daily: the unsettled orders older than the recent window. */
+export async function reconcileOlderJob(): Promise<void> {
+  const report = await reconcilePendingOrders({ window: "older" });
+  log.info({ job: "ledger.reconcile_older", ...report }, "reconciled older unsettled orders");
+}
+
+export async function expireCheckoutsJob(): Promise<void> {
+  const report = await expireAbandonedCheckouts();
+  log.info({ job: "orders.expire", ...report }, "expired abandoned checkouts");
+}
+
+export async function prunePayloadsJob(): Promise<void> {
+  const report = await pruneWebhookPayloads();
+  log.info({ job: "webhooks.prune_payloads", ...report }, "pruned old webhook payloads");
+}

@@ -1,0 +1,69 @@
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { db, selectRows } from "@/db/client";
+import { enqueue, JOBS } from "@/lib/jobs/queue";
+import { toDrizzleSql } from "@/lib/jobs/pg-boss-db";
+import { withTestDatabase } from "../db";
+
+withTestDatabase();
+
+async function job(id: string) {
+  const [row] = await selectRows<{ name: string; data: Record<string, unknown>; state: string; startAfter: string }>(
+    sql`select name, data, state::text as state, start_after::text as "startAfter" from pgboss.job where id = ${id}::uuid`,
+  );
+  return row;
+}
+
+describe("enqueue", () => {
+  it("the queues exist right after the migrations, before any worker ran", async () => {
+    const queues = await selectRows<{ name: string; policy: string }>(sql`select name, policy from pgboss.queue order by name`);
+    expect(queues.map((q) => q.name)).toEqual(expect.arrayContaining(Object.values(JOBS)));
+  });
+
+  it("a job enqueued in a transaction that rolls back does not exist", async () => {
+    const marker = `rollback-${Math.random()}`;
+    let id: string | null = null;
+    await expect(
+      db().transaction(async (tx) => {
+        id = await enqueue(tx, JOBS.deliverWebhook, { marker });
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await job(id!)).toBeUndefined();
+    const rows = await selectRows(sql`select id from pgboss.job where data->>'marker' = ${marker}`);
+    expect(rows).toEqual([]);
+  });
+
+  it("a job enqueued in a committed transaction exists with its data, delayed when asked", async () => {
+    const id = await db().transaction((tx) => enqueue(tx, JOBS.deliverWebhook, { delivery: "whd_1", nested: { a: [1, 2] } }, { startAfterSeconds: 30 }));
+    const row = await job(id!);
+    expect(row).toMatchObject({ name: JOBS.deliverWebhook, data: { delivery: "whd_1", nested: { a: [1, 2] } }, state: "created" });
+    const [{ delay }] = (await selectRows<{ delay: number }>(sql`select extract(epoch from start_after - now())::float8 as delay from pgboss.job where id = ${id}::uuid`)) as [{ delay: number }];
+    expect(Number(delay)).toBeGreaterThan(20);
+    expect(Number(delay)).toBeLessThanOrEqual(31);
+  });
+
+  it("enqueues on the database itself too", async () => {
+    const id = await enqueue(db(), JOBS.expireCheckouts, {});
+    expect((await job(id!))?.name).toBe(JOBS.expireCheckouts);
+  });
+});
+
+describe("the pg-boss SQL adapter", () => {
+  it("keeps a repeated placeholder one parameter, numbered in order of first appearance", async () => {
+    const query = toDrizzleSql("select $2::text as b, $1::int as a, $2 || 'x' as bx", [7, "hi"]);
+    const [row] = await selectRows<{ a: number; b: string; bx: string }>(query);
+    expect(row).toEqual({ a: 7, b: "hi", bx: "hix" });
+  });
+
+  it("binds objects as JSON and arrays as Postgres arrays", async () => {
+    const query = toDrizzleSql("select $1::jsonb as j, array_length($2::uuid[], 1) as n, $3::text[] as t", [
+      { a: 1, s: "it's \"quoted\"" },
+      ["00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"],
+      ['a"b', "c\\d", "e,f"],
+    ]);
+    const [row] = await selectRows<{ j: unknown; n: number; t: string[] }>(query);
+    expect(row).toEqual({ j: { a: 1, s: "it's \"quoted\"" }, n: 2, t: ['a"b', "c\\d", "e,f"] });
+  });
+});
