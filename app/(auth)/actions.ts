@@ -10,8 +10,11 @@ import { clientIp, startSession } from "@/lib/auth/session";
 const INVALID_LOGIN = "Invalid email or password.";
 
 export const signUpAction = validatedAction(z.object({ email: emailSchema, password: passwordSchema }), async ({ email, password }) => {
-  const result = await signUp({ email, password, ip: await clientIp() });
-  if (!result.ok) return { fieldErrors: { email: "An account with this email already exists. Log in instead." } };
+  const result = await signUp({ email, password, ip: (await clientIp()) ?? "unknown" });
+  if (!result.ok) {
+    if (result.reason === "throttled") return { error: "Too many accounts were created from here recently. Try again in an hour." };
+    return { fieldErrors: { email: "An account with this email already exists. Log in instead." } };
+  }
   await startSession(result.user);
   redirect("/onboarding");
 });

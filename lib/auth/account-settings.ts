@@ -4,7 +4,7 @@ import { apiTokenHashes, itemSlugs, loginThrottle, rateLimitBuckets, tenantPubli
 import { recordAudit } from "@/lib/audit/log";
 import { logger } from "@/lib/logger";
 import { hashPassword, verifyPassword } from "./password";
-import { clearLoginFailures, isLoginThrottled, recordLoginFailure, throttleKeys } from "./throttle";
+import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
 
 /*
  * What a signed-in merchant can do to their own account. Every function takes the ids from the
@@ -41,13 +41,12 @@ export async function changePassword(input: {
   if (!user) return { ok: false, reason: "not_found" };
 
   const keys = throttleKeys(user.email, input.ip);
-  if (await isLoginThrottled(db(), keys)) return { ok: false, reason: "throttled" };
+  if (!(await takeLoginAttempt(db(), keys))) return { ok: false, reason: "throttled" };
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-    await recordLoginFailure(db(), keys);
     await recordAudit(db(), { tenantId: user.tenantId, actorUserId: user.id, action: "password.change_failed", ip: input.ip });
     return { ok: false, reason: "incorrect" };
   }
-  await clearLoginFailures(db(), keys);
+  await returnLoginAttempt(db(), keys);
   if (input.newPassword === input.currentPassword) return { ok: false, reason: "same_password" };
 
   const passwordHash = await hashPassword(input.newPassword);

@@ -5,7 +5,8 @@ import { recordAudit } from "@/lib/audit/log";
 import { newId, newPublicTenantId } from "@/lib/ids";
 import { insertTenant } from "@/lib/tenants/queries";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
-import { clearLoginFailures, isLoginThrottled, recordLoginFailure, throttleKeys } from "./throttle";
+import { hitRateLimit } from "@/lib/rate-limit";
+import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
 
 /**
  * Inserts a user and claims its email in user_emails, the global lookup whose primary key keeps
@@ -35,10 +36,25 @@ export async function findUserByEmail(email: string): Promise<User | undefined> 
   return row?.user;
 }
 
-export type SignUpResult = { ok: true; user: User; tenant: Tenant } | { ok: false; reason: "email_taken" };
+export type SignUpResult = { ok: true; user: User; tenant: Tenant } | { ok: false; reason: "email_taken" | "throttled" };
 
-/** Creates the merchant's user and their (not yet connected) tenant together. Email and password are already validated. */
+/** Sign-ups per client IP per hour, and for the whole service (each costs an argon2 hash and rows). */
+export const SIGN_UPS_PER_IP_PER_HOUR = 10;
+export const SIGN_UPS_PER_HOUR = 500;
+
+/**
+ * Creates the merchant's user and their (not yet connected) tenant together. Email and password are
+ * already validated. A web sign-up (`ip` given; the action passes "unknown" when the request names
+ * none) is counted per IP, then globally, before any hash is computed; server-side callers
+ * (fixtures, scripts) pass null and are not throttled.
+ */
 export async function signUp(input: { email: string; password: string; ip: string | null }): Promise<SignUpResult> {
+  if (input.ip !== null) {
+    const perIp = await hitRateLimit(`signup:ip:${input.ip}`, SIGN_UPS_PER_IP_PER_HOUR, 3600);
+    if (!perIp.allowed) return { ok: false, reason: "throttled" };
+    const overall = await hitRateLimit("signup:all", SIGN_UPS_PER_HOUR, 3600);
+    if (!overall.allowed) return { ok: false, reason: "throttled" };
+  }
   const passwordHash = await hashPassword(input.password);
   return db().transaction(async (tx) => {
     const tenant = await insertTenant(tx, { id: newId("ten"), publicId: newPublicTenantId() });
@@ -56,16 +72,16 @@ export type LogInResult = { ok: true; user: User } | { ok: false; reason: "inval
 
 export async function logIn(input: { email: string; password: string; ip: string | null }): Promise<LogInResult> {
   const keys = throttleKeys(input.email, input.ip);
-  if (await isLoginThrottled(db(), keys)) return { ok: false, reason: "throttled" };
+  // Counted before the password is checked: a burst of parallel guesses gets the limit's worth through, no more.
+  if (!(await takeLoginAttempt(db(), keys))) return { ok: false, reason: "throttled" };
 
   const user = await findUserByEmail(input.email);
   const valid = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password).then(() => false);
   if (!user || !valid) {
-    await recordLoginFailure(db(), keys);
     if (user) await recordAudit(db(), { tenantId: user.tenantId, actorUserId: user.id, action: "login.failed", ip: input.ip });
     return { ok: false, reason: "invalid" };
   }
-  await clearLoginFailures(db(), keys);
+  await returnLoginAttempt(db(), keys);
   await recordAudit(db(), { tenantId: user.tenantId, actorUserId: user.id, action: "login.succeeded", ip: input.ip });
   return { ok: true, user };
 }

@@ -1,34 +1,33 @@
-import { and, inArray, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { loginThrottle } from "@/db/schema";
 import type { Executor } from "@/db/client";
 
-/**
- * Failed-login counters in Postgres (so the limit holds across instances), one row per email and
- * per IP, in a fixed window that restarts after it expires.
+/*
+ * Log-in attempts counted in Postgres (so the limit holds across instances), one row per email and
+ * per IP, in a fixed window that restarts after it expires. Each attempt is counted **before** its
+ * password is checked, in one upsert that returns the new counts: of a burst of parallel guesses
+ * only the first few are ever checked, however they interleave. A successful log-in takes its
+ * attempt back (the email's counter is cleared, the IP's loses one).
  */
 
 export const LOGIN_WINDOW_MINUTES = 15;
 export const MAX_FAILURES_PER_EMAIL = 5;
 export const MAX_FAILURES_PER_IP = 30;
 
-export function throttleKeys(email: string, ip: string | null) {
+export interface LoginKeys {
+  email: string;
+  ip: string;
+}
+
+export function throttleKeys(email: string, ip: string | null): LoginKeys {
   return { email: `login:email:${email}`, ip: `login:ip:${ip ?? "unknown"}` };
 }
 
 const windowExpired = sql`${loginThrottle.windowStartedAt} < now() - make_interval(mins => ${LOGIN_WINDOW_MINUTES})`;
 
-export async function isLoginThrottled(executor: Executor, keys: { email: string; ip: string }): Promise<boolean> {
+/** Counts this attempt for the email and the IP; false when either is over its limit (the password must then not be checked). */
+export async function takeLoginAttempt(executor: Executor, keys: LoginKeys): Promise<boolean> {
   const rows = await executor
-    .select({ key: loginThrottle.key, failures: loginThrottle.failures })
-    .from(loginThrottle)
-    .where(and(inArray(loginThrottle.key, [keys.email, keys.ip]), sql`not (${windowExpired})`));
-  return rows.some((row) =>
-    row.key === keys.email ? row.failures >= MAX_FAILURES_PER_EMAIL : row.failures >= MAX_FAILURES_PER_IP,
-  );
-}
-
-export async function recordLoginFailure(executor: Executor, keys: { email: string; ip: string }): Promise<void> {
-  await executor
     .insert(loginThrottle)
     .values([
       { key: keys.email, failures: 1 },
@@ -40,10 +39,16 @@ export async function recordLoginFailure(executor: Executor, keys: { email: stri
         failures: sql`case when ${windowExpired} then 1 else ${loginThrottle.failures} + 1 end`,
         windowStartedAt: sql`case when ${windowExpired} then now() else ${loginThrottle.windowStartedAt} end`,
       },
-    });
+    })
+    .returning({ key: loginThrottle.key, failures: loginThrottle.failures });
+  return rows.every((row) => row.failures <= (row.key === keys.email ? MAX_FAILURES_PER_EMAIL : MAX_FAILURES_PER_IP));
 }
 
-/** A successful login clears the email's counter; the IP's keeps counting other emails' failures. */
-export async function clearLoginFailures(executor: Executor, keys: { email: string }): Promise<void> {
+/** A successful log-in: the email starts afresh; the IP keeps counting other attempts, less this one. */
+export async function returnLoginAttempt(executor: Executor, keys: LoginKeys): Promise<void> {
   await executor.delete(loginThrottle).where(inArray(loginThrottle.key, [keys.email]));
+  await executor
+    .update(loginThrottle)
+    .set({ failures: sql`greatest(${loginThrottle.failures} - 1, 0)` })
+    .where(inArray(loginThrottle.key, [keys.ip]));
 }

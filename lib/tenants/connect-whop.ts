@@ -6,6 +6,7 @@ import { resolveProblems } from "@/lib/problems/report";
 import { encryptSecret, encryptionKeyIdOf, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { createWhopClient, type WhopCompany } from "@/lib/whop/client";
+import { hitRateLimit } from "@/lib/rate-limit";
 import { checkKeyFormat, isCompanyKeyPrefix } from "@/lib/whop/key-format";
 import { describeKeyProblem } from "@/lib/whop/messages";
 
@@ -25,9 +26,19 @@ interface ConnectWhopInput {
  * the tenant. Used by the onboarding wizard and by key replacement: a replacement overwrites the
  * old key only after the new one passed, and must belong to the same Whop company.
  */
+/** Live key checks per account in a 10-minute window (each asks Whop; a pasted-key guesser is slowed down). */
+export const KEY_CHECKS_PER_WINDOW = 10;
+const KEY_CHECK_WINDOW_SECONDS = 600;
+
 export async function connectWhopKey({ tenant, actorUserId, pastedKey, ip }: ConnectWhopInput): Promise<ConnectWhopResult> {
   const format = checkKeyFormat(pastedKey);
   if (!format.ok) return { ok: false, message: format.message };
+  // Counted before Whop is asked, so parallel attempts cannot slip past the limit.
+  const allowed = await hitRateLimit(`whop-key:tenant:${tenant.id}`, KEY_CHECKS_PER_WINDOW, KEY_CHECK_WINDOW_SECONDS);
+  if (!allowed.allowed) {
+    const minutes = Math.ceil(allowed.retryAfterSeconds / 60);
+    return { ok: false, message: `Too many keys were checked for this account recently. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` };
+  }
   const apiKey = format.key;
   const { whopApiOrigin, whopEnvironment, encryptionKeys } = env();
 
@@ -45,7 +56,8 @@ export async function connectWhopKey({ tenant, actorUserId, pastedKey, ip }: Con
   if (replacing && tenant.whopCompanyId !== company.id) {
     return {
       ok: false,
-      message: `This key belongs to ${company.title} (${company.id}), but this account is connected to ${tenant.whopCompanyTitle} (${tenant.whopCompanyId}). Paste a key of ${tenant.whopCompanyTitle}.`,
+      // The other company is not named: a pasted key must not tell anyone whose it is.
+      message: `This key belongs to a different Whop company; this account is connected to ${tenant.whopCompanyTitle} (${tenant.whopCompanyId}). Paste a key of ${tenant.whopCompanyTitle}.`,
     };
   }
 

@@ -32,7 +32,7 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 async function merchant(email = uniqueEmail()) {
-  const result = await signUp({ email, password, ip: "203.0.113.1" });
+  const result = await signUp({ email, password, ip: `203.0.113.${Math.floor(Math.random() * 250) + 1}` });
   if (!result.ok) throw new Error("sign-up failed");
   return { ...result, email };
 }

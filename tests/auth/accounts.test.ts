@@ -1,8 +1,8 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { auditLog, tenants, users } from "@/db/schema";
-import { logIn, signUp } from "@/lib/auth/accounts";
+import { logIn, signUp, SIGN_UPS_PER_IP_PER_HOUR } from "@/lib/auth/accounts";
 import { emailSchema } from "@/lib/auth/password";
 import { MAX_FAILURES_PER_EMAIL } from "@/lib/auth/throttle";
 import { uniqueEmail, withTestDatabase } from "../db";
@@ -13,7 +13,7 @@ const password = "correct horse battery";
 describe("sign up", () => {
   it("creates the user with an argon2id hash and their own unconnected tenant", async () => {
     const email = uniqueEmail();
-    const result = await signUp({ email, password, ip: "203.0.113.1" });
+    const result = await signUp({ email, password, ip: `203.0.113.${Math.floor(Math.random() * 250) + 1}` });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
 
@@ -39,6 +39,29 @@ describe("sign up", () => {
   it("normalises the email so case and spaces do not create duplicates", () => {
     expect(emailSchema.parse("  Merchant@Example.COM ")).toBe("merchant@example.com");
     expect(emailSchema.safeParse("not-an-email").success).toBe(false);
+  });
+});
+
+describe("throttles count each attempt before checking it", () => {
+  const randomIp = () => `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
+
+  it(`200 parallel guesses at one email: ${MAX_FAILURES_PER_EMAIL} passwords checked, the rest throttled`, async () => {
+    const email = uniqueEmail();
+    const created = await signUp({ email, password, ip: null });
+    if (!created.ok) throw new Error("sign-up failed");
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => logIn({ email, password: `guess ${i}`, ip: randomIp() })));
+    expect(results.filter((r) => !r.ok && r.reason === "invalid")).toHaveLength(MAX_FAILURES_PER_EMAIL);
+    expect(results.filter((r) => !r.ok && r.reason === "throttled")).toHaveLength(200 - MAX_FAILURES_PER_EMAIL);
+    const failed = await db().select().from(auditLog).where(and(eq(auditLog.tenantId, created.tenant.id), eq(auditLog.action, "login.failed")));
+    expect(failed).toHaveLength(MAX_FAILURES_PER_EMAIL);
+  });
+
+  it(`200 parallel sign-ups from one IP: ${SIGN_UPS_PER_IP_PER_HOUR} accounts, the rest throttled before hashing`, async () => {
+    const ip = randomIp();
+    const results = await Promise.all(Array.from({ length: 200 }, () => signUp({ email: uniqueEmail("burst"), password, ip })));
+    expect(results.filter((r) => r.ok)).toHaveLength(SIGN_UPS_PER_IP_PER_HOUR);
+    expect(results.filter((r) => !r.ok && r.reason === "throttled")).toHaveLength(200 - SIGN_UPS_PER_IP_PER_HOUR);
+    expect((await signUp({ email: uniqueEmail(), password, ip: randomIp() })).ok).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@ import { auditLog, type Tenant } from "@/db/schema";
 import { signUp } from "@/lib/auth/accounts";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
-import { connectWhopKey } from "@/lib/tenants/connect-whop";
+import { connectWhopKey, KEY_CHECKS_PER_WINDOW } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { uniqueEmail, withTestDatabase } from "../db";
 
@@ -108,7 +108,8 @@ describe("replacing the key", () => {
     await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null });
     const connected = (await getTenantById(tenant.id))!;
     const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: OTHER_COMPANY_KEY, ip: null });
-    expect(!result.ok && result.message).toMatch(/belongs to Other Co \(biz_Other000000000\).*connected to Acme Templates/);
+    expect(!result.ok && result.message).toMatch(/belongs to a different Whop company; this account is connected to Acme Templates/);
+    expect(!result.ok && result.message).not.toMatch(/Other Co|biz_Other/);
     expect((await getTenantById(tenant.id))!.whopApiKeyCiphertext).toBe(connected.whopApiKeyCiphertext);
   });
 
@@ -126,5 +127,27 @@ describe("replacing the key", () => {
     expect(decryptSecret(after.whopApiKeyCiphertext!, { tenantId: tenant.id, field: "whop_api_key" }, env().encryptionKeys)).toBe(newKey);
     const actions = (await db().select().from(auditLog).where(eq(auditLog.tenantId, tenant.id))).map((a) => a.action);
     expect(actions).toContain("whop.key_replaced");
+  });
+});
+
+describe("throttling key checks", () => {
+  it(`checks at most ${KEY_CHECKS_PER_WINDOW} keys per account in 10 minutes, counted before Whop is asked, even in parallel`, async () => {
+    const { tenant, userId } = await newTenant();
+    let asked = 0;
+    server.use(
+      http.get(`${ORIGIN}/api/v1/accounts/me`, () => {
+        asked++;
+        return HttpResponse.json({ error: { type: "unauthorized", message: "Invalid API key" } }, { status: 401 });
+      }),
+    );
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => connectWhopKey({ tenant, actorUserId: userId, pastedKey: `apik_Guess${String(i).padStart(2, "0")}0123456789abcdefgh`, ip: null })),
+    );
+    expect(asked).toBe(KEY_CHECKS_PER_WINDOW);
+    expect(results.filter((r) => !r.ok && r.message.startsWith("Too many keys were checked"))).toHaveLength(40 - KEY_CHECKS_PER_WINDOW);
+    // Another account is not slowed down.
+    server.resetHandlers();
+    const other = await newTenant();
+    expect((await connectWhopKey({ tenant: other.tenant, actorUserId: other.userId, pastedKey: GOOD_KEY, ip: null })).ok).toBe(true);
   });
 });
