@@ -31,6 +31,7 @@ const rawSchema = z.object({
     .min(1, "must be at least 1 (days)")
     .max(3650, "must be at most 3650 (days)")
     .default(90),
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(["0", "1"], { error: "must be 1 (allow) or 0 (refuse)" }).optional(),
 });
 
 export interface Env {
@@ -44,6 +45,12 @@ export interface Env {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Raw Whop webhook payloads older than this are removed (the ledger rows stay). */
   webhookPayloadRetentionDays: number;
+  /**
+   * The merchant's webhook endpoints may be http:// and reach loopback, private and link-local
+   * addresses (lib/outbound/ssrf.ts). On by default in development, the demo and tests; off in
+   * production unless WEBHOOK_ALLOW_PRIVATE_URLS=1.
+   */
+  webhookAllowPrivateUrls: boolean;
   /** Where the embedded database and generated development secrets live. */
   dataDir: string;
 }
@@ -119,6 +126,7 @@ export function parseEnv(source: NodeJS.ProcessEnv, dataDir = path.resolve(".dat
     whopEnvironment: whopEnvironmentOf(whopApiOrigin),
     logLevel: raw.LOG_LEVEL,
     webhookPayloadRetentionDays: raw.WEBHOOK_PAYLOAD_RETENTION_DAYS,
+    webhookAllowPrivateUrls: raw.WEBHOOK_ALLOW_PRIVATE_URLS === undefined ? !production : raw.WEBHOOK_ALLOW_PRIVATE_URLS === "1",
     dataDir,
   };
 }
