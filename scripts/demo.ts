@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the whole product offline in one process tree: the local Whop sandbox, the app
  * (Next.js dev server) pointed at it, and the embedded Postgres under ./.data/ (or DATABASE_URL
- * when set). Ctrl-C stops everything.
+ * when set), with the job worker inside the app's process (RUN_WORKER_IN_PROCESS=1). Ctrl-C stops
+ * everything.
  */
 import { spawn } from "node:child_process";
 import { startWhopSandbox } from "../sandbox/server";
@@ -24,6 +25,8 @@ const app = spawn("npx", ["next", "dev", "-p", String(APP_PORT)], {
     APP_URL,
     WHOP_API_ORIGIN: sandbox.url,
     NEXT_TELEMETRY_DISABLED: "1",
+    // The embedded database lives in the app's process, so the job worker runs there too (lib/jobs/in-process.ts).
+    RUN_WORKER_IN_PROCESS: process.env.RUN_WORKER_IN_PROCESS ?? "1",
   },
 });
 

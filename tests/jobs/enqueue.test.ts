@@ -45,8 +45,15 @@ describe("enqueue", () => {
   });
 
   it("enqueues on the database itself too", async () => {
-    const id = await enqueue(db(), JOBS.expireCheckouts, {});
-    expect((await job(id!))?.name).toBe(JOBS.expireCheckouts);
+    const id = await enqueue(db(), JOBS.deliverWebhook, { on: "db" });
+    expect((await job(id!))?.name).toBe(JOBS.deliverWebhook);
+  });
+
+  it("a scheduled job's queue (stately) holds one waiting job at most", async () => {
+    await enqueue(db(), JOBS.expireCheckouts, {});
+    expect(await enqueue(db(), JOBS.expireCheckouts, {})).toBeNull();
+    const rows = await selectRows(sql`select id from pgboss.job where name = ${JOBS.expireCheckouts} and state = 'created'`);
+    expect(rows).toHaveLength(1);
   });
 });
 
