@@ -45,6 +45,9 @@ export default defineConfig({
         SESSION_SECRET: randomBytes(32).toString("base64url"),
         ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
         LOG_LEVEL: "warn",
+        // Required in production; the specs send no mail yet.
+        SMTP_URL: "smtp://127.0.0.1:2525",
+        EMAIL_FROM: "Whop Connector <no-reply@localhost>",
       },
       reuseExistingServer: false,
       timeout: 60_000,

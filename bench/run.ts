@@ -98,6 +98,9 @@ async function main(): Promise<void> {
       SESSION_SECRET: randomBytes(32).toString("base64url"),
       ENCRYPTION_KEYS: `bench:${randomBytes(32).toString("base64")}`,
       LOG_LEVEL: "warn",
+      // Required in production; nothing here sends mail (it is queued, and no worker runs in this test).
+      SMTP_URL: "smtp://127.0.0.1:2525",
+      EMAIL_FROM: "Whop Connector <no-reply@localhost>",
     };
     Object.assign(process.env, config);
     (await import("@/lib/env")).resetEnvCache();

@@ -8,7 +8,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { env } from "@/lib/env";
+import { databaseEnv } from "@/lib/env";
 import * as schema from "./schema";
 
 /**
@@ -35,7 +35,7 @@ const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
 const cache = globalThis as unknown as { __whopConnectorDb?: Connection };
 
 function connect(): Connection {
-  const { databaseUrl, dataDir, nodeEnv } = env();
+  const { databaseUrl, dataDir, nodeEnv } = databaseEnv();
   if (databaseUrl) {
     // A connection attempt that stalls (say, its backend killed mid-handshake during a failover)
     // fails after 10 s instead of the driver's 30 s, so the pool heals while Whop is still retrying.

@@ -31,6 +31,17 @@ const rawSchema = z.object({
     .min(1, "must be at least 1 (days)")
     .max(3650, "must be at most 3650 (days)")
     .default(90),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL such as smtps://user:pass@smtp.example.com:465")
+    .optional(),
+  EMAIL_FROM: z.string().min(3, "must be a sender such as \"Whop Connector <no-reply@example.com>\"").max(200).optional(),
+  TRUSTED_PROXY_HOPS: z.coerce
+    .number({ error: "must be a whole number of proxies" })
+    .int("must be a whole number of proxies")
+    .min(1, "must be at least 1 (Next itself records the socket's address when no proxy does)")
+    .max(10, "must be at most 10")
+    .default(1),
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(["0", "1"], { error: "must be 1 (allow) or 0 (refuse)" }).optional(),
 });
 
@@ -51,6 +62,14 @@ export interface Env {
    * production unless WEBHOOK_ALLOW_PRIVATE_URLS=1.
    */
   webhookAllowPrivateUrls: boolean;
+  /** Where mail goes; null: the dev outbox (./.data/mail, listed at /dev/mail), never in production. */
+  smtpUrl: string | null;
+  emailFrom: string;
+  /**
+   * Proxies in front of the app that append to X-Forwarded-For (a load balancer: 1). The client's
+   * IP is that many entries from the end; entries before it are whatever the client sent.
+   */
+  trustedProxyHops: number;
   /** Where the embedded database and generated development secrets live. */
   dataDir: string;
 }
@@ -96,6 +115,11 @@ export function parseEnv(source: NodeJS.ProcessEnv, dataDir = path.resolve(".dat
     if (!sessionSecret) problems.push("SESSION_SECRET is required in production (at least 32 random characters)");
     if (!encryptionKeys) problems.push("ENCRYPTION_KEYS is required in production (id:base64-of-32-bytes, comma-separated)");
     if (!raw.APP_URL) problems.push("APP_URL is required in production (the public https URL of this app)");
+    else if (!raw.APP_URL.startsWith("https://") && !isLoopbackUrl(raw.APP_URL)) {
+      problems.push("APP_URL must be https:// in production (the session cookie is Secure only over https); http:// is accepted for localhost alone");
+    }
+    if (!raw.SMTP_URL) problems.push("SMTP_URL is required in production (password resets, verification and invitations are sent by mail)");
+    if (!raw.EMAIL_FROM) problems.push("EMAIL_FROM is required in production (the sender of the product's mail)");
   } else if (!sessionSecret || !encryptionKeys) {
     const { secrets, created } = loadOrCreateDevSecrets(dataDir);
     sessionSecret ??= secrets.SESSION_SECRET;
@@ -126,9 +150,33 @@ export function parseEnv(source: NodeJS.ProcessEnv, dataDir = path.resolve(".dat
     whopEnvironment: whopEnvironmentOf(whopApiOrigin),
     logLevel: raw.LOG_LEVEL,
     webhookPayloadRetentionDays: raw.WEBHOOK_PAYLOAD_RETENTION_DAYS,
+    smtpUrl: raw.SMTP_URL ?? null,
+    emailFrom: raw.EMAIL_FROM ?? "Whop Connector <no-reply@localhost>",
+    trustedProxyHops: raw.TRUSTED_PROXY_HOPS,
     webhookAllowPrivateUrls: raw.WEBHOOK_ALLOW_PRIVATE_URLS === undefined ? !production : raw.WEBHOOK_ALLOW_PRIVATE_URLS === "1",
     dataDir,
   };
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127\./.test(host);
+}
+
+export interface DatabaseEnv {
+  nodeEnv: Env["nodeEnv"];
+  databaseUrl: string | undefined;
+  dataDir: string;
+}
+
+/**
+ * What the database client needs, and nothing else: `npm run db:migrate` (and the job queue's
+ * install) run with DATABASE_URL alone, without the app's secrets or URL.
+ */
+export function databaseEnv(source: NodeJS.ProcessEnv = process.env, dataDir = path.resolve(".data")): DatabaseEnv {
+  const parsed = rawSchema.pick({ NODE_ENV: true, DATABASE_URL: true }).safeParse(source);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
+  return { nodeEnv: parsed.data.NODE_ENV, databaseUrl: parsed.data.DATABASE_URL, dataDir };
 }
 
 /** Whop's sandbox host, or a local emulator, is a sandbox; everything else is treated as production. */

@@ -3,9 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseEnv } from "@/lib/env";
+import { ConfigError, databaseEnv, parseEnv } from "@/lib/env";
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "whop-env-"));
+const PRODUCTION_MAIL = { SMTP_URL: "smtp://smtp.example.com:587", EMAIL_FROM: "Shop <no-reply@example.com>" };
 const goodKeys = () => `k1:${randomBytes(32).toString("base64")}`;
 
 function problemsOf(source: NodeJS.ProcessEnv): string[] {
@@ -25,7 +26,29 @@ describe("configuration", () => {
       expect.stringMatching(/^SESSION_SECRET is required in production/),
       expect.stringMatching(/^ENCRYPTION_KEYS is required in production/),
       expect.stringMatching(/^APP_URL is required in production/),
+      expect.stringMatching(/^SMTP_URL is required in production/),
+      expect.stringMatching(/^EMAIL_FROM is required in production/),
     ]);
+  });
+
+  const PRODUCTION = { NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), SMTP_URL: "smtps://u:p@smtp.example.com:465", EMAIL_FROM: "Shop <no-reply@example.com>" } as const;
+
+  it("refuses an http:// APP_URL in production (the session cookie would not be Secure), except on localhost", () => {
+    expect(problemsOf({ ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "http://pay.example.com" })).toEqual([expect.stringMatching(/^APP_URL must be https:\/\/ in production/)]);
+    expect(problemsOf({ ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "http://127.0.0.1:3200" })).toEqual([]);
+    expect(problemsOf({ ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "http://localhost:3000" })).toEqual([]);
+  });
+
+  it("reads TRUSTED_PROXY_HOPS (default 1) and refuses nonsense", () => {
+    expect(parseEnv({ ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "https://pay.example.com" }, tmpDir()).trustedProxyHops).toBe(1);
+    expect(parseEnv({ ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "https://pay.example.com", TRUSTED_PROXY_HOPS: "2" }, tmpDir()).trustedProxyHops).toBe(2);
+    expect(problemsOf({ ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "https://pay.example.com", TRUSTED_PROXY_HOPS: "0" })).toEqual([expect.stringMatching(/^TRUSTED_PROXY_HOPS must be at least 1/)]);
+    expect(problemsOf({ ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "https://pay.example.com", SMTP_URL: "http://smtp" })).toEqual([expect.stringMatching(/^SMTP_URL must be an smtp:\/\//)]);
+  });
+
+  it("the database needs DATABASE_URL alone, whatever else is missing (npm run db:migrate)", () => {
+    expect(databaseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://db/app" }, "/tmp/x")).toEqual({ nodeEnv: "production", databaseUrl: "postgres://db/app", dataDir: "/tmp/x" });
+    expect(() => databaseEnv({ NODE_ENV: "production", DATABASE_URL: "mysql://x" })).toThrow(ConfigError);
   });
 
   it("names each malformed variable", () => {
@@ -37,13 +60,13 @@ describe("configuration", () => {
   });
 
   it("reports a bad encryption key", () => {
-    const problems = problemsOf({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://pay.example.com", ENCRYPTION_KEYS: "k1:c2hvcnQ=" });
+    const problems = problemsOf({ ...PRODUCTION_MAIL, NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://pay.example.com", ENCRYPTION_KEYS: "k1:c2hvcnQ=" });
     expect(problems).toEqual(['ENCRYPTION_KEYS key "k1" must be base64 of exactly 32 bytes (got 5)']);
   });
 
   it("starts in production with everything set", () => {
     const env = parseEnv(
-      { NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://pay.example.com/", ENCRYPTION_KEYS: goodKeys(), WHOP_API_ORIGIN: "https://sandbox-api.whop.com" },
+      { ...PRODUCTION_MAIL, NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://pay.example.com/", ENCRYPTION_KEYS: goodKeys(), WHOP_API_ORIGIN: "https://sandbox-api.whop.com" },
       tmpDir(),
     );
     expect(env.appUrl).toBe("https://pay.example.com");
