@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, customType, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /*
  * Every tenant-owned table carries tenant_id in its keys and indexes, so that a tenant-sharded
@@ -501,6 +501,136 @@ export const apiTokenHashes = pgTable(
   ],
 );
 
+/*
+ * The merchant's own webhooks (lib/outbound): a transactional outbox. Every change of an order
+ * writes its events (outbound_events, also the merchant API's events feed) and, for each enabled
+ * endpoint subscribed to the type, a delivery row in the transaction that changes the order; the
+ * job queue then attempts each delivery and logs every attempt.
+ */
+
+/** A transaction id (`xid8`): the events feed shows an event only once no older transaction can still commit one. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
+
+export const outboundEvents = pgTable(
+  "outbound_events",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** `evt_…`: the `webhook-id` of every delivery of this event. */
+    id: text("id").notNull(),
+    /** `order.paid`, `membership.deactivated`… (`webhook.test` for a test event, which the feed leaves out). */
+    type: text("type").notNull(),
+    orderId: text("order_id"),
+    /** The event JSON exactly as delivered: `{ id, type, created_at, data }`. */
+    payload: text("payload").notNull(),
+    /** The writing transaction, for the feed's order and visibility. */
+    txid: xid8("txid").notNull().default(sql`pg_current_xact_id()`),
+    /** Order within one transaction. */
+    seq: bigserial("seq", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("outbound_events_tenant_feed_idx").on(t.tenantId, t.txid, t.seq),
+    index("outbound_events_tenant_order_idx").on(t.tenantId, t.orderId),
+  ],
+);
+
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** `we_…` */
+    id: text("id").notNull(),
+    url: text("url").notNull(),
+    /** The event types it receives. */
+    eventTypes: text("event_types").array().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** Why it is disabled: `merchant` (by hand) or `failing` (every attempt failed for 3 days). */
+    disabledReason: text("disabled_reason"),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+    /** The first failed attempt since the last successful one; null while deliveries succeed. */
+    failingSince: timestamp("failing_since", { withTimezone: true }),
+    /** The signing secret (`whsec_…`), AES-256-GCM bound to tenant, field and endpoint. */
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    /** The secret before the last rotation, which also signs until previous_secret_expires_at. */
+    previousSecretCiphertext: text("previous_secret_ciphertext"),
+    previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("webhook_endpoints_tenant_created_idx").on(t.tenantId, t.createdAt)],
+);
+
+export const webhookDeliveryState = pgEnum("webhook_delivery_state", ["pending", "sending", "delivered", "failed", "canceled"]);
+
+/** One event to one endpoint: its state, attempts and next attempt. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** `whd_…` */
+    id: text("id").notNull(),
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    state: webhookDeliveryState("state").notNull().default("pending"),
+    /** Attempts made, ever (the attempt number of the log). */
+    attempts: integer("attempts").notNull().default(0),
+    /** Failed attempts since the delivery was last (re)started: the step of the retry schedule. */
+    retryStep: integer("retry_step").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    /** While `sending`: until when the attempt holds the delivery (a crashed worker's attempt expires). */
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("webhook_deliveries_tenant_event_endpoint_key").on(t.tenantId, t.eventId, t.endpointId),
+    index("webhook_deliveries_tenant_endpoint_state_idx").on(t.tenantId, t.endpointId, t.state),
+    foreignKey({ columns: [t.tenantId, t.eventId], foreignColumns: [outboundEvents.tenantId, outboundEvents.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.tenantId, t.endpointId], foreignColumns: [webhookEndpoints.tenantId, webhookEndpoints.id] }).onDelete("cascade"),
+  ],
+);
+
+/** Every attempt of every delivery: the delivery log. */
+export const webhookDeliveryAttempts = pgTable(
+  "webhook_delivery_attempts",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    id: bigserial("id", { mode: "number" }).notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    attempt: integer("attempt").notNull(),
+    /** The HTTP status; null when no response came (timeout, refused address, connection error). */
+    status: integer("status"),
+    /** Why it failed without a status, or what the status means. */
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    /** The first 1 KiB of the response body. */
+    responseBody: text("response_body"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("webhook_delivery_attempts_tenant_endpoint_idx").on(t.tenantId, t.endpointId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index("webhook_delivery_attempts_tenant_delivery_idx").on(t.tenantId, t.deliveryId),
+    foreignKey({ columns: [t.tenantId, t.deliveryId], foreignColumns: [webhookDeliveries.tenantId, webhookDeliveries.id] }).onDelete("cascade"),
+  ],
+);
+
 export type Tenant = typeof tenants.$inferSelect;
 export type WebhookEvent = typeof webhookEvents.$inferSelect;
 export type Item = typeof items.$inferSelect;
@@ -513,3 +643,7 @@ export type LedgerPayment = typeof ledgerPayments.$inferSelect;
 export type LedgerRefund = typeof ledgerRefunds.$inferSelect;
 export type LedgerDispute = typeof ledgerDisputes.$inferSelect;
 export type RefundRequest = typeof refundRequests.$inferSelect;
+export type OutboundEvent = typeof outboundEvents.$inferSelect;
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+export type WebhookDeliveryAttempt = typeof webhookDeliveryAttempts.$inferSelect;

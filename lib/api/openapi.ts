@@ -1,3 +1,4 @@
+import { ORDER_EVENT_TYPES } from "@/lib/outbound/events";
 import { ORDER_STATUSES } from "@/lib/orders/queries";
 import { LICENSE_FAILURES_PER_MINUTE } from "./access";
 import { API_ERROR_CODES } from "./handler";
@@ -110,6 +111,32 @@ export function openApiDocument(appUrl: string) {
           },
         },
       },
+      "/api/v1/events": {
+        get: {
+          operationId: "listEvents",
+          summary: "The webhook events, oldest first, to catch up on what your endpoint missed",
+          description:
+            "The same events your webhook endpoints receive (Dashboard → Webhooks), whether or not an endpoint exists, oldest first. Pass the id of the last event you processed as `after`; poll again later with the last id you got. An event appears once every transaction that began before it has ended, so no page ever skips one.",
+          parameters: [
+            { name: "after", in: "query", required: false, schema: { type: "string", pattern: "^evt_[A-Za-z0-9]{24}$" }, description: "Events after this one (omit to start from the first)." },
+            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 100, default: 25 } },
+            { name: "type", in: "query", required: false, schema: { type: "string", enum: ORDER_EVENT_TYPES } },
+          ],
+          responses: {
+            "200": jsonResponse("One page.", {
+              type: "object",
+              required: ["object", "data", "next_cursor"],
+              properties: {
+                object: { const: "list" },
+                data: { type: "array", items: ref("Event") },
+                next_cursor: nullable("string", { description: "Pass it as `after` for the next page; null when there is none yet." }),
+              },
+            }),
+            "400": errorResponse("`invalid_request`: a bad `after` (not an event of this account), `limit` or `type`."),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
     },
     components: {
       securitySchemes: { bearerToken: { type: "http", scheme: "bearer", description: "An API token `whc_…` from Dashboard → API." } },
@@ -118,6 +145,17 @@ export function openApiDocument(appUrl: string) {
           type: "object",
           required: ["error"],
           properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string", enum: API_ERROR_CODES }, message: { type: "string" } } } },
+        },
+        Event: {
+          type: "object",
+          required: ["id", "type", "created_at", "data"],
+          description: "A webhook event: exactly the body delivered to your endpoints (its `id` is the `webhook-id` header).",
+          properties: {
+            id: { type: "string", example: "evt_…" },
+            type: { type: "string", enum: ORDER_EVENT_TYPES },
+            created_at: { type: "string", format: "date-time", description: "When the change was committed." },
+            data: { ...ref("Order"), description: "The order as it was when the change committed." },
+          },
         },
         Item: { type: "object", required: ["id", "title"], properties: { id: { type: "string" }, title: { type: "string" } } },
         Membership: membershipSchema,

@@ -24,7 +24,12 @@ export type AuditAction =
   | "password.change_failed"
   | "sessions.revoked"
   | "api_token.created"
-  | "api_token.revoked";
+  | "api_token.revoked"
+  | "webhook_endpoint.created"
+  | "webhook_endpoint.secret_rotated"
+  | "webhook_endpoint.disabled"
+  | "webhook_endpoint.enabled"
+  | "webhook_endpoint.deleted";
 
 export interface AuditInput {
   tenantId: string;

@@ -31,6 +31,11 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "sessions.revoked": "Logged out everywhere",
   "api_token.created": "API token created",
   "api_token.revoked": "API token revoked",
+  "webhook_endpoint.created": "Webhook endpoint added",
+  "webhook_endpoint.secret_rotated": "Webhook endpoint secret rotated",
+  "webhook_endpoint.disabled": "Webhook endpoint disabled",
+  "webhook_endpoint.enabled": "Webhook endpoint enabled",
+  "webhook_endpoint.deleted": "Webhook endpoint deleted",
 };
 
 /** The human name of an action; an action this code does not know (yet) shows as stored. */
@@ -58,6 +63,8 @@ const SHOWN_DETAILS: [field: string, label: string][] = [
   ["webhookId", "Webhook"],
   ["tokenName", "Token"],
   ["tokenHint", "Token ending in"],
+  ["endpointUrl", "Endpoint"],
+  ["resent", "Events resent"],
 ];
 
 export interface AuditDetail {

@@ -1,11 +1,11 @@
 import { and, asc, eq, gt, isNotNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { orders, tenants } from "@/db/schema";
+import { orders, tenants, webhookEndpoints } from "@/db/schema";
 import type { Keyring } from "./keyring";
 import { DecryptionError, encryptionKeyIdOf, reencryptIfStale, type SecretField } from "./secrets";
 
-/** The secrets a tenant row holds; buyers' license keys live on their orders. */
-type TenantSecretField = Exclude<SecretField, "license_key">;
+/** The secrets a tenant row holds; buyers' license keys live on their orders, endpoint signing secrets on their endpoints. */
+type TenantSecretField = Exclude<SecretField, "license_key" | "outbound_webhook_secret" | "outbound_webhook_secret_previous">;
 
 const COLUMNS = {
   whop_api_key: tenants.whopApiKeyCiphertext,
@@ -74,6 +74,7 @@ export async function rotateStoredSecrets(database: Database, keyring: Keyring, 
     after = batch[batch.length - 1]!.id;
   }
   await rotateLicenseKeys(database, keyring, batchSize, report);
+  await rotateEndpointSecrets(database, keyring, batchSize, report);
   return report;
 }
 
@@ -107,6 +108,46 @@ async function rotateLicenseKeys(database: Database, keyring: Keyring, batchSize
       if (updated.length === 0) continue;
       report.rowsMoved++;
       report.secretsMoved++;
+    }
+    const last = batch[batch.length - 1]!;
+    after = { tenantId: last.tenantId, id: last.id };
+  }
+}
+
+/** The signing secrets of the merchants' webhook endpoints (current and previous), one endpoint row at a time. */
+async function rotateEndpointSecrets(database: Database, keyring: Keyring, batchSize: number, report: RotationReport): Promise<void> {
+  let after = { tenantId: "", id: "" };
+  for (;;) {
+    const batch = await database
+      .select({ tenantId: webhookEndpoints.tenantId, id: webhookEndpoints.id, current: webhookEndpoints.secretCiphertext, previous: webhookEndpoints.previousSecretCiphertext })
+      .from(webhookEndpoints)
+      .where(sql`(${webhookEndpoints.tenantId}, ${webhookEndpoints.id}) > (${after.tenantId}, ${after.id})`)
+      .orderBy(asc(webhookEndpoints.tenantId), asc(webhookEndpoints.id))
+      .limit(batchSize);
+    if (batch.length === 0) return;
+    for (const row of batch) {
+      report.rowsScanned++;
+      let current: string | undefined;
+      let previous: string | undefined;
+      try {
+        current = reencryptIfStale(row.current, { tenantId: row.tenantId, field: "outbound_webhook_secret", rowId: row.id }, keyring);
+        previous = row.previous ? reencryptIfStale(row.previous, { tenantId: row.tenantId, field: "outbound_webhook_secret_previous", rowId: row.id }, keyring) : undefined;
+      } catch (error) {
+        if (!(error instanceof DecryptionError)) throw error;
+        if (!report.undecryptable.includes(row.tenantId)) report.undecryptable.push(row.tenantId);
+        continue;
+      }
+      if (!current && !previous) continue;
+      const guards = [eq(webhookEndpoints.tenantId, row.tenantId), eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secretCiphertext, row.current)];
+      if (row.previous) guards.push(eq(webhookEndpoints.previousSecretCiphertext, row.previous));
+      const updated = await database
+        .update(webhookEndpoints)
+        .set({ ...(current ? { secretCiphertext: current } : {}), ...(previous ? { previousSecretCiphertext: previous } : {}) })
+        .where(and(...guards))
+        .returning({ id: webhookEndpoints.id });
+      if (updated.length === 0) continue; // rotated by the merchant meanwhile
+      report.rowsMoved++;
+      report.secretsMoved += (current ? 1 : 0) + (previous ? 1 : 0);
     }
     const last = batch[batch.length - 1]!;
     after = { tenantId: last.tenantId, id: last.id };

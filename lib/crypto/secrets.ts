@@ -7,7 +7,14 @@ import type { Keyring } from "./keyring";
  * binds the key id, the tenant and the field, so a ciphertext copied to another row or column fails.
  */
 
-export type SecretField = "whop_api_key" | "webhook_secret" | "webhook_secret_previous" | "license_key";
+export type SecretField =
+  | "whop_api_key"
+  | "webhook_secret"
+  | "webhook_secret_previous"
+  | "license_key"
+  /** The signing secret of a merchant's own webhook endpoint (per endpoint row), and the one before its rotation. */
+  | "outbound_webhook_secret"
+  | "outbound_webhook_secret_previous";
 
 export interface SecretContext {
   tenantId: string;

@@ -1,4 +1,5 @@
 import { JOBS, type JobName } from "./queue";
+import { deliverWebhookJob } from "@/lib/outbound/deliver";
 import { expireCheckoutsJob, prunePayloadsJob, reconcileJob, reconcileOlderJob } from "./scheduled";
 
 /**
@@ -9,6 +10,7 @@ import { expireCheckoutsJob, prunePayloadsJob, reconcileJob, reconcileOlderJob }
 export type JobHandler = (data: Record<string, unknown>, job: { id: string; retryCount: number }) => Promise<void>;
 
 export const JOB_HANDLERS: Partial<Record<JobName, JobHandler>> = {
+  [JOBS.deliverWebhook]: deliverWebhookJob,
   [JOBS.reconcile]: reconcileJob,
   [JOBS.reconcileOlder]: reconcileOlderJob,
   [JOBS.expireCheckouts]: expireCheckoutsJob,

@@ -4,6 +4,7 @@ import { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, refundRequests, 
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { fromMajorString, isCurrency } from "@/lib/money";
+import { recordOrderChange } from "@/lib/outbound/outbox";
 import { reportProblem } from "@/lib/problems/report";
 import { membershipStatusValid } from "./access";
 import { advanceDispute, advancePayment, advanceRefund, deriveOrder, DISPUTE_RANK, REFUND_RANK, type DerivedOrder } from "./derive";
@@ -268,10 +269,13 @@ async function applyMembership(tx: Transaction, tenantId: string, order: Order |
   if (fact.userEmail && !order.buyerEmail) change.buyerEmail = fact.userEmail;
 
   const effective = Object.keys(change).some((key) => key !== "membershipEventAt" && !same(order[key as keyof Order], change[key as keyof Order]));
-  await tx
+  const [written] = await tx
     .update(orders)
     .set({ ...change, updatedAt: new Date() })
-    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)));
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)))
+    .returning();
+  // The merchant's own webhooks (membership.activated / deactivated), in this transaction.
+  if (written) await recordOrderChange(tx, tenantId, order, written);
   if (!effective) return { result: "ignored", detail: "no change (membership already recorded)", orderId: order.id };
   return { result: "applied", detail: notes.join("; ") || "membership details recorded", orderId: order.id };
 }
@@ -306,10 +310,13 @@ async function writeDerived(tx: Transaction, tenantId: string, order: Order, ide
   if (Object.keys(change).length === 0) {
     return { result: rowNote ? "applied" : "ignored", detail: rowNote ?? `no change (order already ${order.status})`, orderId: order.id };
   }
-  await tx
+  const [written] = await tx
     .update(orders)
     .set({ ...change, updatedAt: new Date() })
-    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)));
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)))
+    .returning();
+  // The merchant's own webhooks: the events this change gives, with the order as committed (transactional outbox).
+  if (written) await recordOrderChange(tx, tenantId, order, written);
   if (change.amountMismatch === true) {
     await reportProblem(tenantId, "amount_mismatch", `Order ${order.id}: Whop charged a different amount or currency than the order's. It grants no access until you accept it on the order page or refund it.`, tx);
   }

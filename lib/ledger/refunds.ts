@@ -11,6 +11,7 @@ import { isConnected } from "@/lib/tenants/queries";
 import { whopClientForTenant } from "@/lib/tenants/whop";
 import { isWhopApiError } from "@/lib/whop/client";
 import { describeWhopProblem } from "@/lib/whop/messages";
+import { recordOrderChange } from "@/lib/outbound/outbox";
 import { rederiveOrder } from "./apply";
 import { recordWhopRefunds } from "./reconcile";
 
@@ -125,7 +126,13 @@ async function reserve(actor: RefundActor, form: RefundForm): Promise<Reservatio
       requestedByUserId: actor.userId,
     });
     await Promise.all([
-      tx.update(orders).set({ refundPending: true, updatedAt: new Date() }).where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id))),
+      tx
+        .update(orders)
+        .set({ refundPending: true, updatedAt: new Date() })
+        .where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)))
+        .returning()
+        // order.refund_pending for the merchant's own webhooks, in this transaction.
+        .then(([written]) => (written ? recordOrderChange(tx, tenant.id, order, written) : undefined)),
       recordAudit(tx, {
         tenantId: tenant.id,
         actorUserId: actor.userId,

@@ -12,6 +12,7 @@ export const PROBLEM_KINDS = {
   amount_mismatch: { title: "A payment's amount did not match its order", fixHref: "/dashboard", fixLabel: "Review the order" },
   unmatched_payment: { title: "Whop reported a payment that matches no order", fixHref: "/dashboard", fixLabel: "Review the events" },
   not_connected: { title: "A buyer opened a link while Whop is not connected", fixHref: "/onboarding", fixLabel: "Connect Whop" },
+  webhook_endpoint_disabled: { title: "Your app's webhook endpoint was disabled", fixHref: "/dashboard/webhooks", fixLabel: "Re-enable it and resend what it missed" },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;

@@ -313,7 +313,7 @@ describe("GET /api/v1/openapi.json", () => {
     expect(response.status).toBe(200);
     expect(document.openapi).toBe("3.1.0");
     expect(document.servers[0]!.url).toBe("http://localhost:3000");
-    expect(Object.keys(document.paths).sort()).toEqual(["/api/v1/access", "/api/v1/licenses/validate", "/api/v1/orders", "/api/v1/orders/{id}"]);
+    expect(Object.keys(document.paths).sort()).toEqual(["/api/v1/access", "/api/v1/events", "/api/v1/licenses/validate", "/api/v1/orders", "/api/v1/orders/{id}"]);
   });
 });
 

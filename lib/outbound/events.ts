@@ -1,0 +1,89 @@
+import type { Order } from "@/db/schema";
+import { randomBase62 } from "@/lib/ids";
+
+/*
+ * The events the merchant's own app receives (README, "Webhooks to your own app"). Each one is
+ * derived from an order's state before and after one committed change; one change may give more
+ * than one event, and no change gives none.
+ */
+
+export const ORDER_EVENT_TYPES = [
+  "order.paid",
+  "order.refund_pending",
+  "order.partially_refunded",
+  "order.refunded",
+  "order.refund_failed",
+  "order.disputed",
+  "order.dispute_won",
+  "order.dispute_lost",
+  "order.expired",
+  "membership.activated",
+  "membership.deactivated",
+] as const;
+export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
+
+/** Sent by "Send test event" to one endpoint only; never in the events feed. */
+export const TEST_EVENT_TYPE = "webhook.test";
+
+export const EVENT_TYPE_DESCRIPTIONS: Record<OrderEventType, string> = {
+  "order.paid": "A payment succeeded: the order is paid.",
+  "order.refund_pending": "A refund was asked for and Whop has not settled it yet.",
+  "order.partially_refunded": "A refund succeeded and covers part of what was paid.",
+  "order.refunded": "Refunds cover everything that was paid.",
+  "order.refund_failed": "A pending refund failed or was canceled: nothing came back.",
+  "order.disputed": "The buyer opened a dispute.",
+  "order.dispute_won": "The dispute was decided for the merchant (or closed): the order is paid again.",
+  "order.dispute_lost": "The dispute was lost: the money is gone and access ends.",
+  "order.expired": "The buyer abandoned the checkout.",
+  "membership.activated": "Whop reported the buyer's membership valid: access begins.",
+  "membership.deactivated": "Whop reported the buyer's membership ended.",
+};
+
+export function isOrderEventType(value: string): value is OrderEventType {
+  return (ORDER_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+export function newEventId(): string {
+  return `evt_${randomBase62(24)}`;
+}
+
+type OrderState = Pick<Order, "status" | "refundPending" | "refundedMinor" | "membershipValid">;
+
+/** The events one change of an order gives, in the order they happened. */
+export function orderEventTypes(before: OrderState, after: OrderState): OrderEventType[] {
+  const types: OrderEventType[] = [];
+  const statusChanged = before.status !== after.status;
+  const refundedMore = after.refundedMinor > before.refundedMinor;
+
+  if (!before.refundPending && after.refundPending) types.push("order.refund_pending");
+  if (statusChanged) {
+    switch (after.status) {
+      case "paid":
+        types.push(before.status === "disputed" ? "order.dispute_won" : "order.paid");
+        break;
+      case "partially_refunded":
+        types.push(before.status === "disputed" && !refundedMore ? "order.dispute_won" : "order.partially_refunded");
+        break;
+      case "refunded":
+        types.push(before.status === "disputed" && !refundedMore ? "order.dispute_won" : "order.refunded");
+        break;
+      case "disputed":
+        types.push("order.disputed");
+        break;
+      case "dispute_lost":
+        types.push("order.dispute_lost");
+        break;
+      case "expired":
+        types.push("order.expired");
+        break;
+      default:
+        break; // pending, failed: nothing the merchant's app is told
+    }
+  } else if (refundedMore && after.status === "partially_refunded") {
+    types.push("order.partially_refunded"); // a further partial refund
+  }
+  if (before.refundPending && !after.refundPending && !statusChanged && !refundedMore) types.push("order.refund_failed");
+  if (before.membershipValid !== true && after.membershipValid === true) types.push("membership.activated");
+  if (before.membershipValid === true && after.membershipValid !== true) types.push("membership.deactivated");
+  return types;
+}
