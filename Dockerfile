@@ -14,6 +14,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts/patch-postgres.mjs ./scripts/patch-postgres.mjs
 RUN npm install --no-audit --no-fund
+# The job queue's installer (pg-boss) with its dependencies, whole, for scripts/migrate.mjs.
+RUN mkdir -p /migrate/node_modules && node -e " \
+  const seen = new Set(['pg-boss']); const walk = (n) => { for (const d of Object.keys(require('./node_modules/' + n + '/package.json').dependencies || {})) if (!seen.has(d)) { seen.add(d); walk(d); } }; \
+  walk('pg-boss'); console.log([...seen].join('\\n'));" | xargs -I{} cp -r node_modules/{} /migrate/node_modules/
 
 # 2. Build: `.next/standalone` holds server.js and the traced subset of node_modules it needs.
 FROM ${NODE_IMAGE} AS build
@@ -33,12 +37,14 @@ ENV NODE_ENV=production \
     HOSTNAME=0.0.0.0
 COPY --from=build /app/.next/standalone ./
 COPY --from=build /app/.next/static ./.next/static
-# `node scripts/migrate.mjs`: the migrations and the two packages the migrator needs, whole
+# `node scripts/migrate.mjs`: the migrations, the job queues' list and the packages the migrator needs, whole
 # (the standalone trace copies only the files the server itself loads).
 COPY --from=build /app/db/migrations ./db/migrations
 COPY --from=build /app/scripts/migrate.mjs ./scripts/migrate.mjs
 COPY --from=deps /app/node_modules/drizzle-orm ./node_modules/drizzle-orm
 COPY --from=deps /app/node_modules/postgres ./node_modules/postgres
+COPY --from=deps /migrate/node_modules ./node_modules
+COPY --from=build /app/lib/jobs/queues.json ./lib/jobs/queues.json
 # The app's files stay root-owned and read-only for the server; only Next's cache is writable.
 RUN mkdir -p .next/cache && chown node:node .next/cache
 USER node

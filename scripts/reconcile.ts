@@ -1,7 +1,9 @@
 /**
- * `npm run reconcile [-- --older-than-minutes=N]`: settle orders still unsettled after N minutes
- * (default 10) by reading their payments from Whop, after bringing the webhooks the product created
- * up to date with the events it applies. Safe to run as often as you like (cron).
+ * `npm run reconcile [-- --older-than-minutes=N]`: a one-off run of what the worker's scheduled
+ * jobs do (`ledger.reconcile` every 5 minutes, `ledger.reconcile_older` daily): bring the webhooks
+ * the product created up to date with the events it applies, then settle orders still unsettled
+ * after N minutes (default 10) by reading their payments from Whop — the recent ones (last changed
+ * within 24 h) and the older ones, each pass bounded per tenant and overall. Safe to run any time.
  */
 import { closeDatabase } from "@/db/client";
 import { ConfigError } from "@/lib/env";
@@ -17,13 +19,15 @@ try {
   if (webhooks.checked > 0) console.log(`Checked ${webhooks.checked} created webhook(s) against the events the connector applies: ${webhooks.updated} updated.`);
   // A merchant's key or webhook the connector cannot change is theirs to fix (the integrations page says how), not the operator's.
   for (const failure of webhooks.failed) console.log(`Webhook of tenant ${failure.tenantId} not updated: ${failure.message}`);
-  const report = await reconcilePendingOrders({ olderThanMinutes });
-  console.log(
-    `Checked ${report.ordersChecked} pending order(s) of ${report.tenants} tenant(s): ${report.applied} updated from Whop, ${report.unchanged} already up to date, ${report.noPaymentYet} without a payment yet.`,
-  );
-  if (report.failedTenants.length > 0) {
-    console.error(`Could not read Whop for ${report.failedTenants.length} tenant(s): ${report.failedTenants.join(", ")}`);
-    process.exitCode = 1;
+  for (const window of ["recent", "older"] as const) {
+    const report = await reconcilePendingOrders({ olderThanMinutes, window });
+    console.log(
+      `Checked ${report.ordersChecked} ${window} unsettled order(s) of ${report.tenants} tenant(s): ${report.applied} updated from Whop, ${report.unchanged} already up to date, ${report.noPaymentYet} without a payment yet.`,
+    );
+    if (report.failedTenants.length > 0) {
+      console.error(`Could not read Whop for ${report.failedTenants.length} tenant(s): ${report.failedTenants.join(", ")}`);
+      process.exitCode = 1;
+    }
   }
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : `Reconciliation failed: ${(error as Error).message}`);

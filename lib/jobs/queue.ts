@@ -1,6 +1,7 @@
 import PgBoss from "pg-boss";
 import type { Executor } from "@/db/client";
 import { pgBossDb } from "./pg-boss-db";
+import queueConfig from "./queues.json";
 
 /**
  * The job queue: pg-boss on our own Postgres (its tables live in schema `pgboss`, installed with
@@ -22,21 +23,16 @@ export type JobName = (typeof JOBS)[keyof typeof JOBS];
 type QueueOptions = Omit<PgBoss.Queue, "name">;
 
 /**
- * Each queue's policy and retries (pg-boss `createQueue`/`updateQueue`, applied at every migrate).
- * `stately`: at most one job waiting and one running per queue — a cron tick that comes while the
- * previous run is still going does not start a second one, nor pile up behind it.
+ * Each queue's policy and retries (pg-boss `createQueue`/`updateQueue`, applied at every migrate),
+ * in queues.json so that the production image's plain-Node migrator (scripts/migrate.mjs) reads
+ * the same list. `stately`: at most one job waiting and one running per queue — a cron tick that
+ * comes while the previous run is still going does not start a second one, nor pile up behind it.
  */
-export const QUEUE_OPTIONS: Record<JobName, QueueOptions> = {
-  [JOBS.deliverWebhook]: { policy: "standard", retryLimit: 8, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 },
-  [JOBS.reconcile]: { policy: "stately", retryLimit: 1, retryDelay: 60, expireInSeconds: 30 * 60 },
-  [JOBS.reconcileOlder]: { policy: "stately", retryLimit: 1, retryDelay: 300, expireInSeconds: 60 * 60 },
-  [JOBS.expireCheckouts]: { policy: "stately", retryLimit: 2, retryDelay: 60, expireInSeconds: 10 * 60 },
-  [JOBS.prunePayloads]: { policy: "stately", retryLimit: 2, retryDelay: 300, expireInSeconds: 30 * 60 },
-};
+export const QUEUE_OPTIONS = queueConfig.queues as Record<JobName, QueueOptions>;
 
 /** pg-boss's settings for every instance, the worker's and the unstarted one that only enqueues. */
 export const BOSS_OPTIONS = {
-  schema: "pgboss",
+  schema: queueConfig.schema,
   // Completed jobs move to pgboss.archive after a day and are deleted a week later.
   archiveCompletedAfterSeconds: 24 * 60 * 60,
   deleteAfterDays: 7,

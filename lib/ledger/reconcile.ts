@@ -172,7 +172,13 @@ const unsettled = or(eq(orders.status, "pending"), eq(orders.refundPending, true
  * — every tenant's newest unsettled order comes before any tenant's second one. Only connected
  * tenants' orders that reached Whop (a checkout id) count.
  */
-async function selectUnsettled({ olderThanMinutes, now, window, perTenant, maxOrders }: Required<ReconcileSelection>) {
+export async function selectUnsettledOrders({
+  olderThanMinutes = RECONCILE_AFTER_MINUTES,
+  now = new Date(),
+  window = "recent",
+  perTenant = RECONCILE_PER_TENANT,
+  maxOrders = RECONCILE_MAX_ORDERS,
+}: ReconcileSelection = {}): Promise<{ order: Order; tenant: Tenant }[]> {
   const cutoff = new Date(now.getTime() - olderThanMinutes * 60_000);
   const recentSince = new Date(now.getTime() - RECONCILE_RECENT_HOURS * 60 * 60_000);
   const rankOrder =
@@ -223,7 +229,7 @@ export async function reconcilePendingOrders({
   maxOrders = RECONCILE_MAX_ORDERS,
 }: ReconcileSelection = {}): Promise<ReconcileReport> {
   const report: ReconcileReport = { tenants: 0, ordersChecked: 0, applied: 0, unchanged: 0, noPaymentYet: 0, failedTenants: [] };
-  const selected = await selectUnsettled({ olderThanMinutes, now, window, perTenant, maxOrders });
+  const selected = await selectUnsettledOrders({ olderThanMinutes, now, window, perTenant, maxOrders });
 
   const byTenant = new Map<string, { tenant: Tenant; orders: Order[] }>();
   for (const row of selected) {

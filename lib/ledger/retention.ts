@@ -33,10 +33,15 @@ export async function pruneWebhookPayloads({
   retentionDays = env().webhookPayloadRetentionDays,
   batchSize = 1_000,
   maxRows = 50_000,
-}: { now?: Date; retentionDays?: number; batchSize?: number; maxRows?: number } = {}): Promise<PruneReport> {
+  tenantId,
+}: { now?: Date; retentionDays?: number; batchSize?: number; maxRows?: number; /** One tenant's events only. */ tenantId?: string } = {}): Promise<PruneReport> {
   const cutoff = new Date(now.getTime() - retentionDays * 24 * 60 * 60_000);
   const report: PruneReport = { cutoff: cutoff.toISOString(), tenants: 0, pruned: 0, more: false };
-  const all = await db().select({ id: tenants.id }).from(tenants).orderBy(tenants.id);
+  const all = await db()
+    .select({ id: tenants.id })
+    .from(tenants)
+    .where(tenantId === undefined ? undefined : eq(tenants.id, tenantId))
+    .orderBy(tenants.id);
   for (const { id: tenantId } of all) {
     let touched = false;
     for (;;) {

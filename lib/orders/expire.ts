@@ -21,7 +21,11 @@ export interface ExpireReport {
  * paid, since a succeeded payment outranks `expired_at` in the derivation. Oldest first, at most
  * `limit` a run; each order in its own short transaction, re-checked under the order's lock.
  */
-export async function expireAbandonedCheckouts({ now = new Date(), limit = 500 }: { now?: Date; limit?: number } = {}): Promise<ExpireReport> {
+export async function expireAbandonedCheckouts({
+  now = new Date(),
+  limit = 500,
+  tenantId,
+}: { now?: Date; limit?: number; /** One tenant's orders only. */ tenantId?: string } = {}): Promise<ExpireReport> {
   const cutoff = new Date(now.getTime() - CHECKOUT_EXPIRES_AFTER_HOURS * 60 * 60_000);
   const noPayment = notExists(
     db()
@@ -32,7 +36,16 @@ export async function expireAbandonedCheckouts({ now = new Date(), limit = 500 }
   const candidates = await db()
     .select({ tenantId: orders.tenantId, id: orders.id })
     .from(orders)
-    .where(and(eq(orders.status, "pending"), isNull(orders.expiredAt), isNull(orders.whopPaymentId), lt(orders.createdAt, cutoff), noPayment))
+    .where(
+      and(
+        tenantId === undefined ? undefined : eq(orders.tenantId, tenantId),
+        eq(orders.status, "pending"),
+        isNull(orders.expiredAt),
+        isNull(orders.whopPaymentId),
+        lt(orders.createdAt, cutoff),
+        noPayment,
+      ),
+    )
     .orderBy(asc(orders.createdAt))
     .limit(limit);
 

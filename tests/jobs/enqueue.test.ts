@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db, selectRows } from "@/db/client";
-import { enqueue, JOBS } from "@/lib/jobs/queue";
+import { enqueue, JOBS, QUEUE_OPTIONS } from "@/lib/jobs/queue";
 import { toDrizzleSql } from "@/lib/jobs/pg-boss-db";
 import { withTestDatabase } from "../db";
 
@@ -18,6 +18,9 @@ describe("enqueue", () => {
   it("the queues exist right after the migrations, before any worker ran", async () => {
     const queues = await selectRows<{ name: string; policy: string }>(sql`select name, policy from pgboss.queue order by name`);
     expect(queues.map((q) => q.name)).toEqual(expect.arrayContaining(Object.values(JOBS)));
+    // queues.json (also read by the image's migrator) lists exactly the jobs.
+    expect(Object.keys(QUEUE_OPTIONS).sort()).toEqual(Object.values(JOBS).sort());
+    expect(queues.find((q) => q.name === JOBS.reconcile)?.policy).toBe("stately");
   });
 
   it("a job enqueued in a transaction that rolls back does not exist", async () => {

@@ -5,7 +5,9 @@ import { Notice } from "@/components/ui/card";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { webhookStatus } from "@/lib/tenants/webhook-status";
+import { env } from "@/lib/env";
 import { eventFilterSchema, listWebhookEvents, prettyPayload } from "@/lib/ledger/events";
+import { isPrunedPayload } from "@/lib/ledger/retention";
 import { canReapply } from "@/lib/ledger/reapply";
 import { reapplyEventAction } from "./actions";
 import { ReapplyButton } from "./reapply-button";
@@ -24,6 +26,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   const { tenant } = await requireAccount();
   const filter = eventFilterSchema.parse(await searchParams);
   const [{ events, nextCursor }, status] = await Promise.all([listWebhookEvents(tenant.id, filter), webhookStatus(tenant.id)]);
+  const retentionDays = env().webhookPayloadRetentionDays;
 
   return (
     <>
@@ -89,11 +92,15 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
                   </>
                 )}
               </p>
-              <ReapplyButton eventId={event.id} eligible={canReapply(event)} action={reapplyEventAction} />
-              <details>
-                <summary className="cursor-pointer text-xs font-medium text-zinc-700">Raw payload</summary>
-                <pre tabIndex={0} aria-label={`Raw payload of ${event.eventType}`} className="mt-2 max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">{prettyPayload(event.payload)}</pre>
-              </details>
+              <ReapplyButton eventId={event.id} eligible={canReapply(event) && !isPrunedPayload(event.payload)} action={reapplyEventAction} />
+              {isPrunedPayload(event.payload) ? (
+                <p className="text-xs text-zinc-500">Raw payload removed: payloads are kept for {retentionDays} days. What the event did is still recorded above.</p>
+              ) : (
+                <details>
+                  <summary className="cursor-pointer text-xs font-medium text-zinc-700">Raw payload</summary>
+                  <pre tabIndex={0} aria-label={`Raw payload of ${event.eventType}`} className="mt-2 max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 text-xs text-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">{prettyPayload(event.payload)}</pre>
+                </details>
+              )}
             </li>
           ))}
         </ul>
