@@ -3,7 +3,8 @@ import { selectRows } from "@/db/client";
 
 /**
  * Everything one tenant owns, as JSON text: the tenant row, its users, items, orders, the ledger
- * (payments, refunds, disputes, refund requests), webhook events, problems, API tokens and audit trail. Equal snapshots before and after a request mean the request
+ * (payments, refunds, disputes, refund requests), webhook events, problems, API tokens, audit trail and the
+ * merchant's own webhooks (outbound events, endpoints, deliveries, attempts). Equal snapshots before and after a request mean the request
  * neither changed nor added anything of that tenant's.
  */
 export async function tenantSnapshot(tenantId: string): Promise<string> {
@@ -20,7 +21,11 @@ export async function tenantSnapshot(tenantId: string): Promise<string> {
       'events', (select coalesce(json_agg(e order by e.id), '[]') from webhook_events e where e.tenant_id = ${tenantId}),
       'problems', (select coalesce(json_agg(p order by p.kind), '[]') from problems p where p.tenant_id = ${tenantId}),
       'api_tokens', (select coalesce(json_agg(k order by k.id), '[]') from api_tokens k where k.tenant_id = ${tenantId}),
-      'audit', (select coalesce(json_agg(a order by a.id), '[]') from audit_log a where a.tenant_id = ${tenantId})
+      'audit', (select coalesce(json_agg(a order by a.id), '[]') from audit_log a where a.tenant_id = ${tenantId}),
+      'outbound_events', (select coalesce(json_agg(oe order by oe.id), '[]') from outbound_events oe where oe.tenant_id = ${tenantId}),
+      'webhook_endpoints', (select coalesce(json_agg(we order by we.id), '[]') from webhook_endpoints we where we.tenant_id = ${tenantId}),
+      'webhook_deliveries', (select coalesce(json_agg(wd order by wd.id), '[]') from webhook_deliveries wd where wd.tenant_id = ${tenantId}),
+      'webhook_delivery_attempts', (select coalesce(json_agg(wa order by wa.id), '[]') from webhook_delivery_attempts wa where wa.tenant_id = ${tenantId})
     )::text as dump`);
   if (!row) throw new Error(`no snapshot for ${tenantId}`);
   return row.dump;
