@@ -6,3 +6,5 @@ process.env.ENCRYPTION_KEYS ??= `k1:${randomBytes(32).toString("base64")}`;
 process.env.APP_URL ??= "http://localhost:3000";
 process.env.WHOP_API_ORIGIN ??= "https://api.whop.test";
 process.env.LOG_LEVEL ??= "silent";
+// Webhook endpoints on the tests' local receivers (127.0.0.1); the SSRF tests turn the guard on explicitly.
+process.env.WEBHOOK_ALLOW_PRIVATE_URLS ??= "1";

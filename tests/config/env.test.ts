@@ -46,6 +46,15 @@ describe("configuration", () => {
     expect(problemsOf({ ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "https://pay.example.com", SMTP_URL: "http://smtp" })).toEqual([expect.stringMatching(/^SMTP_URL must be an smtp:\/\//)]);
   });
 
+  it("WEBHOOK_ALLOW_PRIVATE_URLS: off by default in production, on in development, 0/1 override, nonsense refused", () => {
+    const production = { ...PRODUCTION, ENCRYPTION_KEYS: goodKeys(), APP_URL: "https://pay.example.com" };
+    expect(parseEnv(production, tmpDir()).webhookAllowPrivateUrls).toBe(false);
+    expect(parseEnv({ ...production, WEBHOOK_ALLOW_PRIVATE_URLS: "1" }, tmpDir()).webhookAllowPrivateUrls).toBe(true);
+    expect(parseEnv({ NODE_ENV: "development", SESSION_SECRET: "x".repeat(32), ENCRYPTION_KEYS: goodKeys() }, tmpDir()).webhookAllowPrivateUrls).toBe(true);
+    expect(parseEnv({ NODE_ENV: "development", SESSION_SECRET: "x".repeat(32), ENCRYPTION_KEYS: goodKeys(), WEBHOOK_ALLOW_PRIVATE_URLS: "0" }, tmpDir()).webhookAllowPrivateUrls).toBe(false);
+    expect(problemsOf({ ...production, WEBHOOK_ALLOW_PRIVATE_URLS: "yes" })).toEqual([expect.stringMatching(/^WEBHOOK_ALLOW_PRIVATE_URLS must be 1 \(allow\) or 0 \(refuse\)/)]);
+  });
+
   it("the database needs DATABASE_URL alone, whatever else is missing (npm run db:migrate)", () => {
     expect(databaseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://db/app" }, "/tmp/x")).toEqual({ nodeEnv: "production", databaseUrl: "postgres://db/app", dataDir: "/tmp/x" });
     expect(() => databaseEnv({ NODE_ENV: "production", DATABASE_URL: "mysql://x" })).toThrow(ConfigError);
