@@ -86,7 +86,13 @@ export async function attemptDelivery(tenantId: string, deliveryId: string, give
     logger.error({ err: error, tenantId, endpointId: endpoint.id }, "webhook delivery could not be signed");
     outcome = { status: null, error: "the signing secret could not be read", body: null, durationMs: 0 };
   }
-  return recordAttempt(tenantId, deliveryId, claim, outcome, clock(), options.random);
+  const result = await recordAttempt(tenantId, deliveryId, claim, outcome, clock(), options.random);
+  // One line per attempt: never the body, the URL's query or a signature.
+  logger.info(
+    { tenantId, endpointId: endpoint.id, eventId: event.id, eventType: event.type, attempt: claim.attempt, status: outcome.status, result: result.kind, durationMs: outcome.durationMs },
+    "outbound webhook attempt",
+  );
+  return result;
 }
 
 async function claimDelivery(tenantId: string, deliveryId: string, now: Date, timeoutMs: number | undefined): Promise<Claimed | Extract<AttemptResult, { kind: "skipped" }>> {
