@@ -26,7 +26,7 @@ interface Connection {
   db: Database;
   kind: "postgres" | "pglite";
   migrated?: Promise<void>;
-  /** Parameterless SQL, possibly several statements, on the simple query protocol; the last statement's rows. */
+  /** Parameterless SQL, possibly several statements, on the simple query protocol; the rows of the last statement that answers rows. */
   script(text: string): Promise<unknown[]>;
   close(): Promise<void>;
 }
@@ -47,9 +47,11 @@ function connect(): Connection {
     const script = async (text: string) => {
       const reserved = await sql.reserve();
       try {
-        const result = (await reserved.unsafe(text)) as unknown as unknown[];
-        // Several statements answer one row list each.
-        return result.length > 0 && result.every(Array.isArray) ? (result[result.length - 1] as unknown[]) : [...result];
+        const result = (await reserved.unsafe(text)) as unknown as unknown[] & { columns?: unknown[] };
+        // Several statements answer one row list each; keep the last that has columns (not BEGIN, COMMIT…).
+        if (result.length === 0 || !result.every(Array.isArray)) return [...result];
+        const lists = result as unknown as (unknown[] & { columns?: unknown[] })[];
+        return [...(lists.filter((list) => (list.columns?.length ?? 0) > 0).at(-1) ?? [])];
       } catch (error) {
         // A failed statement leaves the script's transaction aborted: end it before the connection goes back.
         await reserved.unsafe("rollback").catch(() => {});
@@ -66,7 +68,15 @@ function connect(): Connection {
     fs.mkdirSync(directory, { recursive: true });
   }
   const client = new PGlite(directory);
-  const script = async (text: string) => (await client.exec(text)).at(-1)?.rows ?? [];
+  const script = async (text: string) => {
+    try {
+      return (await client.exec(text)).filter((result) => result.fields.length > 0).at(-1)?.rows ?? [];
+    } catch (error) {
+      // PGlite is one session: a script's transaction left aborted would fail every later query.
+      await client.exec("rollback").catch(() => {});
+      throw error;
+    }
+  };
   return { db: drizzlePglite(client, { schema }) as unknown as Database, kind: "pglite", script, close: () => client.close() };
 }
 
@@ -92,7 +102,8 @@ export async function selectRows<T>(query: SQL, executor: Executor = db()): Prom
 /**
  * Parameterless SQL text that may hold several statements (`BEGIN; …; COMMIT;`), which PGlite's
  * parameterised `query` refuses: PGlite's `exec`, postgres.js's simple query protocol. Answers the
- * last statement's rows. For tools that bring their own SQL (pg-boss, lib/jobs/pg-boss-db.ts).
+ * rows of the last statement that answers rows (a SELECT, not the COMMIT after it). For tools that
+ * bring their own SQL (pg-boss, lib/jobs/pg-boss-db.ts).
  */
 export async function runScript<T>(text: string): Promise<T[]> {
   return (await connection().script(text)) as T[];

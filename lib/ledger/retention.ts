@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, ne } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { tenants, webhookEvents } from "@/db/schema";
 import { env } from "@/lib/env";
@@ -53,7 +53,8 @@ export async function pruneWebhookPayloads({
       const batch = db()
         .select({ id: webhookEvents.id })
         .from(webhookEvents)
-        .where(and(eq(webhookEvents.tenantId, tenantId), lt(webhookEvents.receivedAt, cutoff), ne(webhookEvents.payload, PRUNED_PAYLOAD)))
+        // octet_length reads a TOASTed body's size from its header: pruned rows are skipped without loading old bodies.
+        .where(and(eq(webhookEvents.tenantId, tenantId), lt(webhookEvents.receivedAt, cutoff), sql`octet_length(${webhookEvents.payload}) > ${PRUNED_PAYLOAD.length}`))
         .limit(limit);
       const rows = await db()
         .update(webhookEvents)

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { db, selectRows } from "@/db/client";
+import { db, runScript, selectRows } from "@/db/client";
 import { enqueue, JOBS, QUEUE_OPTIONS } from "@/lib/jobs/queue";
 import { toDrizzleSql } from "@/lib/jobs/pg-boss-db";
 import { withTestDatabase } from "../db";
@@ -75,5 +75,16 @@ describe("the pg-boss SQL adapter", () => {
     ]);
     const [row] = await selectRows<{ j: unknown; n: number; t: string[] }>(query);
     expect(row).toEqual({ j: { a: 1, s: "it's \"quoted\"" }, n: 2, t: ['a"b', "c\\d", "e,f"] });
+  });
+
+  it("runs pg-boss's multi-statement scripts, and a failed one leaves no transaction open", async () => {
+    expect(await runScript<{ n: number }>("begin; create temporary table if not exists script_probe (n int); select 2 as n; commit;")).toEqual([{ n: 2 }]);
+    await expect(runScript("begin; select 1; select 1 / 0; commit;")).rejects.toThrow(/division by zero/);
+    const [row] = await selectRows<{ ok: number }>(sql`select 1 as ok`);
+    expect(row).toEqual({ ok: 1 });
+    // Not inside a leftover transaction: a fresh one starts and commits.
+    await db().transaction(async (tx) => {
+      await selectRows(sql`select 1`, tx);
+    });
   });
 });
