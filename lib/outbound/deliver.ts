@@ -26,6 +26,8 @@ export const MAX_ATTEMPTS = RETRY_SCHEDULE_SECONDS.length + 1;
 export const DISABLE_AFTER_FAILING_MS = 3 * 24 * 3600 * 1000;
 export const MAX_IN_FLIGHT_PER_ENDPOINT = 2;
 const BUSY_RETRY_SECONDS = 5;
+/** A job this much early (or less) for its attempt is put back until the attempt is due. */
+const EARLY_JOB_TOLERANCE_SECONDS = 60;
 /** How long past the timeout a claimed attempt holds its delivery (then a crashed worker's claim lapses). */
 const LEASE_GRACE_MS = 30_000;
 
@@ -115,8 +117,19 @@ async function claimDelivery(tenantId: string, deliveryId: string, now: Date, ti
       .for("update");
     if (!endpoint || !delivery) return { kind: "skipped", reason: "not_found" } as const;
     if (delivery.state === "delivered" || delivery.state === "failed" || delivery.state === "canceled") return { kind: "skipped", reason: "done" } as const;
-    if (delivery.state === "sending" && delivery.leaseUntil && delivery.leaseUntil > now) return { kind: "skipped", reason: "in_flight" } as const;
-    if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > now.getTime() + 2000) return { kind: "skipped", reason: "not_due" } as const;
+    if (delivery.state === "sending" && delivery.leaseUntil && delivery.leaseUntil > now) {
+      // Another attempt holds it. Should that attempt die before recording (its job then retried too
+      // early, say), this check comes back once the lease has lapsed, so the delivery is never stranded.
+      await scheduleDelivery(tx, tenantId, deliveryId, Math.ceil((delivery.leaseUntil.getTime() - now.getTime()) / 1000) + 1);
+      return { kind: "skipped", reason: "in_flight" } as const;
+    }
+    if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > now.getTime() + 2000) {
+      // Its own job, early by the clocks' difference: come back when due. A much earlier one is stale
+      // (the attempt it was for already happened); the job of the next attempt is already queued.
+      const remainingSeconds = Math.ceil((delivery.nextAttemptAt.getTime() - now.getTime()) / 1000);
+      if (remainingSeconds <= EARLY_JOB_TOLERANCE_SECONDS) await scheduleDelivery(tx, tenantId, deliveryId, remainingSeconds + 1);
+      return { kind: "skipped", reason: "not_due" } as const;
+    }
     if (!endpoint.enabled) {
       await tx
         .update(webhookDeliveries)

@@ -194,6 +194,20 @@ describe("signed deliveries to a real receiver", () => {
     expect(JSON.stringify([event, attempts])).not.toContain(secret.slice(6, 20));
   });
 
+  it("an attempt whose worker died (sending, lease lapsed) is taken up by the next job; one in flight leaves a check for after its lease", async () => {
+    const m = await merchantWithOrder();
+    const { endpoint } = await withEndpoint(m);
+    await send(m, envelope("payment.succeeded", paymentData(m.order)));
+    const [delivery] = await deliveriesOf(m.tenant, endpoint.id);
+    const mine = and(eq(webhookDeliveries.tenantId, m.tenant.id), eq(webhookDeliveries.id, delivery!.id));
+    await db().update(webhookDeliveries).set({ state: "sending", attempts: 1, leaseUntil: new Date(Date.now() + 20_000) }).where(mine);
+    const jobsBefore = (await jobsFor(delivery!.id))[0]!.count;
+    expect(await attemptDelivery(m.tenant.id, delivery!.id)).toEqual({ kind: "skipped", reason: "in_flight" });
+    expect((await jobsFor(delivery!.id))[0]!.count).toBe(jobsBefore + 1);
+    await db().update(webhookDeliveries).set({ leaseUntil: new Date(Date.now() - 1000) }).where(mine);
+    expect(await attemptDelivery(m.tenant.id, delivery!.id)).toEqual({ kind: "delivered", attempt: 2, status: 200 });
+  });
+
   it("a hanging receiver: the attempt times out (injectable timeout) and is recorded", async () => {
     const m = await merchantWithOrder();
     const { endpoint } = await withEndpoint(m);
