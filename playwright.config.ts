@@ -45,6 +45,8 @@ export default defineConfig({
         SESSION_SECRET: randomBytes(32).toString("base64url"),
         ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
         LOG_LEVEL: "warn",
+        // The specs' webhook endpoints are local receivers (e2e/webhooks.spec.ts).
+        WEBHOOK_ALLOW_PRIVATE_URLS: "1",
         // Required in production; the specs send no mail yet.
         SMTP_URL: "smtp://127.0.0.1:2525",
         EMAIL_FROM: "Whop Connector <no-reply@localhost>",

@@ -109,24 +109,33 @@ export function EndpointButton({
   );
 }
 
-/** Enable again, offering to resend what the endpoint missed. */
-export function EnableEndpointForm({ action, endpointId, missed }: { action: Action; endpointId: string; missed: number }) {
+/**
+ * Disable, or enable again offering to resend what the endpoint missed. One form whichever it
+ * shows, so its outcome stays on screen when the page re-renders with the new state.
+ */
+export function EndpointStateForm({ action, endpointId, enabled, missed }: { action: Action; endpointId: string; enabled: boolean; missed: number }) {
   const [state, formAction, pending] = useActionState(action, {});
   return (
     <form action={formAction} className="space-y-2">
       <input type="hidden" name="endpointId" value={endpointId} />
-      <input type="hidden" name="enabled" value="true" />
-      <div className="flex flex-wrap items-center gap-3">
-        {missed > 0 && (
-          <label className="flex items-center gap-2 text-xs text-zinc-700">
-            <input type="checkbox" name="resendMissed" value="on" defaultChecked className="size-4 accent-brand-500" />
-            Resend the {missed === 1000 ? "1000+" : missed} event{missed === 1 ? "" : "s"} it missed
-          </label>
-        )}
-        <button disabled={pending} className={`${small} bg-brand-500 text-white hover:bg-brand-600`}>
-          {pending ? "Enabling…" : "Enable"}
+      <input type="hidden" name="enabled" value={enabled ? "false" : "true"} />
+      {enabled ? (
+        <button disabled={pending} className={`${small} text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50`}>
+          {pending ? "Disabling…" : "Disable"}
         </button>
-      </div>
+      ) : (
+        <div className="flex flex-wrap items-center gap-3">
+          {missed > 0 && (
+            <label className="flex items-center gap-2 text-xs text-zinc-700">
+              <input type="checkbox" name="resendMissed" value="on" defaultChecked className="size-4 accent-brand-500" />
+              Resend the {missed >= 1000 ? "1000+" : missed} event{missed === 1 ? "" : "s"} it missed
+            </label>
+          )}
+          <button disabled={pending} className={`${small} bg-brand-500 text-white hover:bg-brand-600`}>
+            {pending ? "Enabling…" : "Enable"}
+          </button>
+        </div>
+      )}
       {state.error && <Notice tone="error">{state.error}</Notice>}
       {state.success && <Notice tone="success">{state.success}</Notice>}
     </form>

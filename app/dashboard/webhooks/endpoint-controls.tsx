@@ -1,4 +1,4 @@
-import { DeleteEndpointForm, EnableEndpointForm, EndpointButton } from "@/components/webhook-endpoint-forms";
+import { DeleteEndpointForm, EndpointButton, EndpointStateForm } from "@/components/webhook-endpoint-forms";
 import type { EndpointView } from "@/lib/outbound/endpoints";
 import { formatDateTime } from "@/lib/format";
 import { deleteWebhookEndpointAction, rotateWebhookSecretAction, sendTestWebhookAction, setWebhookEndpointEnabledAction } from "./actions";
@@ -26,11 +26,7 @@ export function EndpointControls({ endpoint }: { endpoint: EndpointView }) {
     <div className="flex flex-wrap items-start gap-2">
       {endpoint.enabled && <EndpointButton action={sendTestWebhookAction} fields={fields} label="Send test event" pendingLabel="Sending…" />}
       <EndpointButton action={rotateWebhookSecretAction} fields={fields} label="Rotate secret" pendingLabel="Rotating…" />
-      {endpoint.enabled ? (
-        <EndpointButton action={setWebhookEndpointEnabledAction} fields={{ ...fields, enabled: "false" }} label="Disable" pendingLabel="Disabling…" />
-      ) : (
-        <EnableEndpointForm action={setWebhookEndpointEnabledAction} endpointId={endpoint.id} missed={endpoint.missed} />
-      )}
+      <EndpointStateForm action={setWebhookEndpointEnabledAction} endpointId={endpoint.id} enabled={endpoint.enabled} missed={endpoint.missed} />
       <DeleteEndpointForm action={deleteWebhookEndpointAction} endpointId={endpoint.id} url={endpoint.url} />
     </div>
   );
