@@ -12,6 +12,7 @@ export const CITUS_EXEMPT_TABLES = {
   item_slugs: "global lookup: a checkout slug → (tenant, item)",
   api_token_hashes: "global lookup: an API token's hash → (tenant, token)",
   user_emails: "global lookup: a log-in email → (tenant, user)",
+  auth_tokens: "global lookup: a mailed token's hash → (tenant, user)",
 } as const satisfies Record<string, string>;
 
 export type CitusExemptTable = keyof typeof CITUS_EXEMPT_TABLES;

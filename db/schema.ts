@@ -73,8 +73,10 @@ export const users = pgTable(
     /** Normalised: trimmed and lower-cased. */
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
-    /** Bumped to log out every session of this user. */
+    /** No longer read: sessions are rows of their own (db/schema-auth.ts). Dropped a release later. */
     sessionVersion: integer("session_version").notNull().default(1),
+    /** When the user opened the verification link mailed to this email; null until then. */
+    emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -647,3 +649,5 @@ export type OutboundEvent = typeof outboundEvents.$inferSelect;
 export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
 export type WebhookDeliveryAttempt = typeof webhookDeliveryAttempts.$inferSelect;
+
+export * from "./schema-auth";

@@ -11,7 +11,7 @@ export interface ActionState {
   reveal?: string;
 }
 
-const NEVER_ECHOED = /password|key|secret/i;
+const NEVER_ECHOED = /password|key|secret|token/i;
 
 function echoValues(formData: FormData): Record<string, string> {
   const values: Record<string, string> = {};

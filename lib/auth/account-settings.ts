@@ -1,9 +1,11 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { db } from "@/db/client";
 import { apiTokenHashes, itemSlugs, loginThrottle, rateLimitBuckets, tenantPublicIds, tenants, userEmails, users, type User } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { logger } from "@/lib/logger";
 import { hashPassword, verifyPassword } from "./password";
+import { authTokens } from "@/db/schema-auth";
+import { endUserSessions } from "./sessions";
 import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
 
 /*
@@ -36,6 +38,8 @@ export async function changePassword(input: {
   currentPassword: string;
   newPassword: string;
   ip: string | null;
+  /** The session the change is made from: it stays signed in, every other one ends. */
+  keepSessionId?: string;
 }): Promise<ChangePasswordResult> {
   const user = await findUser(input.userId, input.tenantId);
   if (!user) return { ok: false, reason: "not_found" };
@@ -53,26 +57,24 @@ export async function changePassword(input: {
   return db().transaction(async (tx) => {
     const [updated] = await tx
       .update(users)
-      .set({ passwordHash, sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
+      .set({ passwordHash, updatedAt: new Date() })
       .where(and(eq(users.id, user.id), eq(users.tenantId, user.tenantId)))
       .returning();
     if (!updated) return { ok: false, reason: "not_found" } as const;
+    await endUserSessions(tx, { tenantId: user.tenantId, userId: user.id }, input.keepSessionId);
     await recordAudit(tx, { tenantId: updated.tenantId, actorUserId: updated.id, action: "password.changed", ip: input.ip });
     return { ok: true, user: updated } as const;
   });
 }
 
-/** Bumps the session version: every session issued so far, this one included, stops working. */
-export async function revokeAllSessions(userId: string, tenantId: string, ip: string | null): Promise<{ ok: boolean }> {
+/** Log out everywhere: every live session of the user, this one included, ends. */
+export async function revokeAllSessions(userId: string, tenantId: string, ip: string | null): Promise<{ ok: boolean; ended: number }> {
   return db().transaction(async (tx) => {
-    const [updated] = await tx
-      .update(users)
-      .set({ sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: new Date() })
-      .where(and(eq(users.id, userId), eq(users.tenantId, tenantId)))
-      .returning({ id: users.id });
-    if (!updated) return { ok: false };
-    await recordAudit(tx, { tenantId, actorUserId: userId, action: "sessions.revoked", ip });
-    return { ok: true };
+    const [user] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, userId), eq(users.tenantId, tenantId)));
+    if (!user) return { ok: false, ended: 0 };
+    const ended = await endUserSessions(tx, { tenantId, userId });
+    await recordAudit(tx, { tenantId, actorUserId: userId, action: "sessions.revoked", ip, detail: { ended } });
+    return { ok: true, ended };
   });
 }
 
@@ -111,6 +113,7 @@ export async function deleteAccount(input: { tenantId: string; userId: string; c
     await tx.delete(itemSlugs).where(eq(itemSlugs.tenantId, input.tenantId));
     await tx.delete(apiTokenHashes).where(eq(apiTokenHashes.tenantId, input.tenantId));
     await tx.delete(tenantPublicIds).where(eq(tenantPublicIds.tenantId, input.tenantId));
+    await tx.delete(authTokens).where(eq(authTokens.tenantId, input.tenantId));
     await tx.delete(tenants).where(eq(tenants.id, input.tenantId));
     if (emails.length > 0) {
       await tx.delete(loginThrottle).where(inArray(loginThrottle.key, emails.map((email) => throttleKeys(email, null).email)));

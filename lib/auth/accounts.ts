@@ -4,6 +4,7 @@ import { tenants, userEmails, users, type Tenant, type User } from "@/db/schema"
 import { recordAudit } from "@/lib/audit/log";
 import { newId, newPublicTenantId } from "@/lib/ids";
 import { insertTenant } from "@/lib/tenants/queries";
+import { sendVerificationMail } from "./email-verification";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
@@ -61,6 +62,7 @@ export async function signUp(input: { email: string; password: string; ip: strin
     // A taken email rolls the transaction back: "email_taken" below.
     const user = await insertUser(tx, { id: newId("usr"), tenantId: tenant.id, email: input.email, passwordHash });
     await recordAudit(tx, { tenantId: tenant.id, actorUserId: user.id, action: "account.created", ip: input.ip });
+    await sendVerificationMail(tx, user);
     return { ok: true, user, tenant } as const;
   }).catch((error: unknown) => {
     if (error instanceof TransactionRollbackError) return { ok: false, reason: "email_taken" } as const;

@@ -1,19 +1,22 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getIronSession, type SessionOptions } from "iron-session";
+import { db } from "@/db/client";
 import { env } from "@/lib/env";
 import type { Tenant, User } from "@/db/schema";
 import { clientIpFrom } from "@/lib/http/client-ip";
-import { findUserWithTenant } from "./accounts";
+import { createSession, endSession as endSessionRow, findLiveSession, SESSION_TTL_SECONDS } from "./sessions";
 
+/**
+ * The session cookie (iron-session: sealed and signed with SESSION_SECRET) names a server-side
+ * session row (lib/auth/sessions.ts); the row decides whether the request is signed in. A cookie
+ * from before sessions were stored (no session id) signs nobody in.
+ */
 export interface SessionData {
-  userId?: string;
-  /** The user's tenant, so that the per-request lookup names the tenant (users' key is (tenant_id, id)); absent in cookies issued before it was added. */
+  sessionId?: string;
   tenantId?: string;
-  sessionVersion?: number;
+  userId?: string;
 }
-
-const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 function sessionOptions(): SessionOptions {
   const { sessionSecret, appUrl } = env();
@@ -29,35 +32,42 @@ export async function getSession() {
   return getIronSession<SessionData>(await cookies(), sessionOptions());
 }
 
+/** Signs the browser in as `user`: a new session row, and the cookie naming it. */
 export async function startSession(user: User): Promise<void> {
+  const requestHeaders = await headers();
+  const row = await createSession(db(), user, { ip: clientIpFrom(requestHeaders), userAgent: requestHeaders.get("user-agent") });
   const session = await getSession();
-  session.userId = user.id;
-  session.tenantId = user.tenantId;
-  session.sessionVersion = user.sessionVersion;
+  session.sessionId = row.id;
+  session.tenantId = row.tenantId;
+  session.userId = row.userId;
   await session.save();
 }
 
+/** Log-out: the session row ends (everywhere its cookie was copied) and the cookie goes. */
 export async function endSession(): Promise<void> {
-  (await getSession()).destroy();
+  const session = await getSession();
+  if (session.sessionId && session.tenantId && session.userId) {
+    await endSessionRow(db(), { sessionId: session.sessionId, tenantId: session.tenantId, userId: session.userId });
+  }
+  session.destroy();
 }
 
-/** The signed-in merchant, or undefined (also when the session was revoked by a version bump). */
-export async function currentAccount(): Promise<{ user: User; tenant: Tenant } | undefined> {
+/** The signed-in merchant and the session they use, or undefined (ended, expired, or no session). */
+export async function currentAccount(): Promise<{ user: User; tenant: Tenant; sessionId: string } | undefined> {
   const session = await getSession();
-  if (!session.userId) return undefined;
-  const account = await findUserWithTenant(session.userId, session.tenantId);
-  if (!account || account.user.sessionVersion !== session.sessionVersion) return undefined;
-  return account;
+  if (!session.sessionId || !session.tenantId || !session.userId) return undefined;
+  const live = await findLiveSession({ sessionId: session.sessionId, tenantId: session.tenantId, userId: session.userId });
+  return live ? { user: live.user, tenant: live.tenant, sessionId: live.session.id } : undefined;
 }
 
 /** For pages and actions behind login: the account, or a redirect to /login. */
-export async function requireAccount(): Promise<{ user: User; tenant: Tenant }> {
+export async function requireAccount(): Promise<{ user: User; tenant: Tenant; sessionId: string }> {
   const account = await currentAccount();
   if (!account) redirect("/login");
   return account;
 }
 
-/** The caller's IP as the nearest proxy reports it. */
+/** The caller's IP as the trusted proxies report it. */
 export async function clientIp(): Promise<string | null> {
   return clientIpFrom(await headers());
 }

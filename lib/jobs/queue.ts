@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import PgBoss from "pg-boss";
 import type { Executor } from "@/db/client";
 import { pgBossDb } from "./pg-boss-db";
@@ -16,6 +17,8 @@ export const JOBS = {
   reconcileOlder: "ledger.reconcile_older",
   expireCheckouts: "orders.expire",
   prunePayloads: "webhooks.prune_payloads",
+  /** The product's mail (lib/mail/queue.ts): retried with backoff while the SMTP server refuses. */
+  sendMail: "mail.send",
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
@@ -46,10 +49,22 @@ function enqueuer(): PgBoss {
   return cache.__whopConnectorBoss;
 }
 
+/** The job id for a singleton key: the same queue and key always give the same UUID. */
+function jobIdFor(name: string, key: string): string {
+  const hex = createHash("sha256").update(`${name}\u0000${key}`).digest("hex");
+  // Shaped as a version-4 UUID (variant 10xx), as uuid columns accept any 128 bits.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /**
  * Inserts the job in the caller's transaction (or the db): committed with it, or not at all.
- * `startAfterSeconds` delays it; a `singletonKey` makes a second job with the same key a no-op
- * while the first waits (queues with policy `stately`/`short`) — then the answer is null.
+ * Answers the job id, or null when nothing was inserted.
+ * - `startAfterSeconds` delays it.
+ * - `singletonKey` makes it idempotent: the job's id is derived from queue and key, so a second
+ *   enqueue with the same key is a no-op (null) while the first is in the queue — waiting,
+ *   running, failed or completed, until pg-boss archives it a day after it ended. On the
+ *   `stately` queues it also counts toward their one-waiting-job rule.
+ * On a `stately` queue (the scheduled ones) a job is also not inserted while another one waits.
  */
 export async function enqueue(
   executor: Executor,
@@ -59,7 +74,10 @@ export async function enqueue(
 ): Promise<string | null> {
   const sendOptions: PgBoss.SendOptions = { db: pgBossDb(executor) };
   if (options.startAfterSeconds && options.startAfterSeconds > 0) sendOptions.startAfter = Math.ceil(options.startAfterSeconds);
-  if (options.singletonKey) sendOptions.singletonKey = options.singletonKey;
+  if (options.singletonKey) {
+    sendOptions.singletonKey = options.singletonKey;
+    sendOptions.id = jobIdFor(name, options.singletonKey);
+  }
   return enqueuer().send(name, data, sendOptions);
 }
 

@@ -1,4 +1,5 @@
 import { JOBS, type JobName } from "./queue";
+import { sendMailJob } from "@/lib/mail/queue";
 import { deliverWebhookJob } from "@/lib/outbound/deliver";
 import { expireCheckoutsJob, prunePayloadsJob, reconcileJob, reconcileOlderJob } from "./scheduled";
 
@@ -15,6 +16,7 @@ export const JOB_HANDLERS: Partial<Record<JobName, JobHandler>> = {
   [JOBS.reconcileOlder]: reconcileOlderJob,
   [JOBS.expireCheckouts]: expireCheckoutsJob,
   [JOBS.prunePayloads]: prunePayloadsJob,
+  [JOBS.sendMail]: sendMailJob,
 };
 
 /** Cron schedules (UTC), registered by every worker at start; pg-boss sends one job per tick whatever the number of workers. */

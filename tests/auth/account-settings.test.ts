@@ -4,7 +4,8 @@ import { db, selectRows } from "@/db/client";
 import { auditLog, items, loginThrottle, orders, problems, tenants, users, webhookEvents, webhookRejections, type Tenant } from "@/db/schema";
 import { findUserWithTenant, logIn, signUp } from "@/lib/auth/accounts";
 import { changePassword, deleteAccount, deletionConfirmationPhrase, revokeAllSessions } from "@/lib/auth/account-settings";
-import { currentAccount, startSession } from "@/lib/auth/session";
+import { currentAccount, endSession, getSession, startSession } from "@/lib/auth/session";
+import { endOneSession, listLiveSessions } from "@/lib/auth/sessions";
 import { MAX_FAILURES_PER_EMAIL } from "@/lib/auth/throttle";
 import { randomBase62 } from "@/lib/ids";
 import { reportProblem } from "@/lib/problems/report";
@@ -57,7 +58,7 @@ describe("change password", () => {
 
     expect(result).toEqual({ ok: false, reason: "incorrect" });
     const user = (await findUserWithTenant(m.user.id))!.user;
-    expect(user).toMatchObject({ passwordHash: m.user.passwordHash, sessionVersion: m.user.sessionVersion });
+    expect(user).toMatchObject({ passwordHash: m.user.passwordHash });
     expect(await auditActions(m.tenant.id)).toEqual(["account.created", "password.change_failed"]);
   });
 
@@ -75,23 +76,24 @@ describe("change password", () => {
     expect((await findUserWithTenant(m.user.id))!.user.passwordHash).toBe(m.user.passwordHash);
   });
 
-  it("stores the new argon2id hash, so only the new password logs in, and ends every older session", async () => {
+  it("stores the new argon2id hash, so only the new password logs in, and ends every other session", async () => {
     const m = await merchant();
+    const here = await browserOf(m.user);
+    const hereId = (await accountIn(here))!.sessionId;
     const otherBrowser = await browserOf(m.user);
     expect((await accountIn(otherBrowser))?.user.id).toBe(m.user.id);
 
-    const result = await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: password, newPassword, ip: "203.0.113.9" });
+    const result = await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: password, newPassword, ip: "203.0.113.9", keepSessionId: hereId });
 
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.user.sessionVersion).toBe(m.user.sessionVersion + 1);
     expect(result.user.passwordHash).toMatch(/^\$argon2id\$/);
     expect(await logIn({ email: m.email, password, ip: null })).toEqual({ ok: false, reason: "invalid" });
     expect((await logIn({ email: m.email, password: newPassword, ip: null })).ok).toBe(true);
 
-    // The session issued before the change no longer opens; one re-issued from the result does.
+    // The other browser is logged out; the one the change was made from stays.
     expect(await accountIn(otherBrowser)).toBeUndefined();
-    expect((await accountIn(await browserOf(result.user)))?.user.id).toBe(m.user.id);
+    expect((await accountIn(here))?.user.id).toBe(m.user.id);
 
     const [changed] = await db().select().from(auditLog).where(and(eq(auditLog.action, "password.changed"), eq(auditLog.tenantId, m.tenant.id)));
     expect(changed).toMatchObject({ actorUserId: m.user.id, ip: "203.0.113.9", detail: {} });
@@ -103,7 +105,7 @@ describe("change password", () => {
       ok: false,
       reason: "same_password",
     });
-    expect((await findUserWithTenant(m.user.id))!.user.sessionVersion).toBe(m.user.sessionVersion);
+    expect((await findUserWithTenant(m.user.id))!.user.passwordHash).toBe(m.user.passwordHash);
   });
 
   it("never touches a user of another tenant, whatever ids are combined", async () => {
@@ -111,19 +113,18 @@ describe("change password", () => {
     const b = await merchant();
     const result = await changePassword({ userId: b.user.id, tenantId: a.tenant.id, currentPassword: password, newPassword, ip: null });
     expect(result).toEqual({ ok: false, reason: "not_found" });
-    expect((await findUserWithTenant(b.user.id))!.user).toMatchObject({ passwordHash: b.user.passwordHash, sessionVersion: b.user.sessionVersion });
+    expect((await findUserWithTenant(b.user.id))!.user).toMatchObject({ passwordHash: b.user.passwordHash });
   });
 });
 
 describe("log out everywhere", () => {
-  it("bumps the session version so every session, this one included, ends", async () => {
+  it("ends every session of the user, this one included, wherever the cookie was copied", async () => {
     const m = await merchant();
     const laptop = await browserOf(m.user);
     const phone = await browserOf(m.user);
 
-    expect(await revokeAllSessions(m.user.id, m.tenant.id, "198.51.100.4")).toEqual({ ok: true });
+    expect(await revokeAllSessions(m.user.id, m.tenant.id, "198.51.100.4")).toEqual({ ok: true, ended: 2 });
 
-    expect((await findUserWithTenant(m.user.id))!.user.sessionVersion).toBe(m.user.sessionVersion + 1);
     expect(await accountIn(laptop)).toBeUndefined();
     expect(await accountIn(phone)).toBeUndefined();
     expect(await auditActions(m.tenant.id)).toEqual(["account.created", "sessions.revoked"]);
@@ -135,8 +136,47 @@ describe("log out everywhere", () => {
   it("does nothing for a user id of another tenant", async () => {
     const a = await merchant();
     const b = await merchant();
-    expect(await revokeAllSessions(b.user.id, a.tenant.id, null)).toEqual({ ok: false });
-    expect((await findUserWithTenant(b.user.id))!.user.sessionVersion).toBe(b.user.sessionVersion);
+    const bBrowser = await browserOf(b.user);
+    expect(await revokeAllSessions(b.user.id, a.tenant.id, null)).toEqual({ ok: false, ended: 0 });
+    expect((await accountIn(bBrowser))?.user.id).toBe(b.user.id);
+    expect(await auditActions(a.tenant.id)).toEqual(["account.created"]);
+  });
+});
+
+describe("server-side sessions", () => {
+  it("log-out ends the session for every copy of its cookie", async () => {
+    const m = await merchant();
+    const browser = await browserOf(m.user);
+    const copied = new Map(browser);
+    await accountIn(browser);
+    await endSession();
+    expect(await accountIn(copied)).toBeUndefined();
+  });
+
+  it("Settings lists live sessions; ending one logs that browser out and no other", async () => {
+    const m = await merchant();
+    const laptop = await browserOf(m.user);
+    const phone = await browserOf(m.user);
+    const phoneId = (await accountIn(phone))!.sessionId;
+    expect((await listLiveSessions(m.tenant.id, m.user.id)).map((s) => s.id)).toContain(phoneId);
+
+    expect(await endOneSession({ tenantId: m.tenant.id, userId: m.user.id, ip: null }, phoneId)).toEqual({ ok: true });
+    expect(await accountIn(phone)).toBeUndefined();
+    expect((await accountIn(laptop))?.user.id).toBe(m.user.id);
+    expect(await endOneSession({ tenantId: m.tenant.id, userId: m.user.id, ip: null }, phoneId)).toEqual({ ok: false, message: "That session has already ended." });
+    // Another user's session id is not theirs to end.
+    const other = await merchant();
+    const otherId = (await accountIn(await browserOf(other.user)))!.sessionId;
+    expect(await endOneSession({ tenantId: m.tenant.id, userId: m.user.id, ip: null }, otherId)).toMatchObject({ ok: false });
+    expect((await listLiveSessions(other.tenant.id, other.user.id)).map((s) => s.id)).toEqual([otherId]);
+  });
+
+  it("a cookie from before server-side sessions (user id and version only) signs nobody in", async () => {
+    const m = await merchant();
+    const session = await getSession();
+    Object.assign(session, { userId: m.user.id, tenantId: m.tenant.id, sessionVersion: 1 });
+    await session.save();
+    expect(await currentAccount()).toBeUndefined();
   });
 });
 

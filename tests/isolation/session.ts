@@ -20,12 +20,16 @@ export function signOut(): void {
   signedIn = undefined;
 }
 
-export async function currentAccount(): Promise<{ user: User; tenant: Tenant } | undefined> {
-  return signedIn ? findUserWithTenant(signedIn.userId, signedIn.tenantId) : undefined;
+/** The session id the stand-in reports: no row stands behind it (tests of real sessions use lib/auth/sessions.ts). */
+export const TEST_SESSION_ID = `ses_${"T".repeat(32)}`;
+
+export async function currentAccount(): Promise<{ user: User; tenant: Tenant; sessionId: string } | undefined> {
+  const account = signedIn ? await findUserWithTenant(signedIn.userId, signedIn.tenantId) : undefined;
+  return account ? { ...account, sessionId: TEST_SESSION_ID } : undefined;
 }
 
 /** The real behaviour: the account, or Next's redirect to /login. */
-export async function requireAccount(): Promise<{ user: User; tenant: Tenant }> {
+export async function requireAccount(): Promise<{ user: User; tenant: Tenant; sessionId: string }> {
   const account = await currentAccount();
   if (!account) redirect("/login");
   return account;

@@ -1,10 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { changePasswordAction, deleteAccountAction, revokeAllSessionsAction } from "@/app/dashboard/settings/actions";
+import { changePasswordAction, deleteAccountAction, endSessionAction, revokeAllSessionsAction } from "@/app/dashboard/settings/actions";
 import SettingsPage from "@/app/dashboard/settings/page";
 import { db } from "@/db/client";
-import { auditLog, tenants, type User } from "@/db/schema";
+import { auditLog, tenants } from "@/db/schema";
 import { findUserWithTenant, logIn } from "@/lib/auth/accounts";
+import { createSession, listLiveSessions } from "@/lib/auth/sessions";
 import { randomBase62 } from "@/lib/ids";
 import { withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureOrder } from "../fixtures";
@@ -55,18 +56,20 @@ async function merchant() {
 const smuggled = (b: Awaited<ReturnType<typeof merchant>>) => ({ userId: b.user.id, tenantId: b.tenant.id, tenant_id: b.tenant.id });
 
 describe("changePasswordAction", () => {
-  it("changes the signed-in merchant's password only and re-issues their session with the new version", async () => {
+  it("changes the signed-in merchant's password only and ends their other sessions, never B's", async () => {
     const a = await merchant();
     const b = await merchant();
+    const aElsewhere = await createSession(db(), a.user, { ip: null, userAgent: null });
+    const bSession = await createSession(db(), b.user, { ip: null, userAgent: null });
     const beforeB = await tenantSnapshot(b.tenant.id);
 
     signInAs(a);
     const result = await changePasswordAction(NO_PREVIOUS_STATE, form({ currentPassword: password, newPassword, ...smuggled(b) }));
 
     expect(result).toEqual({ success: "Password changed. Every other session has been logged out." });
-    expect(cookie.startSession).toHaveBeenCalledTimes(1);
-    const reissued = cookie.startSession.mock.calls[0]![0] as User;
-    expect(reissued).toMatchObject({ id: a.user.id, sessionVersion: a.user.sessionVersion + 1 });
+    expect(cookie.startSession).not.toHaveBeenCalled();
+    expect((await listLiveSessions(a.tenant.id, a.user.id)).map((row) => row.id)).not.toContain(aElsewhere.id);
+    expect((await listLiveSessions(b.tenant.id, b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
     expect((await logIn({ email: a.user.email, password: newPassword, ip: null })).ok).toBe(true);
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
   });
@@ -81,7 +84,7 @@ describe("changePasswordAction", () => {
     expect(result.fieldErrors).toEqual({ currentPassword: "Current password is incorrect." });
     expect(result.values).toEqual({});
     expect(cookie.startSession).not.toHaveBeenCalled();
-    expect((await findUserWithTenant(a.user.id))!.user).toMatchObject({ passwordHash: before.passwordHash, sessionVersion: before.sessionVersion });
+    expect((await findUserWithTenant(a.user.id))!.user).toMatchObject({ passwordHash: before.passwordHash });
   });
 
   it("applies the password rules to the new password", async () => {
@@ -93,17 +96,39 @@ describe("changePasswordAction", () => {
 });
 
 describe("revokeAllSessionsAction", () => {
-  it("bumps the signed-in merchant's session version only, ends the session and sends them to /login", async () => {
+  it("ends the signed-in merchant's sessions only, then this one, and sends them to /login", async () => {
     const a = await merchant();
     const b = await merchant();
+    await createSession(db(), a.user, { ip: null, userAgent: null });
+    const bSession = await createSession(db(), b.user, { ip: null, userAgent: null });
     const beforeB = await tenantSnapshot(b.tenant.id);
 
     signInAs(a);
     await expectRedirect(() => revokeAllSessionsAction(NO_PREVIOUS_STATE, form(smuggled(b))), "/login");
 
     expect(cookie.endSession).toHaveBeenCalledTimes(1);
-    expect((await findUserWithTenant(a.user.id))!.user.sessionVersion).toBe(a.user.sessionVersion + 1);
+    expect(await listLiveSessions(a.tenant.id, a.user.id)).toEqual([]);
+    expect((await listLiveSessions(b.tenant.id, b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
+  });
+});
+
+describe("endSessionAction", () => {
+  it("ends one of the merchant's own other sessions; B's session id is refused and B stays signed in", async () => {
+    const a = await merchant();
+    const b = await merchant();
+    const aPhone = await createSession(db(), a.user, { ip: null, userAgent: null });
+    const bSession = await createSession(db(), b.user, { ip: null, userAgent: null });
+    const beforeB = await tenantSnapshot(b.tenant.id);
+
+    signInAs(a);
+    expect(await endSessionAction(NO_PREVIOUS_STATE, form({ sessionId: bSession.id, ...smuggled(b) }))).toMatchObject({ error: "That session has already ended." });
+    expect((await listLiveSessions(b.tenant.id, b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
+    expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
+
+    expect(await endSessionAction(NO_PREVIOUS_STATE, form({ sessionId: aPhone.id }))).toMatchObject({ success: "Session ended: that browser is logged out." });
+    expect(await listLiveSessions(a.tenant.id, a.user.id)).toEqual([]);
+    expect((await endSessionAction(NO_PREVIOUS_STATE, form({ sessionId: "not-a-session" }))).fieldErrors).toEqual({ sessionId: "That is not a session." });
   });
 });
 
@@ -161,6 +186,7 @@ describe("signed out", () => {
     await expectRedirect(() => SettingsPage({ searchParams: Promise.resolve({}) }), "/login");
     await expectRedirect(() => changePasswordAction(NO_PREVIOUS_STATE, form({ currentPassword: password, newPassword, ...smuggled(b) })), "/login");
     await expectRedirect(() => revokeAllSessionsAction(NO_PREVIOUS_STATE, form(smuggled(b))), "/login");
+    await expectRedirect(() => endSessionAction(NO_PREVIOUS_STATE, form({ sessionId: `ses_${"x".repeat(32)}` })), "/login");
     await expectRedirect(() => deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "Fixture Co", ...smuggled(b) })), "/login");
 
     expect(cookie.startSession).not.toHaveBeenCalled();

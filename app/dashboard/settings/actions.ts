@@ -6,7 +6,8 @@ import { z } from "zod";
 import { validatedAction, type ActionState } from "@/lib/actions";
 import { changePassword, deleteAccount, revokeAllSessions } from "@/lib/auth/account-settings";
 import { passwordSchema } from "@/lib/auth/password";
-import { clientIp, endSession, requireAccount, startSession } from "@/lib/auth/session";
+import { clientIp, endSession, requireAccount } from "@/lib/auth/session";
+import { endOneSession } from "@/lib/auth/sessions";
 
 // Every action acts on the session's account only: no form field names a user or a tenant.
 
@@ -16,8 +17,8 @@ const changePasswordSchema = z.object({
 });
 
 export const changePasswordAction = validatedAction(changePasswordSchema, async ({ currentPassword, newPassword }): Promise<ActionState> => {
-  const { user, tenant } = await requireAccount();
-  const result = await changePassword({ userId: user.id, tenantId: tenant.id, currentPassword, newPassword, ip: await clientIp() });
+  const { user, tenant, sessionId } = await requireAccount();
+  const result = await changePassword({ userId: user.id, tenantId: tenant.id, currentPassword, newPassword, ip: await clientIp(), keepSessionId: sessionId });
   if (!result.ok) {
     switch (result.reason) {
       case "incorrect":
@@ -30,8 +31,6 @@ export const changePasswordAction = validatedAction(changePasswordSchema, async 
         redirect("/login");
     }
   }
-  // The version bump ended every session, this one too: re-issue it so the merchant stays here.
-  await startSession(result.user);
   revalidatePath("/dashboard/settings");
   return { success: "Password changed. Every other session has been logged out." };
 });
@@ -41,6 +40,15 @@ export const revokeAllSessionsAction = validatedAction(z.object({}), async () =>
   await revokeAllSessions(user.id, tenant.id, await clientIp());
   await endSession();
   redirect("/login");
+});
+
+export const endSessionAction = validatedAction(z.object({ sessionId: z.string().regex(/^ses_[A-Za-z0-9]{32}$/, "That is not a session.") }), async ({ sessionId }) => {
+  const { user, tenant, sessionId: current } = await requireAccount();
+  if (sessionId === current) return { error: "That is this session: use Log out instead." };
+  const result = await endOneSession({ tenantId: tenant.id, userId: user.id, ip: await clientIp() }, sessionId);
+  if (!result.ok) return { error: result.message };
+  revalidatePath("/dashboard/settings");
+  return { success: "Session ended: that browser is logged out." };
 });
 
 const deleteAccountSchema = z.object({

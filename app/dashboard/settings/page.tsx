@@ -5,7 +5,10 @@ import { deletionConfirmationPhrase } from "@/lib/auth/account-settings";
 import { PASSWORD_RULES } from "@/lib/auth/password";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
-import { changePasswordAction, deleteAccountAction, revokeAllSessionsAction } from "./actions";
+import { deviceName } from "@/lib/auth/devices";
+import { listLiveSessions } from "@/lib/auth/sessions";
+import { changePasswordAction, deleteAccountAction, endSessionAction, revokeAllSessionsAction } from "./actions";
+import { EndSessionForm } from "./end-session-form";
 import { ChangePasswordForm } from "./change-password-form";
 import { DeleteAccountForm } from "./delete-account-form";
 import { LogOutEverywhereForm } from "./log-out-everywhere-form";
@@ -16,7 +19,7 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   const account = await requireAccount();
   const { user, tenant } = account;
   const cursor = auditCursorSchema.parse((await searchParams).cursor);
-  const { entries, nextCursor } = await listAuditEntries(tenant.id, cursor);
+  const [{ entries, nextCursor }, liveSessions] = await Promise.all([listAuditEntries(tenant.id, cursor), listLiveSessions(tenant.id, user.id)]);
   const connected = tenant.whopCompanyTitle !== null;
 
   return (
@@ -25,6 +28,25 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
 
       <Card title="Change password" description={<>You are logged in as <strong className="font-medium text-zinc-800">{user.email}</strong>. Changing the password logs out every other session.</>}>
         <ChangePasswordForm action={changePasswordAction} passwordRules={PASSWORD_RULES} />
+      </Card>
+
+      <Card title="Active sessions" description="Every browser signed in to this account. Ending a session logs that browser out at once, even if its cookie was copied.">
+        <ul className="divide-y divide-zinc-100">
+          {liveSessions.map((session) => (
+            <li key={session.id} className="flex flex-col gap-3 py-3 first:pt-0 last:pb-0 sm:flex-row sm:items-center sm:justify-between">
+              <div className="min-w-0 text-sm">
+                <p className="font-medium text-zinc-900">
+                  {deviceName(session.userAgent)}
+                  {session.id === account.sessionId && <span className="ml-2 rounded bg-emerald-50 px-1.5 py-0.5 text-xs font-medium text-emerald-700">This session</span>}
+                </p>
+                <p className="text-zinc-600">
+                  {session.ip ?? "Unknown IP"} · last seen {formatDateTime(session.lastSeenAt)} · signed in {formatDateTime(session.createdAt)}
+                </p>
+              </div>
+              {session.id !== account.sessionId && <EndSessionForm sessionId={session.id} action={endSessionAction} />}
+            </li>
+          ))}
+        </ul>
       </Card>
 
       <Card title="Log out everywhere" description="Ends every session of this account on every device and browser, this one included. Use it if you logged in on a computer that is not yours or think someone else has your password (then change it).">
