@@ -9,6 +9,9 @@ const APP_PORT = 3200;
 const SANDBOX_PORT = 4310;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 const SANDBOX_URL = `http://127.0.0.1:${SANDBOX_PORT}`;
+const MAIL_SMTP_PORT = 2525;
+const MAIL_HTTP_PORT = 2526;
+const MAIL_URL = `http://127.0.0.1:${MAIL_HTTP_PORT}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -27,6 +30,13 @@ export default defineConfig({
     },
   },
   webServer: [
+    {
+      command: "npx tsx e2e/mail-sink.ts",
+      url: `${MAIL_URL}/health`,
+      env: { MAIL_SINK_SMTP_PORT: String(MAIL_SMTP_PORT), MAIL_SINK_HTTP_PORT: String(MAIL_HTTP_PORT) },
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
     {
       command: "npx tsx sandbox/main.ts",
       url: `${SANDBOX_URL}/_sandbox/state`,
@@ -47,8 +57,9 @@ export default defineConfig({
         LOG_LEVEL: "warn",
         // The specs' webhook endpoints are local receivers (e2e/webhooks.spec.ts).
         WEBHOOK_ALLOW_PRIVATE_URLS: "1",
-        // Required in production; the specs send no mail yet.
-        SMTP_URL: "smtp://127.0.0.1:2525",
+        // The e2e mail server (e2e/mail-sink.ts); the app's own worker sends the queued mail.
+        SMTP_URL: `smtp://127.0.0.1:${MAIL_SMTP_PORT}`,
+        RUN_WORKER_IN_PROCESS: "1",
         EMAIL_FROM: "Whop Connector <no-reply@localhost>",
       },
       reuseExistingServer: false,
