@@ -52,6 +52,18 @@ describe("enqueue", () => {
     expect((await job(id!))?.name).toBe(JOBS.deliverWebhook);
   });
 
+  it("a singleton key makes enqueueing idempotent, per queue", async () => {
+    const key = `delivery-${Math.random()}`;
+    const first = await db().transaction((tx) => enqueue(tx, JOBS.deliverWebhook, { n: 1 }, { singletonKey: key }));
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(await enqueue(db(), JOBS.deliverWebhook, { n: 2 }, { singletonKey: key })).toBeNull();
+    const rows = await selectRows<{ data: { n: number } }>(sql`select data from pgboss.job where name = ${JOBS.deliverWebhook} and singleton_key = ${key}`);
+    expect(rows).toEqual([{ data: { n: 1 } }]);
+    // Another key, or no key, is another job.
+    expect(await enqueue(db(), JOBS.deliverWebhook, { n: 3 }, { singletonKey: `${key}-other` })).not.toBeNull();
+    expect(await enqueue(db(), JOBS.deliverWebhook, { n: 4 })).not.toBeNull();
+  });
+
   it("a scheduled job's queue (stately) holds one waiting job at most", async () => {
     await enqueue(db(), JOBS.expireCheckouts, {});
     expect(await enqueue(db(), JOBS.expireCheckouts, {})).toBeNull();
