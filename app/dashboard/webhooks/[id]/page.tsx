@@ -23,14 +23,6 @@ export default async function WebhookEndpointPage({ params }: { params: Promise<
   const endpoint = await getEndpoint(tenant.id, id);
   if (!endpoint) notFound();
   const [attempts, queued] = await Promise.all([listEndpointAttempts(tenant.id, endpoint.id), countQueuedDeliveries(tenant.id, endpoint.id)]);
-  // Resend on each delivery's latest attempt (the log is newest first).
-  const latest = new Set<number>();
-  const seen = new Set<string>();
-  for (const attempt of attempts) {
-    if (seen.has(attempt.deliveryId)) continue;
-    seen.add(attempt.deliveryId);
-    latest.add(attempt.id);
-  }
 
   return (
     <>
@@ -83,15 +75,14 @@ export default async function WebhookEndpointPage({ params }: { params: Promise<
                       <pre className="mt-2 max-h-48 overflow-auto rounded-md bg-zinc-50 p-3 text-xs wrap-anywhere whitespace-pre-wrap text-zinc-800">{attempt.responseBody}</pre>
                     </details>
                   )}
-                  {latest.has(attempt.id) && (
-                    <EndpointButton
-                      action={resendWebhookDeliveryAction}
-                      fields={{ deliveryId: attempt.deliveryId }}
-                      label="Resend"
-                      pendingLabel="Resending…"
-                      accessibleLabel={`Resend ${attempt.eventId}`}
-                    />
-                  )}
+                  {/* On every attempt (each resends its event), so the outcome stays beside the row pressed as the new attempt appears above. */}
+                  <EndpointButton
+                    action={resendWebhookDeliveryAction}
+                    fields={{ deliveryId: attempt.deliveryId }}
+                    label="Resend"
+                    pendingLabel="Resending…"
+                    accessibleLabel={`Resend ${attempt.eventId} (attempt ${attempt.attempt})`}
+                  />
                 </li>
               );
             })}
