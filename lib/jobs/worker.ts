@@ -72,7 +72,8 @@ export async function startWorker({
         const fields = { queue: name, jobId: job.id, retryCount: job.retryCount };
         try {
           await handler(job.data ?? {}, { id: job.id, retryCount: job.retryCount });
-          log.info({ ...fields, durationMs: Date.now() - started }, "job done");
+          // Debug only: each handler logs its own line of what it did.
+          log.debug({ ...fields, durationMs: Date.now() - started }, "job done");
         } catch (error) {
           const willRetry = job.retryCount < job.retryLimit;
           log[willRetry ? "warn" : "error"]({ ...fields, durationMs: Date.now() - started, willRetry, err: error }, willRetry ? "job failed; will retry" : "job failed; no retries left");
