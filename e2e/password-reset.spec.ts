@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { PASSWORD, uniqueEmail } from "./helpers";
+import { PASSWORD, review, uniqueEmail } from "./helpers";
 
 /* Forgot password → the mail (through the worker and a real SMTP server) → reset → log in. */
 
@@ -22,7 +22,7 @@ async function mailFor(request: APIRequestContext, to: string, subject: string):
 
 const linkIn = (text: string, path: string) => new URL(text.match(new RegExp(`https?://[^\\s]+${path}\\?token=[^\\s]+`))![0]);
 
-test("a merchant who forgot the password gets a link by mail, sets a new one and logs in with it", async ({ page, request }) => {
+test("a merchant who forgot the password gets a link by mail, sets a new one and logs in with it", async ({ page, request }, testInfo) => {
   const email = uniqueEmail("forgot");
   await page.goto("/signup");
   await page.getByLabel("Email").fill(email);
@@ -36,9 +36,11 @@ test("a merchant who forgot the password gets a link by mail, sets a new one and
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByText(/If an account uses that email, a link to reset its password is on its way/)).toBeVisible();
+  await review(page, testInfo, "forgot-password");
 
   const link = linkIn(await mailFor(request, email, "Reset your Whop Connector password"), "/reset-password");
   await page.goto(`${link.pathname}${link.search}`);
+  await review(page, testInfo, "reset-password");
   await page.getByLabel("New password").fill("a brand new passphrase");
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page).toHaveURL(/\/login\?reset=1$/);
@@ -51,6 +53,10 @@ test("a merchant who forgot the password gets a link by mail, sets a new one and
   await page.getByLabel("Password").fill("a brand new passphrase");
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/(onboarding|dashboard)$/);
+  await page.goto("/dashboard/settings");
+  await expect(page.getByRole("heading", { name: "Active sessions" })).toBeVisible();
+  await expect(page.getByText("This session")).toBeVisible();
+  await review(page, testInfo, "settings-sessions");
 
   // The link was single use.
   await page.goto(`${link.pathname}${link.search}`);
