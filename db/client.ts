@@ -123,7 +123,11 @@ export function migrateDatabase(): Promise<void> {
     // any worker ever ran. Imported here, not at the top: lib/jobs runs its SQL through this module.
     const { installJobQueues } = await import("@/lib/jobs/queue");
     await installJobQueues();
-  })();
+  })().catch((error: unknown) => {
+    // A failed attempt (say, another process migrating the same fresh database at that moment) may be retried.
+    conn.migrated = undefined;
+    throw error;
+  });
   return conn.migrated;
 }
 

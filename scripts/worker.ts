@@ -22,7 +22,14 @@ try {
 
 try {
   // Production migrates with `npm run db:migrate` before a release; development does it here, as the app does.
-  if (env().nodeEnv !== "production") await migrateDatabase();
+  if (env().nodeEnv !== "production") {
+    // `npm run dev` may be migrating the same fresh database right now: one retry once it is done.
+    await migrateDatabase().catch(async (error: unknown) => {
+      log.warn({ err: error }, "migrations failed; retrying once in 3 s");
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await migrateDatabase();
+    });
+  }
   if (databaseKind() === "pglite") {
     log.warn("no DATABASE_URL: working the embedded database in ./.data/pglite, which only one process may open (the demo runs its worker inside the app instead)");
   }

@@ -1,15 +1,18 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
-import { orders, webhookEvents, type Order } from "@/db/schema";
+import { orders, tenants, webhookEvents, type Order } from "@/db/schema";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
 import { isPrunedPayload, pruneWebhookPayloads, PRUNED_PAYLOAD } from "@/lib/ledger/retention";
 import { reconcilePendingOrders, selectUnsettledOrders } from "@/lib/ledger/reconcile";
+import { reconcileJob } from "@/lib/jobs/scheduled";
 import { expireAbandonedCheckouts } from "@/lib/orders/expire";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
+import { webhookUrl } from "@/lib/tenants/webhook-secret";
+import { WHOP_EVENTS_APPLIED } from "@/lib/whop/events";
 import { withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder } from "../fixtures";
 import { envelope, merchantWithOrder, paymentData, send } from "../ledger/helpers";
@@ -86,6 +89,24 @@ describe("ledger.reconcile: fair across tenants", () => {
     expect(today).toHaveLength(50);
     expect(tomorrow).toHaveLength(50);
     expect(new Set([...today, ...tomorrow]).size).toBeGreaterThan(50);
+  });
+});
+
+describe("ledger.reconcile: created webhooks", () => {
+  it("the scheduled job first brings the webhooks the connector created up to date", async () => {
+    const company = (await (await fetch(`${sandbox.current.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as { companyId: string; companyKey: string };
+    const account = await connectedMerchant();
+    await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null });
+    const tenant = (await getTenantById(account.tenant.id))!;
+    const whop = async <T,>(method: string, path: string, body?: unknown) =>
+      (await (await fetch(`${sandbox.current.url}${path}`, { method, headers: { authorization: `Bearer ${company.companyKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
+    // A webhook an earlier version created with a shorter list; its events not known.
+    const hook = await whop<{ id: string }>("POST", "/api/v1/webhooks", { url: webhookUrl(tenant), api_version: "v1", enabled: true, events: ["payment.succeeded"], resource_id: company.companyId });
+    await db().update(tenants).set({ whopWebhookId: hook.id, whopWebhookEvents: null }).where(eq(tenants.id, tenant.id));
+
+    await reconcileJob();
+    const patched = await whop<{ events: string[] }>("GET", `/api/v1/webhooks/${hook.id}`);
+    expect(patched.events).toEqual(expect.arrayContaining([...WHOP_EVENTS_APPLIED]));
   });
 });
 
