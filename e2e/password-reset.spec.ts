@@ -33,6 +33,8 @@ test("a merchant who forgot the password gets a link by mail, sets a new one and
 
   await page.goto("/login");
   await page.getByRole("link", { name: "Forgot password?" }).click();
+  // The log-in page has an Email field too: wait for the new page before typing.
+  await expect(page.getByRole("heading", { name: "Forgot password?" })).toBeVisible();
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByText(/If an account uses that email, a link to reset its password is on its way/)).toBeVisible();
