@@ -51,7 +51,8 @@ export const SIGN_UPS_PER_HOUR = 500;
  */
 export async function signUp(input: { email: string; password: string; ip: string | null }): Promise<SignUpResult> {
   if (input.ip !== null) {
-    const perIp = await hitRateLimit(`signup:ip:${input.ip}`, SIGN_UPS_PER_IP_PER_HOUR, 3600);
+    // Loopback is this machine (the demo, the e2e suite): only the overall ceiling applies to it.
+    const perIp = isLoopback(input.ip) ? { allowed: true } : await hitRateLimit(`signup:ip:${input.ip}`, SIGN_UPS_PER_IP_PER_HOUR, 3600);
     if (!perIp.allowed) return { ok: false, reason: "throttled" };
     const overall = await hitRateLimit("signup:all", SIGN_UPS_PER_HOUR, 3600);
     if (!overall.allowed) return { ok: false, reason: "throttled" };
@@ -69,6 +70,8 @@ export async function signUp(input: { email: string; password: string; ip: strin
     throw error;
   });
 }
+
+const isLoopback = (ip: string): boolean => ip === "::1" || /^(::ffff:)?127\./.test(ip);
 
 export type LogInResult = { ok: true; user: User } | { ok: false; reason: "invalid" | "throttled" };
 
