@@ -1,9 +1,9 @@
-import { foreignKey, index, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, foreignKey, index, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { users } from "./schema";
 
 /*
- * Accounts' sign-in state: server-side sessions and the single-use tokens mailed for password
- * resets and email verification. Re-exported by schema.ts (one schema for drizzle-kit).
+ * Accounts' sign-in state: server-side sessions, the single-use tokens mailed for password
+ * resets and email verification, and two-factor authenticators with their recovery codes. Re-exported by schema.ts (one schema for drizzle-kit).
  */
 
 /**
@@ -23,6 +23,12 @@ export const sessions = pgTable(
     ip: text("ip"),
     userAgent: text("user_agent"),
     endedAt: timestamp("ended_at", { withTimezone: true }),
+    /**
+     * When the user last proved who they are in this session: at log-in (after the second factor
+     * when there is one) and at each **Confirm it's you**. Sensitive actions ask again once it is
+     * older than 10 minutes (lib/auth/step-up.ts); null (sessions from before) counts as long ago.
+     */
+    reauthenticatedAt: timestamp("reauthenticated_at", { withTimezone: true }),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
@@ -56,5 +62,44 @@ export const authTokens = pgTable(
   ],
 );
 
+/**
+ * A user's TOTP authenticator (RFC 6238), one per user. Written by **Set up two-factor** with
+ * `enabled_at` null; the first correct code enables it. The secret is AES-256-GCM ciphertext
+ * (field "totp_secret", bound to tenant and user). `last_used_step` is the 30-second step of the
+ * last code accepted: a code is accepted only for a later step, so a replayed code fails.
+ */
+export const userTwoFactor = pgTable(
+  "user_two_factor",
+  {
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    enabledAt: timestamp("enabled_at", { withTimezone: true }),
+    lastUsedStep: bigint("last_used_step", { mode: "number" }),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.userId] }),
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
+  ],
+);
+
+/** One-time recovery codes: their SHA-256 only; each single use (`used_at`, a conditional update). */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull(),
+    codeHash: text("code_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.userId, t.codeHash] }),
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
+  ],
+);
+
 export type Session = typeof sessions.$inferSelect;
+export type UserTwoFactor = typeof userTwoFactor.$inferSelect;
 export type AuthToken = typeof authTokens.$inferSelect;

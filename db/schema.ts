@@ -46,6 +46,11 @@ export const tenants = pgTable(
     connectedAt: timestamp("connected_at", { withTimezone: true }),
     keyVerifiedAt: timestamp("key_verified_at", { withTimezone: true }),
     keyRejectedAt: timestamp("key_rejected_at", { withTimezone: true }),
+    /**
+     * When the owner required two-factor sign-in of every member (null: each user chooses). Not
+     * read yet: an account has one user until teams exist, and that user chooses under Settings.
+     */
+    twoFactorRequiredAt: timestamp("two_factor_required_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
