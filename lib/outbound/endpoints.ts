@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, ne, notExists, sql } from "drizzle-orm";
 import { z } from "zod";
-import { db, type Transaction } from "@/db/client";
+import { db, type Executor, type Transaction } from "@/db/client";
 import { outboundEvents, webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, type WebhookEndpoint } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { decryptSecret } from "@/lib/crypto/secrets";
@@ -112,7 +112,9 @@ function missedSince(endpoint: Pick<WebhookEndpoint, "failingSince" | "disabledA
 }
 
 /** Events of the endpoint's types since it started missing them that it has not received, oldest first. */
-async function missedEventIds(executor: Transaction | ReturnType<typeof db>, endpoint: WebhookEndpoint, limit = RESEND_LIMIT): Promise<{ id: string; type: string }[]> {
+type MissingEndpoint = Pick<WebhookEndpoint, "tenantId" | "id" | "eventTypes" | "failingSince" | "disabledAt">;
+
+async function missedEventIds(executor: Executor, endpoint: MissingEndpoint, limit = RESEND_LIMIT): Promise<{ id: string; type: string }[]> {
   const since = missedSince(endpoint);
   if (!since) return [];
   const delivered = executor
@@ -139,10 +141,6 @@ async function missedEventIds(executor: Transaction | ReturnType<typeof db>, end
     )
     .orderBy(asc(outboundEvents.createdAt), asc(outboundEvents.seq))
     .limit(limit);
-}
-
-export async function countMissedEvents(endpoint: WebhookEndpoint): Promise<number> {
-  return (await missedEventIds(db(), endpoint, RESEND_LIMIT)).length;
 }
 
 async function resolveDisabledProblem(tx: Transaction, tenantId: string): Promise<void> {
@@ -326,7 +324,7 @@ async function withMissed(tenantId: string, rows: Omit<EndpointView, "missed">[]
   return Promise.all(
     rows.map(async (row) => ({
       ...row,
-      missed: row.enabled ? 0 : (await missedEventIds(db(), { ...row, tenantId } as WebhookEndpoint)).length,
+      missed: row.enabled ? 0 : (await missedEventIds(db(), { ...row, tenantId })).length,
     })),
   );
 }
