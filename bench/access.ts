@@ -38,7 +38,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const started = performance.now();
   const whopMark = ctx.whop.calls.length;
   const { tenantId, itemId, userId } = await generate(ctx.runId);
-  const created = await createApiToken({ tenantId, userId, ip: null }, "bench");
+  const created = await createApiToken({ tenantId, userId, ip: null, sessionId: null }, "bench");
   if (!created.ok) throw new Error(created.message);
   const token = created.token;
   ctx.log(`access: data generated and analysed in ${((performance.now() - started) / 1000).toFixed(1)} s`);

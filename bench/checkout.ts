@@ -145,7 +145,7 @@ async function setUpShops(ctx: BenchContext): Promise<Shop[]> {
       const signedUp = await signUp({ email: `bench-${ctx.runId}-${i}@example.com`, password: "bench password, long enough", ip: null });
       if (!signedUp.ok) throw new Error(`sign-up failed: ${signedUp.reason}`);
       const { user, tenant } = signedUp;
-      const connected = await connectWhopKey({ tenant, actorUserId: user.id, pastedKey: companyKey, ip: null });
+      const connected = await connectWhopKey({ tenant, actorUserId: user.id, pastedKey: companyKey, ip: null, sessionId: null });
       if (!connected.ok) throw new Error(`connecting the sandbox key failed: ${connected.message}`);
 
       const created = await createItem(

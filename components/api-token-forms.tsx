@@ -2,6 +2,7 @@
 
 import { useActionState, useState } from "react";
 import type { ActionState } from "@/lib/actions";
+import { ConfirmItsYou } from "@/components/confirm-its-you";
 import { CopyButton } from "@/components/copy-button";
 import { SubmitButton } from "@/components/ui/button";
 import { Notice } from "@/components/ui/card";
@@ -32,6 +33,7 @@ export function CreateApiTokenForm({ action }: { action: Action }) {
         </SubmitButton>
       </form>
       {state.error && <Notice tone="error">{state.error}</Notice>}
+      {state.reauthenticate && <ConfirmItsYou method={state.reauthenticate} />}
       {state.success && <Notice tone="success">{state.success}</Notice>}
       {state.reveal && (
         <div className="flex flex-wrap items-center gap-2">
@@ -63,19 +65,27 @@ export function RevokeApiTokenForm({ action, tokenId, name }: { action: Action; 
       </button>
     );
   }
+  // A fragment: in the token's row (flex, wrapping) the confirmation takes a line of its own.
   return (
-    <form action={formAction} className="flex flex-wrap items-center gap-2">
-      <input type="hidden" name="tokenId" value={tokenId} />
-      {state.error && (
-        <span role="alert" className="text-xs text-red-700">
-          {state.error}
-        </span>
+    <>
+      <form action={formAction} className="flex flex-wrap items-center gap-2">
+        <input type="hidden" name="tokenId" value={tokenId} />
+        {state.error && (
+          <span role="alert" className="text-xs text-red-700">
+            {state.error}
+          </span>
+        )}
+        <span className="text-xs text-zinc-600">Apps using it stop working at once.</span>
+        <button className={`${small} bg-red-700 text-white hover:bg-red-800`}>Revoke now</button>
+        <button type="button" onClick={() => setConfirming(false)} className={`${small} text-zinc-700 hover:bg-zinc-100`}>
+          Keep
+        </button>
+      </form>
+      {state.reauthenticate && (
+        <div className="basis-full">
+          <ConfirmItsYou method={state.reauthenticate} />
+        </div>
       )}
-      <span className="text-xs text-zinc-600">Apps using it stop working at once.</span>
-      <button className={`${small} bg-red-700 text-white hover:bg-red-800`}>Revoke now</button>
-      <button type="button" onClick={() => setConfirming(false)} className={`${small} text-zinc-700 hover:bg-zinc-100`}>
-        Keep
-      </button>
-    </form>
+    </>
   );
 }

@@ -3,6 +3,7 @@
 import { useActionState, useEffect } from "react";
 import { useRouter } from "next/navigation";
 import type { ActionState } from "@/lib/actions";
+import { ConfirmItsYou } from "@/components/confirm-its-you";
 import { SubmitButton } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Notice } from "@/components/ui/card";
@@ -27,20 +28,24 @@ export function WhopKeyForm({
   }, [state, redirectTo, router]);
 
   return (
-    <form action={formAction} className="space-y-4" noValidate>
-      <Field
-        label="Whop API key"
-        name="apiKey"
-        type="password"
-        autoComplete="off"
-        spellCheck={false}
-        placeholder="apik_…"
-        required
-        error={state.fieldErrors?.apiKey}
-        hint="Whop dashboard → Developer → Company API keys. It starts with apik_."
-      />
-      {state.success && <Notice tone="success">{state.success}</Notice>}
-      <SubmitButton pendingLabel="Checking with Whop…">{submitLabel}</SubmitButton>
-    </form>
+    <div className="space-y-4">
+      <form action={formAction} className="space-y-4" noValidate>
+        {state.error && <Notice tone="error">{state.error}</Notice>}
+        <Field
+          label="Whop API key"
+          name="apiKey"
+          type="password"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="apik_…"
+          required
+          error={state.fieldErrors?.apiKey}
+          hint="Whop dashboard → Developer → Company API keys. It starts with apik_."
+        />
+        {state.success && <Notice tone="success">{state.success}</Notice>}
+        <SubmitButton pendingLabel="Checking with Whop…">{submitLabel}</SubmitButton>
+      </form>
+      {state.reauthenticate && <ConfirmItsYou method={state.reauthenticate} />}
+    </div>
   );
 }

@@ -9,6 +9,8 @@ export interface ActionState {
   success?: string;
   /** A secret shown once, right after it was made (a new API token); never stored in the page. */
   reveal?: string;
+  /** The action needs a recent re-authentication: the form shows **Confirm it's you** asking for this. */
+  reauthenticate?: "password" | "code";
 }
 
 const NEVER_ECHOED = /password|key|secret|token/i;

@@ -5,7 +5,8 @@ import { z } from "zod";
 import { validatedAction } from "@/lib/actions";
 import { logIn, signUp } from "@/lib/auth/accounts";
 import { emailSchema, passwordSchema } from "@/lib/auth/password";
-import { clientIp, startSession } from "@/lib/auth/session";
+import { clearPendingSecondFactor, clientIp, pendingSecondFactor, startPendingSecondFactor, startSession } from "@/lib/auth/session";
+import { logInSecondFactor } from "@/lib/auth/two-factor";
 
 const INVALID_LOGIN = "Invalid email or password.";
 
@@ -32,6 +33,31 @@ export const logInAction = validatedAction(loginSchema, async ({ email, password
       error: result.reason === "throttled" ? "Too many failed attempts. Wait 15 minutes and try again." : INVALID_LOGIN,
     };
   }
+  if (result.secondFactor) {
+    await startPendingSecondFactor(result.user);
+    redirect("/login/two-factor");
+  }
   await startSession(result.user);
   redirect("/dashboard");
 });
+
+/** Log-in's second step: the user the pending cookie names (5 minutes after their password), a TOTP or recovery code. */
+export const verifySecondFactorAction = validatedAction(
+  z.object({ code: z.string().trim().min(1, "Enter the code from your authenticator app.").max(64, "That code is not right.") }),
+  async ({ code }) => {
+    const pending = await pendingSecondFactor();
+    if (!pending) redirect("/login");
+    const result = await logInSecondFactor(pending, code, await clientIp());
+    if (!result.ok) {
+      if (result.reason === "not_found") {
+        await clearPendingSecondFactor();
+        redirect("/login");
+      }
+      if (result.reason === "throttled") return { error: "Too many wrong codes. Wait 15 minutes and try again." };
+      return { fieldErrors: { code: "That code is not right (or was already used). Type the code your app shows now." } };
+    }
+    await clearPendingSecondFactor();
+    await startSession(result.user);
+    redirect("/dashboard");
+  },
+);

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { db, type Transaction } from "@/db/client";
 import { apiTokenHashes, apiTokens, type ApiToken } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
+import { requireRecentAuthentication, type ReauthMethod } from "@/lib/auth/step-up";
 import { randomBase62 } from "@/lib/ids";
 
 /**
@@ -60,6 +61,8 @@ export interface TokenActor {
   tenantId: string;
   userId: string;
   ip: string | null;
+  /** The browser session acting (creating and revoking need a recent re-authentication); null for server-side callers. */
+  sessionId: string | null;
 }
 
 /**
@@ -73,9 +76,11 @@ export async function insertApiToken(tx: Transaction, values: typeof apiTokens.$
   return row!;
 }
 
-export type CreateTokenResult = { ok: true; token: string; row: ApiToken } | { ok: false; message: string };
+export type CreateTokenResult = { ok: true; token: string; row: ApiToken } | { ok: false; message: string; reauthenticate?: ReauthMethod };
 
 export async function createApiToken(actor: TokenActor, name: string): Promise<CreateTokenResult> {
+  const recent = await requireRecentAuthentication(actor.sessionId, actor);
+  if (!recent.ok) return { ok: false, message: recent.message, reauthenticate: recent.method };
   const token = newApiTokenValue();
   return db().transaction(async (tx) => {
     // Serialises token creation per tenant so that two concurrent creations cannot pass the cap.
@@ -106,7 +111,9 @@ export async function createApiToken(actor: TokenActor, name: string): Promise<C
   });
 }
 
-export async function revokeApiToken(actor: TokenActor, tokenId: string): Promise<{ ok: true; row: ApiToken } | { ok: false; message: string }> {
+export async function revokeApiToken(actor: TokenActor, tokenId: string): Promise<{ ok: true; row: ApiToken } | { ok: false; message: string; reauthenticate?: ReauthMethod }> {
+  const recent = await requireRecentAuthentication(actor.sessionId, actor);
+  if (!recent.ok) return { ok: false, message: recent.message, reauthenticate: recent.method };
   return db().transaction(async (tx) => {
     const [row] = await tx
       .update(apiTokens)

@@ -33,7 +33,13 @@ export type AuditAction =
   | "webhook_endpoint.secret_rotated"
   | "webhook_endpoint.disabled"
   | "webhook_endpoint.enabled"
-  | "webhook_endpoint.deleted";
+  | "webhook_endpoint.deleted"
+  | "login.second_factor_failed"
+  | "session.reauthenticated"
+  | "two_factor.enabled"
+  | "two_factor.disabled"
+  | "two_factor.recovery_codes_regenerated"
+  | "two_factor.recovery_code_used";
 
 export interface AuditInput {
   tenantId: string;

@@ -40,6 +40,12 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "webhook_endpoint.disabled": "Webhook endpoint disabled",
   "webhook_endpoint.enabled": "Webhook endpoint enabled",
   "webhook_endpoint.deleted": "Webhook endpoint deleted",
+  "login.second_factor_failed": "Failed two-factor code at login",
+  "session.reauthenticated": "Identity confirmed",
+  "two_factor.enabled": "Two-factor authentication turned on",
+  "two_factor.disabled": "Two-factor authentication turned off",
+  "two_factor.recovery_codes_regenerated": "New recovery codes made",
+  "two_factor.recovery_code_used": "Recovery code used",
 };
 
 /** The human name of an action; an action this code does not know (yet) shows as stored. */
@@ -69,6 +75,8 @@ const SHOWN_DETAILS: [field: string, label: string][] = [
   ["tokenHint", "Token ending in"],
   ["endpointUrl", "Endpoint"],
   ["resent", "Events resent"],
+  ["method", "With"],
+  ["codesLeft", "Recovery codes left"],
 ];
 
 export interface AuditDetail {

@@ -6,7 +6,8 @@ import { logger } from "@/lib/logger";
 import { hashPassword, verifyPassword } from "./password";
 import { authTokens } from "@/db/schema-auth";
 import { endUserSessions } from "./sessions";
-import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
+import { checkSecondFactor, isTwoFactorEnabled } from "./second-factor";
+import { returnLoginAttempt, secondFactorKey, takeLoginAttempt, throttleKeys } from "./throttle";
 
 /*
  * What a signed-in merchant can do to their own account. Every function takes the ids from the
@@ -83,18 +84,53 @@ export function deletionConfirmationPhrase(account: { tenant: { whopCompanyTitle
   return account.tenant.whopCompanyTitle?.trim() || account.user.email;
 }
 
-export type DeleteAccountResult = { ok: true } | { ok: false; reason: "mismatch" | "not_found"; expected?: string };
+export type DeleteAccountResult =
+  | { ok: true }
+  | { ok: false; reason: "mismatch"; expected: string }
+  | { ok: false; reason: "not_found" | "incorrect_password" | "code_required" | "incorrect_code" | "throttled" };
 
 /**
- * Deletes the tenant, and with it (foreign keys, ON DELETE CASCADE) its users, items, orders,
- * webhook events, rejections, problems and audit trail, plus the throttle counters that name it.
+ * Deletes the tenant, and with it (foreign keys, ON DELETE CASCADE) its users (their sessions,
+ * authenticators and recovery codes), items, orders, webhook events, rejections, problems and audit trail, plus the throttle counters that name it.
  * Its rows in the global lookup tables (emails, slugs, token hashes, public id) are deleted by
  * name too: here they would cascade, but under Citus those tables cannot keep foreign keys to
  * tenant tables, and an email must be free for a new sign-up once its account is gone.
  * Nothing on Whop is touched: the merchant revokes the key and deletes the webhook there.
- * The confirmation must equal the phrase exactly (case-sensitive) after trimming.
+ * The confirmation must equal the phrase exactly (case-sensitive) after trimming, and the merchant
+ * proves who they are in the same form: the password (counted like a log-in) and, with two-factor
+ * on, a code (TOTP or recovery code, counted per user). The phrase is checked first, so a typo
+ * spends no attempt and no code.
  */
-export async function deleteAccount(input: { tenantId: string; userId: string; confirmation: string }): Promise<DeleteAccountResult> {
+export async function deleteAccount(input: {
+  tenantId: string;
+  userId: string;
+  confirmation: string;
+  password: string;
+  /** The authenticator (or recovery) code; required when two-factor is on. */
+  code?: string;
+  ip: string | null;
+}): Promise<DeleteAccountResult> {
+  const [found] = await db()
+    .select({ user: users, tenant: tenants })
+    .from(users)
+    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .where(and(eq(users.id, input.userId), eq(users.tenantId, input.tenantId)))
+    .limit(1);
+  if (!found) return { ok: false, reason: "not_found" };
+  const phrase = deletionConfirmationPhrase(found);
+  if (input.confirmation.trim() !== phrase) return { ok: false, reason: "mismatch", expected: phrase };
+
+  const keys = throttleKeys(found.user.email, input.ip);
+  if (!(await takeLoginAttempt(db(), keys))) return { ok: false, reason: "throttled" };
+  if (!(await verifyPassword(found.user.passwordHash, input.password))) return { ok: false, reason: "incorrect_password" };
+  await returnLoginAttempt(db(), keys);
+  const who = { tenantId: input.tenantId, userId: input.userId };
+  if (await isTwoFactorEnabled(who)) {
+    if (!input.code?.trim()) return { ok: false, reason: "code_required" };
+    const check = await checkSecondFactor(who, input.code, input.ip);
+    if (!check.ok) return { ok: false, reason: check.reason === "throttled" ? "throttled" : "incorrect_code" };
+  }
+
   return db().transaction(async (tx) => {
     // Locks the tenant so that the phrase checked is the one in force when the row goes.
     const [account] = await tx
@@ -108,15 +144,16 @@ export async function deleteAccount(input: { tenantId: string; userId: string; c
     const expected = deletionConfirmationPhrase(account);
     if (input.confirmation.trim() !== expected) return { ok: false, reason: "mismatch", expected } as const;
 
-    const emails = (await tx.select({ email: users.email }).from(users).where(eq(users.tenantId, input.tenantId))).map((u) => u.email);
+    const members = await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.tenantId, input.tenantId));
     await tx.delete(userEmails).where(eq(userEmails.tenantId, input.tenantId));
     await tx.delete(itemSlugs).where(eq(itemSlugs.tenantId, input.tenantId));
     await tx.delete(apiTokenHashes).where(eq(apiTokenHashes.tenantId, input.tenantId));
     await tx.delete(tenantPublicIds).where(eq(tenantPublicIds.tenantId, input.tenantId));
     await tx.delete(authTokens).where(eq(authTokens.tenantId, input.tenantId));
     await tx.delete(tenants).where(eq(tenants.id, input.tenantId));
-    if (emails.length > 0) {
-      await tx.delete(loginThrottle).where(inArray(loginThrottle.key, emails.map((email) => throttleKeys(email, null).email)));
+    if (members.length > 0) {
+      const counters = members.flatMap((member) => [throttleKeys(member.email, null).email, secondFactorKey({ tenantId: input.tenantId, userId: member.id })]);
+      await tx.delete(loginThrottle).where(inArray(loginThrottle.key, counters));
     }
     await tx.delete(rateLimitBuckets).where(eq(rateLimitBuckets.key, `checkout:tenant:${input.tenantId}`));
     logger.info({ tenantId: input.tenantId, userId: input.userId }, "account deleted by its owner");

@@ -7,6 +7,7 @@ import { insertTenant } from "@/lib/tenants/queries";
 import { sendVerificationMail } from "./email-verification";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { hitRateLimit } from "@/lib/rate-limit";
+import { isTwoFactorEnabled } from "./second-factor";
 import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
 
 /**
@@ -73,7 +74,8 @@ export async function signUp(input: { email: string; password: string; ip: strin
 
 const isLoopback = (ip: string): boolean => ip === "::1" || /^(::ffff:)?127\./.test(ip);
 
-export type LogInResult = { ok: true; user: User } | { ok: false; reason: "invalid" | "throttled" };
+/** `secondFactor`: the password was right, but the user has two-factor on: no session until the code (lib/auth/two-factor.ts). */
+export type LogInResult = { ok: true; user: User; secondFactor: boolean } | { ok: false; reason: "invalid" | "throttled" };
 
 export async function logIn(input: { email: string; password: string; ip: string | null }): Promise<LogInResult> {
   const keys = throttleKeys(input.email, input.ip);
@@ -87,8 +89,9 @@ export async function logIn(input: { email: string; password: string; ip: string
     return { ok: false, reason: "invalid" };
   }
   await returnLoginAttempt(db(), keys);
+  if (await isTwoFactorEnabled({ tenantId: user.tenantId, userId: user.id })) return { ok: true, user, secondFactor: true };
   await recordAudit(db(), { tenantId: user.tenantId, actorUserId: user.id, action: "login.succeeded", ip: input.ip });
-  return { ok: true, user };
+  return { ok: true, user, secondFactor: false };
 }
 
 /**

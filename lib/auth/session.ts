@@ -43,6 +43,50 @@ export async function startSession(user: User): Promise<void> {
   await session.save();
 }
 
+/*
+ * Between a correct password and the second factor: a cookie of its own (sealed like the session
+ * cookie) naming the user and when the password was accepted. It signs nobody in; the page
+ * /login/two-factor asks for the code and, once it is right, starts the session. It lasts 5 minutes.
+ */
+export const PENDING_SECOND_FACTOR_SECONDS = 5 * 60;
+
+interface PendingSecondFactor {
+  tenantId?: string;
+  userId?: string;
+  /** Epoch milliseconds after which the pending state is void (the seal's own ttl also ends it). */
+  expiresAt?: number;
+}
+
+async function pendingCookie() {
+  const { sessionSecret, appUrl } = env();
+  return getIronSession<PendingSecondFactor>(await cookies(), {
+    password: sessionSecret,
+    cookieName: "whop_connector_pending_2fa",
+    ttl: PENDING_SECOND_FACTOR_SECONDS,
+    cookieOptions: { httpOnly: true, sameSite: "lax", secure: appUrl.startsWith("https://"), path: "/" },
+  });
+}
+
+/** The password was right and the user has two-factor on: remember them for the second step. */
+export async function startPendingSecondFactor(user: Pick<User, "id" | "tenantId">): Promise<void> {
+  const pending = await pendingCookie();
+  pending.tenantId = user.tenantId;
+  pending.userId = user.id;
+  pending.expiresAt = Date.now() + PENDING_SECOND_FACTOR_SECONDS * 1000;
+  await pending.save();
+}
+
+/** The user waiting for their second factor, or undefined (none, or expired). */
+export async function pendingSecondFactor(): Promise<{ tenantId: string; userId: string } | undefined> {
+  const pending = await pendingCookie();
+  if (!pending.tenantId || !pending.userId || !pending.expiresAt || pending.expiresAt < Date.now()) return undefined;
+  return { tenantId: pending.tenantId, userId: pending.userId };
+}
+
+export async function clearPendingSecondFactor(): Promise<void> {
+  (await pendingCookie()).destroy();
+}
+
 /** Log-out: the session row ends (everywhere its cookie was copied) and the cookie goes. */
 export async function endSession(): Promise<void> {
   const session = await getSession();

@@ -29,6 +29,8 @@ export async function createSession(executor: Executor, user: Pick<User, "id" | 
       id: `ses_${randomBase62(32)}`,
       userId: user.id,
       expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
+      // Signing in is proving who one is: sensitive actions need no step-up for the next 10 minutes.
+      reauthenticatedAt: new Date(),
       ip: client.ip,
       userAgent: client.userAgent?.slice(0, 300) ?? null,
     })

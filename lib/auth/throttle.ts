@@ -25,14 +25,11 @@ export function throttleKeys(email: string, ip: string | null): LoginKeys {
 
 const windowExpired = sql`${loginThrottle.windowStartedAt} < now() - make_interval(mins => ${LOGIN_WINDOW_MINUTES})`;
 
-/** Counts this attempt for the email and the IP; false when either is over its limit (the password must then not be checked). */
-export async function takeLoginAttempt(executor: Executor, keys: LoginKeys): Promise<boolean> {
-  const rows = await executor
+/** Counts one attempt for each key, in one upsert; the new counts. */
+async function countAttempt(executor: Executor, keys: string[]): Promise<{ key: string; failures: number }[]> {
+  return executor
     .insert(loginThrottle)
-    .values([
-      { key: keys.email, failures: 1 },
-      { key: keys.ip, failures: 1 },
-    ])
+    .values(keys.map((key) => ({ key, failures: 1 })))
     .onConflictDoUpdate({
       target: loginThrottle.key,
       set: {
@@ -41,6 +38,11 @@ export async function takeLoginAttempt(executor: Executor, keys: LoginKeys): Pro
       },
     })
     .returning({ key: loginThrottle.key, failures: loginThrottle.failures });
+}
+
+/** Counts this attempt for the email and the IP; false when either is over its limit (the password must then not be checked). */
+export async function takeLoginAttempt(executor: Executor, keys: LoginKeys): Promise<boolean> {
+  const rows = await countAttempt(executor, [keys.email, keys.ip]);
   return rows.every((row) => row.failures <= (row.key === keys.email ? MAX_FAILURES_PER_EMAIL : MAX_FAILURES_PER_IP));
 }
 
@@ -51,4 +53,24 @@ export async function returnLoginAttempt(executor: Executor, keys: LoginKeys): P
     .update(loginThrottle)
     .set({ failures: sql`greatest(${loginThrottle.failures} - 1, 0)` })
     .where(inArray(loginThrottle.key, [keys.ip]));
+}
+
+/*
+ * Second-factor codes (log-in's second step, **Confirm it's you** with a code, deleting the account)
+ * are counted per user, in the same table and window: a 6-digit code has a million values, so five
+ * guesses per 15 minutes is what keeps guessing hopeless.
+ */
+export const MAX_SECOND_FACTOR_ATTEMPTS = 5;
+
+export const secondFactorKey = (user: { tenantId: string; userId: string }): string => `2fa:user:${user.tenantId}:${user.userId}`;
+
+/** Counts this code attempt for the user; false when over the limit (the code must then not be checked). */
+export async function takeSecondFactorAttempt(executor: Executor, user: { tenantId: string; userId: string }): Promise<boolean> {
+  const [row] = await countAttempt(executor, [secondFactorKey(user)]);
+  return (row?.failures ?? 0) <= MAX_SECOND_FACTOR_ATTEMPTS;
+}
+
+/** A correct code: the user's count starts afresh. */
+export async function clearSecondFactorAttempts(executor: Executor, user: { tenantId: string; userId: string }): Promise<void> {
+  await executor.delete(loginThrottle).where(inArray(loginThrottle.key, [secondFactorKey(user)]));
 }

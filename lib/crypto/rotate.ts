@@ -1,11 +1,11 @@
 import { and, asc, eq, gt, isNotNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { orders, tenants, webhookEndpoints } from "@/db/schema";
+import { orders, tenants, userTwoFactor, webhookEndpoints } from "@/db/schema";
 import type { Keyring } from "./keyring";
 import { DecryptionError, encryptionKeyIdOf, reencryptIfStale, type SecretField } from "./secrets";
 
-/** The secrets a tenant row holds; buyers' license keys live on their orders, endpoint signing secrets on their endpoints. */
-type TenantSecretField = Exclude<SecretField, "license_key" | "outbound_webhook_secret" | "outbound_webhook_secret_previous">;
+/** The secrets a tenant row holds; buyers' license keys live on their orders, endpoint signing secrets on their endpoints, TOTP secrets in user_two_factor. */
+type TenantSecretField = Exclude<SecretField, "license_key" | "outbound_webhook_secret" | "outbound_webhook_secret_previous" | "totp_secret">;
 
 const COLUMNS = {
   whop_api_key: tenants.whopApiKeyCiphertext,
@@ -75,6 +75,7 @@ export async function rotateStoredSecrets(database: Database, keyring: Keyring, 
   }
   await rotateLicenseKeys(database, keyring, batchSize, report);
   await rotateEndpointSecrets(database, keyring, batchSize, report);
+  await rotateTotpSecrets(database, keyring, batchSize, report);
   return report;
 }
 
@@ -151,5 +152,41 @@ async function rotateEndpointSecrets(database: Database, keyring: Keyring, batch
     }
     const last = batch[batch.length - 1]!;
     after = { tenantId: last.tenantId, id: last.id };
+  }
+}
+
+/** Users' TOTP secrets (enabled or pending), one user_two_factor row at a time, guarded by the old ciphertext. */
+async function rotateTotpSecrets(database: Database, keyring: Keyring, batchSize: number, report: RotationReport): Promise<void> {
+  let after = { tenantId: "", userId: "" };
+  for (;;) {
+    const batch = await database
+      .select({ tenantId: userTwoFactor.tenantId, userId: userTwoFactor.userId, stored: userTwoFactor.secretCiphertext })
+      .from(userTwoFactor)
+      .where(sql`(${userTwoFactor.tenantId}, ${userTwoFactor.userId}) > (${after.tenantId}, ${after.userId})`)
+      .orderBy(asc(userTwoFactor.tenantId), asc(userTwoFactor.userId))
+      .limit(batchSize);
+    if (batch.length === 0) return;
+    for (const row of batch) {
+      report.rowsScanned++;
+      let moved: string | undefined;
+      try {
+        moved = reencryptIfStale(row.stored, { tenantId: row.tenantId, field: "totp_secret", rowId: row.userId }, keyring);
+      } catch (error) {
+        if (!(error instanceof DecryptionError)) throw error;
+        if (!report.undecryptable.includes(row.tenantId)) report.undecryptable.push(row.tenantId);
+        continue;
+      }
+      if (!moved) continue;
+      const updated = await database
+        .update(userTwoFactor)
+        .set({ secretCiphertext: moved })
+        .where(and(eq(userTwoFactor.tenantId, row.tenantId), eq(userTwoFactor.userId, row.userId), eq(userTwoFactor.secretCiphertext, row.stored)))
+        .returning({ userId: userTwoFactor.userId });
+      if (updated.length === 0) continue; // set up again meanwhile, under the primary key
+      report.rowsMoved++;
+      report.secretsMoved++;
+    }
+    const last = batch[batch.length - 1]!;
+    after = { tenantId: last.tenantId, userId: last.userId };
   }
 }

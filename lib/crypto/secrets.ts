@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import type { Keyring } from "./keyring";
 
 /**
- * AES-256-GCM for the secrets we hold (Whop API keys, webhook secrets, buyers' license keys).
+ * AES-256-GCM for the secrets we hold (Whop API keys, webhook secrets, buyers' license keys,
+ * endpoint signing secrets, users' TOTP secrets).
  * Stored form: `v1.<keyId>.<nonce>.<ciphertext+tag>` (base64url). The additional authenticated data
  * binds the key id, the tenant and the field, so a ciphertext copied to another row or column fails.
  */
@@ -14,7 +15,9 @@ export type SecretField =
   | "license_key"
   /** The signing secret of a merchant's own webhook endpoint (per endpoint row), and the one before its rotation. */
   | "outbound_webhook_secret"
-  | "outbound_webhook_secret_previous";
+  | "outbound_webhook_secret_previous"
+  /** A user's TOTP secret (per user row: rowId is the user id). */
+  | "totp_secret";
 
 export interface SecretContext {
   tenantId: string;

@@ -6,19 +6,22 @@ import { resolveProblems } from "@/lib/problems/report";
 import { encryptSecret, encryptionKeyIdOf, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { createWhopClient, type WhopCompany } from "@/lib/whop/client";
+import { requireRecentAuthentication, type ReauthMethod } from "@/lib/auth/step-up";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { checkKeyFormat, isCompanyKeyPrefix } from "@/lib/whop/key-format";
 import { describeKeyProblem } from "@/lib/whop/messages";
 
 export type ConnectWhopResult =
   | { ok: true; company: { id: string; title: string } }
-  | { ok: false; message: string };
+  | { ok: false; message: string; reauthenticate?: ReauthMethod };
 
 interface ConnectWhopInput {
   tenant: Tenant;
   actorUserId: string;
   pastedKey: string;
   ip: string | null;
+  /** The browser session replacing the key (step-up applies); null for server-side callers. */
+  sessionId: string | null;
 }
 
 /**
@@ -30,7 +33,13 @@ interface ConnectWhopInput {
 export const KEY_CHECKS_PER_WINDOW = 10;
 const KEY_CHECK_WINDOW_SECONDS = 600;
 
-export async function connectWhopKey({ tenant, actorUserId, pastedKey, ip }: ConnectWhopInput): Promise<ConnectWhopResult> {
+export async function connectWhopKey({ tenant, actorUserId, pastedKey, ip, sessionId }: ConnectWhopInput): Promise<ConnectWhopResult> {
+  // Replacing a connected key is sensitive (it redirects where the account's payments are read
+  // from): the session must have re-authenticated within 10 minutes. Connecting the first one is not.
+  if (tenant.whopCompanyId !== null) {
+    const recent = await requireRecentAuthentication(sessionId, { tenantId: tenant.id, userId: actorUserId });
+    if (!recent.ok) return { ok: false, message: recent.message, reauthenticate: recent.method };
+  }
   const format = checkKeyFormat(pastedKey);
   if (!format.ok) return { ok: false, message: format.message };
   // Counted before Whop is asked, so parallel attempts cannot slip past the limit.

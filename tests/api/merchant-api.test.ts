@@ -21,7 +21,7 @@ async function merchant() {
   const m = await connectedMerchant();
   const { tenant, secret } = await withWebhookSecret(m.tenant);
   const item = await fixtureItem(tenant, { title: `Course ${randomBase62(6)}` });
-  const created = await createApiToken({ tenantId: tenant.id, userId: m.user.id, ip: null }, "Course site");
+  const created = await createApiToken({ tenantId: tenant.id, userId: m.user.id, ip: null, sessionId: null }, "Course site");
   if (!created.ok) throw new Error(created.message);
   return { ...m, tenant, secret, item, token: created.token, tokenRow: created.row };
 }
@@ -87,7 +87,7 @@ describe("API tokens", () => {
     expect(await access("not-a-token", query)).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
     const typo = `${m.token.slice(0, 10)}${m.token[10] === "a" ? "b" : "a"}${m.token.slice(11)}`;
     expect(await access(typo, query)).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
-    const wellFormedButUnknown = (await createApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null }, "soon gone")) as { ok: true; token: string; row: { id: string } };
+    const wellFormedButUnknown = (await createApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null }, "soon gone")) as { ok: true; token: string; row: { id: string } };
     await db().delete(apiTokens).where(eq(apiTokens.id, wellFormedButUnknown.row.id));
     expect(await access(wellFormedButUnknown.token, query)).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
 
@@ -95,21 +95,21 @@ describe("API tokens", () => {
     expect((await access(m.token, query)).status).toBe(200);
     expect((await db().select().from(apiTokens).where(eq(apiTokens.id, m.tokenRow.id)))[0]!.lastUsedAt).toBeInstanceOf(Date);
 
-    expect(await revokeApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null }, m.tokenRow.id)).toMatchObject({ ok: true });
+    expect(await revokeApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null }, m.tokenRow.id)).toMatchObject({ ok: true });
     expect(await access(m.token, query)).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
-    expect(await revokeApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null }, m.tokenRow.id)).toMatchObject({ ok: false });
+    expect(await revokeApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null }, m.tokenRow.id)).toMatchObject({ ok: false });
   });
 
   it("cannot be revoked from another account", async () => {
     const a = await merchant();
     const b = await merchant();
-    expect(await revokeApiToken({ tenantId: a.tenant.id, userId: a.user.id, ip: null }, b.tokenRow.id)).toMatchObject({ ok: false });
+    expect(await revokeApiToken({ tenantId: a.tenant.id, userId: a.user.id, ip: null, sessionId: null }, b.tokenRow.id)).toMatchObject({ ok: false });
     expect((await listOrders(b.token)).status).toBe(200);
   });
 
   it(`are capped at ${MAX_ACTIVE_TOKENS} active per account`, async () => {
     const m = await merchant();
-    const actor = { tenantId: m.tenant.id, userId: m.user.id, ip: null };
+    const actor = { tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null };
     for (let i = 1; i < MAX_ACTIVE_TOKENS; i++) expect((await createApiToken(actor, `token ${i}`)).ok).toBe(true);
     expect(await createApiToken(actor, "one too many")).toMatchObject({ ok: false, message: expect.stringContaining("Revoke one") });
     await revokeApiToken(actor, m.tokenRow.id);

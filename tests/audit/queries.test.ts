@@ -110,9 +110,9 @@ describe("listAuditEntries", () => {
     const newPassword = "an entirely new passphrase";
     const ip = "198.51.100.23";
 
-    expect((await connectWhopKey({ tenant: m.tenant, actorUserId: m.user.id, pastedKey: ` ${apiKey} `, ip })).ok).toBe(true);
+    expect((await connectWhopKey({ tenant: m.tenant, actorUserId: m.user.id, pastedKey: ` ${apiKey} `, ip, sessionId: null })).ok).toBe(true);
     let tenant = (await getTenantById(m.tenant.id))!;
-    expect((await connectWhopKey({ tenant, actorUserId: m.user.id, pastedKey: replacementKey, ip })).ok).toBe(true);
+    expect((await connectWhopKey({ tenant, actorUserId: m.user.id, pastedKey: replacementKey, ip, sessionId: null })).ok).toBe(true);
     tenant = (await getTenantById(m.tenant.id))!;
     expect((await saveWebhookSecret({ tenant, actorUserId: m.user.id, ip }, manualSecret)).ok).toBe(true);
     expect((await createWebhookAutomatically({ tenant, actorUserId: m.user.id, ip })).ok).toBe(true);

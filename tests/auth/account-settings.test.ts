@@ -209,12 +209,16 @@ async function merchantWithEverything() {
   return { ...m, tenant: tenant as Tenant };
 }
 
+const FIXTURE_PASSWORD = "long enough password"; // connectedMerchant()'s
+/** An IP of its own per call: deleting counts its password like a log-in, per IP too. */
+const anyIp = () => `2001:db8::${randomBase62(4).toLowerCase().replace(/[^a-f0-9]/g, "a")}:${Math.floor(Math.random() * 65535).toString(16)}`;
+
 describe("delete account", () => {
   it("deletes nothing when the typed name does not match exactly", async () => {
     const m = await merchantWithEverything();
     const before = await owned(m.tenant.id);
     for (const confirmation of ["fixture co", "Fixture", "", "Fixture  Co", m.user.email]) {
-      expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation })).toEqual({ ok: false, reason: "mismatch", expected: "Fixture Co" });
+      expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation, password: FIXTURE_PASSWORD, ip: anyIp() })).toEqual({ ok: false, reason: "mismatch", expected: "Fixture Co" });
     }
     expect(await owned(m.tenant.id)).toEqual(before);
   });
@@ -226,33 +230,42 @@ describe("delete account", () => {
     expect(Object.values(await owned(m.tenant.id)).every((n) => n > 0)).toBe(true);
 
     expect(deletionConfirmationPhrase(m)).toBe("Fixture Co");
-    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "  Fixture Co " })).toEqual({ ok: true });
+    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "  Fixture Co ", password: FIXTURE_PASSWORD, ip: anyIp() })).toEqual({ ok: true });
 
     expect(await owned(m.tenant.id)).toEqual({ tenants: 0, users: 0, items: 0, orders: 0, webhookEvents: 0, webhookRejections: 0, problems: 0, auditLog: 0 });
     expect(await db().$count(loginThrottle, eq(loginThrottle.key, `login:email:${m.user.email}`))).toBe(0);
     expect(await owned(other.tenant.id)).toEqual(otherBefore);
     // The email is free again.
-    expect((await signUp({ email: m.user.email, password, ip: null })).ok).toBe(true);
+    expect((await signUp({ email: m.user.email, password, ip: anyIp() })).ok).toBe(true);
   });
 
   it("asks for the email when no Whop company is connected", async () => {
     const m = await merchant();
     expect(deletionConfirmationPhrase(m)).toBe(m.email);
-    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "Fixture Co" })).toMatchObject({ ok: false, reason: "mismatch" });
-    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: m.email })).toEqual({ ok: true });
+    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "Fixture Co", password, ip: anyIp() })).toMatchObject({ ok: false, reason: "mismatch" });
+    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: m.email, password, ip: anyIp() })).toEqual({ ok: true });
     expect(await findUserWithTenant(m.user.id)).toBeUndefined();
+  });
+
+  it("needs the password: a wrong one deletes nothing and counts as a failed log-in", async () => {
+    const m = await merchantWithEverything();
+    const before = await owned(m.tenant.id);
+    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "Fixture Co", password: "not the password", ip: anyIp() })).toEqual({ ok: false, reason: "incorrect_password" });
+    expect(await owned(m.tenant.id)).toEqual(before);
+    const [counter] = await db().select().from(loginThrottle).where(eq(loginThrottle.key, `login:email:${m.user.email}`));
+    expect(counter!.failures).toBeGreaterThanOrEqual(2); // merchantWithEverything's failed log-in, and this
   });
 
   it("refuses a user id that is not in the tenant", async () => {
     const a = await merchant();
     const b = await merchant();
-    expect(await deleteAccount({ tenantId: b.tenant.id, userId: a.user.id, confirmation: b.email })).toEqual({ ok: false, reason: "not_found" });
+    expect(await deleteAccount({ tenantId: b.tenant.id, userId: a.user.id, confirmation: b.email, password, ip: anyIp() })).toEqual({ ok: false, reason: "not_found" });
     expect(await findUserWithTenant(b.user.id)).toBeDefined();
   });
 
   it("leaves no row anywhere that names the deleted tenant", async () => {
     const m = await merchantWithEverything();
-    await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "Fixture Co" });
+    expect(await deleteAccount({ tenantId: m.tenant.id, userId: m.user.id, confirmation: "Fixture Co", password: FIXTURE_PASSWORD, ip: anyIp() })).toEqual({ ok: true });
     const tables = await selectRows<{ table_name: string }>(
       sql`select table_name from information_schema.columns where column_name = 'tenant_id' and table_schema = 'public'`,
     );

@@ -19,7 +19,7 @@ describe("the whole buyer path against the local Whop sandbox", () => {
     const company = await sandboxCompany(sandbox.current, "Sandbox Studio");
     const { tenant, user } = await connectedMerchant();
     const fresh = { ...tenant, whopCompanyId: null, whopApiKeyCiphertext: null };
-    expect(await connectWhopKey({ tenant: fresh, actorUserId: user.id, pastedKey: company.companyKey, ip: null })).toMatchObject({
+    expect(await connectWhopKey({ tenant: fresh, actorUserId: user.id, pastedKey: company.companyKey, ip: null, sessionId: null })).toMatchObject({
       ok: true,
       company: { title: "Sandbox Studio" },
     });

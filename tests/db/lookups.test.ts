@@ -52,7 +52,7 @@ describe("global lookups", () => {
 
   it("a token's hash is in api_token_hashes; revoking keeps the lookup row and the token stops working", async () => {
     const { tenant, user } = await merchant();
-    const actor = { tenantId: tenant.id, userId: user.id, ip: null };
+    const actor = { tenantId: tenant.id, userId: user.id, ip: null, sessionId: null };
     const created = await createApiToken(actor, "app");
     if (!created.ok) throw new Error(created.message);
     expect(await db().select().from(apiTokenHashes).where(eq(apiTokenHashes.tokenHash, created.row.tokenHash))).toEqual([
@@ -67,9 +67,9 @@ describe("global lookups", () => {
   it("deleting the account deletes its lookup rows, so its email can sign up again", async () => {
     const { tenant, user } = await merchant();
     const item = await fixtureItem(tenant);
-    const token = await createApiToken({ tenantId: tenant.id, userId: user.id, ip: null }, "app");
+    const token = await createApiToken({ tenantId: tenant.id, userId: user.id, ip: null, sessionId: null }, "app");
     if (!token.ok) throw new Error(token.message);
-    expect(await deleteAccount({ tenantId: tenant.id, userId: user.id, confirmation: user.email })).toEqual({ ok: true });
+    expect(await deleteAccount({ tenantId: tenant.id, userId: user.id, confirmation: user.email, password, ip: "198.51.100.201" })).toEqual({ ok: true });
     expect(await db().$count(tenantPublicIds, eq(tenantPublicIds.tenantId, tenant.id))).toBe(0);
     expect(await db().$count(userEmails, eq(userEmails.email, user.email))).toBe(0);
     expect(await db().$count(itemSlugs, eq(itemSlugs.slug, item.slug))).toBe(0);

@@ -8,7 +8,7 @@ import { createApiToken } from "@/lib/api/tokens";
 import { withTestDatabase } from "../db";
 import { connectedMerchant } from "../fixtures";
 import { expectRedirect, html } from "./next-errors";
-import { signInAs, signOut } from "./session";
+import { signInAs, signInRecently, signOut } from "./session";
 import { tenantSnapshot } from "./snapshot";
 
 vi.mock("@/lib/auth/session", () => import("./session"));
@@ -29,7 +29,7 @@ function form(fields: Record<string, string>): FormData {
 
 async function merchantWithToken(name: string) {
   const merchant = await connectedMerchant();
-  const created = await createApiToken({ tenantId: merchant.tenant.id, userId: merchant.user.id, ip: null }, name);
+  const created = await createApiToken({ tenantId: merchant.tenant.id, userId: merchant.user.id, ip: null, sessionId: null }, name);
   if (!created.ok) throw new Error(created.message);
   return { ...merchant, token: created.token, tokenRow: created.row };
 }
@@ -38,7 +38,7 @@ describe("/dashboard/api", () => {
   it("lists only the signed-in merchant's tokens, by name and last four characters, never a whole token", async () => {
     const a = await merchantWithToken("A's course site");
     await merchantWithToken("B's license server");
-    signInAs(a);
+    await signInRecently(a);
     const page = html(await ApiPage());
     expect(page).toContain("A&#x27;s course site");
     expect(page).toContain(`whc_…${a.tokenRow.tokenHint}`);
@@ -53,7 +53,7 @@ describe("createApiTokenAction", () => {
     const a = await connectedMerchant();
     const b = await merchantWithToken("B's");
     const beforeB = await tenantSnapshot(b.tenant.id);
-    signInAs(a);
+    await signInRecently(a);
 
     const state = await createApiTokenAction({}, form({ name: "  Members area  ", tenantId: b.tenant.id }));
     expect(state.success).toContain("Members area");
@@ -77,7 +77,7 @@ describe("revokeApiTokenAction", () => {
     const a = await merchantWithToken("A's");
     const b = await merchantWithToken("B's");
     const beforeB = await tenantSnapshot(b.tenant.id);
-    signInAs(a);
+    await signInRecently(a);
 
     expect(await revokeApiTokenAction({}, form({ tokenId: b.tokenRow.id }))).toMatchObject({ error: "That token does not exist or is already revoked." });
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);

@@ -16,7 +16,7 @@ import { webhookSecretsForVerification, webhookUrl } from "@/lib/tenants/webhook
 import { uniqueEmail, withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder } from "../fixtures";
 import { expectRedirect } from "./next-errors";
-import { signInAs, signOut } from "./session";
+import { signInAs, signInRecently, signOut } from "./session";
 import { tenantSnapshot } from "./snapshot";
 
 vi.mock("@/lib/auth/session", () => import("./session"));
@@ -309,7 +309,7 @@ describe("Whop integration actions act on the session's own tenant only", () => 
     const newKey = `apik_${randomBase62(30)}`;
     companies.set(newKey, { id: a.tenant.whopCompanyId!, title: "Fixture Co" });
 
-    signInAs(a);
+    await signInRecently(a);
     const result = await replaceKeyAction(NO_PREVIOUS_STATE, form({ apiKey: newKey, tenantId: b.tenant.id }));
 
     expect(result.success).toContain("Key replaced");
@@ -322,7 +322,7 @@ describe("Whop integration actions act on the session's own tenant only", () => 
     const b = await merchant();
     const [beforeA, beforeB] = [await tenantSnapshot(a.tenant.id), await tenantSnapshot(b.tenant.id)];
 
-    signInAs(a);
+    await signInRecently(a);
     const result = await replaceKeyAction(NO_PREVIOUS_STATE, form({ apiKey: b.apiKey }));
 
     expect(result.fieldErrors?.apiKey).toContain("belongs to a different Whop company");

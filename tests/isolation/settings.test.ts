@@ -139,7 +139,7 @@ describe("deleteAccountAction", () => {
     const beforeB = await tenantSnapshot(b.tenant.id);
 
     signInAs(a);
-    await expectRedirect(() => deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "Fixture Co", ...smuggled(b) })), "/signup");
+    await expectRedirect(() => deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "Fixture Co", password, ...smuggled(b) })), "/signup");
 
     expect(cookie.endSession).toHaveBeenCalledTimes(1);
     expect(await db().$count(tenants, eq(tenants.id, a.tenant.id))).toBe(0);
@@ -151,7 +151,7 @@ describe("deleteAccountAction", () => {
     const before = await tenantSnapshot(a.tenant.id);
     signInAs(a);
 
-    const result = await deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "fixture co" }));
+    const result = await deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "fixture co", password }));
 
     expect(result.fieldErrors?.confirmation).toBe("That does not match “Fixture Co” exactly (capitals count). Nothing was deleted.");
     expect(result.values).toEqual({ confirmation: "fixture co" });
@@ -187,7 +187,7 @@ describe("signed out", () => {
     await expectRedirect(() => changePasswordAction(NO_PREVIOUS_STATE, form({ currentPassword: password, newPassword, ...smuggled(b) })), "/login");
     await expectRedirect(() => revokeAllSessionsAction(NO_PREVIOUS_STATE, form(smuggled(b))), "/login");
     await expectRedirect(() => endSessionAction(NO_PREVIOUS_STATE, form({ sessionId: `ses_${"x".repeat(32)}` })), "/login");
-    await expectRedirect(() => deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "Fixture Co", ...smuggled(b) })), "/login");
+    await expectRedirect(() => deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "Fixture Co", password, ...smuggled(b) })), "/login");
 
     expect(cookie.startSession).not.toHaveBeenCalled();
     expect(cookie.endSession).not.toHaveBeenCalled();

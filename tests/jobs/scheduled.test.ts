@@ -28,7 +28,7 @@ const orderById = async (id: string) => (await db().select().from(orders).where(
 async function sandboxMerchant() {
   const company = await sandboxCompany(sandbox.current);
   const { tenant, user } = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null });
+  await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
   return { tenant: (await getTenantById(tenant.id))!, user };
 }
 
@@ -96,7 +96,7 @@ describe("ledger.reconcile: created webhooks", () => {
   it("the scheduled job first brings the webhooks the connector created up to date", async () => {
     const company = (await (await fetch(`${sandbox.current.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as { companyId: string; companyKey: string };
     const account = await connectedMerchant();
-    await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null });
+    await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
     const tenant = (await getTenantById(account.tenant.id))!;
     const whop = async <T,>(method: string, path: string, body?: unknown) =>
       (await (await fetch(`${sandbox.current.url}${path}`, { method, headers: { authorization: `Bearer ${company.companyKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;

@@ -704,7 +704,7 @@ async function checkoutsUnderWhopFaults(appUrl: string, sandbox: WhopSandbox, ru
     const company = (await (await fetch(`${sandbox.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as { companyKey: string };
     const account = await signUp({ email: `load-buyers-${runId}-${i}@example.com`, password: "load test password", ip: null });
     if (!account.ok) throw new Error("sign-up failed");
-    const connected = await connectWhopKey({ tenant: account.tenant, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null });
+    const connected = await connectWhopKey({ tenant: account.tenant, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
     if (!connected.ok) throw new Error(connected.message);
     const tenant = (await getTenantById(account.tenant.id))!;
     const item = await createItem({ tenant, userId: account.user.id, ip: null }, itemFormSchema.parse({ title: "Faulty times", price: "5", currency: "usd" }));

@@ -43,7 +43,7 @@ async function paidOrder() {
   // The control answers every key of the new company; `sandboxCompany` only types two of them.
   const company = (await sandboxCompany(sandbox)) as Awaited<ReturnType<typeof sandboxCompany>> & { restrictedKey: string };
   const account = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null });
+  await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
   const connected = (await getTenantById(account.tenant.id))!;
   const hook = (await (
     await fetch(`${sandbox.url}/api/v1/webhooks`, {

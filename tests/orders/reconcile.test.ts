@@ -20,7 +20,7 @@ const sandbox = withLocalSandbox();
 async function merchantWithCheckout() {
   const company = await sandboxCompany(sandbox.current);
   const { tenant, user } = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null });
+  await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
   const connected = (await getTenantById(tenant.id))!;
   const created = await createItem({ tenant: connected, userId: user.id, ip: null }, itemFormSchema.parse({ title: "Course", price: "49", currency: "usd" }));
   if (!created.ok) throw new Error(created.message);

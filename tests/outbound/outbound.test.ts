@@ -6,7 +6,7 @@ import { db, selectRows } from "@/db/client";
 import { orders, outboundEvents, problems, webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, type Order, type Tenant } from "@/db/schema";
 import { toApiOrder } from "@/lib/api/orders";
 import { createApiToken } from "@/lib/api/tokens";
-import { applyObservation } from "@/lib/ledger/apply";
+import { applyObservation, rederiveOrder } from "@/lib/ledger/apply";
 import { observationOf } from "@/lib/ledger/observations";
 import { attemptDelivery, MAX_IN_FLIGHT_PER_ENDPOINT, retryDelaySeconds, RETRY_SCHEDULE_SECONDS } from "@/lib/outbound/deliver";
 import { createEndpoint, rotateEndpointSecret, sendTestEvent, setEndpointEnabled } from "@/lib/outbound/endpoints";
@@ -32,7 +32,7 @@ beforeEach(() => {
 });
 
 type Merchant = Awaited<ReturnType<typeof merchantWithOrder>>;
-const actorOf = (m: Merchant) => ({ tenantId: m.tenant.id, userId: m.user.id, ip: null });
+const actorOf = (m: Merchant) => ({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null });
 
 async function withEndpoint(m: Merchant, eventTypes: readonly string[] = ORDER_EVENT_TYPES, path = "/hooks/whop") {
   const created = await createEndpoint(actorOf(m), { url: receiver.url(path), eventTypes }, { allowPrivate: true });
@@ -128,6 +128,16 @@ describe("transactional outbox", () => {
     expect(await eventsOfOrder(m.tenant, m.order.id)).toEqual([]);
     expect(await deliveriesOf(m.tenant, endpoint.endpoint.id)).toEqual([]);
     expect((await orderRow(m)).status).toBe("pending");
+  });
+
+  it("an abandoned checkout's expiry (as the orders.expire job derives it) gives order.expired", async () => {
+    const m = await merchantWithOrder();
+    const expiredAt = new Date();
+    await db().transaction(async (tx) => {
+      await tx.update(orders).set({ expiredAt }).where(and(eq(orders.tenantId, m.tenant.id), eq(orders.id, m.order.id)));
+      await rederiveOrder(tx, m.tenant.id, { ...m.order, expiredAt });
+    });
+    expect((await eventsOfOrder(m.tenant, m.order.id)).map((event) => [event.type, (JSON.parse(event.payload) as { data: { status: string } }).data.status])).toEqual([["order.expired", "expired"]]);
   });
 
   it("refunds, disputes and memberships give their events", async () => {
@@ -389,7 +399,7 @@ describe("GET /api/v1/events", () => {
   it("oldest first after the cursor, with limits and a type filter; another account's events are not there", async () => {
     const m = await merchantWithOrder();
     const other = await merchantWithOrder();
-    const token = await createApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null }, "feed");
+    const token = await createApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null }, "feed");
     if (!token.ok) throw new Error(token.message);
     const { fixtureOrder } = await import("../fixtures");
     const paidOrders = [m.order, await fixtureOrder(m.tenant, m.item), await fixtureOrder(m.tenant, m.item)];

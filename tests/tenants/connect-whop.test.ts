@@ -53,7 +53,7 @@ async function databaseDump(): Promise<string> {
 describe("connecting a Whop company", () => {
   it("stores the company, an encrypted key, its last four characters and an audit entry after Whop says 200", async () => {
     const { tenant, userId } = await newTenant();
-    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: `  ${GOOD_KEY}\n`, ip: "203.0.113.9" });
+    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: `  ${GOOD_KEY}\n`, ip: "203.0.113.9", sessionId: null });
     expect(result).toEqual({ ok: true, company: { id: company.id, title: company.title } });
 
     const stored = (await getTenantById(tenant.id))!;
@@ -73,7 +73,7 @@ describe("connecting a Whop company", () => {
 
   it("stores nothing when Whop rejects the key, and says why", async () => {
     const { tenant, userId } = await newTenant();
-    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: REVOKED_KEY, ip: null });
+    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: REVOKED_KEY, ip: null, sessionId: null });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toMatch(/rejected|revoked|typo/i);
     const stored = (await getTenantById(tenant.id))!;
@@ -84,7 +84,7 @@ describe("connecting a Whop company", () => {
 
   it("refuses a malformed value without calling Whop", async () => {
     const { tenant, userId } = await newTenant();
-    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: "ws_ThisIsAWebhookSecret0123456789", ip: null });
+    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: "ws_ThisIsAWebhookSecret0123456789", ip: null, sessionId: null });
     expect(!result.ok && result.message).toMatch(/webhook secret, not an API key/);
     expect((await getTenantById(tenant.id))!.whopApiKeyCiphertext).toBeNull();
   });
@@ -93,10 +93,10 @@ describe("connecting a Whop company", () => {
 describe("replacing the key", () => {
   it("keeps the old key when the new one fails", async () => {
     const { tenant, userId } = await newTenant();
-    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null });
+    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null, sessionId: null });
     const connected = (await getTenantById(tenant.id))!;
 
-    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: REVOKED_KEY, ip: null });
+    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: REVOKED_KEY, ip: null, sessionId: null });
     expect(result.ok).toBe(false);
     const after = (await getTenantById(tenant.id))!;
     expect(after.whopApiKeyCiphertext).toBe(connected.whopApiKeyCiphertext);
@@ -105,9 +105,9 @@ describe("replacing the key", () => {
 
   it("refuses a key of another Whop company", async () => {
     const { tenant, userId } = await newTenant();
-    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null });
+    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null, sessionId: null });
     const connected = (await getTenantById(tenant.id))!;
-    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: OTHER_COMPANY_KEY, ip: null });
+    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: OTHER_COMPANY_KEY, ip: null, sessionId: null });
     expect(!result.ok && result.message).toMatch(/belongs to a different Whop company; this account is connected to Acme Templates/);
     expect(!result.ok && result.message).not.toMatch(/Other Co|biz_Other/);
     expect((await getTenantById(tenant.id))!.whopApiKeyCiphertext).toBe(connected.whopApiKeyCiphertext);
@@ -115,12 +115,12 @@ describe("replacing the key", () => {
 
   it("overwrites the key after the new one passes and audits the replacement", async () => {
     const { tenant, userId } = await newTenant();
-    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: REVOKED_KEY.replace("Revoked", "Xevoked"), ip: null });
+    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: REVOKED_KEY.replace("Revoked", "Xevoked"), ip: null, sessionId: null });
     server.use(http.get(`${ORIGIN}/api/v1/accounts/me`, () => HttpResponse.json(company)));
-    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null });
+    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null, sessionId: null });
     const connected = (await getTenantById(tenant.id))!;
     const newKey = "apik_Replacement0123456789abWXYZ";
-    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: newKey, ip: null });
+    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: newKey, ip: null, sessionId: null });
     expect(result.ok).toBe(true);
     const after = (await getTenantById(tenant.id))!;
     expect(after.whopApiKeyHint).toBe("WXYZ");
@@ -141,13 +141,13 @@ describe("throttling key checks", () => {
       }),
     );
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => connectWhopKey({ tenant, actorUserId: userId, pastedKey: `apik_Guess${String(i).padStart(2, "0")}0123456789abcdefgh`, ip: null })),
+      Array.from({ length: 40 }, (_, i) => connectWhopKey({ tenant, actorUserId: userId, pastedKey: `apik_Guess${String(i).padStart(2, "0")}0123456789abcdefgh`, ip: null, sessionId: null })),
     );
     expect(asked).toBe(KEY_CHECKS_PER_WINDOW);
     expect(results.filter((r) => !r.ok && r.message.startsWith("Too many keys were checked"))).toHaveLength(40 - KEY_CHECKS_PER_WINDOW);
     // Another account is not slowed down.
     server.resetHandlers();
     const other = await newTenant();
-    expect((await connectWhopKey({ tenant: other.tenant, actorUserId: other.userId, pastedKey: GOOD_KEY, ip: null })).ok).toBe(true);
+    expect((await connectWhopKey({ tenant: other.tenant, actorUserId: other.userId, pastedKey: GOOD_KEY, ip: null, sessionId: null })).ok).toBe(true);
   });
 });

@@ -34,7 +34,7 @@ type Keys = { companyId: string; companyKey: string; noWebhookKey: string };
 async function merchant() {
   const company = (await (await fetch(`${sandbox.current.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as Keys;
   const account = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null });
+  await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
   return { ...account, company, tenant: (await getTenantById(account.tenant.id))! };
 }
 
@@ -108,7 +108,7 @@ describe("webhooks the product created", () => {
     const m = await merchant();
     const hook = await oldWebhook(m);
     await db().update(tenants).set({ whopWebhookId: hook.id, whopWebhookEvents: null }).where(eq(tenants.id, m.tenant.id));
-    await connectWhopKey({ tenant: (await getTenantById(m.tenant.id))!, actorUserId: m.user.id, pastedKey: m.company.noWebhookKey, ip: null });
+    await connectWhopKey({ tenant: (await getTenantById(m.tenant.id))!, actorUserId: m.user.id, pastedKey: m.company.noWebhookKey, ip: null, sessionId: null });
 
     const report = await bringCreatedWebhooksUpToDate();
     const failure = report.failed.find((f) => f.tenantId === m.tenant.id);
@@ -146,7 +146,7 @@ describe("the merchant's own webhook", () => {
     const m = await merchant();
     const hook = await oldWebhook(m);
     expect((await saveWebhookSecret({ tenant: m.tenant, actorUserId: m.user.id, ip: null }, hook.webhook_secret!)).ok).toBe(true);
-    await connectWhopKey({ tenant: (await getTenantById(m.tenant.id))!, actorUserId: m.user.id, pastedKey: m.company.noWebhookKey, ip: null });
+    await connectWhopKey({ tenant: (await getTenantById(m.tenant.id))!, actorUserId: m.user.id, pastedKey: m.company.noWebhookKey, ip: null, sessionId: null });
     const tenant = (await getTenantById(m.tenant.id))!;
 
     const check = await checkWebhookEvents(tenant);

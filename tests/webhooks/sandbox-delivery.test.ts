@@ -26,7 +26,7 @@ async function paidOrder(apiVersion: "v1" | "v5", email: string) {
   const sandbox = local.current;
   const company = await sandboxCompany(sandbox);
   const { tenant, user } = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null });
+  await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
   const connected = (await getTenantById(tenant.id))!;
 
   const hook = (await (

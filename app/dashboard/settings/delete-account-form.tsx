@@ -6,15 +6,17 @@ import type { ActionState } from "@/lib/actions";
 import { Notice } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 
-/** Field **Type your company name to confirm**, button **Delete account** (danger). */
+/** Fields **Type your company name to confirm**, **Password** (and **Authentication code** with two-factor on), button **Delete account** (danger). */
 export function DeleteAccountForm({
   action,
   phrase,
   connected,
+  twoFactor,
 }: {
   action: (state: ActionState, formData: FormData) => Promise<ActionState>;
   phrase: string;
   connected: boolean;
+  twoFactor: boolean;
 }) {
   const [state, formAction] = useActionState(action, {});
   return (
@@ -36,6 +38,19 @@ export function DeleteAccountForm({
         }
         error={state.fieldErrors?.confirmation}
       />
+      <Field label="Password" name="password" type="password" autoComplete="current-password" required error={state.fieldErrors?.password} />
+      {twoFactor && (
+        <Field
+          label="Authentication code"
+          name="code"
+          type="text"
+          autoComplete="one-time-code"
+          spellCheck={false}
+          required
+          hint="From your authenticator app, or one of your recovery codes."
+          error={state.fieldErrors?.code}
+        />
+      )}
       <DangerSubmitButton>Delete account</DangerSubmitButton>
     </form>
   );

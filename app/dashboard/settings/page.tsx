@@ -7,7 +7,19 @@ import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { deviceName } from "@/lib/auth/devices";
 import { listLiveSessions } from "@/lib/auth/sessions";
-import { changePasswordAction, deleteAccountAction, endSessionAction, revokeAllSessionsAction } from "./actions";
+import { twoFactorState, type TwoFactorState } from "@/lib/auth/two-factor";
+import {
+  beginTwoFactorSetupAction,
+  cancelTwoFactorSetupAction,
+  changePasswordAction,
+  confirmTwoFactorSetupAction,
+  deleteAccountAction,
+  disableTwoFactorAction,
+  endSessionAction,
+  regenerateRecoveryCodesAction,
+  revokeAllSessionsAction,
+} from "./actions";
+import { ConfirmTwoFactorSetupForm, StartTwoFactorSetupForm, TwoFactorOnForms } from "./two-factor-forms";
 import { EndSessionForm } from "./end-session-form";
 import { ChangePasswordForm } from "./change-password-form";
 import { DeleteAccountForm } from "./delete-account-form";
@@ -19,7 +31,11 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   const account = await requireAccount();
   const { user, tenant } = account;
   const cursor = auditCursorSchema.parse((await searchParams).cursor);
-  const [{ entries, nextCursor }, liveSessions] = await Promise.all([listAuditEntries(tenant.id, cursor), listLiveSessions(tenant.id, user.id)]);
+  const [{ entries, nextCursor }, liveSessions, twoFactor] = await Promise.all([
+    listAuditEntries(tenant.id, cursor),
+    listLiveSessions(tenant.id, user.id),
+    twoFactorState({ tenantId: tenant.id, userId: user.id, email: user.email }),
+  ]);
   const connected = tenant.whopCompanyTitle !== null;
 
   return (
@@ -29,6 +45,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
       <Card title="Change password" description={<>You are logged in as <strong className="font-medium text-zinc-800">{user.email}</strong>. Changing the password logs out every other session.</>}>
         <ChangePasswordForm action={changePasswordAction} passwordRules={PASSWORD_RULES} />
       </Card>
+
+      <TwoFactorCard state={twoFactor} />
 
       <Card title="Active sessions" description="Every browser signed in to this account. Ending a session logs that browser out at once, even if its cookie was copied.">
         <ul className="divide-y divide-zinc-100">
@@ -89,10 +107,60 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
           </p>
         </div>
         <div className="mt-5">
-          <DeleteAccountForm action={deleteAccountAction} phrase={deletionConfirmationPhrase(account)} connected={connected} />
+          <DeleteAccountForm action={deleteAccountAction} phrase={deletionConfirmationPhrase(account)} connected={connected} twoFactor={twoFactor.status === "on"} />
         </div>
       </section>
     </>
+  );
+}
+
+function TwoFactorCard({ state }: { state: TwoFactorState }) {
+  if (state.status === "on") {
+    return (
+      <Card
+        title="Two-factor authentication"
+        description={
+          <>
+            <strong className="font-medium text-emerald-700">On</strong> since {formatDateTime(state.enabledAt)}: logging in asks for a code from your
+            authenticator app. {state.recoveryCodesLeft} of 10 recovery codes left{state.recoveryCodesLeft <= 3 ? ": make new ones soon." : "."}
+          </>
+        }
+      >
+        <TwoFactorOnForms regenerateAction={regenerateRecoveryCodesAction} disableAction={disableTwoFactorAction} />
+      </Card>
+    );
+  }
+  if (state.status === "pending") {
+    return (
+      <Card title="Two-factor authentication" description="Scan the QR code with an authenticator app (1Password, Google Authenticator, Authy…), then type the code it shows.">
+        <div className="flex flex-col gap-6 sm:flex-row sm:items-start">
+          <div
+            role="img"
+            aria-label="QR code for your authenticator app"
+            className="size-44 shrink-0 rounded-md border border-zinc-200 bg-white p-1 [&>svg]:size-full"
+            // The SVG is made by the qrcode library from our own otpauth:// URI: no user markup.
+            dangerouslySetInnerHTML={{ __html: state.qrSvg }}
+          />
+          <div className="min-w-0 flex-1 space-y-4">
+            <div className="space-y-1 text-sm">
+              <p className="text-zinc-600">Cannot scan it? Enter this secret in the app (time-based, 6 digits):</p>
+              <p data-testid="totp-secret" className="font-mono font-semibold tracking-wide text-zinc-900 wrap-anywhere">
+                {state.secret}
+              </p>
+            </div>
+            <ConfirmTwoFactorSetupForm action={confirmTwoFactorSetupAction} cancelAction={cancelTwoFactorSetupAction} />
+          </div>
+        </div>
+      </Card>
+    );
+  }
+  return (
+    <Card
+      title="Two-factor authentication"
+      description="Off. With it on, logging in also asks for a 6-digit code from an authenticator app on your phone, so a stolen password alone does not get in."
+    >
+      <StartTwoFactorSetupForm action={beginTwoFactorSetupAction} />
+    </Card>
   );
 }
 

@@ -11,8 +11,9 @@ import { createWebhookAutomatically, saveWebhookSecret, updateWebhookEvents } fr
 const keySchema = z.object({ apiKey: z.string().max(4096, "That is far too long to be a Whop API key.") });
 
 export const replaceKeyAction = validatedAction(keySchema, async ({ apiKey }) => {
-  const { user, tenant } = await requireAccount();
-  const result = await connectWhopKey({ tenant, actorUserId: user.id, pastedKey: apiKey, ip: await clientIp() });
+  const { user, tenant, sessionId } = await requireAccount();
+  const result = await connectWhopKey({ tenant, actorUserId: user.id, pastedKey: apiKey, ip: await clientIp(), sessionId });
+  if (!result.ok && result.reauthenticate) return { error: result.message, reauthenticate: result.reauthenticate };
   if (!result.ok) return { fieldErrors: { apiKey: `${result.message} Your current key is still in use.` } };
   revalidatePath("/dashboard", "layout");
   return { success: `Key replaced. Still connected to ${result.company.title} (${result.company.id}).` };
