@@ -37,9 +37,9 @@ export async function issueToken(executor: Executor, purpose: TokenPurpose, user
 export type TokenCheck = { ok: true; token: AuthToken } | { ok: false; reason: "invalid" | "used" | "expired" };
 
 /** What a link's token is, without using it (the reset page shows its form only for a live one). */
-export async function checkToken(purpose: TokenPurpose, raw: string, now = new Date()): Promise<TokenCheck> {
+export async function checkToken(purpose: TokenPurpose, raw: string, now = new Date(), executor: Executor = db()): Promise<TokenCheck> {
   if (!RAW_TOKEN.test(raw)) return { ok: false, reason: "invalid" };
-  const [token] = await db()
+  const [token] = await executor
     .select()
     .from(authTokens)
     .where(and(eq(authTokens.tokenHash, digestToken(raw)), eq(authTokens.purpose, purpose)))
@@ -59,7 +59,8 @@ export async function consumeToken(tx: Executor, purpose: TokenPurpose, raw: str
     .where(and(eq(authTokens.tokenHash, digestToken(raw)), eq(authTokens.purpose, purpose), isNull(authTokens.usedAt), gt(authTokens.expiresAt, sql`now()`)))
     .returning();
   if (claimed) return { ok: true, token: claimed };
-  const check = await checkToken(purpose, raw);
+  // Read in the same transaction: on PGlite (one session) a read outside it would wait for it forever.
+  const check = await checkToken(purpose, raw, new Date(), tx);
   return check.ok ? { ok: false, reason: "used" } : check;
 }
 
