@@ -49,12 +49,17 @@ export function newEventId(): string {
 
 type OrderState = Pick<Order, "status" | "refundPending" | "refundedMinor" | "membershipValid">;
 
+const UNPAID: ReadonlySet<Order["status"]> = new Set(["pending", "expired", "failed"]);
+
 /** The events one change of an order gives, in the order they happened. */
 export function orderEventTypes(before: OrderState, after: OrderState): OrderEventType[] {
   const types: OrderEventType[] = [];
   const statusChanged = before.status !== after.status;
   const refundedMore = after.refundedMinor > before.refundedMinor;
 
+  // A payment that lands after its refund or dispute (Whop's events arrive in any order) takes the
+  // order from unpaid straight to refunded or disputed: it was paid all the same, and says so first.
+  if (statusChanged && UNPAID.has(before.status) && !UNPAID.has(after.status) && after.status !== "paid") types.push("order.paid");
   if (!before.refundPending && after.refundPending) types.push("order.refund_pending");
   if (statusChanged) {
     switch (after.status) {

@@ -79,6 +79,10 @@ describe("order event types from before/after", () => {
       "membership.deactivated",
     ]);
     expect(orderEventTypes(base, { ...base, status: "expired" })).toEqual(["order.expired"]);
+    // The payment arriving after its refund or dispute: paid first, then where it stands.
+    expect(orderEventTypes(base, { ...base, status: "partially_refunded", refundedMinor: 500 })).toEqual(["order.paid", "order.partially_refunded"]);
+    expect(orderEventTypes(base, { ...base, status: "disputed" })).toEqual(["order.paid", "order.disputed"]);
+    expect(orderEventTypes({ ...base, status: "failed" }, { ...base, status: "paid" })).toEqual(["order.paid"]);
     expect(orderEventTypes({ ...base, status: "paid" }, { ...base, status: "paid", membershipValid: true })).toEqual(["membership.activated"]);
     expect(orderEventTypes({ ...base, status: "paid" }, { ...base, status: "paid" })).toEqual([]);
     expect(orderEventTypes(base, { ...base, status: "failed" })).toEqual([]);
