@@ -66,8 +66,13 @@ export async function startWorker({
     const handler = handlers[name]!;
     const parallel = Math.max(1, Math.floor(concurrency[name] ?? 1));
     for (let i = 0; i < parallel; i++) {
-      await boss.work<Record<string, unknown>>(name, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, async ([job]) => {
+      const loop: { id?: string } = {};
+      loop.id = await boss.work<Record<string, unknown>>(name, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, async ([job]) => {
         if (!job) return;
+        // pg-boss waits the polling interval after every fetch, even one that found a job: a queue
+        // that had one may have more, so this loop fetches again as soon as this job is done
+        // (without it a busy queue moves one job per loop per interval).
+        if (loop.id) boss.notifyWorker(loop.id);
         const started = Date.now();
         const fields = { queue: name, jobId: job.id, retryCount: job.retryCount };
         try {
