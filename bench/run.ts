@@ -23,6 +23,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run: Benchmark }>> = {
   dashboard: () => import("./dashboard"),
   access: () => import("./access"),
   scaleout: () => import("./scaleout"),
+  outbound: () => import("./outbound"),
 };
 
 /** The memory target: peak RSS of the app's process group over the whole run. */
