@@ -6,13 +6,34 @@ export default async function DashboardLayout({ children }: { children: React.Re
   const { user, tenant } = await requireAccount();
   return (
     <div className="min-h-screen">
+      {/*
+        Two rows at every width: the brand with the account controls, then the nav. The nav wraps
+        (two rows on a phone) instead of scrolling, so every destination stays on screen. The account
+        element beside Log out is where an account switcher goes: compact (an initial) on a phone,
+        the email from sm up.
+      */}
       <header className="border-b border-zinc-200 bg-white">
-        <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
-          <Link href="/dashboard" className="flex items-center gap-2 font-semibold">
-            <span aria-hidden className="grid size-7 place-items-center rounded-md bg-brand-500 text-sm text-white">W</span>
-            <span>{tenant.whopCompanyTitle ?? "Whop Connector"}</span>
-          </Link>
-          <nav aria-label="Dashboard" className="order-last -mx-1 flex w-full gap-1 overflow-x-auto text-sm whitespace-nowrap md:order-none md:mx-0 md:w-auto">
+        <div className="mx-auto max-w-5xl space-y-2 px-4 py-3">
+          <div className="flex items-center gap-3">
+            <Link href="/dashboard" className="flex min-w-0 items-center gap-2 font-semibold">
+              <span aria-hidden className="grid size-7 shrink-0 place-items-center rounded-md bg-brand-500 text-sm text-white">W</span>
+              <span className="truncate">{tenant.whopCompanyTitle ?? "Whop Connector"}</span>
+            </Link>
+            <div className="ml-auto flex shrink-0 items-center gap-2 text-sm text-zinc-600">
+              <p className="flex items-center gap-2 rounded-md px-1.5 py-1" title={user.email}>
+                <span aria-hidden className="grid size-6 shrink-0 place-items-center rounded-full bg-zinc-100 text-xs font-semibold text-zinc-700 uppercase">
+                  {user.email.slice(0, 1)}
+                </span>
+                <span className="sr-only sm:not-sr-only sm:max-w-48 sm:truncate">{user.email}</span>
+              </p>
+              <form action="/logout" method="post">
+                <button className="rounded-md px-2 py-1 font-medium text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">
+                  Log out
+                </button>
+              </form>
+            </div>
+          </div>
+          <nav aria-label="Dashboard" className="-mx-1 flex flex-wrap gap-1 text-sm sm:-mx-3">
             <NavLink href="/dashboard">Overview</NavLink>
             <NavLink href="/dashboard/items">Items</NavLink>
             <NavLink href="/dashboard/orders">Orders</NavLink>
@@ -21,14 +42,6 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/dashboard/api">API</NavLink>
             <NavLink href="/dashboard/settings">Settings</NavLink>
           </nav>
-          <div className="ml-auto flex items-center gap-3 text-sm text-zinc-600">
-            <span className="hidden max-w-56 truncate 2xl:inline">{user.email}</span>
-            <form action="/logout" method="post">
-              <button className="rounded-md px-2 py-1 font-medium text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">
-                Log out
-              </button>
-            </form>
-          </div>
         </div>
       </header>
       <main className="mx-auto max-w-5xl space-y-6 px-4 py-8">{children}</main>

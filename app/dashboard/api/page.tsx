@@ -30,7 +30,12 @@ export default async function ApiPage() {
           </>
         }
       >
-        <pre className="overflow-x-auto rounded-md bg-zinc-900 p-4 text-xs leading-relaxed text-zinc-100">
+        {/* Scrolls sideways inside itself on a phone, so it takes focus: keyboard users can scroll it too. */}
+        <pre
+          tabIndex={0}
+          aria-label="Example requests"
+          className="overflow-x-auto rounded-md bg-zinc-900 p-4 text-xs leading-relaxed text-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500"
+        >
           {`curl -H "Authorization: Bearer whc_…" \\
   "${base}/api/v1/access?item=item_…&email=buyer@example.com"
 # {"access":true,"item":{…},"membership":{"state":"valid",…}}

@@ -64,7 +64,7 @@ export default async function ItemsPage() {
                       id={`link-${item.id}`}
                       readOnly
                       value={link}
-                      className="min-w-0 flex-1 rounded-md border border-zinc-200 bg-zinc-50 px-3 py-1.5 font-mono text-xs text-zinc-700"
+                      className="min-w-0 flex-[1_1_16rem] rounded-md border border-zinc-200 bg-zinc-50 px-3 py-1.5 font-mono text-xs text-zinc-700"
                     />
                     <CopyButton value={link} />
                     <Link href={`/dashboard/items/${item.id}`} className="rounded-md px-2.5 py-1.5 text-xs font-semibold text-zinc-700 hover:bg-zinc-100">

@@ -68,7 +68,12 @@ export default async function WebhooksPage() {
       </section>
 
       <Card title="Verify each delivery" description="Every request carries webhook-id (the event id, the same on every retry), webhook-timestamp and webhook-signature.">
-        <pre className="overflow-x-auto rounded-md bg-zinc-900 p-4 text-xs leading-relaxed text-zinc-100">
+        {/* Scrolls sideways inside itself on a phone, so it takes focus: keyboard users can scroll it too. */}
+        <pre
+          tabIndex={0}
+          aria-label="Verifying a delivery"
+          className="overflow-x-auto rounded-md bg-zinc-900 p-4 text-xs leading-relaxed text-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500"
+        >
           {`import { Webhook } from "standardwebhooks";
 
 const wh = new Webhook(process.env.WHOP_CONNECTOR_WEBHOOK_SECRET); // whsec_…
