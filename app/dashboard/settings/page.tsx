@@ -133,24 +133,7 @@ function TwoFactorCard({ state }: { state: TwoFactorState }) {
   if (state.status === "pending") {
     return (
       <Card title="Two-factor authentication" description="Scan the QR code with an authenticator app (1Password, Google Authenticator, Authy…), then type the code it shows.">
-        <div className="flex flex-col gap-6 sm:flex-row sm:items-start">
-          <div
-            role="img"
-            aria-label="QR code for your authenticator app"
-            className="size-44 shrink-0 rounded-md border border-zinc-200 bg-white p-1 [&>svg]:size-full"
-            // The SVG is made by the qrcode library from our own otpauth:// URI: no user markup.
-            dangerouslySetInnerHTML={{ __html: state.qrSvg }}
-          />
-          <div className="min-w-0 flex-1 space-y-4">
-            <div className="space-y-1 text-sm">
-              <p className="text-zinc-600">Cannot scan it? Enter this secret in the app (time-based, 6 digits):</p>
-              <p data-testid="totp-secret" className="font-mono font-semibold tracking-wide text-zinc-900 wrap-anywhere">
-                {state.secret}
-              </p>
-            </div>
-            <ConfirmTwoFactorSetupForm action={confirmTwoFactorSetupAction} cancelAction={cancelTwoFactorSetupAction} />
-          </div>
-        </div>
+        <ConfirmTwoFactorSetupForm action={confirmTwoFactorSetupAction} cancelAction={cancelTwoFactorSetupAction} qrSvg={state.qrSvg} secret={state.secret} />
       </Card>
     );
   }

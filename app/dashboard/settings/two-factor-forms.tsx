@@ -22,11 +22,37 @@ export function StartTwoFactorSetupForm({ action }: { action: Action }) {
   );
 }
 
-/** Field **Authentication code**, button **Turn on two-factor**; then the ten recovery codes, once. */
-export function ConfirmTwoFactorSetupForm({ action, cancelAction }: { action: Action; cancelAction: Action }) {
+/**
+ * The QR code and the secret in text, field **Authentication code**, button **Turn on two-factor**;
+ * once on, only the ten recovery codes, once (the secret is no longer shown).
+ */
+export function ConfirmTwoFactorSetupForm({ action, cancelAction, qrSvg, secret }: { action: Action; cancelAction: Action; qrSvg: string; secret: string }) {
   const [state, formAction] = useActionState(action, {});
   const [, cancelFormAction] = useActionState(cancelAction, {});
   if (state.reveal) return <RecoveryCodes success={state.success} codes={state.reveal.split("\n")} />;
+  return (
+    <div className="flex flex-col gap-6 sm:flex-row sm:items-start">
+      <div
+        role="img"
+        aria-label="QR code for your authenticator app"
+        className="size-44 shrink-0 rounded-md border border-zinc-200 bg-white p-1 [&>svg]:size-full"
+        // The SVG is made by the qrcode library from our own otpauth:// URI: no user markup.
+        dangerouslySetInnerHTML={{ __html: qrSvg }}
+      />
+      <div className="min-w-0 flex-1 space-y-4">
+        <div className="space-y-1 text-sm">
+          <p className="text-zinc-600">Cannot scan it? Enter this secret in the app (time-based, 6 digits):</p>
+          <p data-testid="totp-secret" className="font-mono font-semibold tracking-wide text-zinc-900 wrap-anywhere">
+            {secret}
+          </p>
+        </div>
+        <SetupCodeForms formAction={formAction} cancelFormAction={cancelFormAction} state={state} />
+      </div>
+    </div>
+  );
+}
+
+function SetupCodeForms({ formAction, cancelFormAction, state }: { formAction: (formData: FormData) => void; cancelFormAction: (formData: FormData) => void; state: ActionState }) {
   return (
     <div className="space-y-3">
       <form action={formAction} className="max-w-xs space-y-4" noValidate>

@@ -1,0 +1,88 @@
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
+import { generateHOTP } from "@oslojs/otp";
+import { expect, test, type Page } from "@playwright/test";
+import { connectedMerchant, PASSWORD, review } from "./helpers";
+
+/* Settings → Set up two-factor (the code computed from the secret shown in text, as an app would) → log out → log in asks for the code → dashboard. */
+
+/** The authenticator app: the TOTP code for `offset` 30-second steps from now. */
+function appCode(secret: string, offset = 0): string {
+  const key = decodeBase32IgnorePadding(secret.replace(/\s+/g, ""));
+  return generateHOTP(key, BigInt(Math.floor(Date.now() / 30_000) + offset), 6);
+}
+
+async function expectNoSidewaysScroll(page: Page, name: string) {
+  await page.setViewportSize({ width: 390, height: 900 });
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+  expect(scrollWidth, `${name} at 390 px scrolls sideways`).toBeLessThanOrEqual(innerWidth);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+test("a merchant turns on two-factor in Settings, then logging in asks for the code", async ({ page }, testInfo) => {
+  await connectedMerchant(page, "Two Factor Goods");
+  await page.goto("/dashboard/settings");
+  const email = (await page.getByText("You are logged in as").locator("strong").textContent())!.trim();
+  expect(email).toContain("@example.com");
+  await page.getByRole("button", { name: "Set up two-factor" }).click();
+  await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
+  const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
+  expect(secret).toMatch(/^[A-Z2-7 ]{32,40}$/);
+  await page.getByRole("heading", { name: "Two-factor authentication" }).scrollIntoViewIfNeeded();
+  await review(page, testInfo, "two-factor-setup");
+  await expectNoSidewaysScroll(page, "two-factor setup");
+
+  // A wrong code first: refused, still off.
+  const right = appCode(secret);
+  await page.getByLabel("Authentication code").fill(right === "000000" ? "111111" : "000000");
+  await page.getByRole("button", { name: "Turn on two-factor" }).click();
+  await expect(page.getByText(/That code is not right/)).toBeVisible();
+  await page.getByLabel("Authentication code").fill(appCode(secret));
+  await page.getByRole("button", { name: "Turn on two-factor" }).click();
+  const codes = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
+  await expect(codes).toHaveCount(10);
+  const recovery = (await codes.allTextContents()).map((code) => code.trim());
+  for (const code of recovery) expect(code).toMatch(/^[a-z2-7]{5}-[a-z2-7]{5}$/);
+  await review(page, testInfo, "two-factor-recovery-codes");
+  await expectNoSidewaysScroll(page, "recovery codes");
+  await page.getByRole("button", { name: "I have saved them" }).click();
+  await expect(page.getByRole("button", { name: "Turn off two-factor" })).toBeVisible();
+  await expect(page.getByText(/10 of 10 recovery codes left/)).toBeVisible();
+  await review(page, testInfo, "two-factor-on");
+
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/login\/two-factor$/);
+  await expect(page.getByRole("heading", { name: "Two-factor authentication" })).toBeVisible();
+  await review(page, testInfo, "two-factor-login");
+  await expectNoSidewaysScroll(page, "two-factor login");
+
+  await page.getByLabel("Authentication code").fill("123 45");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText(/That code is not right/)).toBeVisible();
+  // The step after the one used to turn it on: unused.
+  await page.getByLabel("Authentication code").fill(appCode(secret, 1));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+
+  // A recovery code logs in too, once.
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/login\/two-factor$/);
+  await page.getByLabel("Authentication code").fill(recovery[0]!);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  // By the nav, not page.goto: /logout redirects to localhost, whose cookies 127.0.0.1 does not share.
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByText(/9 of 10 recovery codes left/)).toBeVisible();
+  await expect(page.getByText("Recovery code used").first()).toBeVisible();
+});
+
+test("the code page without a password first goes back to log in", async ({ page }) => {
+  await page.goto("/login/two-factor");
+  await expect(page).toHaveURL(/\/login$/);
+});
