@@ -40,6 +40,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/dashboard/events">Events</NavLink>
             <NavLink href="/dashboard/integrations/whop">Whop integration</NavLink>
             <NavLink href="/dashboard/api">API</NavLink>
+            <NavLink href="/dashboard/webhooks">Webhooks</NavLink>
             <NavLink href="/dashboard/settings">Settings</NavLink>
           </nav>
         </div>
