@@ -1,5 +1,7 @@
 import Link from "next/link";
 import { requireAccount } from "@/lib/auth/session";
+import { resendVerificationAction } from "@/app/(auth)/account-actions";
+import { VerifyEmailBanner } from "@/components/account-forms";
 import { NavLink } from "@/components/nav-link";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
@@ -45,6 +47,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           </nav>
         </div>
       </header>
+      {!user.emailVerifiedAt && <VerifyEmailBanner email={user.email} action={resendVerificationAction} />}
       <main className="mx-auto max-w-5xl space-y-6 px-4 py-8">{children}</main>
     </div>
   );
