@@ -32,7 +32,7 @@ export function CreateApiTokenForm({ action }: { action: Action }) {
           Create token
         </SubmitButton>
       </form>
-      {state.error && <Notice tone="error">{state.error}</Notice>}
+      {state.error && <Notice tone={state.reauthenticate ? "warning" : "error"}>{state.error}</Notice>}
       {state.reauthenticate && <ConfirmItsYou method={state.reauthenticate} />}
       {state.success && <Notice tone="success">{state.success}</Notice>}
       {state.reveal && (

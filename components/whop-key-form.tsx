@@ -30,7 +30,7 @@ export function WhopKeyForm({
   return (
     <div className="space-y-4">
       <form action={formAction} className="space-y-4" noValidate>
-        {state.error && <Notice tone="error">{state.error}</Notice>}
+        {state.error && <Notice tone={state.reauthenticate ? "warning" : "error"}>{state.error}</Notice>}
         <Field
           label="Whop API key"
           name="apiKey"

@@ -1,6 +1,7 @@
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import { expect, test, type Page } from "@playwright/test";
+import postgres from "postgres";
 import { connectedMerchant, PASSWORD, review } from "./helpers";
 
 /* Settings → Set up two-factor (the code computed from the secret shown in text, as an app would) → log out → log in asks for the code → dashboard. */
@@ -85,4 +86,39 @@ test("a merchant turns on two-factor in Settings, then logging in asks for the c
 test("the code page without a password first goes back to log in", async ({ page }) => {
   await page.goto("/login/two-factor");
   await expect(page).toHaveURL(/\/login$/);
+});
+
+// Moving the session's clock needs the app's database: only when DATABASE_URL names one (CI does).
+test("more than 10 minutes after log-in, creating an API token asks to confirm it's you first", async ({ page }, testInfo) => {
+  test.skip(!process.env.DATABASE_URL, "needs DATABASE_URL to age the session");
+  await connectedMerchant(page, "Step Up Goods");
+  await page.getByRole("link", { name: "Settings" }).click();
+  const email = (await page.getByText("You are logged in as").locator("strong").textContent())!.trim();
+  const sql = postgres(process.env.DATABASE_URL!, { max: 1 });
+  try {
+    await sql`update sessions set reauthenticated_at = now() - interval '11 minutes'
+              where user_id = (select user_id from user_emails where email = ${email}) and ended_at is null`;
+  } finally {
+    await sql.end();
+  }
+
+  await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "API" }).click();
+  await expect(page.getByRole("heading", { name: "API", level: 1 })).toBeVisible();
+  await page.getByLabel("Name").fill("Members site");
+  await expect(page.getByLabel("Name")).toHaveValue("Members site");
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByText(/confirm it's you before doing this/)).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Confirm it's you" })).toBeVisible();
+  await expect(page.getByLabel("New API token")).toHaveCount(0);
+  await review(page, testInfo, "step-up-confirm");
+  await expectNoSidewaysScroll(page, "confirm it's you");
+
+  await page.getByLabel("Password", { exact: true }).fill("not my password");
+  await page.getByRole("button", { name: "Confirm", exact: true }).click();
+  await expect(page.getByText("That password is not right.")).toBeVisible();
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm", exact: true }).click();
+  await expect(page.getByText(/Confirmed\. Now press the button again/)).toBeVisible();
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByLabel("New API token")).toHaveValue(/^whc_/);
 });
