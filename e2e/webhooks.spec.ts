@@ -22,7 +22,7 @@ async function receiver() {
 test("the merchant adds an endpoint, sees its secret once, sends a signed test event, reads the log, resends, rotates, disables, enables and deletes it", async ({ page }, testInfo) => {
   const app = await receiver();
   await connectedMerchant(page);
-  await page.goto("/dashboard/webhooks");
+  await page.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Webhooks" }).click();
   await expect(page.getByRole("heading", { name: "Webhooks", level: 1 })).toBeVisible();
 
   await page.getByLabel("Endpoint URL").fill("ftp://example.com/hook");
