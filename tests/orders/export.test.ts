@@ -172,7 +172,7 @@ describe("GET /dashboard/orders/export", () => {
     signOut();
     const response = await GET(new Request(exportUrl()));
     expect(response.status).toBe(303);
-    expect(response.headers.get("location")).toBe("http://localhost:3000/login");
+    expect(response.headers.get("location")).toBe("/login");
     expect(await response.text()).toBe("");
   });
 });

@@ -5,7 +5,8 @@ import { orderFilterSchema } from "@/lib/orders/queries";
 /** GET /dashboard/orders/export?status=&item=&q= — the signed-in merchant's matching orders as CSV. */
 export async function GET(request: Request): Promise<Response> {
   const account = await currentAccount();
-  if (!account) return Response.redirect(new URL("/login", request.url), 303);
+  // Relative, as /logout's: the browser stays on the host it used.
+  if (!account) return new Response(null, { status: 303, headers: { location: "/login" } });
 
   const { cursor: _ignored, ...filter } = orderFilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   return new Response(ordersCsvStream(account.tenant.id, filter), {
