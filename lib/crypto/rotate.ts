@@ -79,6 +79,22 @@ export async function rotateStoredSecrets(database: Database, keyring: Keyring, 
   return report;
 }
 
+const UNREADABLE = Symbol("unreadable");
+
+/**
+ * Runs `reencrypt` for one row; a secret no configured key opens marks its tenant undecryptable
+ * (once) and answers UNREADABLE, so the caller skips the row. Any other error is thrown.
+ */
+function openOrFlag<T>(report: RotationReport, tenantId: string, reencrypt: () => T): T | typeof UNREADABLE {
+  try {
+    return reencrypt();
+  } catch (error) {
+    if (!(error instanceof DecryptionError)) throw error;
+    if (!report.undecryptable.includes(tenantId)) report.undecryptable.push(tenantId);
+    return UNREADABLE;
+  }
+}
+
 /** Buyers' license keys, one order row at a time, guarded like the tenant secrets. */
 async function rotateLicenseKeys(database: Database, keyring: Keyring, batchSize: number, report: RotationReport): Promise<void> {
   let after = { tenantId: "", id: "" };
@@ -92,15 +108,8 @@ async function rotateLicenseKeys(database: Database, keyring: Keyring, batchSize
     if (batch.length === 0) return;
     for (const row of batch) {
       report.rowsScanned++;
-      let moved: string | undefined;
-      try {
-        moved = reencryptIfStale(row.stored!, { tenantId: row.tenantId, field: "license_key", rowId: row.id }, keyring);
-      } catch (error) {
-        if (!(error instanceof DecryptionError)) throw error;
-        if (!report.undecryptable.includes(row.tenantId)) report.undecryptable.push(row.tenantId);
-        continue;
-      }
-      if (!moved) continue;
+      const moved = openOrFlag(report, row.tenantId, () => reencryptIfStale(row.stored!, { tenantId: row.tenantId, field: "license_key", rowId: row.id }, keyring));
+      if (moved === UNREADABLE || !moved) continue;
       const updated = await database
         .update(orders)
         .set({ licenseKeyCiphertext: moved })
@@ -128,16 +137,12 @@ async function rotateEndpointSecrets(database: Database, keyring: Keyring, batch
     if (batch.length === 0) return;
     for (const row of batch) {
       report.rowsScanned++;
-      let current: string | undefined;
-      let previous: string | undefined;
-      try {
-        current = reencryptIfStale(row.current, { tenantId: row.tenantId, field: "outbound_webhook_secret", rowId: row.id }, keyring);
-        previous = row.previous ? reencryptIfStale(row.previous, { tenantId: row.tenantId, field: "outbound_webhook_secret_previous", rowId: row.id }, keyring) : undefined;
-      } catch (error) {
-        if (!(error instanceof DecryptionError)) throw error;
-        if (!report.undecryptable.includes(row.tenantId)) report.undecryptable.push(row.tenantId);
-        continue;
-      }
+      const opened = openOrFlag(report, row.tenantId, () => ({
+        current: reencryptIfStale(row.current, { tenantId: row.tenantId, field: "outbound_webhook_secret", rowId: row.id }, keyring),
+        previous: row.previous ? reencryptIfStale(row.previous, { tenantId: row.tenantId, field: "outbound_webhook_secret_previous", rowId: row.id }, keyring) : undefined,
+      }));
+      if (opened === UNREADABLE) continue;
+      const { current, previous } = opened;
       if (!current && !previous) continue;
       const guards = [eq(webhookEndpoints.tenantId, row.tenantId), eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secretCiphertext, row.current)];
       if (row.previous) guards.push(eq(webhookEndpoints.previousSecretCiphertext, row.previous));
@@ -168,15 +173,8 @@ async function rotateTotpSecrets(database: Database, keyring: Keyring, batchSize
     if (batch.length === 0) return;
     for (const row of batch) {
       report.rowsScanned++;
-      let moved: string | undefined;
-      try {
-        moved = reencryptIfStale(row.stored, { tenantId: row.tenantId, field: "totp_secret", rowId: row.userId }, keyring);
-      } catch (error) {
-        if (!(error instanceof DecryptionError)) throw error;
-        if (!report.undecryptable.includes(row.tenantId)) report.undecryptable.push(row.tenantId);
-        continue;
-      }
-      if (!moved) continue;
+      const moved = openOrFlag(report, row.tenantId, () => reencryptIfStale(row.stored, { tenantId: row.tenantId, field: "totp_secret", rowId: row.userId }, keyring));
+      if (moved === UNREADABLE || !moved) continue;
       const updated = await database
         .update(userTwoFactor)
         .set({ secretCiphertext: moved })
