@@ -8,8 +8,10 @@ import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { itemWithBuyerOrders } from "@/lib/api/access";
 import { createApiToken, hashApiToken, liveTokenByHash } from "@/lib/api/tokens";
+import { ownerActor } from "@/lib/auth/actor";
 import { insertUser } from "@/lib/auth/accounts";
 import { insertItem } from "@/lib/items/items";
+import { getTenantById } from "@/lib/tenants/queries";
 import { runLoad, type PreparedRequest } from "./support/load";
 import { medianRun, noWhopResult } from "./support/results";
 import { round, summarize } from "./support/stats";
@@ -38,7 +40,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const started = performance.now();
   const whopMark = ctx.whop.calls.length;
   const { tenantId, itemId, userId } = await generate(ctx.runId);
-  const created = await createApiToken({ tenantId, userId, ip: null, sessionId: null }, "bench");
+  const created = await createApiToken(ownerActor((await getTenantById(tenantId))!, { id: userId, email: "bench@example.com" }), "bench");
   if (!created.ok) throw new Error(created.message);
   const token = created.token;
   ctx.log(`access: data generated and analysed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -154,11 +156,12 @@ async function generate(runId: string): Promise<{ tenantId: string; itemId: stri
   const tenantId = `ten_${prefix}`;
   const userId = `usr_${prefix}`;
   const itemId = `item_${`${prefix}${"0".repeat(20)}`.slice(0, 20)}`;
+  await db().execute(sql`insert into accounts (id) values (${`acc_${prefix}`})`);
   await db().execute(sql`
-    insert into tenants (id, public_id, whop_company_id, whop_company_title, environment, connected_at, key_verified_at)
-    values (${tenantId}, ${`wh_${prefix}`}, ${`biz_${prefix}`}, 'Bench access', 'sandbox', now(), now())`);
+    insert into tenants (id, account_id, public_id, whop_company_id, whop_company_title, environment, connected_at, key_verified_at)
+    values (${tenantId}, ${`acc_${prefix}`}, ${`wh_${prefix}`}, ${`biz_${prefix}`}, 'Bench access', 'sandbox', now(), now())`);
   await db().execute(sql`insert into tenant_public_ids (public_id, tenant_id) values (${`wh_${prefix}`}, ${tenantId})`);
-  await db().transaction((tx) => insertUser(tx, { id: userId, tenantId, email: `bench-${runId}-access@example.com`, passwordHash: "not a hash: nobody signs in" }));
+  await db().transaction((tx) => insertUser(tx, { id: userId, email: `bench-${runId}-access@example.com`, passwordHash: "not a hash: nobody signs in" }));
   await db().transaction((tx) =>
     insertItem(tx, { id: itemId, tenantId, slug: `${prefix}slug`.padEnd(16, "0").slice(0, 16), title: "Bench course", priceMinor: 2500, currency: "usd" }),
   );

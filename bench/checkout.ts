@@ -7,6 +7,7 @@
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import { db } from "@/db/client";
 import { orders } from "@/db/schema";
+import { ownerActor } from "@/lib/auth/actor";
 import { signUp } from "@/lib/auth/accounts";
 import { CHECKOUT_VISITS_PER_MINUTE_PER_IP, CHECKOUTS_PER_MINUTE_PER_TENANT } from "@/lib/checkout/create-buyer-checkout";
 import { createItem, itemFormSchema } from "@/lib/items/items";
@@ -145,11 +146,11 @@ async function setUpShops(ctx: BenchContext): Promise<Shop[]> {
       const signedUp = await signUp({ email: `bench-${ctx.runId}-${i}@example.com`, password: "bench password, long enough", ip: null });
       if (!signedUp.ok) throw new Error(`sign-up failed: ${signedUp.reason}`);
       const { user, tenant } = signedUp;
-      const connected = await connectWhopKey({ tenant, actorUserId: user.id, pastedKey: companyKey, ip: null, sessionId: null });
+      const connected = await connectWhopKey(ownerActor(tenant, user), companyKey);
       if (!connected.ok) throw new Error(`connecting the sandbox key failed: ${connected.message}`);
 
       const created = await createItem(
-        { tenant: (await getTenantById(tenant.id))!, userId: user.id, ip: null },
+        ownerActor((await getTenantById(tenant.id))!, user),
         itemFormSchema.parse({ title: `Bench preset pack ${i + 1}`, price: "19.99", currency: "usd", description: "Made by npm run bench" }),
       );
       if (!created.ok) throw new Error(`creating the item failed: ${created.message}`);

@@ -5,6 +5,8 @@
  */
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { sealData } from "iron-session";
+import { accountMembers } from "@/db/schema-auth";
+import { createSession } from "@/lib/auth/sessions";
 import { db } from "@/db/client";
 import { keysetBefore } from "@/db/keyset";
 import { items, orders, webhookEvents } from "@/db/schema";
@@ -41,7 +43,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const { tenantId, userId } = await generate(ctx.runId);
   ctx.log(`dashboard: data generated and analysed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-  const cookie = `${SESSION_COOKIE}=${await sealData({ userId, sessionVersion: 1 }, { password: process.env.SESSION_SECRET!, ttl: 7 * 24 * 60 * 60 })}`;
+  // A session row as log-in writes it, and the cookie naming it.
+  const session = await createSession(db(), { id: userId }, `acc_bd${ctx.runId}_000000`, { ip: null, userAgent: "whop-connector-bench" });
+  const cookie = `${SESSION_COOKIE}=${await sealData({ sessionId: session.id, userId }, { password: process.env.SESSION_SECRET!, ttl: 7 * 24 * 60 * 60 })}`;
   const client = createTimedClient(ctx.appUrl, { maxSockets: 1, timeoutMs: REQUEST_TIMEOUT_MS });
   const headers = { cookie, accept: "text/html", "user-agent": "whop-connector-bench" };
   const results: BenchResult[] = [];
@@ -147,9 +151,10 @@ async function generate(runId: string): Promise<{ tenantId: string; userId: stri
   const prefix = `bd${runId}`;
   const tenantId = `ten_${prefix}_000000`;
   const userId = `usr_${prefix}_big`;
+  await db().execute(sql`insert into accounts (id) select 'acc_' || ${prefix} || '_' || lpad(g::text, 6, '0') from generate_series(0, ${TENANTS - 1}) g`);
   await db().execute(sql`
-    insert into tenants (id, public_id, whop_company_id, whop_company_title, environment, connected_at, key_verified_at)
-    select 'ten_' || ${prefix} || '_' || lpad(g::text, 6, '0'), 'wh_' || substr(md5(${prefix} || g::text), 1, 22),
+    insert into tenants (id, account_id, public_id, whop_company_id, whop_company_title, environment, connected_at, key_verified_at)
+    select 'ten_' || ${prefix} || '_' || lpad(g::text, 6, '0'), 'acc_' || ${prefix} || '_' || lpad(g::text, 6, '0'), 'wh_' || substr(md5(${prefix} || g::text), 1, 22),
            'biz_' || substr(md5('biz' || ${prefix} || g::text), 1, 14), 'Bench dashboard ' || g, 'sandbox', now(), now()
     from generate_series(0, ${TENANTS - 1}) g`);
   await db().execute(sql`
@@ -160,9 +165,10 @@ async function generate(runId: string): Promise<{ tenantId: string; userId: stri
   // Their global lookups, as insertTenants and insertItems write them.
   await db().execute(sql`insert into tenant_public_ids (public_id, tenant_id) select public_id, id from tenants where id like ${`ten_${prefix}_%`}`);
   await db().execute(sql`insert into item_slugs (slug, tenant_id, item_id) select slug, tenant_id, id from items where tenant_id like ${`ten_${prefix}_%`}`);
-  await db().transaction((tx) =>
-    insertUser(tx, { id: userId, tenantId, email: `bench-${runId}-dashboard@example.com`, passwordHash: "not a hash: the bench signs in with a sealed session" }),
-  );
+  await db().transaction(async (tx) => {
+    await insertUser(tx, { id: userId, email: `bench-${runId}-dashboard@example.com`, passwordHash: "not a hash: the bench signs in with a sealed session" });
+    await tx.insert(accountMembers).values({ accountId: `acc_${prefix}_000000`, userId, role: "owner" });
+  });
 
   // Orders: the big tenant's g ∈ [1, ORDERS], two per created_at instant (ties broken by id); the others SMALL_ORDERS each.
   const statuses = sql.raw(`(array['pending','paid','paid','paid','failed','refunded','partially_refunded','disputed','paid','expired'])[1 + g % 10]::order_status`);

@@ -1,21 +1,28 @@
 import { bigint, foreignKey, index, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import { users } from "./schema";
+import { accounts, users } from "./schema";
 
 /*
- * Accounts' sign-in state: server-side sessions, the single-use tokens mailed for password
- * resets and email verification, and two-factor authenticators with their recovery codes. Re-exported by schema.ts (one schema for drizzle-kit).
+ * Users' sign-in state and accounts' teams: server-side sessions, the single-use tokens mailed for
+ * password resets and email verification, two-factor authenticators with their recovery codes,
+ * account members with their roles, and invitations. Re-exported by schema.ts (one schema for
+ * drizzle-kit). Under Citus the user's rows are distributed on user_id (with users), the team's on
+ * account_id (with accounts); db/citus.ts says so and the rules test checks it.
  */
 
 /**
- * One row per signed-in browser. The sealed session cookie carries only (tenant_id, id, user_id):
- * ending the row ends the session everywhere the cookie was copied.
+ * One row per signed-in browser. The sealed session cookie carries only (id, user_id): ending the
+ * row ends the session everywhere the cookie was copied. `account_id` is the account the browser
+ * is working in (the account switcher moves it); the request is signed in only while the user is
+ * still a member of it.
  */
 export const sessions = pgTable(
   "sessions",
   {
-    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     id: text("id").notNull(),
-    userId: text("user_id").notNull(),
+    accountId: text("account_id").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     /** Refreshed at most once a minute while the session is used. */
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
@@ -30,11 +37,7 @@ export const sessions = pgTable(
      */
     reauthenticatedAt: timestamp("reauthenticated_at", { withTimezone: true }),
   },
-  (t) => [
-    primaryKey({ columns: [t.tenantId, t.id] }),
-    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
-    index("sessions_tenant_user_idx").on(t.tenantId, t.userId),
-  ],
+  (t) => [primaryKey({ columns: [t.userId, t.id] }), index("sessions_account_idx").on(t.accountId)],
 );
 
 export const authTokenPurpose = pgEnum("auth_token_purpose", ["password_reset", "email_verification"]);
@@ -48,58 +51,110 @@ export const authTokens = pgTable(
   {
     tokenHash: text("token_hash").primaryKey(),
     purpose: authTokenPurpose("purpose").notNull(),
-    tenantId: text("tenant_id").notNull(),
-    userId: text("user_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** The address the token was mailed to (verification proves this one). */
     email: text("email").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
   },
-  (t) => [
-    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
-    index("auth_tokens_tenant_user_idx").on(t.tenantId, t.userId),
-  ],
+  (t) => [index("auth_tokens_user_idx").on(t.userId)],
 );
 
 /**
  * A user's TOTP authenticator (RFC 6238), one per user. Written by **Set up two-factor** with
  * `enabled_at` null; the first correct code enables it. The secret is AES-256-GCM ciphertext
- * (field "totp_secret", bound to tenant and user). `last_used_step` is the 30-second step of the
- * last code accepted: a code is accepted only for a later step, so a replayed code fails.
+ * (field "totp_secret", bound to the user; one sealed before users had accounts of several stays
+ * bound to the tenant it was sealed under, `sealed_tenant_id`, until `npm run secrets:rotate`
+ * re-seals it). `last_used_step` is the 30-second step of the last code accepted: a code is
+ * accepted only for a later step, so a replayed code fails.
  */
-export const userTwoFactor = pgTable(
-  "user_two_factor",
-  {
-    tenantId: text("tenant_id").notNull(),
-    userId: text("user_id").notNull(),
-    secretCiphertext: text("secret_ciphertext").notNull(),
-    enabledAt: timestamp("enabled_at", { withTimezone: true }),
-    lastUsedStep: bigint("last_used_step", { mode: "number" }),
-    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.tenantId, t.userId] }),
-    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
-  ],
-);
+export const userTwoFactor = pgTable("user_two_factor", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secretCiphertext: text("secret_ciphertext").notNull(),
+  sealedTenantId: text("sealed_tenant_id"),
+  enabledAt: timestamp("enabled_at", { withTimezone: true }),
+  lastUsedStep: bigint("last_used_step", { mode: "number" }),
+  createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});
 
 /** One-time recovery codes: their SHA-256 only; each single use (`used_at`, a conditional update). */
 export const recoveryCodes = pgTable(
   "recovery_codes",
   {
-    tenantId: text("tenant_id").notNull(),
-    userId: text("user_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     codeHash: text("code_hash").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     usedAt: timestamp("used_at", { withTimezone: true }),
   },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+export const memberRole = pgEnum("member_role", ["owner", "admin", "viewer"]);
+
+/** Who belongs to an account, with which role (lib/auth/roles.ts says what each may do). */
+export const accountMembers = pgTable(
+  "account_members",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: memberRole("role").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index("account_members_user_idx").on(t.userId)],
+);
+
+/**
+ * An invitation to join an account with a role, mailed to `email`; valid 7 days, until accepted or
+ * revoked. Sending another to the same email revokes the one before. Its link's token is found
+ * through invitation_tokens.
+ */
+export const invitations = pgTable(
+  "invitations",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    email: text("email").notNull(),
+    role: memberRole("role").notNull(),
+    invitedByUserId: text("invited_by_user_id"),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+    acceptedByUserId: text("accepted_by_user_id"),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] }), index("invitations_account_email_idx").on(t.accountId, t.email)],
+);
+
+/** Global lookup: an invitation link's token (SHA-256) → its invitation. */
+export const invitationTokens = pgTable(
+  "invitation_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    accountId: text("account_id").notNull(),
+    invitationId: text("invitation_id").notNull(),
+  },
   (t) => [
-    primaryKey({ columns: [t.tenantId, t.userId, t.codeHash] }),
-    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.accountId, t.invitationId], foreignColumns: [invitations.accountId, invitations.id] }).onDelete("cascade"),
+    index("invitation_tokens_invitation_idx").on(t.accountId, t.invitationId),
   ],
 );
 
 export type Session = typeof sessions.$inferSelect;
 export type UserTwoFactor = typeof userTwoFactor.$inferSelect;
 export type AuthToken = typeof authTokens.$inferSelect;
+export type AccountMember = typeof accountMembers.$inferSelect;
+export type Role = (typeof memberRole.enumValues)[number];
+export type Invitation = typeof invitations.$inferSelect;

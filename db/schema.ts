@@ -17,10 +17,25 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
 
 export const whopEnvironment = pgEnum("whop_environment", ["production", "sandbox"]);
 
+/**
+ * The organisation a merchant signs up as: it holds the team (account_members, invitations) and
+ * its tenant, the environment its data lives in (test mode will give an account a second one).
+ * Users and roles belong here, never to a tenant.
+ */
+export const accounts = pgTable("accounts", {
+  id: text("id").primaryKey(),
+  /** When an owner required two-factor sign-in of every member (null: each user chooses). */
+  twoFactorRequiredAt: timestamp("two_factor_required_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
 export const tenants = pgTable(
   "tenants",
   {
     id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
     /**
      * Opaque random id used in public URLs (the webhook endpoint); never the primary key. Written
      * once, at sign-up, together with its tenant_public_ids row, which carries its uniqueness and
@@ -46,14 +61,10 @@ export const tenants = pgTable(
     connectedAt: timestamp("connected_at", { withTimezone: true }),
     keyVerifiedAt: timestamp("key_verified_at", { withTimezone: true }),
     keyRejectedAt: timestamp("key_rejected_at", { withTimezone: true }),
-    /**
-     * When the owner required two-factor sign-in of every member (null: each user chooses). Not
-     * read yet: an account has one user until teams exist, and that user chooses under Settings.
-     */
-    twoFactorRequiredAt: timestamp("two_factor_required_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
+  (t) => [index("tenants_account_idx").on(t.accountId)],
 );
 
 /** Global lookup: a webhook URL's public id → its tenant (one row per tenant, written with it). */
@@ -68,14 +79,13 @@ export const tenantPublicIds = pgTable(
   (t) => [index("tenant_public_ids_tenant_idx").on(t.tenantId)],
 );
 
-export const users = pgTable(
-  "users",
-  {
-    id: text("id").notNull(),
-    tenantId: text("tenant_id")
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
-    /** Normalised: trimmed and lower-cased. */
+/**
+ * A person who signs in: one per email, global (a user may belong to several accounts, each with
+ * a role: account_members). Distributed on its id under Citus, with the rows keyed by user_id.
+ */
+export const users = pgTable("users", {
+    id: text("id").primaryKey(),
+    /** Normalised: trimmed and lower-cased. Unique through user_emails. */
     email: text("email").notNull(),
     passwordHash: text("password_hash").notNull(),
     /** No longer read: sessions are rows of their own (db/schema-auth.ts). Dropped a release later. */
@@ -84,26 +94,22 @@ export const users = pgTable(
     emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-  },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), uniqueIndex("users_tenant_email_key").on(t.tenantId, t.email)],
-);
+});
 
 /**
- * Global lookup: a log-in email → its user. Its primary key is what keeps an email to one account
- * across tenants (sign-up inserts here and gives up when the email is taken).
+ * Global lookup: a log-in email → its user. Its primary key is what keeps an email to one user
+ * (sign-up and accepting an invitation insert here and give up when the email is taken).
  */
 export const userEmails = pgTable(
   "user_emails",
   {
     /** Normalised, as users.email. */
     email: text("email").primaryKey(),
-    tenantId: text("tenant_id").notNull(),
-    userId: text("user_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
   },
-  (t) => [
-    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
-    index("user_emails_tenant_user_idx").on(t.tenantId, t.userId),
-  ],
+  (t) => [index("user_emails_user_idx").on(t.userId)],
 );
 
 export const auditLog = pgTable(
@@ -638,6 +644,7 @@ export const webhookDeliveryAttempts = pgTable(
   ],
 );
 
+export type Account = typeof accounts.$inferSelect;
 export type Tenant = typeof tenants.$inferSelect;
 export type WebhookEvent = typeof webhookEvents.$inferSelect;
 export type Item = typeof items.$inferSelect;

@@ -14,7 +14,7 @@ export function randomBase62(length: number): string {
 }
 
 /** Prefixed ids say what they are: `ten_…`, `usr_…`. */
-export function newId(prefix: "ten" | "usr" | "item" | "ord" | "rrq"): string {
+export function newId(prefix: "acc" | "ten" | "usr" | "item" | "ord" | "rrq" | "inv"): string {
   return `${prefix}_${randomBase62(20)}`;
 }
 

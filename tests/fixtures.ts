@@ -15,6 +15,7 @@ import {
   type Order,
   type Tenant,
 } from "@/db/schema";
+import { ownerActor } from "@/lib/auth/actor";
 import { signUp } from "@/lib/auth/accounts";
 import { insertItem } from "@/lib/items/items";
 import { encryptSecret, keyHint } from "@/lib/crypto/secrets";
@@ -42,7 +43,7 @@ export async function connectedMerchant(apiKey = `apik_${randomBase62(24)}`, com
     })
     .where(eq(tenants.id, result.tenant.id))
     .returning();
-  return { tenant: tenant!, user: result.user, apiKey, actor: { tenant: tenant!, userId: result.user.id, ip: null } };
+  return { tenant: tenant!, user: result.user, account: result.account, apiKey, actor: ownerActor(tenant!, result.user) };
 }
 
 export async function fixtureItem(tenant: Tenant, overrides: Partial<typeof items.$inferInsert> = {}): Promise<Item> {

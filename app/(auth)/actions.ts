@@ -6,6 +6,7 @@ import { validatedAction } from "@/lib/actions";
 import { logIn, signUp } from "@/lib/auth/accounts";
 import { emailSchema, passwordSchema } from "@/lib/auth/password";
 import { clearPendingSecondFactor, clientIp, pendingSecondFactor, startPendingSecondFactor, startSession } from "@/lib/auth/session";
+import { defaultAccountId } from "@/lib/auth/sessions";
 import { logInSecondFactor } from "@/lib/auth/two-factor";
 
 const INVALID_LOGIN = "Invalid email or password.";
@@ -16,7 +17,7 @@ export const signUpAction = validatedAction(z.object({ email: emailSchema, passw
     if (result.reason === "throttled") return { error: "Too many accounts were created from here recently. Try again in an hour." };
     return { fieldErrors: { email: "An account with this email already exists. Log in instead." } };
   }
-  await startSession(result.user);
+  await startSession(result.user, result.account.id);
   redirect("/onboarding");
 });
 
@@ -29,6 +30,7 @@ const loginSchema = z.object({
 export const logInAction = validatedAction(loginSchema, async ({ email, password }) => {
   const result = await logIn({ email, password, ip: await clientIp() });
   if (!result.ok) {
+    if (result.reason === "no_account") return { error: "You are no longer a member of any account. Ask an owner of your team for a new invitation." };
     return {
       error: result.reason === "throttled" ? "Too many failed attempts. Wait 15 minutes and try again." : INVALID_LOGIN,
     };
@@ -37,7 +39,7 @@ export const logInAction = validatedAction(loginSchema, async ({ email, password
     await startPendingSecondFactor(result.user);
     redirect("/login/two-factor");
   }
-  await startSession(result.user);
+  await startSession(result.user, result.accountId);
   redirect("/dashboard");
 });
 
@@ -57,7 +59,9 @@ export const verifySecondFactorAction = validatedAction(
       return { fieldErrors: { code: "That code is not right (or was already used). Type the code your app shows now." } };
     }
     await clearPendingSecondFactor();
-    await startSession(result.user);
+    const accountId = await defaultAccountId(result.user.id);
+    if (!accountId) return { error: "You are no longer a member of any account. Ask an owner of your team for a new invitation." };
+    await startSession(result.user, accountId);
     redirect("/dashboard");
   },
 );

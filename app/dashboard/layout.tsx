@@ -3,9 +3,10 @@ import { requireAccount } from "@/lib/auth/session";
 import { resendVerificationAction } from "@/app/(auth)/account-actions";
 import { VerifyEmailBanner } from "@/components/account-forms";
 import { NavLink } from "@/components/nav-link";
+import { ROLE_LABELS } from "@/lib/auth/roles";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
-  const { user, tenant } = await requireAccount();
+  const { user, tenant, role } = await requireAccount();
   return (
     <div className="min-h-screen">
       {/*
@@ -22,11 +23,12 @@ export default async function DashboardLayout({ children }: { children: React.Re
               <span className="truncate">{tenant.whopCompanyTitle ?? "Whop Connector"}</span>
             </Link>
             <div className="ml-auto flex shrink-0 items-center gap-2 text-sm text-zinc-600">
-              <p className="flex items-center gap-2 rounded-md px-1.5 py-1" title={user.email}>
+              <p className="flex items-center gap-2 rounded-md px-1.5 py-1" title={`${user.email} (${ROLE_LABELS[role]})`}>
                 <span aria-hidden className="grid size-6 shrink-0 place-items-center rounded-full bg-zinc-100 text-xs font-semibold text-zinc-700 uppercase">
                   {user.email.slice(0, 1)}
                 </span>
                 <span className="sr-only sm:not-sr-only sm:max-w-48 sm:truncate">{user.email}</span>
+                <span className="sr-only sm:not-sr-only rounded bg-zinc-100 px-1.5 py-0.5 text-xs font-medium text-zinc-700">{ROLE_LABELS[role]}</span>
               </p>
               <form action="/logout" method="post">
                 <button className="rounded-md px-2 py-1 font-medium text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">

@@ -2,16 +2,15 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { validatedAction } from "@/lib/actions";
-import { clientIp, requireAccount } from "@/lib/auth/session";
+import { actorAction } from "@/lib/auth/action";
 import { confirmIdentity } from "@/lib/auth/step-up";
 
 /** **Confirm it's you** (components/confirm-its-you.tsx): the password, or a code when two-factor is on; for the session's own account. */
-export const confirmItsYouAction = validatedAction(
+export const confirmItsYouAction = actorAction(
   z.object({ secret: z.string().trim().min(1, "Enter it to confirm.").max(256, "That is not right.") }),
-  async ({ secret }) => {
-    const { user, tenant, sessionId } = await requireAccount();
-    const result = await confirmIdentity({ tenantId: tenant.id, userId: user.id, sessionId, ip: await clientIp() }, secret);
+  async (actor, { secret }) => {
+    if (!actor.sessionId) redirect("/login");
+    const result = await confirmIdentity({ userId: actor.userId, sessionId: actor.sessionId, ip: actor.ip }, secret);
     if (!result.ok) {
       if (result.reason === "not_found") redirect("/login");
       if (result.reason === "throttled") return { error: "Too many failed attempts. Wait 15 minutes and try again.", reauthenticate: result.method };

@@ -100,6 +100,7 @@ export async function setUpShops(receiver: Receiver, secrets: Map<string, string
   const { insertItem } = await import("@/lib/items/items");
   const { newId, newItemSlug, randomBase62 } = await import("@/lib/ids");
   const { createEndpoint } = await import("@/lib/outbound/endpoints");
+  const { ownerActor } = await import("@/lib/auth/actor");
   const shops: Shop[] = [];
   for (let t = 0; t < tenants; t++) {
     const account = await signUp({ email: `outbound-${randomBase62(8)}@example.com`, password: "long enough password", ip: null });
@@ -108,7 +109,7 @@ export async function setUpShops(receiver: Receiver, secrets: Map<string, string
     await db().update(tenantTable).set({ whopCompanyId: `biz_${randomBase62(14)}`, whopCompanyTitle: `Outbound ${t}` }).where(eq(tenantTable.id, tenantId));
     const itemId = newId("item");
     await db().transaction((tx) => insertItem(tx, { id: itemId, tenantId, slug: newItemSlug(), title: "Outbound item", priceMinor: 2500, currency: "usd" }));
-    const created = await createEndpoint({ tenantId, userId: account.user.id, ip: null }, { url: `${receiver.url}/hooks/new`, eventTypes: ["order.paid", "order.refunded"] }, { allowPrivate: true });
+    const created = await createEndpoint(ownerActor(account.tenant, account.user), { url: `${receiver.url}/hooks/new`, eventTypes: ["order.paid", "order.refunded"] }, { allowPrivate: true });
     if (!created.ok) throw new Error(created.message);
     // Its id is known only now: the URL names it, so the receiver knows which secret to verify with.
     await db()

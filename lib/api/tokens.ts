@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { crc32 } from "node:zlib";
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -57,14 +59,6 @@ export const tokenNameSchema = z
   .min(1, "Name the token after the app that will use it.")
   .max(60, "Keep the name under 60 characters.");
 
-export interface TokenActor {
-  tenantId: string;
-  userId: string;
-  ip: string | null;
-  /** The browser session acting (creating and revoking need a recent re-authentication); null for server-side callers. */
-  sessionId: string | null;
-}
-
 /**
  * Inserts a token row and its api_token_hashes row (the hash's uniqueness across tenants, and how
  * a request's token finds its tenant), in the caller's transaction. Revoking keeps the lookup row:
@@ -78,30 +72,31 @@ export async function insertApiToken(tx: Transaction, values: typeof apiTokens.$
 
 export type CreateTokenResult = { ok: true; token: string; row: ApiToken } | { ok: false; message: string; reauthenticate?: ReauthMethod };
 
-export async function createApiToken(actor: TokenActor, name: string): Promise<CreateTokenResult> {
+export async function createApiToken(actor: Actor, name: string): Promise<CreateTokenResult> {
+  authorize(actor, "admin");
   const recent = await requireRecentAuthentication(actor.sessionId, actor);
   if (!recent.ok) return { ok: false, message: recent.message, reauthenticate: recent.method };
   const token = newApiTokenValue();
   return db().transaction(async (tx) => {
     // Serialises token creation per tenant so that two concurrent creations cannot pass the cap.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`api_tokens:${actor.tenantId}`}))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`api_tokens:${actor.tenant.id}`}))`);
     const [{ active } = { active: 0 }] = await tx
       .select({ active: sql<number>`count(*)::int` })
       .from(apiTokens)
-      .where(and(eq(apiTokens.tenantId, actor.tenantId), isNull(apiTokens.revokedAt)));
+      .where(and(eq(apiTokens.tenantId, actor.tenant.id), isNull(apiTokens.revokedAt)));
     if (active >= MAX_ACTIVE_TOKENS) {
       return { ok: false, message: `You already have ${MAX_ACTIVE_TOKENS} active tokens. Revoke one you no longer use first.` } as const;
     }
     const row = await insertApiToken(tx, {
       id: `tok_${randomBase62(16)}`,
-      tenantId: actor.tenantId,
+      tenantId: actor.tenant.id,
       name,
       tokenHash: hashApiToken(token),
       tokenHint: token.slice(-4),
       createdByUserId: actor.userId,
     });
     await recordAudit(tx, {
-      tenantId: actor.tenantId,
+      tenantId: actor.tenant.id,
       actorUserId: actor.userId,
       action: "api_token.created",
       ip: actor.ip,
@@ -111,18 +106,19 @@ export async function createApiToken(actor: TokenActor, name: string): Promise<C
   });
 }
 
-export async function revokeApiToken(actor: TokenActor, tokenId: string): Promise<{ ok: true; row: ApiToken } | { ok: false; message: string; reauthenticate?: ReauthMethod }> {
+export async function revokeApiToken(actor: Actor, tokenId: string): Promise<{ ok: true; row: ApiToken } | { ok: false; message: string; reauthenticate?: ReauthMethod }> {
+  authorize(actor, "admin");
   const recent = await requireRecentAuthentication(actor.sessionId, actor);
   if (!recent.ok) return { ok: false, message: recent.message, reauthenticate: recent.method };
   return db().transaction(async (tx) => {
     const [row] = await tx
       .update(apiTokens)
       .set({ revokedAt: new Date() })
-      .where(and(eq(apiTokens.tenantId, actor.tenantId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+      .where(and(eq(apiTokens.tenantId, actor.tenant.id), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
       .returning();
     if (!row) return { ok: false, message: "That token does not exist or is already revoked." } as const;
     await recordAudit(tx, {
-      tenantId: actor.tenantId,
+      tenantId: actor.tenant.id,
       actorUserId: actor.userId,
       action: "api_token.revoked",
       ip: actor.ip,

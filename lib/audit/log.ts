@@ -1,4 +1,5 @@
-import { auditLog } from "@/db/schema";
+import { sql } from "drizzle-orm";
+import { accountMembers, auditLog, tenants } from "@/db/schema";
 import type { Executor } from "@/db/client";
 
 export type AuditAction =
@@ -39,7 +40,14 @@ export type AuditAction =
   | "two_factor.enabled"
   | "two_factor.disabled"
   | "two_factor.recovery_codes_regenerated"
-  | "two_factor.recovery_code_used";
+  | "two_factor.recovery_code_used"
+  | "two_factor.requirement_changed"
+  | "invitation.sent"
+  | "invitation.revoked"
+  | "invitation.accepted"
+  | "member.role_changed"
+  | "member.removed"
+  | "member.left";
 
 export interface AuditInput {
   tenantId: string;
@@ -52,4 +60,17 @@ export interface AuditInput {
 
 export async function recordAudit(executor: Executor, entry: AuditInput): Promise<void> {
   await executor.insert(auditLog).values({ ...entry, detail: entry.detail ?? {} });
+}
+
+/**
+ * For what a user does to themselves (log-in, password, two-factor, sessions, email): one entry in
+ * the trail of every tenant of every account they belong to, so each team sees its members'
+ * security events. One statement.
+ */
+export async function recordUserAudit(executor: Executor, userId: string, entry: Omit<AuditInput, "tenantId" | "actorUserId">): Promise<void> {
+  await executor.execute(sql`
+    insert into ${auditLog} (tenant_id, actor_user_id, action, detail, ip)
+    select ${tenants.id}, ${userId}, ${entry.action}, ${JSON.stringify(entry.detail ?? {})}::jsonb, ${entry.ip}
+    from ${accountMembers} join ${tenants} on ${tenants.accountId} = ${accountMembers.accountId}
+    where ${accountMembers.userId} = ${userId}`);
 }

@@ -1,8 +1,9 @@
-import { and, desc, eq, type SQL } from "drizzle-orm";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
 import { db } from "@/db/client";
-import { auditLog, users, type AuditEntry } from "@/db/schema";
+import { auditLog, tenants, users, type AuditEntry } from "@/db/schema";
+import { accountMembers } from "@/db/schema-auth";
 import type { AuditAction } from "./log";
 
 export const AUDIT_PAGE_SIZE = 25;
@@ -45,6 +46,13 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "two_factor.enabled": "Two-factor authentication turned on",
   "two_factor.disabled": "Two-factor authentication turned off",
   "two_factor.recovery_codes_regenerated": "New recovery codes made",
+  "two_factor.requirement_changed": "Two-factor requirement changed",
+  "invitation.sent": "Invitation sent",
+  "invitation.revoked": "Invitation revoked",
+  "invitation.accepted": "Invitation accepted",
+  "member.role_changed": "Member's role changed",
+  "member.removed": "Member removed",
+  "member.left": "Member left the account",
   "two_factor.recovery_code_used": "Recovery code used",
 };
 
@@ -139,7 +147,15 @@ export async function listAuditEntries(
   const rows = await db()
     .select({ entry: auditLog, actorEmail: users.email })
     .from(auditLog)
-    .leftJoin(users, and(eq(users.id, auditLog.actorUserId), eq(users.tenantId, auditLog.tenantId)))
+    // The email only of a user who is (still) a member of the tenant's account: a user id written
+    // by hand or a removed member shows no one else's address.
+    .leftJoin(
+      users,
+      and(
+        eq(users.id, auditLog.actorUserId),
+        sql`exists (select 1 from ${accountMembers} join ${tenants} on ${tenants.accountId} = ${accountMembers.accountId} where ${tenants.id} = ${auditLog.tenantId} and ${accountMembers.userId} = ${users.id})`,
+      ),
+    )
     .where(and(...conditions))
     .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
     .limit(pageSize + 1);

@@ -1,13 +1,15 @@
 import { and, eq, TransactionRollbackError } from "drizzle-orm";
 import { db, type Transaction } from "@/db/client";
-import { tenants, userEmails, users, type Tenant, type User } from "@/db/schema";
-import { recordAudit } from "@/lib/audit/log";
+import { accounts, tenants, userEmails, users, type Account, type Tenant, type User } from "@/db/schema";
+import { accountMembers } from "@/db/schema-auth";
+import { recordAudit, recordUserAudit } from "@/lib/audit/log";
 import { newId, newPublicTenantId } from "@/lib/ids";
 import { insertTenant } from "@/lib/tenants/queries";
 import { sendVerificationMail } from "./email-verification";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { isTwoFactorEnabled } from "./second-factor";
+import { defaultAccountId } from "./sessions";
 import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
 
 /**
@@ -20,7 +22,7 @@ export async function insertUser(tx: Transaction, values: typeof users.$inferIns
   const [user] = await tx.insert(users).values(values).returning();
   const [claimed] = await tx
     .insert(userEmails)
-    .values({ email: user!.email, tenantId: user!.tenantId, userId: user!.id })
+    .values({ email: user!.email, userId: user!.id })
     .onConflictDoNothing({ target: userEmails.email })
     .returning({ email: userEmails.email });
   if (!claimed) tx.rollback();
@@ -32,20 +34,30 @@ export async function findUserByEmail(email: string): Promise<User | undefined> 
   const [row] = await db()
     .select({ user: users })
     .from(userEmails)
-    .innerJoin(users, and(eq(users.tenantId, userEmails.tenantId), eq(users.id, userEmails.userId)))
+    .innerJoin(users, eq(users.id, userEmails.userId))
     .where(eq(userEmails.email, email))
     .limit(1);
   return row?.user;
 }
 
-export type SignUpResult = { ok: true; user: User; tenant: Tenant } | { ok: false; reason: "email_taken" | "throttled" };
+export type SignUpResult = { ok: true; user: User; account: Account; tenant: Tenant } | { ok: false; reason: "email_taken" | "throttled" };
+
+/**
+ * A new account with its tenant, in the caller's transaction: every account is created through
+ * here (sign-up, fixtures, benches). Its owner is added by the caller.
+ */
+export async function insertAccount(tx: Transaction, tenantValues: Omit<typeof tenants.$inferInsert, "accountId" | "id" | "publicId"> = {}): Promise<{ account: Account; tenant: Tenant }> {
+  const [account] = await tx.insert(accounts).values({ id: newId("acc") }).returning();
+  const tenant = await insertTenant(tx, { id: newId("ten"), publicId: newPublicTenantId(), ...tenantValues, accountId: account!.id });
+  return { account: account!, tenant };
+}
 
 /** Sign-ups per client IP per hour, and for the whole service (each costs an argon2 hash and rows). */
 export const SIGN_UPS_PER_IP_PER_HOUR = 10;
 export const SIGN_UPS_PER_HOUR = 500;
 
 /**
- * Creates the merchant's user and their (not yet connected) tenant together. Email and password are
+ * Creates the merchant's user, their account (its Owner) and its (not yet connected) tenant together. Email and password are
  * already validated. A web sign-up (`ip` given; the action passes "unknown" when the request names
  * none) is counted per IP, then globally, before any hash is computed; server-side callers
  * (fixtures, scripts) pass null and are not throttled.
@@ -60,12 +72,13 @@ export async function signUp(input: { email: string; password: string; ip: strin
   }
   const passwordHash = await hashPassword(input.password);
   return db().transaction(async (tx) => {
-    const tenant = await insertTenant(tx, { id: newId("ten"), publicId: newPublicTenantId() });
+    const { account, tenant } = await insertAccount(tx);
     // A taken email rolls the transaction back: "email_taken" below.
-    const user = await insertUser(tx, { id: newId("usr"), tenantId: tenant.id, email: input.email, passwordHash });
+    const user = await insertUser(tx, { id: newId("usr"), email: input.email, passwordHash });
+    await tx.insert(accountMembers).values({ accountId: account.id, userId: user.id, role: "owner" });
     await recordAudit(tx, { tenantId: tenant.id, actorUserId: user.id, action: "account.created", ip: input.ip });
     await sendVerificationMail(tx, user);
-    return { ok: true, user, tenant } as const;
+    return { ok: true, user, account, tenant } as const;
   }).catch((error: unknown) => {
     if (error instanceof TransactionRollbackError) return { ok: false, reason: "email_taken" } as const;
     throw error;
@@ -74,8 +87,12 @@ export async function signUp(input: { email: string; password: string; ip: strin
 
 const isLoopback = (ip: string): boolean => ip === "::1" || /^(::ffff:)?127\./.test(ip);
 
-/** `secondFactor`: the password was right, but the user has two-factor on: no session until the code (lib/auth/two-factor.ts). */
-export type LogInResult = { ok: true; user: User; secondFactor: boolean } | { ok: false; reason: "invalid" | "throttled" };
+/**
+ * `secondFactor`: the password was right, but the user has two-factor on: no session until the
+ * code (lib/auth/two-factor.ts). `no_account`: the password was right but the user belongs to no
+ * account any more (every team removed them).
+ */
+export type LogInResult = { ok: true; user: User; accountId: string; secondFactor: boolean } | { ok: false; reason: "invalid" | "throttled" | "no_account" };
 
 export async function logIn(input: { email: string; password: string; ip: string | null }): Promise<LogInResult> {
   const keys = throttleKeys(input.email, input.ip);
@@ -85,26 +102,27 @@ export async function logIn(input: { email: string; password: string; ip: string
   const user = await findUserByEmail(input.email);
   const valid = user ? await verifyPassword(user.passwordHash, input.password) : await burnPasswordCheck(input.password).then(() => false);
   if (!user || !valid) {
-    if (user) await recordAudit(db(), { tenantId: user.tenantId, actorUserId: user.id, action: "login.failed", ip: input.ip });
+    if (user) await recordUserAudit(db(), user.id, { action: "login.failed", ip: input.ip });
     return { ok: false, reason: "invalid" };
   }
   await returnLoginAttempt(db(), keys);
-  if (await isTwoFactorEnabled({ tenantId: user.tenantId, userId: user.id })) return { ok: true, user, secondFactor: true };
-  await recordAudit(db(), { tenantId: user.tenantId, actorUserId: user.id, action: "login.succeeded", ip: input.ip });
-  return { ok: true, user, secondFactor: false };
+  const accountId = await defaultAccountId(user.id);
+  if (!accountId) return { ok: false, reason: "no_account" };
+  if (await isTwoFactorEnabled({ userId: user.id })) return { ok: true, user, accountId, secondFactor: true };
+  await recordUserAudit(db(), user.id, { action: "login.succeeded", ip: input.ip });
+  return { ok: true, user, accountId, secondFactor: false };
 }
 
-/**
- * The session's user and tenant. With the tenant (every session issued now carries it) this is a
- * probe of users' primary key (tenant_id, id); a cookie from before names the user alone, which
- * reads users whole (one row per merchant) until it expires.
- */
-export async function findUserWithTenant(userId: string, tenantId?: string): Promise<{ user: User; tenant: Tenant } | undefined> {
+/** A user with an account they belong to (the first they joined, unless `accountId` names one), its tenant and their role. */
+export async function findMembership(userId: string, accountId?: string) {
   const [row] = await db()
-    .select({ user: users, tenant: tenants })
-    .from(users)
-    .innerJoin(tenants, eq(tenants.id, users.tenantId))
-    .where(and(eq(users.id, userId), tenantId === undefined ? undefined : eq(users.tenantId, tenantId)))
+    .select({ user: users, account: accounts, tenant: tenants, role: accountMembers.role })
+    .from(accountMembers)
+    .innerJoin(users, eq(users.id, accountMembers.userId))
+    .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
+    .innerJoin(tenants, eq(tenants.accountId, accountMembers.accountId))
+    .where(and(eq(accountMembers.userId, userId), accountId === undefined ? undefined : eq(accountMembers.accountId, accountId)))
+    .orderBy(accountMembers.createdAt)
     .limit(1);
   return row;
 }

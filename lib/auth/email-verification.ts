@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { db, type Executor } from "@/db/client";
 import { users, type User } from "@/db/schema";
-import { recordAudit } from "@/lib/audit/log";
+import { recordUserAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { queueMail } from "@/lib/mail/queue";
 import { composeMail } from "@/lib/mail/templates";
@@ -21,8 +21,8 @@ export function verificationLink(raw: string): string {
 }
 
 /** Issues a token and queues its mail, in the caller's transaction (sign-up's, or a resend's). */
-export async function sendVerificationMail(tx: Executor, user: Pick<User, "id" | "tenantId" | "email">): Promise<void> {
-  await retireTokens(tx, "email_verification", { tenantId: user.tenantId, userId: user.id });
+export async function sendVerificationMail(tx: Executor, user: Pick<User, "id" | "email">): Promise<void> {
+  await retireTokens(tx, "email_verification", user.id);
   const raw = await issueToken(tx, "email_verification", user);
   await queueMail(
     tx,
@@ -39,7 +39,7 @@ export async function sendVerificationMail(tx: Executor, user: Pick<User, "id" |
 
 export async function resendVerification(user: User): Promise<{ ok: true; message: string } | { ok: false; message: string }> {
   if (user.emailVerifiedAt) return { ok: false, message: "Your email is already confirmed." };
-  const allowed = await hitRateLimit(`verify-resend:user:${user.tenantId}:${user.id}`, VERIFICATION_RESENDS_PER_HOUR, 3600);
+  const allowed = await hitRateLimit(`verify-resend:user:${user.id}`, VERIFICATION_RESENDS_PER_HOUR, 3600);
   if (!allowed.allowed) return { ok: false, message: "A confirmation link was sent several times already: check your inbox (and spam), or try again in an hour." };
   await db().transaction((tx) => sendVerificationMail(tx, user));
   return { ok: true, message: `A new confirmation link is on its way to ${user.email}.` };
@@ -52,14 +52,14 @@ export async function verifyEmail(raw: string, ip: string | null): Promise<Verif
   return db().transaction(async (tx): Promise<VerifyEmailResult> => {
     const used = await consumeToken(tx, "email_verification", raw);
     if (!used.ok) return used;
-    const { tenantId, userId, email } = used.token;
+    const { userId, email } = used.token;
     const [user] = await tx
       .update(users)
       .set({ emailVerifiedAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(users.tenantId, tenantId), eq(users.id, userId), eq(users.email, email), isNull(users.emailVerifiedAt)))
+      .where(and(eq(users.id, userId), eq(users.email, email), isNull(users.emailVerifiedAt)))
       .returning();
     if (!user) return { ok: false, reason: "used" };
-    await recordAudit(tx, { tenantId, actorUserId: userId, action: "email.verified", ip });
+    await recordUserAudit(tx, userId, { action: "email.verified", ip });
     return { ok: true, email };
   });
 }

@@ -1,7 +1,7 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { db } from "@/db/client";
 import { loginThrottle, users } from "@/db/schema";
-import { recordAudit } from "@/lib/audit/log";
+import { recordUserAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { queueMail } from "@/lib/mail/queue";
 import { composeMail } from "@/lib/mail/templates";
@@ -39,7 +39,7 @@ export async function requestPasswordReset(input: { email: string; ip: string | 
   const user = await findUserByEmail(input.email);
   if (!user) return { ok: true, message: RESET_REQUESTED_MESSAGE };
   await db().transaction(async (tx) => {
-    await retireTokens(tx, "password_reset", { tenantId: user.tenantId, userId: user.id });
+    await retireTokens(tx, "password_reset", user.id);
     const raw = await issueToken(tx, "password_reset", user);
     await queueMail(
       tx,
@@ -52,7 +52,7 @@ export async function requestPasswordReset(input: { email: string; ip: string | 
         footer: "If you did not ask for this, ignore this mail: your password stays as it is.",
       }),
     );
-    await recordAudit(tx, { tenantId: user.tenantId, actorUserId: user.id, action: "password.reset_requested", ip: input.ip });
+    await recordUserAudit(tx, user.id, { action: "password.reset_requested", ip: input.ip });
   });
   return { ok: true, message: RESET_REQUESTED_MESSAGE };
 }
@@ -67,18 +67,18 @@ export async function resetPassword(input: { token: string; newPassword: string;
   return db().transaction(async (tx): Promise<ResetPasswordResult> => {
     const used = await consumeToken(tx, "password_reset", input.token);
     if (!used.ok) return used;
-    const { tenantId, userId } = used.token;
+    const { userId } = used.token;
     const [user] = await tx
       .update(users)
       .set({ passwordHash, updatedAt: new Date() })
-      .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
+      .where(eq(users.id, userId))
       .returning();
     if (!user) return { ok: false, reason: "invalid" };
-    await retireTokens(tx, "password_reset", { tenantId, userId });
-    await endUserSessions(tx, { tenantId, userId });
+    await retireTokens(tx, "password_reset", userId);
+    await endUserSessions(tx, userId);
     // The owner proved the mailbox: failed log-ins counted against the email no longer lock them out.
     await tx.delete(loginThrottle).where(inArray(loginThrottle.key, [throttleKeys(user.email, null).email]));
-    await recordAudit(tx, { tenantId, actorUserId: userId, action: "password.reset", ip: input.ip });
+    await recordUserAudit(tx, userId, { action: "password.reset", ip: input.ip });
     return { ok: true, email: user.email };
   });
 }

@@ -1,7 +1,7 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { db, type Executor } from "@/db/client";
 import { recoveryCodes, userTwoFactor } from "@/db/schema-auth";
-import { recordAudit } from "@/lib/audit/log";
+import { recordUserAudit } from "@/lib/audit/log";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { clearSecondFactorAttempts, takeSecondFactorAttempt } from "./throttle";
@@ -15,18 +15,21 @@ import { decodeTotpKey, digestRecoveryCode, matchTotpStep, normalizeRecoveryCode
  */
 
 export interface UserRef {
-  tenantId: string;
   userId: string;
 }
 
-export const secretContext = (user: UserRef) => ({ tenantId: user.tenantId, field: "totp_secret" as const, rowId: user.userId });
+/**
+ * What a user's TOTP secret is bound to: the user (a secret sealed before users had accounts of
+ * several names the tenant it was sealed under, `sealed_tenant_id`, until it is re-sealed).
+ */
+export const secretContext = (user: UserRef, sealedTenantId: string | null = null) => ({ tenantId: sealedTenantId ?? "user", field: "totp_secret" as const, rowId: user.userId });
 
 /** Whether the user signs in with a second factor (an enabled authenticator). */
 export async function isTwoFactorEnabled(user: UserRef, executor: Executor = db()): Promise<boolean> {
   const [row] = await executor
     .select({ enabledAt: userTwoFactor.enabledAt })
     .from(userTwoFactor)
-    .where(and(eq(userTwoFactor.tenantId, user.tenantId), eq(userTwoFactor.userId, user.userId), isNotNull(userTwoFactor.enabledAt)))
+    .where(and(eq(userTwoFactor.userId, user.userId), isNotNull(userTwoFactor.enabledAt)))
     .limit(1);
   return row !== undefined;
 }
@@ -39,20 +42,19 @@ export async function checkSecondFactor(user: UserRef, input: string, ip: string
   const [row] = await db()
     .select()
     .from(userTwoFactor)
-    .where(and(eq(userTwoFactor.tenantId, user.tenantId), eq(userTwoFactor.userId, user.userId), isNotNull(userTwoFactor.enabledAt)))
+    .where(and(eq(userTwoFactor.userId, user.userId), isNotNull(userTwoFactor.enabledAt)))
     .limit(1);
   if (!row) return { ok: false, reason: "not_enabled" };
 
   const totp = normalizeTotpInput(input);
   if (totp) {
-    const step = matchTotpStep(decodeTotpKey(decryptSecret(row.secretCiphertext, secretContext(user), env().encryptionKeys)), totp, nowMs);
+    const step = matchTotpStep(decodeTotpKey(decryptSecret(row.secretCiphertext, secretContext(user, row.sealedTenantId), env().encryptionKeys)), totp, nowMs);
     if (step === null) return { ok: false, reason: "invalid" };
     const spent = await db()
       .update(userTwoFactor)
       .set({ lastUsedStep: step })
       .where(
         and(
-          eq(userTwoFactor.tenantId, user.tenantId),
           eq(userTwoFactor.userId, user.userId),
           isNotNull(userTwoFactor.enabledAt),
           or(isNull(userTwoFactor.lastUsedStep), lt(userTwoFactor.lastUsedStep, step)),
@@ -70,14 +72,14 @@ export async function checkSecondFactor(user: UserRef, input: string, ip: string
     const used = await tx
       .update(recoveryCodes)
       .set({ usedAt: sql`now()` })
-      .where(and(eq(recoveryCodes.tenantId, user.tenantId), eq(recoveryCodes.userId, user.userId), eq(recoveryCodes.codeHash, digestRecoveryCode(recovery)), isNull(recoveryCodes.usedAt)))
+      .where(and(eq(recoveryCodes.userId, user.userId), eq(recoveryCodes.codeHash, digestRecoveryCode(recovery)), isNull(recoveryCodes.usedAt)))
       .returning({ codeHash: recoveryCodes.codeHash });
     if (used.length === 0) return { ok: false, reason: "invalid" } as const;
     const [{ left } = { left: 0 }] = await tx
       .select({ left: sql<number>`count(*)::int` })
       .from(recoveryCodes)
-      .where(and(eq(recoveryCodes.tenantId, user.tenantId), eq(recoveryCodes.userId, user.userId), isNull(recoveryCodes.usedAt)));
-    await recordAudit(tx, { tenantId: user.tenantId, actorUserId: user.userId, action: "two_factor.recovery_code_used", ip, detail: { codesLeft: left } });
+      .where(and(eq(recoveryCodes.userId, user.userId), isNull(recoveryCodes.usedAt)));
+    await recordUserAudit(tx, user.userId, { action: "two_factor.recovery_code_used", ip, detail: { codesLeft: left } });
     await clearSecondFactorAttempts(tx, user);
     return { ok: true, method: "recovery_code" } as const;
   });

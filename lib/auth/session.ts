@@ -3,18 +3,18 @@ import { redirect } from "next/navigation";
 import { getIronSession, type SessionOptions } from "iron-session";
 import { db } from "@/db/client";
 import { env } from "@/lib/env";
-import type { Tenant, User } from "@/db/schema";
+import type { User } from "@/db/schema";
 import { clientIpFrom } from "@/lib/http/client-ip";
-import { createSession, endSession as endSessionRow, findLiveSession, SESSION_TTL_SECONDS } from "./sessions";
+import type { Actor } from "./actor";
+import { createSession, endSession as endSessionRow, findLiveSession, SESSION_TTL_SECONDS, type LiveSession } from "./sessions";
 
 /**
  * The session cookie (iron-session: sealed and signed with SESSION_SECRET) names a server-side
- * session row (lib/auth/sessions.ts); the row decides whether the request is signed in. A cookie
- * from before sessions were stored (no session id) signs nobody in.
+ * session row (lib/auth/sessions.ts); the row decides whether the request is signed in, and in
+ * which account. A cookie from before sessions were stored (no session id) signs nobody in.
  */
 export interface SessionData {
   sessionId?: string;
-  tenantId?: string;
   userId?: string;
 }
 
@@ -32,14 +32,15 @@ export async function getSession() {
   return getIronSession<SessionData>(await cookies(), sessionOptions());
 }
 
-/** Signs the browser in as `user`: a new session row, and the cookie naming it. */
-export async function startSession(user: User): Promise<void> {
+/** Signs the browser in as `user`, working in `accountId`: a new session row, and the cookie naming it. */
+export async function startSession(user: Pick<User, "id">, accountId: string): Promise<void> {
   const requestHeaders = await headers();
-  const row = await createSession(db(), user, { ip: clientIpFrom(requestHeaders), userAgent: requestHeaders.get("user-agent") });
+  const row = await createSession(db(), user, accountId, { ip: clientIpFrom(requestHeaders), userAgent: requestHeaders.get("user-agent") });
   const session = await getSession();
   session.sessionId = row.id;
-  session.tenantId = row.tenantId;
   session.userId = row.userId;
+  // A cookie sealed before users had accounts of several carried the tenant too: it is not kept.
+  delete (session as { tenantId?: string }).tenantId;
   await session.save();
 }
 
@@ -51,7 +52,6 @@ export async function startSession(user: User): Promise<void> {
 export const PENDING_SECOND_FACTOR_SECONDS = 5 * 60;
 
 interface PendingSecondFactor {
-  tenantId?: string;
   userId?: string;
   /** Epoch milliseconds after which the pending state is void (the seal's own ttl also ends it). */
   expiresAt?: number;
@@ -68,19 +68,18 @@ async function pendingCookie() {
 }
 
 /** The password was right and the user has two-factor on: remember them for the second step. */
-export async function startPendingSecondFactor(user: Pick<User, "id" | "tenantId">): Promise<void> {
+export async function startPendingSecondFactor(user: Pick<User, "id">): Promise<void> {
   const pending = await pendingCookie();
-  pending.tenantId = user.tenantId;
   pending.userId = user.id;
   pending.expiresAt = Date.now() + PENDING_SECOND_FACTOR_SECONDS * 1000;
   await pending.save();
 }
 
 /** The user waiting for their second factor, or undefined (none, or expired). */
-export async function pendingSecondFactor(): Promise<{ tenantId: string; userId: string } | undefined> {
+export async function pendingSecondFactor(): Promise<{ userId: string } | undefined> {
   const pending = await pendingCookie();
-  if (!pending.tenantId || !pending.userId || !pending.expiresAt || pending.expiresAt < Date.now()) return undefined;
-  return { tenantId: pending.tenantId, userId: pending.userId };
+  if (!pending.userId || !pending.expiresAt || pending.expiresAt < Date.now()) return undefined;
+  return { userId: pending.userId };
 }
 
 export async function clearPendingSecondFactor(): Promise<void> {
@@ -90,22 +89,19 @@ export async function clearPendingSecondFactor(): Promise<void> {
 /** Log-out: the session row ends (everywhere its cookie was copied) and the cookie goes. */
 export async function endSession(): Promise<void> {
   const session = await getSession();
-  if (session.sessionId && session.tenantId && session.userId) {
-    await endSessionRow(db(), { sessionId: session.sessionId, tenantId: session.tenantId, userId: session.userId });
-  }
+  if (session.sessionId && session.userId) await endSessionRow(db(), { sessionId: session.sessionId, userId: session.userId });
   session.destroy();
 }
 
-/** The signed-in merchant and the session they use, or undefined (ended, expired, or no session). */
-export async function currentAccount(): Promise<{ user: User; tenant: Tenant; sessionId: string } | undefined> {
+/** The signed-in user, the account they work in (its tenant, their role) and the session, or undefined (ended, expired, or no longer a member). */
+export async function currentAccount(): Promise<LiveSession | undefined> {
   const session = await getSession();
-  if (!session.sessionId || !session.tenantId || !session.userId) return undefined;
-  const live = await findLiveSession({ sessionId: session.sessionId, tenantId: session.tenantId, userId: session.userId });
-  return live ? { user: live.user, tenant: live.tenant, sessionId: live.session.id } : undefined;
+  if (!session.sessionId || !session.userId) return undefined;
+  return findLiveSession({ sessionId: session.sessionId, userId: session.userId });
 }
 
-/** For pages and actions behind login: the account, or a redirect to /login. */
-export async function requireAccount(): Promise<{ user: User; tenant: Tenant; sessionId: string }> {
+/** For pages behind login: the signed-in account, or a redirect to /login. */
+export async function requireAccount(): Promise<LiveSession> {
   const account = await currentAccount();
   if (!account) redirect("/login");
   return account;
@@ -114,4 +110,13 @@ export async function requireAccount(): Promise<{ user: User; tenant: Tenant; se
 /** The caller's IP as the trusted proxies report it. */
 export async function clientIp(): Promise<string | null> {
   return clientIpFrom(await headers());
+}
+
+/** The request's Actor (lib/auth/actor.ts), or a redirect to /login: what every dashboard use case receives. */
+export async function requireActor(): Promise<Actor> {
+  return actorOf(await requireAccount(), await clientIp());
+}
+
+export function actorOf(live: LiveSession, ip: string | null): Actor {
+  return { tenant: live.tenant, accountId: live.account.id, userId: live.user.id, email: live.user.email, role: live.role, ip, sessionId: live.session.id };
 }

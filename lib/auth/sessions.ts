@@ -1,14 +1,14 @@
-import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { db, type Executor } from "@/db/client";
-import { tenants, users, type Tenant, type User } from "@/db/schema";
-import { sessions, type Session } from "@/db/schema-auth";
-import { recordAudit } from "@/lib/audit/log";
+import { accounts, tenants, users, type Account, type Tenant, type User } from "@/db/schema";
+import { accountMembers, sessions, type Role, type Session } from "@/db/schema-auth";
+import { recordUserAudit } from "@/lib/audit/log";
 import { randomBase62 } from "@/lib/ids";
 
 /*
  * Server-side sessions. The sealed cookie names a row here; a request is signed in while that row
- * is neither ended nor expired. Log-out ends the row (a copied cookie stops working at once), and
- * Settings lists the rows and ends any of them.
+ * is neither ended nor expired and its user is still a member of the row's account. Log-out ends
+ * the row (a copied cookie stops working at once), and Settings lists the rows and ends any of them.
  */
 
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -16,18 +16,33 @@ export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 const TOUCH_EVERY_MS = 60_000;
 
 export interface SessionRef {
-  tenantId: string;
   sessionId: string;
   userId: string;
 }
 
-export async function createSession(executor: Executor, user: Pick<User, "id" | "tenantId">, client: { ip: string | null; userAgent: string | null }): Promise<Session> {
+/** The account a user lands in at log-in: the one they joined first. */
+export async function defaultAccountId(userId: string, executor: Executor = db()): Promise<string | undefined> {
+  const [row] = await executor
+    .select({ accountId: accountMembers.accountId })
+    .from(accountMembers)
+    .where(eq(accountMembers.userId, userId))
+    .orderBy(asc(accountMembers.createdAt), asc(accountMembers.accountId))
+    .limit(1);
+  return row?.accountId;
+}
+
+export async function createSession(
+  executor: Executor,
+  user: Pick<User, "id">,
+  accountId: string,
+  client: { ip: string | null; userAgent: string | null },
+): Promise<Session> {
   const [session] = await executor
     .insert(sessions)
     .values({
-      tenantId: user.tenantId,
-      id: `ses_${randomBase62(32)}`,
       userId: user.id,
+      id: `ses_${randomBase62(32)}`,
+      accountId,
       expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
       // Signing in is proving who one is: sensitive actions need no step-up for the next 10 minutes.
       reauthenticatedAt: new Date(),
@@ -38,31 +53,61 @@ export async function createSession(executor: Executor, user: Pick<User, "id" | 
   return session!;
 }
 
-/** The signed-in user and tenant for a cookie's session, when that session is still live. */
-export async function findLiveSession(ref: SessionRef, now = new Date()): Promise<{ user: User; tenant: Tenant; session: Session } | undefined> {
+export interface LiveSession {
+  user: User;
+  account: Account;
+  tenant: Tenant;
+  role: Role;
+  session: Session;
+}
+
+/**
+ * The signed-in user, the account they work in, its tenant and their role, for a cookie's session
+ * while it is live and the user still belongs to that account: one statement.
+ */
+export async function findLiveSession(ref: SessionRef, now = new Date()): Promise<LiveSession | undefined> {
   const [row] = await db()
-    .select({ session: sessions, user: users, tenant: tenants })
+    .select({ session: sessions, user: users, account: accounts, tenant: tenants, role: accountMembers.role })
     .from(sessions)
-    .innerJoin(users, and(eq(users.tenantId, sessions.tenantId), eq(users.id, sessions.userId)))
-    .innerJoin(tenants, eq(tenants.id, sessions.tenantId))
-    .where(and(eq(sessions.tenantId, ref.tenantId), eq(sessions.id, ref.sessionId), eq(sessions.userId, ref.userId), isNull(sessions.endedAt), gt(sessions.expiresAt, now)))
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(accountMembers, and(eq(accountMembers.accountId, sessions.accountId), eq(accountMembers.userId, sessions.userId)))
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .innerJoin(tenants, eq(tenants.accountId, sessions.accountId))
+    .where(and(eq(sessions.userId, ref.userId), eq(sessions.id, ref.sessionId), isNull(sessions.endedAt), gt(sessions.expiresAt, now)))
     .limit(1);
   if (!row) return undefined;
   if (now.getTime() - row.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
     await db()
       .update(sessions)
       .set({ lastSeenAt: now })
-      .where(and(eq(sessions.tenantId, ref.tenantId), eq(sessions.id, ref.sessionId)));
+      .where(and(eq(sessions.userId, ref.userId), eq(sessions.id, ref.sessionId)));
   }
   return row;
 }
 
+/** The account switcher: the session now works in `accountId`, if the user is a member of it. */
+export async function switchSessionAccount(ref: SessionRef, accountId: string): Promise<boolean> {
+  const moved = await db()
+    .update(sessions)
+    .set({ accountId })
+    .where(
+      and(
+        eq(sessions.userId, ref.userId),
+        eq(sessions.id, ref.sessionId),
+        isNull(sessions.endedAt),
+        sql`exists (select 1 from ${accountMembers} where ${accountMembers.accountId} = ${accountId} and ${accountMembers.userId} = ${ref.userId})`,
+      ),
+    )
+    .returning({ id: sessions.id });
+  return moved.length > 0;
+}
+
 /** The user's live sessions, most recently used first. */
-export async function listLiveSessions(tenantId: string, userId: string, now = new Date()): Promise<Session[]> {
+export async function listLiveSessions(userId: string, now = new Date()): Promise<Session[]> {
   return db()
     .select()
     .from(sessions)
-    .where(and(eq(sessions.tenantId, tenantId), eq(sessions.userId, userId), isNull(sessions.endedAt), gt(sessions.expiresAt, now)))
+    .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt), gt(sessions.expiresAt, now)))
     .orderBy(desc(sessions.lastSeenAt));
 }
 
@@ -71,27 +116,27 @@ export async function endSession(executor: Executor, ref: SessionRef): Promise<b
   const ended = await executor
     .update(sessions)
     .set({ endedAt: sql`now()` })
-    .where(and(eq(sessions.tenantId, ref.tenantId), eq(sessions.id, ref.sessionId), eq(sessions.userId, ref.userId), isNull(sessions.endedAt)))
+    .where(and(eq(sessions.userId, ref.userId), eq(sessions.id, ref.sessionId), isNull(sessions.endedAt)))
     .returning({ id: sessions.id });
   return ended.length > 0;
 }
 
 /** Ends every live session of the user, but `keep` when given; the number ended. */
-export async function endUserSessions(executor: Executor, user: { tenantId: string; userId: string }, keep?: string): Promise<number> {
+export async function endUserSessions(executor: Executor, userId: string, keep?: string): Promise<number> {
   const ended = await executor
     .update(sessions)
     .set({ endedAt: sql`now()` })
-    .where(and(eq(sessions.tenantId, user.tenantId), eq(sessions.userId, user.userId), isNull(sessions.endedAt), keep ? ne(sessions.id, keep) : undefined))
+    .where(and(eq(sessions.userId, userId), isNull(sessions.endedAt), keep ? ne(sessions.id, keep) : undefined))
     .returning({ id: sessions.id });
   return ended.length;
 }
 
 /** **End session** on Settings: one of the signed-in user's other sessions, audited. */
-export async function endOneSession(actor: { tenantId: string; userId: string; ip: string | null }, sessionId: string): Promise<{ ok: true } | { ok: false; message: string }> {
+export async function endOneSession(actor: { userId: string; ip: string | null }, sessionId: string): Promise<{ ok: true } | { ok: false; message: string }> {
   return db().transaction(async (tx) => {
-    const ended = await endSession(tx, { tenantId: actor.tenantId, userId: actor.userId, sessionId });
+    const ended = await endSession(tx, { userId: actor.userId, sessionId });
     if (!ended) return { ok: false, message: "That session has already ended." } as const;
-    await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "session.ended", ip: actor.ip, detail: { sessionId: sessionId.slice(0, 10) } });
+    await recordUserAudit(tx, actor.userId, { action: "session.ended", ip: actor.ip, detail: { sessionId: sessionId.slice(0, 10) } });
     return { ok: true } as const;
   });
 }

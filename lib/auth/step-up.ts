@@ -2,7 +2,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { users } from "@/db/schema";
 import { sessions } from "@/db/schema-auth";
-import { recordAudit } from "@/lib/audit/log";
+import { recordUserAudit } from "@/lib/audit/log";
 import { verifyPassword } from "./password";
 import { checkSecondFactor, isTwoFactorEnabled, type UserRef } from "./second-factor";
 import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
@@ -43,7 +43,7 @@ export async function requireRecentAuthentication(sessionId: string | null, user
   const [row] = await db()
     .select({ recent: sql<boolean>`coalesce(${sessions.reauthenticatedAt} > now() - make_interval(mins => ${REAUTHENTICATE_AFTER_MINUTES}), false)` })
     .from(sessions)
-    .where(and(eq(sessions.tenantId, user.tenantId), eq(sessions.id, sessionId), eq(sessions.userId, user.userId), isNull(sessions.endedAt)))
+    .where(and(eq(sessions.userId, user.userId), eq(sessions.id, sessionId), isNull(sessions.endedAt)))
     .limit(1);
   if (row?.recent) return { ok: true };
   return { ok: false, reason: "reauthenticate", method: await reauthMethodOf(user), message: STEP_UP_MESSAGE };
@@ -54,7 +54,7 @@ export async function markReauthenticated(sessionId: string, user: UserRef): Pro
   const updated = await db()
     .update(sessions)
     .set({ reauthenticatedAt: sql`now()` })
-    .where(and(eq(sessions.tenantId, user.tenantId), eq(sessions.id, sessionId), eq(sessions.userId, user.userId), isNull(sessions.endedAt)))
+    .where(and(eq(sessions.userId, user.userId), eq(sessions.id, sessionId), isNull(sessions.endedAt)))
     .returning({ id: sessions.id });
   return updated.length > 0;
 }
@@ -70,7 +70,7 @@ export async function confirmIdentity(actor: SessionActor & { sessionId: string;
   const [user] = await db()
     .select()
     .from(users)
-    .where(and(eq(users.tenantId, actor.tenantId), eq(users.id, actor.userId)))
+    .where(eq(users.id, actor.userId))
     .limit(1);
   const method = user ? await reauthMethodOf(actor) : "password";
   if (!user) return { ok: false, reason: "not_found", method };
@@ -85,6 +85,6 @@ export async function confirmIdentity(actor: SessionActor & { sessionId: string;
     await returnLoginAttempt(db(), keys);
   }
   if (!(await markReauthenticated(actor.sessionId, actor))) return { ok: false, reason: "not_found", method };
-  await recordAudit(db(), { tenantId: actor.tenantId, actorUserId: actor.userId, action: "session.reauthenticated", ip: actor.ip, detail: { method: method === "code" ? "two-factor code" : "password" } });
+  await recordUserAudit(db(), actor.userId, { action: "session.reauthenticated", ip: actor.ip, detail: { method: method === "code" ? "two-factor code" : "password" } });
   return { ok: true };
 }

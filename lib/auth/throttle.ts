@@ -62,15 +62,15 @@ export async function returnLoginAttempt(executor: Executor, keys: LoginKeys): P
  */
 export const MAX_SECOND_FACTOR_ATTEMPTS = 5;
 
-export const secondFactorKey = (user: { tenantId: string; userId: string }): string => `2fa:user:${user.tenantId}:${user.userId}`;
+export const secondFactorKey = (user: { userId: string }): string => `2fa:user:${user.userId}`;
 
 /** Counts this code attempt for the user; false when over the limit (the code must then not be checked). */
-export async function takeSecondFactorAttempt(executor: Executor, user: { tenantId: string; userId: string }): Promise<boolean> {
+export async function takeSecondFactorAttempt(executor: Executor, user: { userId: string }): Promise<boolean> {
   const [row] = await countAttempt(executor, [secondFactorKey(user)]);
   return (row?.failures ?? 0) <= MAX_SECOND_FACTOR_ATTEMPTS;
 }
 
 /** A correct code: the user's count starts afresh. */
-export async function clearSecondFactorAttempts(executor: Executor, user: { tenantId: string; userId: string }): Promise<void> {
+export async function clearSecondFactorAttempts(executor: Executor, user: { userId: string }): Promise<void> {
   await executor.delete(loginThrottle).where(inArray(loginThrottle.key, [secondFactorKey(user)]));
 }

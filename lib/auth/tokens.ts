@@ -21,12 +21,11 @@ const RAW_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export const digestToken = (raw: string): string => createHash("sha256").update(raw).digest("hex");
 
 /** A new token for the user, written with the caller's transaction; returns the raw value for the link (never stored). */
-export async function issueToken(executor: Executor, purpose: TokenPurpose, user: Pick<User, "id" | "tenantId" | "email">): Promise<string> {
+export async function issueToken(executor: Executor, purpose: TokenPurpose, user: Pick<User, "id" | "email">): Promise<string> {
   const raw = randomBytes(32).toString("base64url");
   await executor.insert(authTokens).values({
     tokenHash: digestToken(raw),
     purpose,
-    tenantId: user.tenantId,
     userId: user.id,
     email: user.email,
     expiresAt: new Date(Date.now() + TOKEN_TTL_MS[purpose]),
@@ -65,9 +64,9 @@ export async function consumeToken(tx: Executor, purpose: TokenPurpose, raw: str
 }
 
 /** Older unused tokens of the same purpose stop working when a new one is sent or one is used. */
-export async function retireTokens(tx: Executor, purpose: TokenPurpose, user: { tenantId: string; userId: string }): Promise<void> {
+export async function retireTokens(tx: Executor, purpose: TokenPurpose, userId: string): Promise<void> {
   await tx
     .update(authTokens)
     .set({ usedAt: sql`now()` })
-    .where(and(eq(authTokens.tenantId, user.tenantId), eq(authTokens.userId, user.userId), eq(authTokens.purpose, purpose), isNull(authTokens.usedAt)));
+    .where(and(eq(authTokens.userId, userId), eq(authTokens.purpose, purpose), isNull(authTokens.usedAt)));
 }

@@ -3,7 +3,7 @@ import QRCode from "qrcode";
 import { db, type Executor } from "@/db/client";
 import { users, type User } from "@/db/schema";
 import { recoveryCodes, userTwoFactor } from "@/db/schema-auth";
-import { recordAudit } from "@/lib/audit/log";
+import { recordUserAudit } from "@/lib/audit/log";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { checkSecondFactor, secretContext, type UserRef } from "./second-factor";
@@ -17,7 +17,8 @@ import { decodeTotpKey, digestRecoveryCode, encodeTotpKey, formatTotpSecret, mat
  * session and scopes each query by tenant and user.
  */
 
-export interface Actor extends SessionActor {
+/** The signed-in user acting on their own sign-in (any role may). */
+export interface UserActor extends SessionActor {
   ip: string | null;
 }
 
@@ -26,8 +27,8 @@ export type TwoFactorState =
   | { status: "pending"; secret: string; uri: string; qrSvg: string }
   | { status: "on"; enabledAt: Date; recoveryCodesLeft: number };
 
-const whereUser = (user: UserRef) => and(eq(userTwoFactor.tenantId, user.tenantId), eq(userTwoFactor.userId, user.userId));
-const whereCodes = (user: UserRef) => and(eq(recoveryCodes.tenantId, user.tenantId), eq(recoveryCodes.userId, user.userId));
+const whereUser = (user: UserRef) => eq(userTwoFactor.userId, user.userId);
+const whereCodes = (user: UserRef) => eq(recoveryCodes.userId, user.userId);
 
 /** What the Settings card shows; a pending setup carries its secret, URI and QR code (SVG). */
 export async function twoFactorState(user: UserRef & { email: string }): Promise<TwoFactorState> {
@@ -40,21 +41,21 @@ export async function twoFactorState(user: UserRef & { email: string }): Promise
       .where(and(whereCodes(user), isNull(recoveryCodes.usedAt)));
     return { status: "on", enabledAt: row.enabledAt, recoveryCodesLeft: left };
   }
-  const key = decodeTotpKey(decryptSecret(row.secretCiphertext, secretContext(user), env().encryptionKeys));
+  const key = decodeTotpKey(decryptSecret(row.secretCiphertext, secretContext(user, row.sealedTenantId), env().encryptionKeys));
   const uri = totpUri(key, user.email);
   const qrSvg = await QRCode.toString(uri, { type: "svg", margin: 1, errorCorrectionLevel: "M" });
   return { status: "pending", secret: formatTotpSecret(key), uri, qrSvg };
 }
 
 /** **Set up two-factor**: a new secret, pending until confirmed (a setup started before is replaced). */
-export async function beginTwoFactorSetup(actor: Actor): Promise<{ ok: true } | { ok: false; message: string }> {
+export async function beginTwoFactorSetup(actor: UserActor): Promise<{ ok: true } | { ok: false; message: string }> {
   const ciphertext = encryptSecret(encodeTotpKey(newTotpKey()), secretContext(actor), env().encryptionKeys);
   const written = await db()
     .insert(userTwoFactor)
-    .values({ tenantId: actor.tenantId, userId: actor.userId, secretCiphertext: ciphertext })
+    .values({ userId: actor.userId, secretCiphertext: ciphertext })
     .onConflictDoUpdate({
-      target: [userTwoFactor.tenantId, userTwoFactor.userId],
-      set: { secretCiphertext: ciphertext, lastUsedStep: null, createdAt: sql`now()` },
+      target: [userTwoFactor.userId],
+      set: { secretCiphertext: ciphertext, sealedTenantId: null, lastUsedStep: null, createdAt: sql`now()` },
       setWhere: isNull(userTwoFactor.enabledAt),
     })
     .returning({ userId: userTwoFactor.userId });
@@ -63,26 +64,26 @@ export async function beginTwoFactorSetup(actor: Actor): Promise<{ ok: true } | 
 }
 
 /** **Cancel** a pending setup: its secret is forgotten. */
-export async function cancelTwoFactorSetup(actor: Actor): Promise<void> {
+export async function cancelTwoFactorSetup(actor: UserActor): Promise<void> {
   await db().delete(userTwoFactor).where(and(whereUser(actor), isNull(userTwoFactor.enabledAt)));
 }
 
 async function replaceRecoveryCodes(tx: Executor, user: UserRef): Promise<string[]> {
   const codes = newRecoveryCodes();
   await tx.delete(recoveryCodes).where(whereCodes(user));
-  await tx.insert(recoveryCodes).values(codes.map((code) => ({ tenantId: user.tenantId, userId: user.userId, codeHash: digestRecoveryCode(code.replace("-", "")) })));
+  await tx.insert(recoveryCodes).values(codes.map((code) => ({ userId: user.userId, codeHash: digestRecoveryCode(code.replace("-", "")) })));
   return codes;
 }
 
 export type ConfirmSetupResult = { ok: true; recoveryCodes: string[] } | { ok: false; reason: "invalid" | "throttled" | "no_setup" };
 
 /** The first code from the app: two-factor is on, and the ten recovery codes are made (returned once, stored as digests). */
-export async function confirmTwoFactorSetup(actor: Actor, input: string, nowMs = Date.now()): Promise<ConfirmSetupResult> {
+export async function confirmTwoFactorSetup(actor: UserActor, input: string, nowMs = Date.now()): Promise<ConfirmSetupResult> {
   if (!(await takeSecondFactorAttempt(db(), actor))) return { ok: false, reason: "throttled" };
   const [row] = await db().select().from(userTwoFactor).where(and(whereUser(actor), isNull(userTwoFactor.enabledAt))).limit(1);
   if (!row) return { ok: false, reason: "no_setup" };
   const code = normalizeTotpInput(input);
-  const step = code ? matchTotpStep(decodeTotpKey(decryptSecret(row.secretCiphertext, secretContext(actor), env().encryptionKeys)), code, nowMs) : null;
+  const step = code ? matchTotpStep(decodeTotpKey(decryptSecret(row.secretCiphertext, secretContext(actor, row.sealedTenantId), env().encryptionKeys)), code, nowMs) : null;
   if (step === null) return { ok: false, reason: "invalid" };
   return db().transaction(async (tx) => {
     const enabled = await tx
@@ -94,27 +95,27 @@ export async function confirmTwoFactorSetup(actor: Actor, input: string, nowMs =
     if (enabled.length === 0) return { ok: false, reason: "no_setup" } as const;
     const codes = await replaceRecoveryCodes(tx, actor);
     await clearSecondFactorAttempts(tx, actor);
-    await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "two_factor.enabled", ip: actor.ip });
+    await recordUserAudit(tx, actor.userId, { action: "two_factor.enabled", ip: actor.ip });
     return { ok: true, recoveryCodes: codes } as const;
   });
 }
 
 /** **Turn off two-factor** (behind step-up): the authenticator and every recovery code go. */
-export async function disableTwoFactor(actor: Actor): Promise<{ ok: true } | { ok: false; reason: "not_enabled"; message: string } | StepUpRequired> {
+export async function disableTwoFactor(actor: UserActor): Promise<{ ok: true } | { ok: false; reason: "not_enabled"; message: string } | StepUpRequired> {
   const recent = await requireRecentAuthentication(actor.sessionId, actor);
   if (!recent.ok) return recent;
   return db().transaction(async (tx) => {
     const removed = await tx.delete(userTwoFactor).where(and(whereUser(actor), isNotNull(userTwoFactor.enabledAt))).returning({ userId: userTwoFactor.userId });
     if (removed.length === 0) return { ok: false, reason: "not_enabled", message: "Two-factor authentication is already off." } as const;
     await tx.delete(recoveryCodes).where(whereCodes(actor));
-    await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "two_factor.disabled", ip: actor.ip });
+    await recordUserAudit(tx, actor.userId, { action: "two_factor.disabled", ip: actor.ip });
     return { ok: true } as const;
   });
 }
 
 /** **New recovery codes** (behind step-up): ten new ones, and every old one stops working. */
 export async function regenerateRecoveryCodes(
-  actor: Actor,
+  actor: UserActor,
 ): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false; reason: "not_enabled"; message: string } | StepUpRequired> {
   const recent = await requireRecentAuthentication(actor.sessionId, actor);
   if (!recent.ok) return recent;
@@ -123,7 +124,7 @@ export async function regenerateRecoveryCodes(
     const [row] = await tx.select({ userId: userTwoFactor.userId }).from(userTwoFactor).where(and(whereUser(actor), isNotNull(userTwoFactor.enabledAt))).for("update");
     if (!row) return { ok: false, reason: "not_enabled", message: "Turn on two-factor authentication first." } as const;
     const codes = await replaceRecoveryCodes(tx, actor);
-    await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "two_factor.recovery_codes_regenerated", ip: actor.ip });
+    await recordUserAudit(tx, actor.userId, { action: "two_factor.recovery_codes_regenerated", ip: actor.ip });
     return { ok: true, recoveryCodes: codes } as const;
   });
 }
@@ -139,15 +140,15 @@ export async function logInSecondFactor(pending: UserRef, input: string, ip: str
   const check = await checkSecondFactor(pending, input, ip);
   if (!check.ok) {
     if (check.reason === "not_enabled") return { ok: false, reason: "not_found" };
-    if (check.reason === "invalid") await recordAudit(db(), { tenantId: pending.tenantId, actorUserId: pending.userId, action: "login.second_factor_failed", ip });
+    if (check.reason === "invalid") await recordUserAudit(db(), pending.userId, { action: "login.second_factor_failed", ip });
     return { ok: false, reason: check.reason };
   }
   const [user] = await db()
     .select()
     .from(users)
-    .where(and(eq(users.tenantId, pending.tenantId), eq(users.id, pending.userId)))
+    .where(eq(users.id, pending.userId))
     .limit(1);
   if (!user) return { ok: false, reason: "not_found" };
-  await recordAudit(db(), { tenantId: user.tenantId, actorUserId: user.id, action: "login.succeeded", ip, detail: { method: check.method === "totp" ? "authenticator code" : "recovery code" } });
+  await recordUserAudit(db(), user.id, { action: "login.succeeded", ip, detail: { method: check.method === "totp" ? "authenticator code" : "recovery code" } });
   return { ok: true, user };
 }

@@ -2,7 +2,8 @@ import { and, asc, eq, gt, isNotNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { orders, tenants, userTwoFactor, webhookEndpoints } from "@/db/schema";
 import type { Keyring } from "./keyring";
-import { DecryptionError, encryptionKeyIdOf, reencryptIfStale, type SecretField } from "./secrets";
+import { decryptSecret, DecryptionError, encryptionKeyIdOf, encryptSecret, reencryptIfStale, type SecretField } from "./secrets";
+import { secretContext } from "@/lib/auth/second-factor";
 
 /** The secrets a tenant row holds; buyers' license keys live on their orders, endpoint signing secrets on their endpoints, TOTP secrets in user_two_factor. */
 type TenantSecretField = Exclude<SecretField, "license_key" | "outbound_webhook_secret" | "outbound_webhook_secret_previous" | "totp_secret">;
@@ -160,31 +161,39 @@ async function rotateEndpointSecrets(database: Database, keyring: Keyring, batch
   }
 }
 
-/** Users' TOTP secrets (enabled or pending), one user_two_factor row at a time, guarded by the old ciphertext. */
+/**
+ * Users' TOTP secrets (enabled or pending), one user_two_factor row at a time, guarded by the old
+ * ciphertext. A secret still bound to the tenant it was sealed under (before users had accounts of
+ * several) is re-sealed bound to its user.
+ */
 async function rotateTotpSecrets(database: Database, keyring: Keyring, batchSize: number, report: RotationReport): Promise<void> {
-  let after = { tenantId: "", userId: "" };
+  let after = "";
   for (;;) {
     const batch = await database
-      .select({ tenantId: userTwoFactor.tenantId, userId: userTwoFactor.userId, stored: userTwoFactor.secretCiphertext })
+      .select({ userId: userTwoFactor.userId, sealedTenantId: userTwoFactor.sealedTenantId, stored: userTwoFactor.secretCiphertext })
       .from(userTwoFactor)
-      .where(sql`(${userTwoFactor.tenantId}, ${userTwoFactor.userId}) > (${after.tenantId}, ${after.userId})`)
-      .orderBy(asc(userTwoFactor.tenantId), asc(userTwoFactor.userId))
+      .where(gt(userTwoFactor.userId, after))
+      .orderBy(asc(userTwoFactor.userId))
       .limit(batchSize);
     if (batch.length === 0) return;
     for (const row of batch) {
       report.rowsScanned++;
-      const moved = openOrFlag(report, row.tenantId, () => reencryptIfStale(row.stored, { tenantId: row.tenantId, field: "totp_secret", rowId: row.userId }, keyring));
+      const user = { userId: row.userId };
+      const moved = openOrFlag(report, row.sealedTenantId ?? `user ${row.userId}`, () =>
+        row.sealedTenantId === null
+          ? reencryptIfStale(row.stored, secretContext(user), keyring)
+          : encryptSecret(decryptSecret(row.stored, secretContext(user, row.sealedTenantId), keyring), secretContext(user), keyring),
+      );
       if (moved === UNREADABLE || !moved) continue;
       const updated = await database
         .update(userTwoFactor)
-        .set({ secretCiphertext: moved })
-        .where(and(eq(userTwoFactor.tenantId, row.tenantId), eq(userTwoFactor.userId, row.userId), eq(userTwoFactor.secretCiphertext, row.stored)))
+        .set({ secretCiphertext: moved, sealedTenantId: null })
+        .where(and(eq(userTwoFactor.userId, row.userId), eq(userTwoFactor.secretCiphertext, row.stored)))
         .returning({ userId: userTwoFactor.userId });
       if (updated.length === 0) continue; // set up again meanwhile, under the primary key
       report.rowsMoved++;
       report.secretsMoved++;
     }
-    const last = batch[batch.length - 1]!;
-    after = { tenantId: last.tenantId, userId: last.userId };
+    after = batch[batch.length - 1]!.userId;
   }
 }

@@ -1,7 +1,9 @@
 import { and, desc, eq } from "drizzle-orm";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { z } from "zod";
 import { db, type Transaction } from "@/db/client";
-import { itemSlugs, items, type Item, type Tenant } from "@/db/schema";
+import { itemSlugs, items, type Item } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { newId, newItemSlug } from "@/lib/ids";
@@ -42,11 +44,6 @@ export type ItemInput = z.output<typeof itemFormSchema>;
 
 export type ItemResult = { ok: true; item: Item } | { ok: false; message: string };
 
-interface Actor {
-  tenant: Tenant;
-  userId: string;
-  ip: string | null;
-}
 
 export function checkoutLink(item: Pick<Item, "slug">): string {
   return `${env().appUrl}/pay/${item.slug}`;
@@ -72,7 +69,9 @@ export async function insertItem(tx: Transaction, values: typeof items.$inferIns
  * in the merchant's Whop dashboard). The product is made here, on the merchant's click, to keep
  * the buyer's path at exactly one Whop call.
  */
-export async function createItem({ tenant, userId, ip }: Actor, input: ItemInput): Promise<ItemResult> {
+export async function createItem(actor: Actor, input: ItemInput): Promise<ItemResult> {
+  authorize(actor, "admin");
+  const { tenant, userId, ip } = actor;
   const id = newId("item");
   let productId: string;
   try {
@@ -88,7 +87,9 @@ export async function createItem({ tenant, userId, ip }: Actor, input: ItemInput
   });
 }
 
-export async function updateItem({ tenant, userId, ip }: Actor, itemId: string, input: ItemInput): Promise<ItemResult> {
+export async function updateItem(actor: Actor, itemId: string, input: ItemInput): Promise<ItemResult> {
+  authorize(actor, "admin");
+  const { tenant, userId, ip } = actor;
   return db().transaction(async (tx) => {
     const [item] = await tx
       .update(items)
@@ -101,7 +102,9 @@ export async function updateItem({ tenant, userId, ip }: Actor, itemId: string, 
   });
 }
 
-export async function setItemActive({ tenant, userId, ip }: Actor, itemId: string, active: boolean): Promise<ItemResult> {
+export async function setItemActive(actor: Actor, itemId: string, active: boolean): Promise<ItemResult> {
+  authorize(actor, "admin");
+  const { tenant, userId, ip } = actor;
   return db().transaction(async (tx) => {
     const [item] = await tx
       .update(items)

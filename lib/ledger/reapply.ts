@@ -1,6 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { webhookEvents, type WebhookEvent } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/log";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { normalizeWhopEvent } from "@/lib/whop/events";
 import { applyObservation, NO_MATCHING_ORDER, type Application } from "./apply";
 import { observationOf } from "./observations";
@@ -23,7 +26,13 @@ export function canReapply(event: Pick<WebhookEvent, "result" | "detail" | "sche
   return event.result === "failed" || (event.result === "ignored" && event.detail === NO_MATCHING_ORDER);
 }
 
-export async function reapplyWebhookEvent(tenantId: string, eventId: number): Promise<ReapplyOutcome> {
+/** **Apply again** from the events page (Admin and Owner), audited in the same transaction. */
+export async function reapplyEvent(actor: Actor, eventId: number): Promise<ReapplyOutcome> {
+  authorize(actor, "admin");
+  return reapplyWebhookEvent(actor.tenant.id, eventId, actor);
+}
+
+export async function reapplyWebhookEvent(tenantId: string, eventId: number, by?: Pick<Actor, "userId" | "ip">): Promise<ReapplyOutcome> {
   return db().transaction(async (tx): Promise<ReapplyOutcome> => {
     // Locked: two merchants' clicks on the same event apply it one after the other.
     const [event] = await tx
@@ -56,6 +65,15 @@ export async function reapplyWebhookEvent(tenantId: string, eventId: number): Pr
       .update(webhookEvents)
       .set({ result: application.result, detail: application.detail, orderId: application.orderId })
       .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.id, event.id)));
+    if (by) {
+      await recordAudit(tx, {
+        tenantId,
+        actorUserId: by.userId,
+        action: "webhook.event_reapplied",
+        ip: by.ip,
+        detail: { eventId, orderId: application.orderId ?? null, result: application.result },
+      });
+    }
     return { ok: true, ...application };
   });
 }

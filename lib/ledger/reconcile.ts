@@ -1,4 +1,7 @@
 import { and, asc, desc, eq, gte, isNotNull, lt, lte, or, sql } from "drizzle-orm";
+import { recordAudit } from "@/lib/audit/log";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { db } from "@/db/client";
 import { orders, tenants, type Order, type Tenant } from "@/db/schema";
 import { logger } from "@/lib/logger";
@@ -126,7 +129,21 @@ async function paymentOf(client: WhopClient, tenant: Tenant, order: Order): Prom
   return payments.get(order.id);
 }
 
-/** The button on an order: reconcile this one order now. */
+/**
+ * **Check with Whop** on an order (Admin and Owner): reconcile it now, audited. Whop is read
+ * before anything is written, and what is written commits in its own transactions, so the entry
+ * is recorded once the outcome is known.
+ */
+export async function checkOrderWithWhop(actor: Actor, orderId: string): Promise<{ ok: true; outcome: ReconcileOutcome } | { ok: false; message: string }> {
+  authorize(actor, "admin");
+  const result = await reconcileOrder(actor.tenant, orderId);
+  if (result.ok) {
+    await recordAudit(db(), { tenantId: actor.tenant.id, actorUserId: actor.userId, action: "order.reconciled", ip: actor.ip, detail: { orderId, outcome: result.outcome } });
+  }
+  return result;
+}
+
+/** Reconciles this one order now (the button's use case above, and scripts). */
 export async function reconcileOrder(tenant: Tenant, orderId: string): Promise<{ ok: true; outcome: ReconcileOutcome } | { ok: false; message: string }> {
   if (!isConnected(tenant)) return { ok: false, message: "Connect Whop first." };
   const [order] = await db().select().from(orders).where(and(eq(orders.tenantId, tenant.id), eq(orders.id, orderId))).limit(1);

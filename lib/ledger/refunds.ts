@@ -1,4 +1,6 @@
 import { and, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { z } from "zod";
 import { db, type Executor } from "@/db/client";
 import { ledgerRefunds, orders, refundRequests, type Order, type Tenant } from "@/db/schema";
@@ -23,12 +25,6 @@ import { recordWhopRefunds } from "./reconcile";
  * knows whether Whop refunded: the payment's refunds are read back from Whop and the request
  * settles by what Whop says, never by trying again.
  */
-
-export interface RefundActor {
-  tenant: Tenant;
-  userId: string;
-  ip: string | null;
-}
 
 export type RefundResult = { ok: true; message: string } | { ok: false; message: string; field?: "amount" | "reason" };
 
@@ -83,7 +79,7 @@ type Reservation =
   | { kind: "reserved"; requestId: string; order: Order; amountMinor: number; full: boolean }
   | { kind: "done"; result: RefundResult };
 
-async function reserve(actor: RefundActor, form: RefundForm): Promise<Reservation> {
+async function reserve(actor: Actor, form: RefundForm): Promise<Reservation> {
   const { tenant } = actor;
   return db().transaction(async (tx): Promise<Reservation> => {
     const [order] = await tx
@@ -145,7 +141,8 @@ async function reserve(actor: RefundActor, form: RefundForm): Promise<Reservatio
   });
 }
 
-export async function requestRefund(actor: RefundActor, form: RefundForm): Promise<RefundResult> {
+export async function requestRefund(actor: Actor, form: RefundForm): Promise<RefundResult> {
+  authorize(actor, "admin");
   const { tenant } = actor;
   if (!isConnected(tenant)) return { ok: false, message: "Connect Whop first." };
   const reservation = await reserve(actor, form);

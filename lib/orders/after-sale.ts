@@ -1,7 +1,9 @@
 import { and, eq, isNull } from "drizzle-orm";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { z } from "zod";
 import { db } from "@/db/client";
-import { orders, type Order, type Tenant } from "@/db/schema";
+import { orders, type Order } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -17,12 +19,6 @@ import { describeWhopProblem } from "@/lib/whop/messages";
  * webhook (or reconciliation) reports it — and accept a payment whose amount differs from the
  * order's, which lets it grant access.
  */
-
-export interface AfterSaleActor {
-  tenant: Tenant;
-  userId: string;
-  ip: string | null;
-}
 
 export type AfterSaleResult =
   | { ok: true; message: string }
@@ -53,7 +49,8 @@ const MODE_TEXT: Record<MembershipCancellationMode, string> = {
   at_period_end: "at the end of the current period",
 };
 
-export async function requestMembershipCancel(actor: AfterSaleActor, form: CancelMembershipForm): Promise<AfterSaleResult> {
+export async function requestMembershipCancel(actor: Actor, form: CancelMembershipForm): Promise<AfterSaleResult> {
+  authorize(actor, "admin");
   const { tenant } = actor;
   if (!isConnected(tenant)) return { ok: false, message: "Connect Whop first." };
   const order = await findOrder(tenant.id, form.orderId);
@@ -102,7 +99,8 @@ export async function requestMembershipCancel(actor: AfterSaleActor, form: Cance
  * "Accept this payment": Whop charged a different amount or currency than the order's, and the
  * merchant decides it is fine. Recorded (who, when) and audited; from then on the order grants access.
  */
-export async function acceptPayment(actor: AfterSaleActor, form: AcceptPaymentForm): Promise<AfterSaleResult> {
+export async function acceptPayment(actor: Actor, form: AcceptPaymentForm): Promise<AfterSaleResult> {
+  authorize(actor, "admin");
   const { tenant } = actor;
   return db().transaction(async (tx): Promise<AfterSaleResult> => {
     const [order] = await tx

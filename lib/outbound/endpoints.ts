@@ -1,4 +1,6 @@
 import { and, asc, desc, eq, inArray, ne, notExists, sql } from "drizzle-orm";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { z } from "zod";
 import { db, type Executor, type Transaction } from "@/db/client";
 import { outboundEvents, webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, type WebhookEndpoint } from "@/db/schema";
@@ -29,12 +31,6 @@ const BACKUP_JOB_SECONDS = 15;
 export const ENDPOINT_NOT_FOUND = "That endpoint does not exist.";
 export const DELIVERY_NOT_FOUND = "That delivery does not exist.";
 
-export interface EndpointActor {
-  tenantId: string;
-  userId: string;
-  ip: string | null;
-}
-
 export const endpointUrlSchema = z.string().trim().min(1, "Enter the URL of your app's webhook endpoint.").max(2000, "Keep the URL under 2000 characters.");
 export const endpointIdSchema = z.string().trim().min(1).max(64);
 
@@ -56,10 +52,11 @@ async function lockEndpoint(tx: Transaction, tenantId: string, endpointId: strin
 export type CreateEndpointResult = { ok: true; endpoint: WebhookEndpoint; secret: string } | { ok: false; field?: "url" | "eventTypes"; message: string };
 
 export async function createEndpoint(
-  actor: EndpointActor,
+  actor: Actor,
   input: { url: string; eventTypes: readonly string[] },
   guard: { allowPrivate?: boolean; resolve?: Resolver } = {},
 ): Promise<CreateEndpointResult> {
+  authorize(actor, "admin");
   const types = parseEventTypes(input.eventTypes);
   if (!types.ok) return { ok: false, field: "eventTypes", message: types.message };
   const checked = await checkEndpointUrl(input.url, { allowPrivate: guard.allowPrivate ?? allowPrivateUrls(), resolve: guard.resolve });
@@ -67,17 +64,17 @@ export async function createEndpoint(
   const secret = newSigningSecret();
   const id = `we_${randomBase62(20)}`;
   return db().transaction(async (tx): Promise<CreateEndpointResult> => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`webhook_endpoints:${actor.tenantId}`}))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`webhook_endpoints:${actor.tenant.id}`}))`);
     const [{ count } = { count: 0 }] = await tx
       .select({ count: sql<number>`count(*)::int` })
       .from(webhookEndpoints)
-      .where(eq(webhookEndpoints.tenantId, actor.tenantId));
+      .where(eq(webhookEndpoints.tenantId, actor.tenant.id));
     if (Number(count) >= MAX_ENDPOINTS) return { ok: false, message: `You already have ${MAX_ENDPOINTS} endpoints. Delete one you no longer use first.` };
     const [endpoint] = await tx
       .insert(webhookEndpoints)
-      .values({ tenantId: actor.tenantId, id, url: checked.url.href, eventTypes: types.types, secretCiphertext: encryptSigningSecret(secret, actor.tenantId, id) })
+      .values({ tenantId: actor.tenant.id, id, url: checked.url.href, eventTypes: types.types, secretCiphertext: encryptSigningSecret(secret, actor.tenant.id, id) })
       .returning();
-    await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "webhook_endpoint.created", ip: actor.ip, detail: { endpointUrl: checked.url.href } });
+    await recordAudit(tx, { tenantId: actor.tenant.id, actorUserId: actor.userId, action: "webhook_endpoint.created", ip: actor.ip, detail: { endpointUrl: checked.url.href } });
     return { ok: true, endpoint: endpoint!, secret };
   });
 }
@@ -85,23 +82,24 @@ export async function createEndpoint(
 export type Outcome = { ok: true; message: string } | { ok: false; message: string };
 
 /** A new secret, shown once; the old one keeps signing (a second signature) for 24 hours. */
-export async function rotateEndpointSecret(actor: EndpointActor, endpointId: string, now = new Date()): Promise<{ ok: true; secret: string; overlapEndsAt: Date } | { ok: false; message: string }> {
+export async function rotateEndpointSecret(actor: Actor, endpointId: string, now = new Date()): Promise<{ ok: true; secret: string; overlapEndsAt: Date } | { ok: false; message: string }> {
+  authorize(actor, "admin");
   const secret = newSigningSecret();
   return db().transaction(async (tx) => {
-    const endpoint = await lockEndpoint(tx, actor.tenantId, endpointId);
+    const endpoint = await lockEndpoint(tx, actor.tenant.id, endpointId);
     if (!endpoint) return { ok: false, message: ENDPOINT_NOT_FOUND } as const;
-    const current = decryptSecret(endpoint.secretCiphertext, { tenantId: actor.tenantId, field: "outbound_webhook_secret", rowId: endpoint.id }, env().encryptionKeys);
+    const current = decryptSecret(endpoint.secretCiphertext, { tenantId: actor.tenant.id, field: "outbound_webhook_secret", rowId: endpoint.id }, env().encryptionKeys);
     const overlapEndsAt = new Date(now.getTime() + SECRET_OVERLAP_MS);
     await tx
       .update(webhookEndpoints)
       .set({
-        secretCiphertext: encryptSigningSecret(secret, actor.tenantId, endpoint.id),
-        previousSecretCiphertext: encryptSigningSecret(current, actor.tenantId, endpoint.id, true),
+        secretCiphertext: encryptSigningSecret(secret, actor.tenant.id, endpoint.id),
+        previousSecretCiphertext: encryptSigningSecret(current, actor.tenant.id, endpoint.id, true),
         previousSecretExpiresAt: overlapEndsAt,
         updatedAt: now,
       })
-      .where(endpointIs(actor.tenantId, endpoint.id));
-    await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "webhook_endpoint.secret_rotated", ip: actor.ip, detail: { endpointUrl: endpoint.url } });
+      .where(endpointIs(actor.tenant.id, endpoint.id));
+    await recordAudit(tx, { tenantId: actor.tenant.id, actorUserId: actor.userId, action: "webhook_endpoint.secret_rotated", ip: actor.ip, detail: { endpointUrl: endpoint.url } });
     return { ok: true, secret, overlapEndsAt } as const;
   });
 }
@@ -156,19 +154,20 @@ async function resolveDisabledProblem(tx: Transaction, tenantId: string): Promis
  * Disable (its waiting deliveries are canceled) or enable; enabling with `resendMissed` delivers
  * again, oldest first, every event of its types it missed since it started failing or was disabled.
  */
-export async function setEndpointEnabled(actor: EndpointActor, endpointId: string, enabled: boolean, options: { resendMissed?: boolean; now?: Date } = {}): Promise<Outcome> {
+export async function setEndpointEnabled(actor: Actor, endpointId: string, enabled: boolean, options: { resendMissed?: boolean; now?: Date } = {}): Promise<Outcome> {
+  authorize(actor, "admin");
   const now = options.now ?? new Date();
   return db().transaction(async (tx): Promise<Outcome> => {
-    const endpoint = await lockEndpoint(tx, actor.tenantId, endpointId);
+    const endpoint = await lockEndpoint(tx, actor.tenant.id, endpointId);
     if (!endpoint) return { ok: false, message: ENDPOINT_NOT_FOUND };
     if (!enabled) {
       if (!endpoint.enabled) return { ok: true, message: "The endpoint is already disabled." };
-      await tx.update(webhookEndpoints).set({ enabled: false, disabledReason: "merchant", disabledAt: now, updatedAt: now }).where(endpointIs(actor.tenantId, endpoint.id));
+      await tx.update(webhookEndpoints).set({ enabled: false, disabledReason: "merchant", disabledAt: now, updatedAt: now }).where(endpointIs(actor.tenant.id, endpoint.id));
       await tx
         .update(webhookDeliveries)
         .set({ state: "canceled", lastError: "endpoint disabled", nextAttemptAt: null, updatedAt: now })
-        .where(and(eq(webhookDeliveries.tenantId, actor.tenantId), eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.state, "pending")));
-      await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "webhook_endpoint.disabled", ip: actor.ip, detail: { endpointUrl: endpoint.url } });
+        .where(and(eq(webhookDeliveries.tenantId, actor.tenant.id), eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.state, "pending")));
+      await recordAudit(tx, { tenantId: actor.tenant.id, actorUserId: actor.userId, action: "webhook_endpoint.disabled", ip: actor.ip, detail: { endpointUrl: endpoint.url } });
       return { ok: true, message: "Endpoint disabled: it receives nothing until you enable it again." };
     }
     if (endpoint.enabled) return { ok: true, message: "The endpoint is already enabled." };
@@ -176,7 +175,7 @@ export async function setEndpointEnabled(actor: EndpointActor, endpointId: strin
     await tx
       .update(webhookEndpoints)
       .set({ enabled: true, disabledReason: null, disabledAt: null, failingSince: null, updatedAt: now })
-      .where(endpointIs(actor.tenantId, endpoint.id));
+      .where(endpointIs(actor.tenant.id, endpoint.id));
     if (missed.length > 0) {
       // A missed event may already have a (failed or canceled) delivery to this endpoint: start it over.
       const existing = await tx
@@ -184,7 +183,7 @@ export async function setEndpointEnabled(actor: EndpointActor, endpointId: strin
         .set({ state: "pending", retryStep: 0, nextAttemptAt: now, leaseUntil: null, updatedAt: now })
         .where(
           and(
-            eq(webhookDeliveries.tenantId, actor.tenantId),
+            eq(webhookDeliveries.tenantId, actor.tenant.id),
             eq(webhookDeliveries.endpointId, endpoint.id),
             inArray(
               webhookDeliveries.eventId,
@@ -193,17 +192,17 @@ export async function setEndpointEnabled(actor: EndpointActor, endpointId: strin
           ),
         )
         .returning({ id: webhookDeliveries.id, eventId: webhookDeliveries.eventId });
-      for (const row of existing) await scheduleDelivery(tx, actor.tenantId, row.id);
+      for (const row of existing) await scheduleDelivery(tx, actor.tenant.id, row.id);
       const restarted = new Set(existing.map((row) => row.eventId));
       await fanOut(
         tx,
-        actor.tenantId,
+        actor.tenant.id,
         missed.filter((event) => !restarted.has(event.id)),
         { endpointId: endpoint.id },
       );
     }
-    await resolveDisabledProblem(tx, actor.tenantId);
-    await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "webhook_endpoint.enabled", ip: actor.ip, detail: { endpointUrl: endpoint.url, resent: missed.length } });
+    await resolveDisabledProblem(tx, actor.tenant.id);
+    await recordAudit(tx, { tenantId: actor.tenant.id, actorUserId: actor.userId, action: "webhook_endpoint.enabled", ip: actor.ip, detail: { endpointUrl: endpoint.url, resent: missed.length } });
     return {
       ok: true,
       message: missed.length > 0 ? `Endpoint enabled: ${missed.length} missed event${missed.length === 1 ? " is" : "s are"} being resent, oldest first.` : "Endpoint enabled.",
@@ -211,12 +210,13 @@ export async function setEndpointEnabled(actor: EndpointActor, endpointId: strin
   });
 }
 
-export async function deleteEndpoint(actor: EndpointActor, endpointId: string): Promise<Outcome> {
+export async function deleteEndpoint(actor: Actor, endpointId: string): Promise<Outcome> {
+  authorize(actor, "admin");
   return db().transaction(async (tx): Promise<Outcome> => {
-    const [deleted] = await tx.delete(webhookEndpoints).where(endpointIs(actor.tenantId, endpointId)).returning({ url: webhookEndpoints.url });
+    const [deleted] = await tx.delete(webhookEndpoints).where(endpointIs(actor.tenant.id, endpointId)).returning({ url: webhookEndpoints.url });
     if (!deleted) return { ok: false, message: ENDPOINT_NOT_FOUND };
-    await resolveDisabledProblem(tx, actor.tenantId);
-    await recordAudit(tx, { tenantId: actor.tenantId, actorUserId: actor.userId, action: "webhook_endpoint.deleted", ip: actor.ip, detail: { endpointUrl: deleted.url } });
+    await resolveDisabledProblem(tx, actor.tenant.id);
+    await recordAudit(tx, { tenantId: actor.tenant.id, actorUserId: actor.userId, action: "webhook_endpoint.deleted", ip: actor.ip, detail: { endpointUrl: deleted.url } });
     return { ok: true, message: `Endpoint ${deleted.url} deleted: it receives nothing more.` };
   });
 }
@@ -238,10 +238,11 @@ function describeAttempt(result: AttemptResult, what: string): Outcome {
 }
 
 /** A `webhook.test` event to this endpoint alone, attempted right away (retried like any other if it fails). */
-export async function sendTestEvent(actor: EndpointActor, endpointId: string, options: DeliveryOptions = {}): Promise<Outcome> {
+export async function sendTestEvent(actor: Actor, endpointId: string, options: DeliveryOptions = {}): Promise<Outcome> {
+  authorize(actor, "admin");
   const now = new Date();
   const delivery = await db().transaction(async (tx): Promise<{ error: string } | { deliveryId: string }> => {
-    const endpoint = await lockEndpoint(tx, actor.tenantId, endpointId);
+    const endpoint = await lockEndpoint(tx, actor.tenant.id, endpointId);
     if (!endpoint) return { error: ENDPOINT_NOT_FOUND };
     if (!endpoint.enabled) return { error: "The endpoint is disabled: enable it first." };
     const id = newEventId();
@@ -251,24 +252,25 @@ export async function sendTestEvent(actor: EndpointActor, endpointId: string, op
       created_at: now.toISOString(),
       data: { endpoint_id: endpoint.id, message: "A test event from Whop Connector: verify its signature as you would any other event." },
     });
-    await tx.insert(outboundEvents).values({ tenantId: actor.tenantId, id, type: TEST_EVENT_TYPE, payload, createdAt: now });
-    const [row] = await fanOut(tx, actor.tenantId, [{ id, type: TEST_EVENT_TYPE }], { endpointId: endpoint.id, startAfterSeconds: BACKUP_JOB_SECONDS });
+    await tx.insert(outboundEvents).values({ tenantId: actor.tenant.id, id, type: TEST_EVENT_TYPE, payload, createdAt: now });
+    const [row] = await fanOut(tx, actor.tenant.id, [{ id, type: TEST_EVENT_TYPE }], { endpointId: endpoint.id, startAfterSeconds: BACKUP_JOB_SECONDS });
     return { deliveryId: row!.id };
   });
   if ("error" in delivery) return { ok: false, message: delivery.error };
-  return describeAttempt(await attemptDelivery(actor.tenantId, delivery.deliveryId, options), "Test event");
+  return describeAttempt(await attemptDelivery(actor.tenant.id, delivery.deliveryId, options), "Test event");
 }
 
 /** Delivers one event to one endpoint again, right away, whatever became of it before. */
-export async function resendDelivery(actor: EndpointActor, deliveryId: string, options: DeliveryOptions = {}): Promise<Outcome> {
+export async function resendDelivery(actor: Actor, deliveryId: string, options: DeliveryOptions = {}): Promise<Outcome> {
+  authorize(actor, "admin");
   const now = new Date();
   const ready = await db().transaction(async (tx): Promise<{ error: string } | { ok: true }> => {
     const [found] = await tx
       .select({ endpointId: webhookDeliveries.endpointId })
       .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.tenantId, actor.tenantId), eq(webhookDeliveries.id, deliveryId)));
+      .where(and(eq(webhookDeliveries.tenantId, actor.tenant.id), eq(webhookDeliveries.id, deliveryId)));
     if (!found) return { error: DELIVERY_NOT_FOUND };
-    const endpoint = await lockEndpoint(tx, actor.tenantId, found.endpointId);
+    const endpoint = await lockEndpoint(tx, actor.tenant.id, found.endpointId);
     if (!endpoint) return { error: DELIVERY_NOT_FOUND };
     if (!endpoint.enabled) return { error: "The endpoint is disabled: enable it first." };
     const [restarted] = await tx
@@ -276,7 +278,7 @@ export async function resendDelivery(actor: EndpointActor, deliveryId: string, o
       .set({ state: "pending", retryStep: 0, nextAttemptAt: now, updatedAt: now })
       .where(
         and(
-          eq(webhookDeliveries.tenantId, actor.tenantId),
+          eq(webhookDeliveries.tenantId, actor.tenant.id),
           eq(webhookDeliveries.id, deliveryId),
           // An attempt in flight finishes first.
           sql`not (${webhookDeliveries.state} = 'sending' and ${webhookDeliveries.leaseUntil} > now())`,
@@ -284,11 +286,11 @@ export async function resendDelivery(actor: EndpointActor, deliveryId: string, o
       )
       .returning({ id: webhookDeliveries.id });
     if (!restarted) return { error: "This event is being sent right now: wait for the attempt to finish." };
-    await scheduleDelivery(tx, actor.tenantId, deliveryId, BACKUP_JOB_SECONDS);
+    await scheduleDelivery(tx, actor.tenant.id, deliveryId, BACKUP_JOB_SECONDS);
     return { ok: true };
   });
   if ("error" in ready) return { ok: false, message: ready.error };
-  return describeAttempt(await attemptDelivery(actor.tenantId, deliveryId, options), "Event");
+  return describeAttempt(await attemptDelivery(actor.tenant.id, deliveryId, options), "Event");
 }
 
 // ---------------------------------------------------------------------------------------------

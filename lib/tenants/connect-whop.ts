@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
-import { tenants, type Tenant } from "@/db/schema";
+import { tenants } from "@/db/schema";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { recordAudit } from "@/lib/audit/log";
 import { resolveProblems } from "@/lib/problems/report";
 import { encryptSecret, encryptionKeyIdOf, keyHint } from "@/lib/crypto/secrets";
@@ -15,14 +17,6 @@ export type ConnectWhopResult =
   | { ok: true; company: { id: string; title: string } }
   | { ok: false; message: string; reauthenticate?: ReauthMethod };
 
-interface ConnectWhopInput {
-  tenant: Tenant;
-  actorUserId: string;
-  pastedKey: string;
-  ip: string | null;
-  /** The browser session replacing the key (step-up applies); null for server-side callers. */
-  sessionId: string | null;
-}
 
 /**
  * Validates a pasted Whop company key live and, only when Whop accepts it, stores it encrypted on
@@ -33,11 +27,14 @@ interface ConnectWhopInput {
 export const KEY_CHECKS_PER_WINDOW = 10;
 const KEY_CHECK_WINDOW_SECONDS = 600;
 
-export async function connectWhopKey({ tenant, actorUserId, pastedKey, ip, sessionId }: ConnectWhopInput): Promise<ConnectWhopResult> {
+export async function connectWhopKey(actor: Actor, pastedKey: string): Promise<ConnectWhopResult> {
+  // The key decides where the account's money is read and moved: an owner's decision.
+  authorize(actor, "owner");
+  const { tenant, userId: actorUserId, ip, sessionId } = actor;
   // Replacing a connected key is sensitive (it redirects where the account's payments are read
   // from): the session must have re-authenticated within 10 minutes. Connecting the first one is not.
   if (tenant.whopCompanyId !== null) {
-    const recent = await requireRecentAuthentication(sessionId, { tenantId: tenant.id, userId: actorUserId });
+    const recent = await requireRecentAuthentication(sessionId, { userId: actorUserId });
     if (!recent.ok) return { ok: false, message: recent.message, reauthenticate: recent.method };
   }
   const format = checkKeyFormat(pastedKey);

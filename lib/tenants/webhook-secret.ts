@@ -1,4 +1,6 @@
 import { normalizeEventName, WHOP_EVENTS_APPLIED } from "@/lib/whop/events";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { and, arrayContains, eq, isNotNull, isNull, not, or } from "drizzle-orm";
 import { db } from "@/db/client";
 import { tenants, type Tenant } from "@/db/schema";
@@ -34,11 +36,6 @@ export type CreateWebhookResult =
   | { ok: true; webhookId: string; secretHint: string; previousAcceptedUntil: Date | null }
   | { ok: false; message: string };
 
-export interface WebhookActor {
-  tenant: Tenant;
-  actorUserId: string;
-  ip: string | null;
-}
 
 /** The tenant's endpoint; the public id is opaque and unguessable, never the primary key. */
 export function webhookUrl(tenant: Pick<Tenant, "publicId">): string {
@@ -100,7 +97,9 @@ export function checkWebhookSecretFormat(raw: string): WebhookSecretFormat {
 // Use cases
 
 /** Saves a secret the merchant pasted (webhook created by hand in Whop's dashboard). */
-export async function saveWebhookSecret({ tenant, actorUserId, ip }: WebhookActor, pastedSecret: string): Promise<SaveWebhookSecretResult> {
+export async function saveWebhookSecret(actor: Actor, pastedSecret: string): Promise<SaveWebhookSecretResult> {
+  authorize(actor, "admin");
+  const { tenant, userId: actorUserId, ip } = actor;
   const format = checkWebhookSecretFormat(pastedSecret);
   if (!format.ok) return { ok: false, message: format.message };
   const stored = await storeWebhookSecret({ tenantId: tenant.id, actorUserId, ip, secret: format.secret, action: "webhook.secret_saved" });
@@ -112,7 +111,9 @@ export async function saveWebhookSecret({ tenant, actorUserId, ip }: WebhookActo
  * the returned secret (shown by Whop only in that response) with the hook id. Nothing is stored
  * when Whop refuses.
  */
-export async function createWebhookAutomatically({ tenant, actorUserId, ip }: WebhookActor): Promise<CreateWebhookResult> {
+export async function createWebhookAutomatically(actor: Actor): Promise<CreateWebhookResult> {
+  authorize(actor, "admin");
+  const { tenant, userId: actorUserId, ip } = actor;
   if (!isConnected(tenant) || !tenant.whopCompanyId) {
     return { ok: false, message: "Connect your Whop company first: the webhook is created with your company API key." };
   }
@@ -256,7 +257,9 @@ export async function checkWebhookEvents(tenant: Tenant): Promise<WebhookEventsC
  * `PATCH /api/v1/webhooks/{id}`. The secret stays (Whop keeps signing with it), so nothing is stored
  * but the audit row. Events the merchant added beyond the applied list are kept.
  */
-export async function updateWebhookEvents({ tenant, actorUserId, ip }: WebhookActor): Promise<UpdateWebhookEventsResult> {
+export async function updateWebhookEvents(actor: Actor): Promise<UpdateWebhookEventsResult> {
+  authorize(actor, "admin");
+  const { tenant, userId: actorUserId, ip } = actor;
   if (!isConnected(tenant) || !tenant.whopCompanyId) {
     return { ok: false, message: "Connect your Whop company first: the webhook is updated with your company API key." };
   }

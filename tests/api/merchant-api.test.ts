@@ -10,6 +10,7 @@ import { db } from "@/db/client";
 import { apiTokens, orders, type Item, type Order } from "@/db/schema";
 import { LICENSE_FAILURES_PER_MINUTE } from "@/lib/api/access";
 import { createApiToken, MAX_ACTIVE_TOKENS, revokeApiToken } from "@/lib/api/tokens";
+import { ownerActor } from "@/lib/auth/actor";
 import { randomBase62 } from "@/lib/ids";
 import { withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureOrder, signStandard, startOfAFreshMinuteWindow, withWebhookSecret } from "../fixtures";
@@ -21,9 +22,10 @@ async function merchant() {
   const m = await connectedMerchant();
   const { tenant, secret } = await withWebhookSecret(m.tenant);
   const item = await fixtureItem(tenant, { title: `Course ${randomBase62(6)}` });
-  const created = await createApiToken({ tenantId: tenant.id, userId: m.user.id, ip: null, sessionId: null }, "Course site");
+  const actor = ownerActor(tenant, m.user);
+  const created = await createApiToken(actor, "Course site");
   if (!created.ok) throw new Error(created.message);
-  return { ...m, tenant, secret, item, token: created.token, tokenRow: created.row };
+  return { ...m, tenant, actor, secret, item, token: created.token, tokenRow: created.row };
 }
 type Merchant = Awaited<ReturnType<typeof merchant>>;
 
@@ -87,7 +89,7 @@ describe("API tokens", () => {
     expect(await access("not-a-token", query)).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
     const typo = `${m.token.slice(0, 10)}${m.token[10] === "a" ? "b" : "a"}${m.token.slice(11)}`;
     expect(await access(typo, query)).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
-    const wellFormedButUnknown = (await createApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null }, "soon gone")) as { ok: true; token: string; row: { id: string } };
+    const wellFormedButUnknown = (await createApiToken(m.actor, "soon gone")) as { ok: true; token: string; row: { id: string } };
     await db().delete(apiTokens).where(eq(apiTokens.id, wellFormedButUnknown.row.id));
     expect(await access(wellFormedButUnknown.token, query)).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
 
@@ -95,21 +97,21 @@ describe("API tokens", () => {
     expect((await access(m.token, query)).status).toBe(200);
     expect((await db().select().from(apiTokens).where(eq(apiTokens.id, m.tokenRow.id)))[0]!.lastUsedAt).toBeInstanceOf(Date);
 
-    expect(await revokeApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null }, m.tokenRow.id)).toMatchObject({ ok: true });
+    expect(await revokeApiToken(m.actor, m.tokenRow.id)).toMatchObject({ ok: true });
     expect(await access(m.token, query)).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
-    expect(await revokeApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null }, m.tokenRow.id)).toMatchObject({ ok: false });
+    expect(await revokeApiToken(m.actor, m.tokenRow.id)).toMatchObject({ ok: false });
   });
 
   it("cannot be revoked from another account", async () => {
     const a = await merchant();
     const b = await merchant();
-    expect(await revokeApiToken({ tenantId: a.tenant.id, userId: a.user.id, ip: null, sessionId: null }, b.tokenRow.id)).toMatchObject({ ok: false });
+    expect(await revokeApiToken(a.actor, b.tokenRow.id)).toMatchObject({ ok: false });
     expect((await listOrders(b.token)).status).toBe(200);
   });
 
   it(`are capped at ${MAX_ACTIVE_TOKENS} active per account`, async () => {
     const m = await merchant();
-    const actor = { tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null };
+    const actor = m.actor;
     for (let i = 1; i < MAX_ACTIVE_TOKENS; i++) expect((await createApiToken(actor, `token ${i}`)).ok).toBe(true);
     expect(await createApiToken(actor, "one too many")).toMatchObject({ ok: false, message: expect.stringContaining("Revoke one") });
     await revokeApiToken(actor, m.tokenRow.id);

@@ -4,6 +4,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { auditLog } from "@/db/schema";
+import { ownerActor } from "@/lib/auth/actor";
 import { logIn, signUp } from "@/lib/auth/accounts";
 import { changePassword, revokeAllSessions } from "@/lib/auth/account-settings";
 import { AUDIT_PAGE_SIZE, auditActionLabel, listAuditEntries, type AuditRow } from "@/lib/audit/queries";
@@ -87,7 +88,7 @@ describe("listAuditEntries", () => {
     }
   });
 
-  it("names the actor only while that user exists in the same tenant", async () => {
+  it("names the actor only while that user is a member of the tenant's account", async () => {
     const a = await merchant();
     const b = await merchant();
     await db().insert(auditLog).values([
@@ -110,13 +111,13 @@ describe("listAuditEntries", () => {
     const newPassword = "an entirely new passphrase";
     const ip = "198.51.100.23";
 
-    expect((await connectWhopKey({ tenant: m.tenant, actorUserId: m.user.id, pastedKey: ` ${apiKey} `, ip, sessionId: null })).ok).toBe(true);
+    expect((await connectWhopKey({ ...ownerActor(m.tenant, m.user), ip }, ` ${apiKey} `)).ok).toBe(true);
     let tenant = (await getTenantById(m.tenant.id))!;
-    expect((await connectWhopKey({ tenant, actorUserId: m.user.id, pastedKey: replacementKey, ip, sessionId: null })).ok).toBe(true);
+    expect((await connectWhopKey({ ...ownerActor(tenant, m.user), ip }, replacementKey)).ok).toBe(true);
     tenant = (await getTenantById(m.tenant.id))!;
-    expect((await saveWebhookSecret({ tenant, actorUserId: m.user.id, ip }, manualSecret)).ok).toBe(true);
-    expect((await createWebhookAutomatically({ tenant, actorUserId: m.user.id, ip })).ok).toBe(true);
-    const actor = { tenant, userId: m.user.id, ip };
+    expect((await saveWebhookSecret({ ...ownerActor(tenant, m.user), ip }, manualSecret)).ok).toBe(true);
+    expect((await createWebhookAutomatically({ ...ownerActor(tenant, m.user), ip })).ok).toBe(true);
+    const actor = { ...ownerActor(tenant, m.user), ip };
     const created = await createItem(actor, { title: "Template pack", priceMinor: 2999, currency: "usd", description: null });
     if (!created.ok) throw new Error(created.message);
     await updateItem(actor, created.item.id, { title: "Template pack v2", priceMinor: 3999, currency: "usd", description: null });
@@ -124,9 +125,9 @@ describe("listAuditEntries", () => {
     await setItemActive(actor, created.item.id, true);
     await logIn({ email: m.email, password: "wrong password here", ip });
     await logIn({ email: m.email, password, ip });
-    await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: "not it at all", newPassword, ip });
-    await changePassword({ userId: m.user.id, tenantId: m.tenant.id, currentPassword: password, newPassword, ip });
-    await revokeAllSessions(m.user.id, m.tenant.id, ip);
+    await changePassword({ userId: m.user.id, currentPassword: "not it at all", newPassword, ip });
+    await changePassword({ userId: m.user.id, currentPassword: password, newPassword, ip });
+    await revokeAllSessions(m.user.id, ip);
 
     const { entries } = await listAuditEntries(m.tenant.id, undefined);
     expect(entries.map((entry) => entry.label)).toEqual([

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { auditLog, tenants, users } from "@/db/schema";
+import { accountMembers } from "@/db/schema-auth";
 import { logIn, signUp, SIGN_UPS_PER_IP_PER_HOUR } from "@/lib/auth/accounts";
 import { emailSchema } from "@/lib/auth/password";
 import { MAX_FAILURES_PER_EMAIL } from "@/lib/auth/throttle";
@@ -11,7 +12,7 @@ withTestDatabase();
 const password = "correct horse battery";
 
 describe("sign up", () => {
-  it("creates the user with an argon2id hash and their own unconnected tenant", async () => {
+  it("creates the user with an argon2id hash, owner of their own account and its unconnected tenant", async () => {
     const email = uniqueEmail();
     const result = await signUp({ email, password, ip: `203.0.113.${Math.floor(Math.random() * 250) + 1}` });
     expect(result.ok).toBe(true);
@@ -20,7 +21,10 @@ describe("sign up", () => {
     const [user] = await db().select().from(users).where(eq(users.email, email));
     expect(user!.passwordHash).toMatch(/^\$argon2id\$/);
     expect(user!.passwordHash).not.toContain(password);
-    const [tenant] = await db().select().from(tenants).where(eq(tenants.id, user!.tenantId));
+    // An account of their own, with them as its owner, holding one unconnected tenant.
+    const [member] = await db().select().from(accountMembers).where(eq(accountMembers.userId, user!.id));
+    expect(member).toMatchObject({ accountId: result.account.id, role: "owner" });
+    const [tenant] = await db().select().from(tenants).where(eq(tenants.accountId, member!.accountId));
     expect(tenant!.whopCompanyId).toBeNull();
     expect(tenant!.publicId).toMatch(/^wh_[A-Za-z0-9]{22}$/);
     const audit = await db().select().from(auditLog).where(eq(auditLog.tenantId, tenant!.id));

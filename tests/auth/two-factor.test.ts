@@ -5,6 +5,7 @@ import { db } from "@/db/client";
 import { apiTokens, auditLog, tenants } from "@/db/schema";
 import { recoveryCodes, sessions, userTwoFactor } from "@/db/schema-auth";
 import { createApiToken, revokeApiToken } from "@/lib/api/tokens";
+import { ownerActor } from "@/lib/auth/actor";
 import { logIn, signUp } from "@/lib/auth/accounts";
 import { deleteAccount } from "@/lib/auth/account-settings";
 import { isTwoFactorEnabled, secretContext } from "@/lib/auth/second-factor";
@@ -36,16 +37,16 @@ async function merchant() {
   const email = uniqueEmail("twofa");
   const result = await signUp({ email, password, ip: null });
   if (!result.ok) throw new Error("sign-up failed");
-  const who = { tenantId: result.tenant.id, userId: result.user.id };
+  const who = { userId: result.user.id };
   return { ...result, email, who, actor: { ...who, sessionId: null, ip: null } };
 }
 
 /** The authenticator app: the code for `offset` steps from now, from the secret as stored. */
-async function appCode(who: { tenantId: string; userId: string }, offset = 0): Promise<string> {
+async function appCode(who: { userId: string }, offset = 0): Promise<string> {
   const [row] = await db()
     .select()
     .from(userTwoFactor)
-    .where(and(eq(userTwoFactor.tenantId, who.tenantId), eq(userTwoFactor.userId, who.userId)));
+    .where(eq(userTwoFactor.userId, who.userId));
   const key = decodeTotpKey(decryptSecret(row!.secretCiphertext, secretContext(who), env().encryptionKeys));
   return totpCode(key, totpStepAt(Date.now()) + offset);
 }
@@ -102,14 +103,14 @@ describe("setting up two-factor", () => {
     if (!confirmed.ok) return;
     expect(confirmed.recoveryCodes).toHaveLength(10);
     expect(await isTwoFactorEnabled(m.who)).toBe(true);
-    const stored = await db().select().from(recoveryCodes).where(eq(recoveryCodes.tenantId, m.tenant.id));
+    const stored = await db().select().from(recoveryCodes).where(eq(recoveryCodes.userId, m.user.id));
     expect(stored).toHaveLength(10);
     for (const row of stored) {
       expect(row.codeHash).toMatch(/^[0-9a-f]{64}$/);
       expect(confirmed.recoveryCodes.some((code) => row.codeHash.includes(code.replace("-", "")))).toBe(false);
     }
-    // The secret is stored encrypted, bound to tenant and user: it does not open for another user.
-    const [row] = await db().select().from(userTwoFactor).where(eq(userTwoFactor.tenantId, m.tenant.id));
+    // The secret is stored encrypted, bound to the user: it does not open for another user.
+    const [row] = await db().select().from(userTwoFactor).where(eq(userTwoFactor.userId, m.user.id));
     expect(row!.secretCiphertext).toMatch(/^v1\./);
     expect(() => decryptSecret(row!.secretCiphertext, { ...secretContext(m.who), rowId: "usr_other" }, env().encryptionKeys)).toThrow();
     expect(await twoFactorState({ ...m.who, email: m.email })).toMatchObject({ status: "on", recoveryCodesLeft: 10 });
@@ -185,23 +186,23 @@ describe("logging in with two-factor", () => {
 });
 
 describe("step-up: sensitive actions ask again after 10 minutes", () => {
-  const age = (sessionId: string, tenantId: string, minutes: number) =>
+  const age = (sessionId: string, userId: string, minutes: number) =>
     db()
       .update(sessions)
       .set({ reauthenticatedAt: sql`now() - make_interval(mins => ${minutes})` })
-      .where(and(eq(sessions.tenantId, tenantId), eq(sessions.id, sessionId)));
+      .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)));
 
   it("a session re-authenticated 11 minutes ago creates and revokes no token until the password confirms it's you", async () => {
     const m = await merchant();
-    const session = await createSession(db(), m.user, { ip: null, userAgent: null });
-    const actor = { ...m.who, ip: null, sessionId: session.id };
+    const session = await createSession(db(), m.user, m.account.id, { ip: null, userAgent: null });
+    const actor = { ...ownerActor(m.tenant, m.user), sessionId: session.id };
     expect(await requireRecentAuthentication(session.id, m.who)).toEqual({ ok: true });
     const token = await createApiToken(actor, "fresh");
     expect(token.ok).toBe(true);
 
-    await age(session.id, m.tenant.id, 9);
+    await age(session.id, m.user.id, 9);
     expect(await requireRecentAuthentication(session.id, m.who)).toEqual({ ok: true });
-    await age(session.id, m.tenant.id, 11);
+    await age(session.id, m.user.id, 11);
     expect(await requireRecentAuthentication(session.id, m.who)).toMatchObject({ ok: false, reason: "reauthenticate", method: "password" });
     expect(await createApiToken(actor, "stale")).toMatchObject({ ok: false, reauthenticate: "password" });
     if (token.ok) expect(await revokeApiToken(actor, token.row.id)).toMatchObject({ ok: false, reauthenticate: "password" });
@@ -217,18 +218,18 @@ describe("step-up: sensitive actions ask again after 10 minutes", () => {
   it("another user's session never counts, nor an ended one", async () => {
     const a = await merchant();
     const b = await merchant();
-    const bSession = await createSession(db(), b.user, { ip: null, userAgent: null });
+    const bSession = await createSession(db(), b.user, b.account.id, { ip: null, userAgent: null });
     expect(await requireRecentAuthentication(bSession.id, a.who)).toMatchObject({ ok: false, reason: "reauthenticate" });
     expect(await confirmIdentity({ ...a.who, sessionId: bSession.id, ip: anyIp() }, password)).toMatchObject({ ok: false, reason: "not_found" });
-    await db().update(sessions).set({ endedAt: new Date() }).where(and(eq(sessions.tenantId, b.tenant.id), eq(sessions.id, bSession.id)));
+    await db().update(sessions).set({ endedAt: new Date() }).where(and(eq(sessions.userId, b.user.id), eq(sessions.id, bSession.id)));
     expect(await requireRecentAuthentication(bSession.id, b.who)).toMatchObject({ ok: false });
   });
 
   it("with two-factor on, a code confirms it's you (not the password); turning it off and new recovery codes need it", async () => {
     const m = await merchantWithTwoFactor();
-    const session = await createSession(db(), m.user, { ip: null, userAgent: null });
-    const actor = { ...m.who, ip: null, sessionId: session.id };
-    await age(session.id, m.tenant.id, 11);
+    const session = await createSession(db(), m.user, m.account.id, { ip: null, userAgent: null });
+    const actor = { ...ownerActor(m.tenant, m.user), sessionId: session.id };
+    await age(session.id, m.user.id, 11);
 
     expect(await regenerateRecoveryCodes(actor)).toMatchObject({ ok: false, reason: "reauthenticate", method: "code" });
     expect(await disableTwoFactor(actor)).toMatchObject({ ok: false, reason: "reauthenticate", method: "code" });
@@ -244,7 +245,7 @@ describe("step-up: sensitive actions ask again after 10 minutes", () => {
 
     expect(await disableTwoFactor(actor)).toEqual({ ok: true });
     expect(await isTwoFactorEnabled(m.who)).toBe(false);
-    expect(await db().$count(recoveryCodes, eq(recoveryCodes.tenantId, m.tenant.id))).toBe(0);
+    expect(await db().$count(recoveryCodes, eq(recoveryCodes.userId, m.user.id))).toBe(0);
     expect(await logIn({ email: m.email, password, ip: anyIp() })).toMatchObject({ ok: true, secondFactor: false });
     const log = await actions(m.tenant.id);
     for (const action of ["two_factor.enabled", "two_factor.recovery_codes_regenerated", "two_factor.recovery_code_used", "two_factor.disabled"]) expect(log).toContain(action);
@@ -254,14 +255,15 @@ describe("step-up: sensitive actions ask again after 10 minutes", () => {
 describe("deleting the account with two-factor on", () => {
   it("needs the password and the code; a wrong or missing code deletes nothing", async () => {
     const m = await merchantWithTwoFactor();
-    const input = { tenantId: m.tenant.id, userId: m.user.id, confirmation: m.email, password, ip: anyIp() };
-    expect(await deleteAccount(input)).toEqual({ ok: false, reason: "code_required" });
-    expect(await deleteAccount({ ...input, code: "12345" })).toEqual({ ok: false, reason: "incorrect_code" });
-    expect(await deleteAccount({ ...input, password: "wrong password", code: await appCode(m.who) })).toEqual({ ok: false, reason: "incorrect_password" });
+    const owner = { ...ownerActor(m.tenant, m.user), ip: anyIp() };
+    const input = { confirmation: m.email, password };
+    expect(await deleteAccount(owner, input)).toEqual({ ok: false, reason: "code_required" });
+    expect(await deleteAccount(owner, { ...input, code: "12345" })).toEqual({ ok: false, reason: "incorrect_code" });
+    expect(await deleteAccount(owner, { ...input, password: "wrong password", code: await appCode(m.who) })).toEqual({ ok: false, reason: "incorrect_password" });
     expect(await db().$count(tenants, eq(tenants.id, m.tenant.id))).toBe(1);
-    expect(await deleteAccount({ ...input, code: m.recoveryCodes[0]! })).toEqual({ ok: true });
+    expect(await deleteAccount(owner, { ...input, code: m.recoveryCodes[0]! })).toEqual({ ok: true });
     expect(await db().$count(tenants, eq(tenants.id, m.tenant.id))).toBe(0);
-    expect(await db().$count(userTwoFactor, eq(userTwoFactor.tenantId, m.tenant.id))).toBe(0);
+    expect(await db().$count(userTwoFactor, eq(userTwoFactor.userId, m.user.id))).toBe(0);
   });
 });
 
@@ -278,7 +280,7 @@ describe("key rotation", () => {
     const after = parseEncryptionKeys(`new${randomBytes(3).toString("hex")}:${randomBytes(32).toString("base64")},${oldKey}`);
     const report = await rotateStoredSecrets(db(), after);
     expect(report.secretsMoved).toBeGreaterThanOrEqual(1);
-    const [row] = await db().select().from(userTwoFactor).where(eq(userTwoFactor.tenantId, m.tenant.id));
+    const [row] = await db().select().from(userTwoFactor).where(eq(userTwoFactor.userId, m.user.id));
     expect(encryptionKeyIdOf(row!.secretCiphertext)).toBe(after.primary.id);
     const onlyNew = parseEncryptionKeys(`${after.primary.id}:${after.primary.key.toString("base64")}`);
     expect(decryptSecret(row!.secretCiphertext, secretContext(m.who), onlyNew)).toBe(encodeTotpKey(key));

@@ -3,6 +3,7 @@ import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
+import { ownerActor } from "@/lib/auth/actor";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { withTestDatabase } from "../db";
@@ -19,14 +20,14 @@ describe("the whole buyer path against the local Whop sandbox", () => {
     const company = await sandboxCompany(sandbox.current, "Sandbox Studio");
     const { tenant, user } = await connectedMerchant();
     const fresh = { ...tenant, whopCompanyId: null, whopApiKeyCiphertext: null };
-    expect(await connectWhopKey({ tenant: fresh, actorUserId: user.id, pastedKey: company.companyKey, ip: null, sessionId: null })).toMatchObject({
+    expect(await connectWhopKey(ownerActor(fresh, user), company.companyKey)).toMatchObject({
       ok: true,
       company: { title: "Sandbox Studio" },
     });
     const connected = (await getTenantById(tenant.id))!;
 
     const created = await createItem(
-      { tenant: connected, userId: user.id, ip: null },
+      ownerActor(connected, user),
       itemFormSchema.parse({ title: "Lightroom presets", price: "19.50", currency: "eur", description: "Twelve presets" }),
     );
     if (!created.ok) throw new Error(created.message);

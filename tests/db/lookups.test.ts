@@ -4,6 +4,7 @@ import { db } from "@/db/client";
 import { apiTokenHashes, itemSlugs, tenantPublicIds, userEmails, users } from "@/db/schema";
 import { authenticateApiToken, createApiToken, revokeApiToken } from "@/lib/api/tokens";
 import { deleteAccount } from "@/lib/auth/account-settings";
+import { ownerActor } from "@/lib/auth/actor";
 import { findUserByEmail, logIn, signUp } from "@/lib/auth/accounts";
 import { getTenantByPublicId } from "@/lib/tenants/queries";
 import { fixtureItem } from "../fixtures";
@@ -24,7 +25,7 @@ describe("global lookups", () => {
   it("sign-up writes the public id and email lookups; the webhook route and log-in go through them", async () => {
     const { tenant, user } = await merchant();
     expect(await db().select().from(tenantPublicIds).where(eq(tenantPublicIds.tenantId, tenant.id))).toEqual([{ publicId: tenant.publicId, tenantId: tenant.id }]);
-    expect(await db().select().from(userEmails).where(eq(userEmails.email, user.email))).toEqual([{ email: user.email, tenantId: tenant.id, userId: user.id }]);
+    expect(await db().select().from(userEmails).where(eq(userEmails.email, user.email))).toEqual([{ email: user.email, userId: user.id }]);
     expect((await getTenantByPublicId(tenant.publicId))?.id).toBe(tenant.id);
     expect(await getTenantByPublicId("wh_0000000000000000000000")).toBeUndefined();
     expect((await findUserByEmail(user.email))?.id).toBe(user.id);
@@ -52,7 +53,7 @@ describe("global lookups", () => {
 
   it("a token's hash is in api_token_hashes; revoking keeps the lookup row and the token stops working", async () => {
     const { tenant, user } = await merchant();
-    const actor = { tenantId: tenant.id, userId: user.id, ip: null, sessionId: null };
+    const actor = ownerActor(tenant, user);
     const created = await createApiToken(actor, "app");
     if (!created.ok) throw new Error(created.message);
     expect(await db().select().from(apiTokenHashes).where(eq(apiTokenHashes.tokenHash, created.row.tokenHash))).toEqual([
@@ -67,9 +68,9 @@ describe("global lookups", () => {
   it("deleting the account deletes its lookup rows, so its email can sign up again", async () => {
     const { tenant, user } = await merchant();
     const item = await fixtureItem(tenant);
-    const token = await createApiToken({ tenantId: tenant.id, userId: user.id, ip: null, sessionId: null }, "app");
+    const token = await createApiToken(ownerActor(tenant, user), "app");
     if (!token.ok) throw new Error(token.message);
-    expect(await deleteAccount({ tenantId: tenant.id, userId: user.id, confirmation: user.email, password, ip: "198.51.100.201" })).toEqual({ ok: true });
+    expect(await deleteAccount({ ...ownerActor(tenant, user), ip: "198.51.100.201" }, { confirmation: user.email, password })).toEqual({ ok: true });
     expect(await db().$count(tenantPublicIds, eq(tenantPublicIds.tenantId, tenant.id))).toBe(0);
     expect(await db().$count(userEmails, eq(userEmails.email, user.email))).toBe(0);
     expect(await db().$count(itemSlugs, eq(itemSlugs.slug, item.slug))).toBe(0);

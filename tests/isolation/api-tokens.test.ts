@@ -29,7 +29,7 @@ function form(fields: Record<string, string>): FormData {
 
 async function merchantWithToken(name: string) {
   const merchant = await connectedMerchant();
-  const created = await createApiToken({ tenantId: merchant.tenant.id, userId: merchant.user.id, ip: null, sessionId: null }, name);
+  const created = await createApiToken(merchant.actor, name);
   if (!created.ok) throw new Error(created.message);
   return { ...merchant, token: created.token, tokenRow: created.row };
 }

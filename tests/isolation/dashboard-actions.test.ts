@@ -199,7 +199,7 @@ describe("reconcileOrderAction", () => {
     signInAs(a);
     const result = await reconcileOrderAction(NO_PREVIOUS_STATE, form({ orderId: b.order.id }));
 
-    expect(result).toEqual({ error: "That order does not exist." });
+    expect(result).toMatchObject({ error: "That order does not exist." });
     expect(whopCalls).toEqual([]);
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
     expect(await tenantSnapshot(a.tenant.id)).toBe(beforeA);

@@ -1,21 +1,24 @@
 import { redirect } from "next/navigation";
 import { db } from "@/db/client";
-import type { Tenant, User } from "@/db/schema";
-import { sessions } from "@/db/schema-auth";
-import { findUserWithTenant } from "@/lib/auth/accounts";
+import type { User } from "@/db/schema";
+import { sessions, type Session } from "@/db/schema-auth";
+import type { Actor } from "@/lib/auth/actor";
+import { findMembership } from "@/lib/auth/accounts";
+import type { LiveSession } from "@/lib/auth/sessions";
 
 /*
- * Stands in for `@/lib/auth/session` (which needs Next's request cookies): the signed-in user is
- * chosen by the test, and the account is read from the database on every call exactly as the real
- * session does, so an action always sees the tenant as it is stored now.
+ * Stands in for `@/lib/auth/session` (which needs Next's request cookies): the signed-in user and
+ * the account they work in are chosen by the test; membership, role, account and tenant are read
+ * from the database on every call exactly as the real session does, so an action always sees the
+ * role and the tenant as they are stored now (a removed member is signed out).
  *   vi.mock("@/lib/auth/session", () => import("./session"));
  */
 
-let signedIn: { userId: string; tenantId?: string } | undefined;
+let signedIn: { userId: string; accountId?: string } | undefined;
 
-/** As the session cookie: the user and, when given, their tenant. */
-export function signInAs(account: { user: Pick<User, "id"> & Partial<Pick<User, "tenantId">> }): void {
-  signedIn = { userId: account.user.id, tenantId: account.user.tenantId };
+/** As the session cookie: the user and, when given, the account (by its tenant) they work in. */
+export function signInAs(as: { user: Pick<User, "id">; tenant?: { accountId: string }; accountId?: string }): void {
+  signedIn = { userId: as.user.id, accountId: as.accountId ?? as.tenant?.accountId };
 }
 
 export function signOut(): void {
@@ -30,22 +33,38 @@ export function signOut(): void {
  */
 export const TEST_SESSION_ID = `ses_${"T".repeat(32)}`;
 
-export async function currentAccount(): Promise<{ user: User; tenant: Tenant; sessionId: string } | undefined> {
-  const account = signedIn ? await findUserWithTenant(signedIn.userId, signedIn.tenantId) : undefined;
-  return account ? { ...account, sessionId: TEST_SESSION_ID } : undefined;
+export async function currentAccount(): Promise<LiveSession | undefined> {
+  if (!signedIn) return undefined;
+  const membership = await findMembership(signedIn.userId, signedIn.accountId);
+  if (!membership) return undefined;
+  const session: Session = {
+    userId: membership.user.id,
+    id: TEST_SESSION_ID,
+    accountId: membership.account.id,
+    createdAt: new Date(),
+    lastSeenAt: new Date(),
+    expiresAt: new Date(Date.now() + 86_400_000),
+    ip: null,
+    userAgent: null,
+    endedAt: null,
+    reauthenticatedAt: null,
+  };
+  return { ...membership, session };
 }
 
 /** signInAs, with TEST_SESSION_ID's row written (or refreshed) as just logged in: sensitive actions pass step-up. */
-export async function signInRecently(account: { user: Pick<User, "id" | "tenantId"> }): Promise<void> {
-  signInAs(account);
+export async function signInRecently(as: { user: Pick<User, "id">; tenant?: { accountId: string }; accountId?: string }): Promise<void> {
+  signInAs(as);
+  const live = await currentAccount();
+  if (!live) throw new Error("signInRecently: the user is not a member of that account");
   await db()
     .insert(sessions)
-    .values({ tenantId: account.user.tenantId, id: TEST_SESSION_ID, userId: account.user.id, expiresAt: new Date(Date.now() + 86_400_000), reauthenticatedAt: new Date() })
-    .onConflictDoUpdate({ target: [sessions.tenantId, sessions.id], set: { reauthenticatedAt: new Date(), endedAt: null } });
+    .values({ userId: as.user.id, id: TEST_SESSION_ID, accountId: live.account.id, expiresAt: new Date(Date.now() + 86_400_000), reauthenticatedAt: new Date() })
+    .onConflictDoUpdate({ target: [sessions.userId, sessions.id], set: { reauthenticatedAt: new Date(), endedAt: null, accountId: live.account.id } });
 }
 
 /** The real behaviour: the account, or Next's redirect to /login. */
-export async function requireAccount(): Promise<{ user: User; tenant: Tenant; sessionId: string }> {
+export async function requireAccount(): Promise<LiveSession> {
   const account = await currentAccount();
   if (!account) redirect("/login");
   return account;
@@ -55,19 +74,27 @@ export async function clientIp(): Promise<string | null> {
   return null;
 }
 
-let pending: { tenantId: string; userId: string } | undefined;
+export function actorOf(live: LiveSession, ip: string | null): Actor {
+  return { tenant: live.tenant, accountId: live.account.id, userId: live.user.id, email: live.user.email, role: live.role, ip, sessionId: live.session.id };
+}
+
+export async function requireActor(): Promise<Actor> {
+  return actorOf(await requireAccount(), await clientIp());
+}
+
+let pending: { userId: string } | undefined;
 
 /** As the pending second-factor cookie: the user whose password was accepted, or none. */
-export function setPendingSecondFactor(user: { tenantId: string; userId: string } | undefined): void {
+export function setPendingSecondFactor(user: { userId: string } | undefined): void {
   pending = user;
 }
 
-export async function pendingSecondFactor(): Promise<{ tenantId: string; userId: string } | undefined> {
+export async function pendingSecondFactor(): Promise<{ userId: string } | undefined> {
   return pending;
 }
 
-export async function startPendingSecondFactor(user: Pick<User, "id" | "tenantId">): Promise<void> {
-  pending = { tenantId: user.tenantId, userId: user.id };
+export async function startPendingSecondFactor(user: Pick<User, "id">): Promise<void> {
+  pending = { userId: user.id };
 }
 
 export async function clearPendingSecondFactor(): Promise<void> {

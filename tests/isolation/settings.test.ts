@@ -4,7 +4,7 @@ import { changePasswordAction, deleteAccountAction, endSessionAction, revokeAllS
 import SettingsPage from "@/app/dashboard/settings/page";
 import { db } from "@/db/client";
 import { auditLog, tenants } from "@/db/schema";
-import { findUserWithTenant, logIn } from "@/lib/auth/accounts";
+import { findMembership, logIn } from "@/lib/auth/accounts";
 import { createSession, listLiveSessions } from "@/lib/auth/sessions";
 import { randomBase62 } from "@/lib/ids";
 import { withTestDatabase } from "../db";
@@ -59,8 +59,8 @@ describe("changePasswordAction", () => {
   it("changes the signed-in merchant's password only and ends their other sessions, never B's", async () => {
     const a = await merchant();
     const b = await merchant();
-    const aElsewhere = await createSession(db(), a.user, { ip: null, userAgent: null });
-    const bSession = await createSession(db(), b.user, { ip: null, userAgent: null });
+    const aElsewhere = await createSession(db(), a.user, a.account.id, { ip: null, userAgent: null });
+    const bSession = await createSession(db(), b.user, b.account.id, { ip: null, userAgent: null });
     const beforeB = await tenantSnapshot(b.tenant.id);
 
     signInAs(a);
@@ -68,8 +68,8 @@ describe("changePasswordAction", () => {
 
     expect(result).toEqual({ success: "Password changed. Every other session has been logged out." });
     expect(cookie.startSession).not.toHaveBeenCalled();
-    expect((await listLiveSessions(a.tenant.id, a.user.id)).map((row) => row.id)).not.toContain(aElsewhere.id);
-    expect((await listLiveSessions(b.tenant.id, b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
+    expect((await listLiveSessions(a.user.id)).map((row) => row.id)).not.toContain(aElsewhere.id);
+    expect((await listLiveSessions(b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
     expect((await logIn({ email: a.user.email, password: newPassword, ip: null })).ok).toBe(true);
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
   });
@@ -77,14 +77,14 @@ describe("changePasswordAction", () => {
   it("says “Current password is incorrect.” for a wrong one (B's password too) and changes nothing", async () => {
     const a = await merchant();
     signInAs(a);
-    const before = (await findUserWithTenant(a.user.id))!.user;
+    const before = (await findMembership(a.user.id))!.user;
 
     const result = await changePasswordAction(NO_PREVIOUS_STATE, form({ currentPassword: "someone else's password", newPassword }));
 
     expect(result.fieldErrors).toEqual({ currentPassword: "Current password is incorrect." });
     expect(result.values).toEqual({});
     expect(cookie.startSession).not.toHaveBeenCalled();
-    expect((await findUserWithTenant(a.user.id))!.user).toMatchObject({ passwordHash: before.passwordHash });
+    expect((await findMembership(a.user.id))!.user).toMatchObject({ passwordHash: before.passwordHash });
   });
 
   it("applies the password rules to the new password", async () => {
@@ -99,16 +99,16 @@ describe("revokeAllSessionsAction", () => {
   it("ends the signed-in merchant's sessions only, then this one, and sends them to /login", async () => {
     const a = await merchant();
     const b = await merchant();
-    await createSession(db(), a.user, { ip: null, userAgent: null });
-    const bSession = await createSession(db(), b.user, { ip: null, userAgent: null });
+    await createSession(db(), a.user, a.account.id, { ip: null, userAgent: null });
+    const bSession = await createSession(db(), b.user, b.account.id, { ip: null, userAgent: null });
     const beforeB = await tenantSnapshot(b.tenant.id);
 
     signInAs(a);
     await expectRedirect(() => revokeAllSessionsAction(NO_PREVIOUS_STATE, form(smuggled(b))), "/login");
 
     expect(cookie.endSession).toHaveBeenCalledTimes(1);
-    expect(await listLiveSessions(a.tenant.id, a.user.id)).toEqual([]);
-    expect((await listLiveSessions(b.tenant.id, b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
+    expect(await listLiveSessions(a.user.id)).toEqual([]);
+    expect((await listLiveSessions(b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
   });
 });
@@ -117,17 +117,17 @@ describe("endSessionAction", () => {
   it("ends one of the merchant's own other sessions; B's session id is refused and B stays signed in", async () => {
     const a = await merchant();
     const b = await merchant();
-    const aPhone = await createSession(db(), a.user, { ip: null, userAgent: null });
-    const bSession = await createSession(db(), b.user, { ip: null, userAgent: null });
+    const aPhone = await createSession(db(), a.user, a.account.id, { ip: null, userAgent: null });
+    const bSession = await createSession(db(), b.user, b.account.id, { ip: null, userAgent: null });
     const beforeB = await tenantSnapshot(b.tenant.id);
 
     signInAs(a);
     expect(await endSessionAction(NO_PREVIOUS_STATE, form({ sessionId: bSession.id, ...smuggled(b) }))).toMatchObject({ error: "That session has already ended." });
-    expect((await listLiveSessions(b.tenant.id, b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
+    expect((await listLiveSessions(b.user.id)).map((row) => row.id)).toEqual([bSession.id]);
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
 
     expect(await endSessionAction(NO_PREVIOUS_STATE, form({ sessionId: aPhone.id }))).toMatchObject({ success: "Session ended: that browser is logged out." });
-    expect(await listLiveSessions(a.tenant.id, a.user.id)).toEqual([]);
+    expect(await listLiveSessions(a.user.id)).toEqual([]);
     expect((await endSessionAction(NO_PREVIOUS_STATE, form({ sessionId: "not-a-session" }))).fieldErrors).toEqual({ sessionId: "That is not a session." });
   });
 });

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { selectRows } from "@/db/client";
 
 /**
- * Everything one tenant owns, as JSON text: the tenant row, its users, items, orders, the ledger
+ * Everything one tenant owns, as JSON text: the tenant row, its account with members, their users and invitations, items, orders, the ledger
  * (payments, refunds, disputes, refund requests), webhook events, problems, API tokens, audit trail and the
  * merchant's own webhooks (outbound events, endpoints, deliveries, attempts). Equal snapshots before and after a request mean the request
  * neither changed nor added anything of that tenant's.
@@ -11,7 +11,10 @@ export async function tenantSnapshot(tenantId: string): Promise<string> {
   const [row] = await selectRows<{ dump: string }>(sql`
     select json_build_object(
       'tenant', (select row_to_json(t) from tenants t where t.id = ${tenantId}),
-      'users', (select coalesce(json_agg(u order by u.id), '[]') from users u where u.tenant_id = ${tenantId}),
+      'account', (select row_to_json(ac) from accounts ac where ac.id = (select account_id from tenants where id = ${tenantId})),
+      'members', (select coalesce(json_agg(m order by m.user_id), '[]') from account_members m where m.account_id = (select account_id from tenants where id = ${tenantId})),
+      'users', (select coalesce(json_agg(u order by u.id), '[]') from users u where u.id in (select user_id from account_members where account_id = (select account_id from tenants where id = ${tenantId}))),
+      'invitations', (select coalesce(json_agg(iv order by iv.id), '[]') from invitations iv where iv.account_id = (select account_id from tenants where id = ${tenantId})),
       'items', (select coalesce(json_agg(i order by i.id), '[]') from items i where i.tenant_id = ${tenantId}),
       'orders', (select coalesce(json_agg(o order by o.id), '[]') from orders o where o.tenant_id = ${tenantId}),
       'ledger_payments', (select coalesce(json_agg(lp order by lp.id), '[]') from ledger_payments lp where lp.tenant_id = ${tenantId}),

@@ -28,7 +28,7 @@ import { setPendingSecondFactor, signInAs, signInRecently, signOut, TEST_SESSION
 import { tenantSnapshot } from "./snapshot";
 
 // The isolation session, plus spies where the log-in and deletion touch the cookie.
-const cookie = vi.hoisted(() => ({ startSession: vi.fn(async (_user: unknown) => {}), endSession: vi.fn(async () => {}) }));
+const cookie = vi.hoisted(() => ({ startSession: vi.fn(async (_user: unknown, _accountId: string) => {}), endSession: vi.fn(async () => {}) }));
 vi.mock("@/lib/auth/session", async () => ({ ...(await import("./session")), ...cookie }));
 vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }));
 vi.mock("next/navigation", async (importOriginal) => ({
@@ -62,13 +62,13 @@ function form(fields: Record<string, string>): FormData {
 }
 
 const smuggled = (b: { user: { id: string }; tenant: { id: string } }) => ({ userId: b.user.id, tenantId: b.tenant.id, tenant_id: b.tenant.id, user_id: b.user.id });
-const who = (m: { user: { id: string }; tenant: { id: string } }) => ({ tenantId: m.tenant.id, userId: m.user.id });
+const who = (m: { user: { id: string } }) => ({ userId: m.user.id });
 
 async function appCode(m: { user: { id: string }; tenant: { id: string } }, offset = 0): Promise<string> {
   const [row] = await db()
     .select()
     .from(userTwoFactor)
-    .where(and(eq(userTwoFactor.tenantId, m.tenant.id), eq(userTwoFactor.userId, m.user.id)));
+    .where(eq(userTwoFactor.userId, m.user.id));
   return totpCode(decodeTotpKey(decryptSecret(row!.secretCiphertext, secretContext(who(m)), env().encryptionKeys)), totpStepAt(Date.now()) + offset);
 }
 
@@ -81,29 +81,30 @@ async function withTwoFactor() {
   return { ...m, recoveryCodes: confirmed.recoveryCodes };
 }
 
-/** Everything two-factor and session state of a tenant, as text: equal before and after means untouched. */
-async function authSnapshot(tenantId: string): Promise<string> {
+/** Everything two-factor and session state of a merchant (their user and tenant), as text: equal before and after means untouched. */
+async function authSnapshot(m: { user: { id: string }; tenant: { id: string } }): Promise<string> {
+  const [tenantId, userId] = [m.tenant.id, m.user.id];
   const [row] = await selectRows<{ dump: string }>(sql`
     select json_build_object(
-      'two_factor', (select coalesce(json_agg(t order by t.user_id), '[]') from user_two_factor t where t.tenant_id = ${tenantId}),
-      'codes', (select coalesce(json_agg(c order by c.code_hash), '[]') from recovery_codes c where c.tenant_id = ${tenantId}),
-      'sessions', (select coalesce(json_agg(s order by s.id), '[]') from sessions s where s.tenant_id = ${tenantId}),
-      'throttle', (select coalesce(json_agg(l order by l.key), '[]') from login_throttle l where l.key like ${`2fa:user:${tenantId}:%`})
+      'two_factor', (select coalesce(json_agg(t order by t.user_id), '[]') from user_two_factor t where t.user_id = ${userId}),
+      'codes', (select coalesce(json_agg(c order by c.code_hash), '[]') from recovery_codes c where c.user_id = ${userId}),
+      'sessions', (select coalesce(json_agg(s order by s.id), '[]') from sessions s where s.user_id = ${userId}),
+      'throttle', (select coalesce(json_agg(l order by l.key), '[]') from login_throttle l where l.key = ${`2fa:user:${userId}`})
     )::text as dump`);
   return `${row!.dump}${await tenantSnapshot(tenantId)}`;
 }
 
-const stale = (m: { tenant: { id: string } }) =>
+const stale = (m: { user: { id: string } }) =>
   db()
     .update(sessions)
     .set({ reauthenticatedAt: sql`now() - interval '11 minutes'` })
-    .where(and(eq(sessions.tenantId, m.tenant.id), eq(sessions.id, TEST_SESSION_ID)));
+    .where(and(eq(sessions.userId, m.user.id), eq(sessions.id, TEST_SESSION_ID)));
 
 describe("two-factor setup actions", () => {
   it("set up, confirm and cancel act on A's authenticator only, whatever the form names", async () => {
     const a = await connectedMerchant();
     const b = await withTwoFactor();
-    const beforeB = await authSnapshot(b.tenant.id);
+    const beforeB = await authSnapshot(b);
     signInAs(a);
 
     expect(await beginTwoFactorSetupAction(NO_PREVIOUS_STATE, form(smuggled(b)))).toEqual({});
@@ -115,17 +116,17 @@ describe("two-factor setup actions", () => {
     const confirmed = await confirmTwoFactorSetupAction(NO_PREVIOUS_STATE, form({ code: await appCode(a), ...smuggled(b) }));
     expect(confirmed.success).toContain("on");
     expect(confirmed.reveal!.split("\n")).toHaveLength(10);
-    expect(await authSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(await authSnapshot(b)).toBe(beforeB);
 
     await cancelTwoFactorSetupAction(NO_PREVIOUS_STATE, form(smuggled(b))); // nothing pending: A stays on, B untouched
     expect(html(await SettingsPage({ searchParams: Promise.resolve({}) }))).toContain("Turn off two-factor");
-    expect(await authSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(await authSnapshot(b)).toBe(beforeB);
   });
 
   it("turning off and new recovery codes need a recent confirmation, and touch only A", async () => {
     const a = await withTwoFactor();
     const b = await withTwoFactor();
-    const beforeB = await authSnapshot(b.tenant.id);
+    const beforeB = await authSnapshot(b);
     await signInRecently(a);
     await stale(a);
 
@@ -135,14 +136,14 @@ describe("two-factor setup actions", () => {
     // B's code and B's recovery code confirm nothing for A (and spend nothing of B's).
     expect(await confirmItsYouAction(NO_PREVIOUS_STATE, form({ secret: await appCode(b), ...smuggled(b) }))).toMatchObject({ fieldErrors: { secret: expect.any(String) } });
     expect(await confirmItsYouAction(NO_PREVIOUS_STATE, form({ secret: b.recoveryCodes[0]!, ...smuggled(b) }))).toMatchObject({ fieldErrors: { secret: expect.any(String) } });
-    expect(await authSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(await authSnapshot(b)).toBe(beforeB);
 
     expect((await confirmItsYouAction(NO_PREVIOUS_STATE, form({ secret: await appCode(a) }))).success).toContain("Confirmed");
     const regenerated = await regenerateRecoveryCodesAction(NO_PREVIOUS_STATE, form(smuggled(b)));
     expect(regenerated.reveal!.split("\n")).toHaveLength(10);
     expect((await disableTwoFactorAction(NO_PREVIOUS_STATE, form(smuggled(b)))).success).toContain("off");
-    expect(await db().$count(userTwoFactor, eq(userTwoFactor.tenantId, a.tenant.id))).toBe(0);
-    expect(await authSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(await db().$count(userTwoFactor, eq(userTwoFactor.userId, a.user.id))).toBe(0);
+    expect(await authSnapshot(b)).toBe(beforeB);
   });
 });
 
@@ -150,7 +151,7 @@ describe("step-up on the other sensitive actions", () => {
   it("a stale session creates no API token and replaces no key until the password confirms it's you", async () => {
     const a = await connectedMerchant();
     const b = await connectedMerchant();
-    const beforeB = await authSnapshot(b.tenant.id);
+    const beforeB = await authSnapshot(b);
     await signInRecently(a);
     await stale(a);
 
@@ -162,7 +163,7 @@ describe("step-up on the other sensitive actions", () => {
     expect(await confirmItsYouAction(NO_PREVIOUS_STATE, form({ secret: "not the fixtures' password" }))).toMatchObject({ fieldErrors: { secret: "That password is not right." } });
     expect((await confirmItsYouAction(NO_PREVIOUS_STATE, form({ secret: password, ...smuggled(b) }))).success).toContain("Confirmed");
     expect((await createApiTokenAction(NO_PREVIOUS_STATE, form({ name: "app" }))).reveal).toMatch(/^whc_/);
-    expect(await authSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(await authSnapshot(b)).toBe(beforeB);
   });
 });
 
@@ -170,7 +171,7 @@ describe("log-in's second step", () => {
   it("signs in the pending user only; a form naming B changes nothing of B's", async () => {
     const a = await withTwoFactor();
     const b = await withTwoFactor();
-    const beforeB = await authSnapshot(b.tenant.id);
+    const beforeB = await authSnapshot(b);
     setPendingSecondFactor(who(a));
 
     expect(await verifySecondFactorAction(NO_PREVIOUS_STATE, form({ code: await appCode(b), ...smuggled(b) }))).toMatchObject({ fieldErrors: { code: expect.any(String) } });
@@ -178,27 +179,27 @@ describe("log-in's second step", () => {
     const code = await appCode(a);
     await expectRedirect(() => verifySecondFactorAction(NO_PREVIOUS_STATE, form({ code, ...smuggled(b) })), "/dashboard");
     expect(cookie.startSession).toHaveBeenCalledTimes(1);
-    expect(cookie.startSession.mock.calls[0]![0]).toMatchObject({ id: a.user.id, tenantId: a.tenant.id });
-    expect(await authSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(cookie.startSession.mock.calls[0]).toMatchObject([{ id: a.user.id }, a.tenant.accountId]);
+    expect(await authSnapshot(b)).toBe(beforeB);
   });
 
   it("deleting the account with two-factor on needs A's code, never B's", async () => {
     const a = await withTwoFactor();
     const b = await withTwoFactor();
-    const beforeB = await authSnapshot(b.tenant.id);
+    const beforeB = await authSnapshot(b);
     signInAs(a);
     expect(await deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "Fixture Co", password }))).toMatchObject({ fieldErrors: { code: expect.any(String) } });
     expect(await deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "Fixture Co", password, code: b.recoveryCodes[0]! }))).toMatchObject({ fieldErrors: { code: expect.any(String) } });
     await expectRedirect(() => deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: "Fixture Co", password, code: a.recoveryCodes[0]!, ...smuggled(b) })), "/signup");
     expect(await db().$count(tenants, eq(tenants.id, a.tenant.id))).toBe(0);
-    expect(await authSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(await authSnapshot(b)).toBe(beforeB);
   });
 });
 
 describe("signed out", () => {
   it("every new action redirects to /login before touching anything", async () => {
     const b = await withTwoFactor();
-    const before = await authSnapshot(b.tenant.id);
+    const before = await authSnapshot(b);
     signOut();
     const code = await appCode(b);
 
@@ -212,6 +213,6 @@ describe("signed out", () => {
     await expectRedirect(() => verifySecondFactorAction(NO_PREVIOUS_STATE, form({ code, ...smuggled(b) })), "/login");
 
     expect(cookie.startSession).not.toHaveBeenCalled();
-    expect(await authSnapshot(b.tenant.id)).toBe(before);
+    expect(await authSnapshot(b)).toBe(before);
   });
 });

@@ -55,7 +55,7 @@ function form(fields: Record<string, string | string[]>): FormData {
 async function merchant() {
   const m = await connectedMerchant();
   const marker = randomBase62(12);
-  const actor = { tenantId: m.tenant.id, userId: m.user.id, ip: null };
+  const actor = m.actor;
   const created = await createEndpoint(actor, { url: receiver.url(`/hooks/${marker}`), eventTypes: ORDER_EVENT_TYPES }, { allowPrivate: true });
   if (!created.ok) throw new Error(created.message);
   expect((await sendTestEvent(actor, created.endpoint.id)).ok).toBe(true);

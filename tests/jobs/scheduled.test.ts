@@ -9,6 +9,7 @@ import { isPrunedPayload, pruneWebhookPayloads, PRUNED_PAYLOAD } from "@/lib/led
 import { reconcilePendingOrders, selectUnsettledOrders } from "@/lib/ledger/reconcile";
 import { reconcileJob } from "@/lib/jobs/scheduled";
 import { expireAbandonedCheckouts } from "@/lib/orders/expire";
+import { ownerActor } from "@/lib/auth/actor";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { webhookUrl } from "@/lib/tenants/webhook-secret";
@@ -28,7 +29,7 @@ const orderById = async (id: string) => (await db().select().from(orders).where(
 async function sandboxMerchant() {
   const company = await sandboxCompany(sandbox.current);
   const { tenant, user } = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
+  await connectWhopKey(ownerActor({ ...tenant, whopCompanyId: null }, user), company.companyKey);
   return { tenant: (await getTenantById(tenant.id))!, user };
 }
 
@@ -52,7 +53,7 @@ describe("ledger.reconcile: fair across tenants", () => {
 
     // The other tenant's buyer paid, but the webhook never arrived.
     const other = await sandboxMerchant();
-    const created = await createItem({ tenant: other.tenant, userId: other.user.id, ip: null }, itemFormSchema.parse({ title: "Course", price: "49", currency: "usd" }));
+    const created = await createItem(ownerActor(other.tenant, other.user), itemFormSchema.parse({ title: "Course", price: "49", currency: "usd" }));
     if (!created.ok) throw new Error(created.message);
     const visit = await createBuyerCheckout({ slug: created.item.slug, attemptId: randomBase62(24), ip: "192.0.2.77" });
     if (visit.kind !== "redirect") throw new Error(visit.kind);
@@ -96,7 +97,7 @@ describe("ledger.reconcile: created webhooks", () => {
   it("the scheduled job first brings the webhooks the connector created up to date", async () => {
     const company = (await (await fetch(`${sandbox.current.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as { companyId: string; companyKey: string };
     const account = await connectedMerchant();
-    await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
+    await connectWhopKey(ownerActor({ ...account.tenant, whopCompanyId: null }, account.user), company.companyKey);
     const tenant = (await getTenantById(account.tenant.id))!;
     const whop = async <T,>(method: string, path: string, body?: unknown) =>
       (await (await fetch(`${sandbox.current.url}${path}`, { method, headers: { authorization: `Bearer ${company.companyKey}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;

@@ -695,6 +695,7 @@ async function checkoutsUnderWhopFaults(appUrl: string, sandbox: WhopSandbox, ru
   const { db } = await import("@/db/client");
   const { orders } = await import("@/db/schema");
   const { signUp } = await import("@/lib/auth/accounts");
+  const { ownerActor } = await import("@/lib/auth/actor");
   const { connectWhopKey } = await import("@/lib/tenants/connect-whop");
   const { getTenantById } = await import("@/lib/tenants/queries");
   const { createItem, itemFormSchema } = await import("@/lib/items/items");
@@ -704,10 +705,10 @@ async function checkoutsUnderWhopFaults(appUrl: string, sandbox: WhopSandbox, ru
     const company = (await (await fetch(`${sandbox.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as { companyKey: string };
     const account = await signUp({ email: `load-buyers-${runId}-${i}@example.com`, password: "load test password", ip: null });
     if (!account.ok) throw new Error("sign-up failed");
-    const connected = await connectWhopKey({ tenant: account.tenant, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
+    const connected = await connectWhopKey(ownerActor(account.tenant, account.user), company.companyKey);
     if (!connected.ok) throw new Error(connected.message);
     const tenant = (await getTenantById(account.tenant.id))!;
-    const item = await createItem({ tenant, userId: account.user.id, ip: null }, itemFormSchema.parse({ title: "Faulty times", price: "5", currency: "usd" }));
+    const item = await createItem(ownerActor(tenant, account.user), itemFormSchema.parse({ title: "Faulty times", price: "5", currency: "usd" }));
     if (!item.ok) throw new Error(item.message);
     shops.push({ tenantId: tenant.id, slug: item.item.slug });
   }

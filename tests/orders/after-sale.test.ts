@@ -9,6 +9,7 @@ import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
 import { reconcileOrder } from "@/lib/ledger/reconcile";
+import { ownerActor } from "@/lib/auth/actor";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { saveWebhookSecret } from "@/lib/tenants/webhook-secret";
@@ -43,7 +44,7 @@ async function paidOrder() {
   // The control answers every key of the new company; `sandboxCompany` only types two of them.
   const company = (await sandboxCompany(sandbox)) as Awaited<ReturnType<typeof sandboxCompany>> & { restrictedKey: string };
   const account = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
+  await connectWhopKey(ownerActor({ ...account.tenant, whopCompanyId: null }, account.user), company.companyKey);
   const connected = (await getTenantById(account.tenant.id))!;
   const hook = (await (
     await fetch(`${sandbox.url}/api/v1/webhooks`, {
@@ -52,9 +53,9 @@ async function paidOrder() {
       body: JSON.stringify({ url: `${receiver.url}/api/webhooks/whop/${connected.publicId}`, api_version: "v1", enabled: true, events: [], resource_id: company.companyId }),
     })
   ).json()) as { webhook_secret: string };
-  expect((await saveWebhookSecret({ tenant: connected, actorUserId: account.user.id, ip: null }, hook.webhook_secret)).ok).toBe(true);
+  expect((await saveWebhookSecret(ownerActor(connected, account.user), hook.webhook_secret)).ok).toBe(true);
   const tenant = (await getTenantById(account.tenant.id))!;
-  const created = await createItem({ tenant, userId: account.user.id, ip: null }, itemFormSchema.parse({ title: "Course", price: "49", currency: "usd" }));
+  const created = await createItem(ownerActor(tenant, account.user), itemFormSchema.parse({ title: "Course", price: "49", currency: "usd" }));
   if (!created.ok) throw new Error(created.message);
   const visit = await createBuyerCheckout({ slug: created.item.slug, attemptId: randomBase62(24), ip: `198.51.100.${Math.floor(Math.random() * 250)}` });
   if (visit.kind !== "redirect") throw new Error(visit.kind);

@@ -32,7 +32,7 @@ beforeEach(() => {
 });
 
 type Merchant = Awaited<ReturnType<typeof merchantWithOrder>>;
-const actorOf = (m: Merchant) => ({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null });
+const actorOf = (m: Merchant) => m.actor;
 
 async function withEndpoint(m: Merchant, eventTypes: readonly string[] = ORDER_EVENT_TYPES, path = "/hooks/whop") {
   const created = await createEndpoint(actorOf(m), { url: receiver.url(path), eventTypes }, { allowPrivate: true });
@@ -403,7 +403,7 @@ describe("GET /api/v1/events", () => {
   it("oldest first after the cursor, with limits and a type filter; another account's events are not there", async () => {
     const m = await merchantWithOrder();
     const other = await merchantWithOrder();
-    const token = await createApiToken({ tenantId: m.tenant.id, userId: m.user.id, ip: null, sessionId: null }, "feed");
+    const token = await createApiToken(m.actor, "feed");
     if (!token.ok) throw new Error(token.message);
     const { fixtureOrder } = await import("../fixtures");
     const paidOrders = [m.order, await fixtureOrder(m.tenant, m.item), await fixtureOrder(m.tenant, m.item)];

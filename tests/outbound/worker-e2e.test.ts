@@ -51,7 +51,7 @@ describe("order change → outbox → worker → the merchant's endpoint", () =>
   it("delivers a signed order.paid with the committed order", async () => {
     const m = await merchantWithOrder();
     tenants.add(m.tenant.id);
-    const created = await createEndpoint({ tenantId: m.tenant.id, userId: m.user.id, ip: null }, { url: receiver.url(`/e2e/${m.tenant.id}`), eventTypes: ORDER_EVENT_TYPES }, { allowPrivate: true });
+    const created = await createEndpoint(m.actor, { url: receiver.url(`/e2e/${m.tenant.id}`), eventTypes: ORDER_EVENT_TYPES }, { allowPrivate: true });
     if (!created.ok) throw new Error(created.message);
 
     expect((await send(m, envelope("payment.succeeded", paymentData(m.order)))).body.result).toBe("applied");

@@ -4,6 +4,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db, selectRows } from "@/db/client";
 import { auditLog, type Tenant } from "@/db/schema";
+import { ownerActor } from "@/lib/auth/actor";
 import { signUp } from "@/lib/auth/accounts";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
@@ -31,10 +32,10 @@ beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-async function newTenant(): Promise<{ tenant: Tenant; userId: string }> {
+async function newTenant(): Promise<{ tenant: Tenant; user: { id: string; email: string } }> {
   const result = await signUp({ email: uniqueEmail(), password: "long enough password", ip: null });
   if (!result.ok) throw new Error("signup failed");
-  return { tenant: result.tenant, userId: result.user.id };
+  return { tenant: result.tenant, user: result.user };
 }
 
 /** Every row of every table of the application, as text. */
@@ -52,8 +53,8 @@ async function databaseDump(): Promise<string> {
 
 describe("connecting a Whop company", () => {
   it("stores the company, an encrypted key, its last four characters and an audit entry after Whop says 200", async () => {
-    const { tenant, userId } = await newTenant();
-    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: `  ${GOOD_KEY}\n`, ip: "203.0.113.9", sessionId: null });
+    const { tenant, user } = await newTenant();
+    const result = await connectWhopKey({ ...ownerActor(tenant, user), ip: "203.0.113.9" }, `  ${GOOD_KEY}\n`);
     expect(result).toEqual({ ok: true, company: { id: company.id, title: company.title } });
 
     const stored = (await getTenantById(tenant.id))!;
@@ -63,7 +64,7 @@ describe("connecting a Whop company", () => {
     expect(decryptSecret(stored.whopApiKeyCiphertext!, { tenantId: tenant.id, field: "whop_api_key" }, env().encryptionKeys)).toBe(GOOD_KEY);
 
     const audit = await db().select().from(auditLog).where(eq(auditLog.tenantId, tenant.id));
-    expect(audit.find((a) => a.action === "whop.key_connected")).toMatchObject({ actorUserId: userId, ip: "203.0.113.9", detail: { companyId: company.id, keyHint: "fXYZ" } });
+    expect(audit.find((a) => a.action === "whop.key_connected")).toMatchObject({ actorUserId: user.id, ip: "203.0.113.9", detail: { companyId: company.id, keyHint: "fXYZ" } });
 
     const dump = await databaseDump();
     expect(dump).toContain(company.id);
@@ -72,8 +73,8 @@ describe("connecting a Whop company", () => {
   });
 
   it("stores nothing when Whop rejects the key, and says why", async () => {
-    const { tenant, userId } = await newTenant();
-    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: REVOKED_KEY, ip: null, sessionId: null });
+    const { tenant, user } = await newTenant();
+    const result = await connectWhopKey(ownerActor(tenant, user), REVOKED_KEY);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toMatch(/rejected|revoked|typo/i);
     const stored = (await getTenantById(tenant.id))!;
@@ -83,8 +84,8 @@ describe("connecting a Whop company", () => {
   });
 
   it("refuses a malformed value without calling Whop", async () => {
-    const { tenant, userId } = await newTenant();
-    const result = await connectWhopKey({ tenant, actorUserId: userId, pastedKey: "ws_ThisIsAWebhookSecret0123456789", ip: null, sessionId: null });
+    const { tenant, user } = await newTenant();
+    const result = await connectWhopKey(ownerActor(tenant, user), "ws_ThisIsAWebhookSecret0123456789");
     expect(!result.ok && result.message).toMatch(/webhook secret, not an API key/);
     expect((await getTenantById(tenant.id))!.whopApiKeyCiphertext).toBeNull();
   });
@@ -92,11 +93,11 @@ describe("connecting a Whop company", () => {
 
 describe("replacing the key", () => {
   it("keeps the old key when the new one fails", async () => {
-    const { tenant, userId } = await newTenant();
-    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null, sessionId: null });
+    const { tenant, user } = await newTenant();
+    await connectWhopKey(ownerActor(tenant, user), GOOD_KEY);
     const connected = (await getTenantById(tenant.id))!;
 
-    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: REVOKED_KEY, ip: null, sessionId: null });
+    const result = await connectWhopKey(ownerActor(connected, user), REVOKED_KEY);
     expect(result.ok).toBe(false);
     const after = (await getTenantById(tenant.id))!;
     expect(after.whopApiKeyCiphertext).toBe(connected.whopApiKeyCiphertext);
@@ -104,23 +105,23 @@ describe("replacing the key", () => {
   });
 
   it("refuses a key of another Whop company", async () => {
-    const { tenant, userId } = await newTenant();
-    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null, sessionId: null });
+    const { tenant, user } = await newTenant();
+    await connectWhopKey(ownerActor(tenant, user), GOOD_KEY);
     const connected = (await getTenantById(tenant.id))!;
-    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: OTHER_COMPANY_KEY, ip: null, sessionId: null });
+    const result = await connectWhopKey(ownerActor(connected, user), OTHER_COMPANY_KEY);
     expect(!result.ok && result.message).toMatch(/belongs to a different Whop company; this account is connected to Acme Templates/);
     expect(!result.ok && result.message).not.toMatch(/Other Co|biz_Other/);
     expect((await getTenantById(tenant.id))!.whopApiKeyCiphertext).toBe(connected.whopApiKeyCiphertext);
   });
 
   it("overwrites the key after the new one passes and audits the replacement", async () => {
-    const { tenant, userId } = await newTenant();
-    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: REVOKED_KEY.replace("Revoked", "Xevoked"), ip: null, sessionId: null });
+    const { tenant, user } = await newTenant();
+    await connectWhopKey(ownerActor(tenant, user), REVOKED_KEY.replace("Revoked", "Xevoked"));
     server.use(http.get(`${ORIGIN}/api/v1/accounts/me`, () => HttpResponse.json(company)));
-    await connectWhopKey({ tenant, actorUserId: userId, pastedKey: GOOD_KEY, ip: null, sessionId: null });
+    await connectWhopKey(ownerActor(tenant, user), GOOD_KEY);
     const connected = (await getTenantById(tenant.id))!;
     const newKey = "apik_Replacement0123456789abWXYZ";
-    const result = await connectWhopKey({ tenant: connected, actorUserId: userId, pastedKey: newKey, ip: null, sessionId: null });
+    const result = await connectWhopKey(ownerActor(connected, user), newKey);
     expect(result.ok).toBe(true);
     const after = (await getTenantById(tenant.id))!;
     expect(after.whopApiKeyHint).toBe("WXYZ");
@@ -132,7 +133,7 @@ describe("replacing the key", () => {
 
 describe("throttling key checks", () => {
   it(`checks at most ${KEY_CHECKS_PER_WINDOW} keys per account in 10 minutes, counted before Whop is asked, even in parallel`, async () => {
-    const { tenant, userId } = await newTenant();
+    const { tenant, user } = await newTenant();
     let asked = 0;
     server.use(
       http.get(`${ORIGIN}/api/v1/accounts/me`, () => {
@@ -141,13 +142,13 @@ describe("throttling key checks", () => {
       }),
     );
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => connectWhopKey({ tenant, actorUserId: userId, pastedKey: `apik_Guess${String(i).padStart(2, "0")}0123456789abcdefgh`, ip: null, sessionId: null })),
+      Array.from({ length: 40 }, (_, i) => connectWhopKey(ownerActor(tenant, user), `apik_Guess${String(i).padStart(2, "0")}0123456789abcdefgh`)),
     );
     expect(asked).toBe(KEY_CHECKS_PER_WINDOW);
     expect(results.filter((r) => !r.ok && r.message.startsWith("Too many keys were checked"))).toHaveLength(40 - KEY_CHECKS_PER_WINDOW);
     // Another account is not slowed down.
     server.resetHandlers();
     const other = await newTenant();
-    expect((await connectWhopKey({ tenant: other.tenant, actorUserId: other.userId, pastedKey: GOOD_KEY, ip: null, sessionId: null })).ok).toBe(true);
+    expect((await connectWhopKey(ownerActor(other.tenant, other.user), GOOD_KEY)).ok).toBe(true);
   });
 });

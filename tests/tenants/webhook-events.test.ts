@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { auditLog, tenants } from "@/db/schema";
+import { ownerActor } from "@/lib/auth/actor";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import {
@@ -34,7 +35,7 @@ type Keys = { companyId: string; companyKey: string; noWebhookKey: string };
 async function merchant() {
   const company = (await (await fetch(`${sandbox.current.url}/_sandbox/companies`, { method: "POST", body: "{}" })).json()) as Keys;
   const account = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...account.tenant, whopCompanyId: null }, actorUserId: account.user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
+  await connectWhopKey(ownerActor({ ...account.tenant, whopCompanyId: null }, account.user), company.companyKey);
   return { ...account, company, tenant: (await getTenantById(account.tenant.id))! };
 }
 
@@ -66,7 +67,7 @@ const missingFrom = (events: string[]) => WHOP_EVENTS_APPLIED.filter((event) => 
 describe("webhooks the product created", () => {
   it("a new one is given every applied event and the list is kept, so no later run asks Whop", async () => {
     const m = await merchant();
-    const created = await createWebhookAutomatically({ tenant: m.tenant, actorUserId: m.user.id, ip: null });
+    const created = await createWebhookAutomatically(ownerActor(m.tenant, m.user));
     if (!created.ok) throw new Error(created.message);
     expect((await readHook(m, created.webhookId)).events).toEqual([...WHOP_EVENTS_APPLIED]);
     expect((await getTenantById(m.tenant.id))!.whopWebhookEvents).toEqual([...WHOP_EVENTS_APPLIED]);
@@ -79,7 +80,7 @@ describe("webhooks the product created", () => {
   it("an earlier one with a shorter list is patched by the batch run: the events added, the merchant's extras and the secret kept, audited without an actor", async () => {
     const m = await merchant();
     const hook = await oldWebhook(m, [...OLD_EVENTS, "invoice.paid"]);
-    expect((await saveWebhookSecret({ tenant: m.tenant, actorUserId: m.user.id, ip: null }, hook.webhook_secret!)).ok).toBe(true);
+    expect((await saveWebhookSecret(ownerActor(m.tenant, m.user), hook.webhook_secret!)).ok).toBe(true);
     // As an earlier version left it: the hook id stored, its events not known.
     await db().update(tenants).set({ whopWebhookId: hook.id, whopWebhookEvents: null }).where(eq(tenants.id, m.tenant.id));
     const before = (await getTenantById(m.tenant.id))!;
@@ -108,7 +109,7 @@ describe("webhooks the product created", () => {
     const m = await merchant();
     const hook = await oldWebhook(m);
     await db().update(tenants).set({ whopWebhookId: hook.id, whopWebhookEvents: null }).where(eq(tenants.id, m.tenant.id));
-    await connectWhopKey({ tenant: (await getTenantById(m.tenant.id))!, actorUserId: m.user.id, pastedKey: m.company.noWebhookKey, ip: null, sessionId: null });
+    await connectWhopKey(ownerActor((await getTenantById(m.tenant.id))!, m.user), m.company.noWebhookKey);
 
     const report = await bringCreatedWebhooksUpToDate();
     const failure = report.failed.find((f) => f.tenantId === m.tenant.id);
@@ -123,7 +124,7 @@ describe("the merchant's own webhook", () => {
   it("the integrations page lists the events it lacks; Update webhook events adds them, audited with the merchant", async () => {
     const m = await merchant();
     const hook = await oldWebhook(m);
-    expect((await saveWebhookSecret({ tenant: m.tenant, actorUserId: m.user.id, ip: null }, hook.webhook_secret!)).ok).toBe(true);
+    expect((await saveWebhookSecret(ownerActor(m.tenant, m.user), hook.webhook_secret!)).ok).toBe(true);
     const tenant = (await getTenantById(m.tenant.id))!;
 
     expect(await checkWebhookEvents(tenant)).toEqual({ state: "missing", webhookId: hook.id, source: "found_by_url", missing: missingFrom(OLD_EVENTS) });
@@ -131,11 +132,11 @@ describe("the merchant's own webhook", () => {
     await bringCreatedWebhooksUpToDate();
     expect((await readHook(m, hook.id)).events).toEqual(OLD_EVENTS);
 
-    const result = await updateWebhookEvents({ tenant, actorUserId: m.user.id, ip: "203.0.113.9" });
+    const result = await updateWebhookEvents({ ...ownerActor(tenant, m.user), ip: "203.0.113.9" });
     expect(result).toEqual({ ok: true, changed: true, webhookId: hook.id, added: missingFrom(OLD_EVENTS) });
     expect(missingFrom((await readHook(m, hook.id)).events)).toEqual([]);
     expect(await checkWebhookEvents(tenant)).toMatchObject({ state: "up_to_date", source: "found_by_url" });
-    expect(await updateWebhookEvents({ tenant, actorUserId: m.user.id, ip: null })).toEqual({ ok: true, changed: false, webhookId: hook.id });
+    expect(await updateWebhookEvents(ownerActor(tenant, m.user))).toEqual({ ok: true, changed: false, webhookId: hook.id });
     const [entry] = await db().select().from(auditLog).where(and(eq(auditLog.tenantId, m.tenant.id), eq(auditLog.action, "webhook.events_updated")));
     expect(entry).toMatchObject({ actorUserId: m.user.id, ip: "203.0.113.9", detail: { webhookId: hook.id, source: "found_by_url" } });
     // Only the webhook the product created has its list kept.
@@ -145,14 +146,14 @@ describe("the merchant's own webhook", () => {
   it("without the permission the page says which events to tick, and the update refuses with the same advice", async () => {
     const m = await merchant();
     const hook = await oldWebhook(m);
-    expect((await saveWebhookSecret({ tenant: m.tenant, actorUserId: m.user.id, ip: null }, hook.webhook_secret!)).ok).toBe(true);
-    await connectWhopKey({ tenant: (await getTenantById(m.tenant.id))!, actorUserId: m.user.id, pastedKey: m.company.noWebhookKey, ip: null, sessionId: null });
+    expect((await saveWebhookSecret(ownerActor(m.tenant, m.user), hook.webhook_secret!)).ok).toBe(true);
+    await connectWhopKey(ownerActor((await getTenantById(m.tenant.id))!, m.user), m.company.noWebhookKey);
     const tenant = (await getTenantById(m.tenant.id))!;
 
     const check = await checkWebhookEvents(tenant);
     expect(check.state).toBe("unavailable");
     expect(check.state === "unavailable" && check.message).toMatch(/lacks the developer:manage_webhook permission.*make sure these events are ticked: payment\.succeeded/);
-    const result = await updateWebhookEvents({ tenant, actorUserId: m.user.id, ip: null });
+    const result = await updateWebhookEvents(ownerActor(tenant, m.user));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toContain("developer:manage_webhook");
     expect((await readHook(m, hook.id)).events).toEqual(OLD_EVENTS);
@@ -163,7 +164,7 @@ describe("the merchant's own webhook", () => {
     await db().update(tenants).set({ webhookSecretCiphertext: "v1:placeholder" }).where(eq(tenants.id, m.tenant.id));
     const tenant = (await getTenantById(m.tenant.id))!;
     expect(await checkWebhookEvents(tenant)).toEqual({ state: "not_found" });
-    const result = await updateWebhookEvents({ tenant, actorUserId: m.user.id, ip: null });
+    const result = await updateWebhookEvents(ownerActor(tenant, m.user));
     expect(!result.ok && result.message).toMatch(/^Whop lists no webhook for your webhook URL/);
   });
 });

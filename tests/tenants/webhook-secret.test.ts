@@ -19,7 +19,7 @@ import {
   webhookUrl,
 } from "@/lib/tenants/webhook-secret";
 import { webhookStatus } from "@/lib/tenants/webhook-status";
-import { connectedMerchant as connectedFixture } from "../fixtures";
+import { connectedMerchant } from "../fixtures";
 import { withTestDatabase } from "../db";
 
 withTestDatabase();
@@ -32,12 +32,6 @@ const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
-
-/** A connected merchant and the actor its dashboard actions run as. */
-async function connectedMerchant() {
-  const merchant = await connectedFixture();
-  return { ...merchant, actor: { tenant: merchant.tenant, actorUserId: merchant.user.id, ip: null as string | null } };
-}
 
 async function reload(tenantId: string) {
   return (await getTenantById(tenantId))!;
@@ -71,7 +65,7 @@ describe("saving a pasted webhook secret", () => {
     expect(row).not.toContain(secret.slice(3, 30));
 
     const audit = (await auditActions(tenant.id)).find((a) => a.action === "webhook.secret_saved");
-    expect(audit).toMatchObject({ actorUserId: actor.actorUserId, ip: "203.0.113.7", detail: { secretHint: secret.slice(-4) } });
+    expect(audit).toMatchObject({ actorUserId: actor.userId, ip: "203.0.113.7", detail: { secretHint: secret.slice(-4) } });
     expect(JSON.stringify(audit?.detail)).not.toContain(secret.slice(0, -4));
 
     const [problem] = await db()

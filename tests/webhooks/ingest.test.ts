@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { db } from "@/db/client";
 import { orders, problems, webhookEvents, webhookRejections, type Order, type Tenant } from "@/db/schema";
+import { ownerActor } from "@/lib/auth/actor";
 import { randomBase62 } from "@/lib/ids";
 import { withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureOrder, signBare, signLegacy, signStandard, withWebhookSecret } from "../fixtures";
@@ -116,12 +117,12 @@ describe("POST /api/webhooks/whop/[tenantId]: verification", () => {
   });
 
   it("accepts the previous secret during a rotation", async () => {
-    const { tenant: connected } = await connectedMerchant();
+    const { tenant: connected, user } = await connectedMerchant();
     const { secret: oldSecret } = await withWebhookSecret(connected);
     const { saveWebhookSecret } = await import("@/lib/tenants/webhook-secret");
     const { getTenantById } = await import("@/lib/tenants/queries");
     const current = (await getTenantById(connected.id))!;
-    expect((await saveWebhookSecret({ tenant: current, actorUserId: "usr_x", ip: null }, `ws_${randomBase62(40)}`)).ok).toBe(true);
+    expect((await saveWebhookSecret(ownerActor(current, user), `ws_${randomBase62(40)}`)).ok).toBe(true);
     const rotated = (await getTenantById(connected.id))!;
     const order = await fixtureOrder(rotated, await fixtureItem(rotated));
     const body = v1Payment(order);

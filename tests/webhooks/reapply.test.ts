@@ -174,7 +174,7 @@ describe("Apply again on /dashboard/events", () => {
     form.set("eventId", String(event.id));
     const bBefore = await tenantSnapshot(b.tenant.id);
     signInAs(a);
-    expect(await reapplyEventAction({}, form)).toEqual({ error: "That event does not exist." });
+    expect(await reapplyEventAction({}, form)).toMatchObject({ error: "That event does not exist." });
     expect(await tenantSnapshot(b.tenant.id)).toBe(bBefore);
 
     await fixtureOrder(b.tenant, b.item, { id: orderId });

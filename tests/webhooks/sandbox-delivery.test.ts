@@ -5,6 +5,7 @@ import { orders, webhookEvents } from "@/db/schema";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
+import { ownerActor } from "@/lib/auth/actor";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { saveWebhookSecret } from "@/lib/tenants/webhook-secret";
@@ -26,7 +27,7 @@ async function paidOrder(apiVersion: "v1" | "v5", email: string) {
   const sandbox = local.current;
   const company = await sandboxCompany(sandbox);
   const { tenant, user } = await connectedMerchant();
-  await connectWhopKey({ tenant: { ...tenant, whopCompanyId: null }, actorUserId: user.id, pastedKey: company.companyKey, ip: null, sessionId: null });
+  await connectWhopKey(ownerActor({ ...tenant, whopCompanyId: null }, user), company.companyKey);
   const connected = (await getTenantById(tenant.id))!;
 
   const hook = (await (
@@ -36,10 +37,10 @@ async function paidOrder(apiVersion: "v1" | "v5", email: string) {
       body: JSON.stringify({ url: `${receiver.url}/api/webhooks/whop/${connected.publicId}`, api_version: apiVersion, enabled: true, events: [], resource_id: company.companyId }),
     })
   ).json()) as { webhook_secret: string };
-  expect((await saveWebhookSecret({ tenant: connected, actorUserId: user.id, ip: null }, hook.webhook_secret)).ok).toBe(true);
+  expect((await saveWebhookSecret(ownerActor(connected, user), hook.webhook_secret)).ok).toBe(true);
 
   const withSecret = (await getTenantById(tenant.id))!;
-  const created = await createItem({ tenant: withSecret, userId: user.id, ip: null }, itemFormSchema.parse({ title: "Ebook", price: "9.99", currency: "usd" }));
+  const created = await createItem(ownerActor(withSecret, user), itemFormSchema.parse({ title: "Ebook", price: "9.99", currency: "usd" }));
   if (!created.ok) throw new Error(created.message);
   const visit = await createBuyerCheckout({ slug: created.item.slug, attemptId: randomBase62(24), ip: "192.0.2.77" });
   if (visit.kind !== "redirect") throw new Error(visit.kind);

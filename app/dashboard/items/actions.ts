@@ -3,20 +3,13 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { validatedAction } from "@/lib/actions";
-import { clientIp, requireAccount } from "@/lib/auth/session";
+import { actorAction, actorFormAction } from "@/lib/auth/action";
 import { createItem, itemFormSchema, setItemActive, updateItem } from "@/lib/items/items";
 import { isConnected } from "@/lib/tenants/queries";
 
-async function actor() {
-  const { user, tenant } = await requireAccount();
-  return { tenant, userId: user.id, ip: await clientIp() };
-}
-
-export const createItemAction = validatedAction(itemFormSchema, async (input) => {
-  const who = await actor();
-  if (!isConnected(who.tenant)) redirect("/onboarding");
-  const result = await createItem(who, input);
+export const createItemAction = actorAction(itemFormSchema, async (actor, input) => {
+  if (!isConnected(actor.tenant)) redirect("/onboarding");
+  const result = await createItem(actor, input);
   if (!result.ok) return { error: result.message };
   revalidatePath("/dashboard/items");
   return { success: `“${result.item.title}” is ready to sell. Share its checkout link below.` };
@@ -24,10 +17,10 @@ export const createItemAction = validatedAction(itemFormSchema, async (input) =>
 
 const itemIdSchema = z.object({ itemId: z.string().min(1).max(64) });
 
-export const updateItemAction = validatedAction(itemFormSchema, async (input, formData) => {
+export const updateItemAction = actorAction(itemFormSchema, async (actor, input, formData) => {
   const parsed = itemIdSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return { error: "That item does not exist." };
-  const result = await updateItem(await actor(), parsed.data.itemId, input);
+  const result = await updateItem(actor, parsed.data.itemId, input);
   if (!result.ok) return { error: result.message };
   revalidatePath("/dashboard/items");
   redirect("/dashboard/items");
@@ -35,10 +28,8 @@ export const updateItemAction = validatedAction(itemFormSchema, async (input, fo
 
 const toggleSchema = z.object({ itemId: z.string().min(1).max(64), active: z.enum(["true", "false"]) });
 
-/** Deactivate / activate; an id that is not the merchant's own item changes nothing. */
-export async function setItemActiveAction(formData: FormData): Promise<void> {
-  const parsed = toggleSchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return;
-  await setItemActive(await actor(), parsed.data.itemId, parsed.data.active === "true");
+/** Deactivate / activate; an id that is not the merchant's own item, or a Viewer's post, changes nothing. */
+export const setItemActiveAction = actorFormAction(toggleSchema, async (actor, { itemId, active }) => {
+  await setItemActive(actor, itemId, active === "true");
   revalidatePath("/dashboard/items");
-}
+});

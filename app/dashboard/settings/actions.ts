@@ -3,23 +3,23 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { validatedAction, type ActionState } from "@/lib/actions";
+import type { ActionState } from "@/lib/actions";
+import { actorAction } from "@/lib/auth/action";
 import { changePassword, deleteAccount, revokeAllSessions } from "@/lib/auth/account-settings";
 import { passwordSchema } from "@/lib/auth/password";
-import { clientIp, endSession, requireAccount } from "@/lib/auth/session";
+import { endSession } from "@/lib/auth/session";
 import { endOneSession } from "@/lib/auth/sessions";
 import { beginTwoFactorSetup, cancelTwoFactorSetup, confirmTwoFactorSetup, disableTwoFactor, regenerateRecoveryCodes } from "@/lib/auth/two-factor";
 
-// Every action acts on the session's account only: no form field names a user or a tenant.
+// Every action acts on the session's own user (any role) or account (deletion: owners only): no form field names a user or a tenant.
 
 const changePasswordSchema = z.object({
   currentPassword: z.string().min(1, "Enter your current password.").max(256, "Current password is incorrect."),
   newPassword: passwordSchema,
 });
 
-export const changePasswordAction = validatedAction(changePasswordSchema, async ({ currentPassword, newPassword }): Promise<ActionState> => {
-  const { user, tenant, sessionId } = await requireAccount();
-  const result = await changePassword({ userId: user.id, tenantId: tenant.id, currentPassword, newPassword, ip: await clientIp(), keepSessionId: sessionId });
+export const changePasswordAction = actorAction(changePasswordSchema, async (actor, { currentPassword, newPassword }): Promise<ActionState> => {
+  const result = await changePassword({ userId: actor.userId, currentPassword, newPassword, ip: actor.ip, keepSessionId: actor.sessionId ?? undefined });
   if (!result.ok) {
     switch (result.reason) {
       case "incorrect":
@@ -36,17 +36,15 @@ export const changePasswordAction = validatedAction(changePasswordSchema, async 
   return { success: "Password changed. Every other session has been logged out." };
 });
 
-export const revokeAllSessionsAction = validatedAction(z.object({}), async () => {
-  const { user, tenant } = await requireAccount();
-  await revokeAllSessions(user.id, tenant.id, await clientIp());
+export const revokeAllSessionsAction = actorAction(z.object({}), async (actor) => {
+  await revokeAllSessions(actor.userId, actor.ip);
   await endSession();
   redirect("/login");
 });
 
-export const endSessionAction = validatedAction(z.object({ sessionId: z.string().regex(/^ses_[A-Za-z0-9]{32}$/, "That is not a session.") }), async ({ sessionId }) => {
-  const { user, tenant, sessionId: current } = await requireAccount();
-  if (sessionId === current) return { error: "That is this session: use Log out instead." };
-  const result = await endOneSession({ tenantId: tenant.id, userId: user.id, ip: await clientIp() }, sessionId);
+export const endSessionAction = actorAction(z.object({ sessionId: z.string().regex(/^ses_[A-Za-z0-9]{32}$/, "That is not a session.") }), async (actor, { sessionId }) => {
+  if (sessionId === actor.sessionId) return { error: "That is this session: use Log out instead." };
+  const result = await endOneSession(actor, sessionId);
   if (!result.ok) return { error: result.message };
   revalidatePath("/dashboard/settings");
   return { success: "Session ended: that browser is logged out." };
@@ -58,9 +56,8 @@ const deleteAccountSchema = z.object({
   code: z.string().max(64, "That code is not right. Nothing was deleted.").optional(),
 });
 
-export const deleteAccountAction = validatedAction(deleteAccountSchema, async ({ confirmation, password, code }): Promise<ActionState> => {
-  const { user, tenant } = await requireAccount();
-  const result = await deleteAccount({ tenantId: tenant.id, userId: user.id, confirmation, password, code, ip: await clientIp() });
+export const deleteAccountAction = actorAction(deleteAccountSchema, async (actor, { confirmation, password, code }): Promise<ActionState> => {
+  const result = await deleteAccount(actor, { confirmation, password, code });
   if (!result.ok) {
     switch (result.reason) {
       case "not_found":
@@ -83,16 +80,14 @@ export const deleteAccountAction = validatedAction(deleteAccountSchema, async ({
 
 // Two-factor authentication (the card of that name).
 
-export const beginTwoFactorSetupAction = validatedAction(z.object({}), async () => {
-  const { user, tenant, sessionId } = await requireAccount();
-  const result = await beginTwoFactorSetup({ tenantId: tenant.id, userId: user.id, sessionId, ip: await clientIp() });
+export const beginTwoFactorSetupAction = actorAction(z.object({}), async (actor) => {
+  const result = await beginTwoFactorSetup(actor);
   revalidatePath("/dashboard/settings");
   return result.ok ? {} : { error: result.message };
 });
 
-export const cancelTwoFactorSetupAction = validatedAction(z.object({}), async () => {
-  const { user, tenant, sessionId } = await requireAccount();
-  await cancelTwoFactorSetup({ tenantId: tenant.id, userId: user.id, sessionId, ip: await clientIp() });
+export const cancelTwoFactorSetupAction = actorAction(z.object({}), async (actor) => {
+  await cancelTwoFactorSetup(actor);
   revalidatePath("/dashboard/settings");
   return {};
 });
@@ -101,9 +96,8 @@ const codeSchema = z.object({ code: z.string().trim().min(1, "Enter the 6-digit 
 
 // No revalidation on success: the page would re-render without the codes, shown once; the form's
 // **I have saved them** refreshes it.
-export const confirmTwoFactorSetupAction = validatedAction(codeSchema, async ({ code }) => {
-  const { user, tenant, sessionId } = await requireAccount();
-  const result = await confirmTwoFactorSetup({ tenantId: tenant.id, userId: user.id, sessionId, ip: await clientIp() }, code);
+export const confirmTwoFactorSetupAction = actorAction(codeSchema, async (actor, { code }) => {
+  const result = await confirmTwoFactorSetup(actor, code);
   if (!result.ok) {
     if (result.reason === "throttled") return { error: "Too many wrong codes. Wait 15 minutes and try again." };
     if (result.reason === "no_setup") return { error: "This setup is no longer current: press Set up two-factor again." };
@@ -112,17 +106,15 @@ export const confirmTwoFactorSetupAction = validatedAction(codeSchema, async ({ 
   return { success: "Two-factor authentication is on. From now on, logging in asks for a code from your app.", reveal: result.recoveryCodes.join("\n") };
 });
 
-export const disableTwoFactorAction = validatedAction(z.object({}), async () => {
-  const { user, tenant, sessionId } = await requireAccount();
-  const result = await disableTwoFactor({ tenantId: tenant.id, userId: user.id, sessionId, ip: await clientIp() });
+export const disableTwoFactorAction = actorAction(z.object({}), async (actor) => {
+  const result = await disableTwoFactor(actor);
   if (!result.ok) return result.reason === "reauthenticate" ? { error: result.message, reauthenticate: result.method } : { error: result.message };
   revalidatePath("/dashboard/settings");
   return { success: "Two-factor authentication is off." };
 });
 
-export const regenerateRecoveryCodesAction = validatedAction(z.object({}), async () => {
-  const { user, tenant, sessionId } = await requireAccount();
-  const result = await regenerateRecoveryCodes({ tenantId: tenant.id, userId: user.id, sessionId, ip: await clientIp() });
+export const regenerateRecoveryCodesAction = actorAction(z.object({}), async (actor) => {
+  const result = await regenerateRecoveryCodes(actor);
   if (!result.ok) return result.reason === "reauthenticate" ? { error: result.message, reauthenticate: result.method } : { error: result.message };
   return { success: "New recovery codes made: the old ones no longer work.", reveal: result.recoveryCodes.join("\n") };
 });

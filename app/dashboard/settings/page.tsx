@@ -33,8 +33,8 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
   const cursor = auditCursorSchema.parse((await searchParams).cursor);
   const [{ entries, nextCursor }, liveSessions, twoFactor] = await Promise.all([
     listAuditEntries(tenant.id, cursor),
-    listLiveSessions(tenant.id, user.id),
-    twoFactorState({ tenantId: tenant.id, userId: user.id, email: user.email }),
+    listLiveSessions(user.id),
+    twoFactorState({ userId: user.id, email: user.email }),
   ]);
   const connected = tenant.whopCompanyTitle !== null;
 
@@ -55,13 +55,13 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
               <div className="min-w-0 text-sm">
                 <p className="font-medium text-zinc-900">
                   {deviceName(session.userAgent)}
-                  {session.id === account.sessionId && <span className="ml-2 rounded bg-emerald-50 px-1.5 py-0.5 text-xs font-medium text-emerald-700">This session</span>}
+                  {session.id === account.session.id && <span className="ml-2 rounded bg-emerald-50 px-1.5 py-0.5 text-xs font-medium text-emerald-700">This session</span>}
                 </p>
                 <p className="text-zinc-600">
                   {session.ip ?? "Unknown IP"} · last seen {formatDateTime(session.lastSeenAt)} · signed in {formatDateTime(session.createdAt)}
                 </p>
               </div>
-              {session.id !== account.sessionId && <EndSessionForm sessionId={session.id} action={endSessionAction} />}
+              {session.id !== account.session.id && <EndSessionForm sessionId={session.id} action={endSessionAction} />}
             </li>
           ))}
         </ul>

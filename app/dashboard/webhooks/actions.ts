@@ -2,8 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { validatedAction } from "@/lib/actions";
-import { clientIp, requireAccount } from "@/lib/auth/session";
+import { actorAction } from "@/lib/auth/action";
 import {
   createEndpoint,
   deleteEndpoint,
@@ -17,17 +16,11 @@ import {
 
 // Every action acts on the session's own account: ids are looked up within its tenant, whatever else the form says.
 
-async function actor() {
-  const { user, tenant } = await requireAccount();
-  return { tenantId: tenant.id, userId: user.id, ip: await clientIp() };
-}
-
 function refresh() {
   revalidatePath("/dashboard/webhooks", "layout");
 }
 
-export const createWebhookEndpointAction = validatedAction(z.object({ url: endpointUrlSchema }), async ({ url }, formData) => {
-  const who = await actor();
+export const createWebhookEndpointAction = actorAction(z.object({ url: endpointUrlSchema }), async (who, { url }, formData) => {
   const eventTypes = formData.getAll("eventTypes").filter((value): value is string => typeof value === "string");
   const result = await createEndpoint(who, { url, eventTypes });
   if (!result.ok) {
@@ -40,38 +33,38 @@ export const createWebhookEndpointAction = validatedAction(z.object({ url: endpo
 
 const endpointForm = z.object({ endpointId: endpointIdSchema });
 
-export const rotateWebhookSecretAction = validatedAction(endpointForm, async ({ endpointId }) => {
-  const result = await rotateEndpointSecret(await actor(), endpointId);
+export const rotateWebhookSecretAction = actorAction(endpointForm, async (actor, { endpointId }) => {
+  const result = await rotateEndpointSecret(actor, endpointId);
   if (!result.ok) return { error: result.message };
   refresh();
   return { success: "New signing secret: copy it now, it is shown only once. The old one also signs for 24 hours, so switch your app over meanwhile.", reveal: result.secret };
 });
 
-export const sendTestWebhookAction = validatedAction(endpointForm, async ({ endpointId }) => {
-  const result = await sendTestEvent(await actor(), endpointId);
+export const sendTestWebhookAction = actorAction(endpointForm, async (actor, { endpointId }) => {
+  const result = await sendTestEvent(actor, endpointId);
   refresh();
   return result.ok ? { success: result.message } : { error: result.message };
 });
 
-export const setWebhookEndpointEnabledAction = validatedAction(
+export const setWebhookEndpointEnabledAction = actorAction(
   z.object({ endpointId: endpointIdSchema, enabled: z.enum(["true", "false"]), resendMissed: z.literal("on").optional() }),
-  async ({ endpointId, enabled, resendMissed }) => {
-    const result = await setEndpointEnabled(await actor(), endpointId, enabled === "true", { resendMissed: resendMissed === "on" });
+  async (actor, { endpointId, enabled, resendMissed }) => {
+    const result = await setEndpointEnabled(actor, endpointId, enabled === "true", { resendMissed: resendMissed === "on" });
     if (!result.ok) return { error: result.message };
     refresh();
     return { success: result.message };
   },
 );
 
-export const deleteWebhookEndpointAction = validatedAction(endpointForm, async ({ endpointId }) => {
-  const result = await deleteEndpoint(await actor(), endpointId);
+export const deleteWebhookEndpointAction = actorAction(endpointForm, async (actor, { endpointId }) => {
+  const result = await deleteEndpoint(actor, endpointId);
   if (!result.ok) return { error: result.message };
   refresh();
   return { success: result.message };
 });
 
-export const resendWebhookDeliveryAction = validatedAction(z.object({ deliveryId: z.string().trim().min(1).max(64) }), async ({ deliveryId }) => {
-  const result = await resendDelivery(await actor(), deliveryId);
+export const resendWebhookDeliveryAction = actorAction(z.object({ deliveryId: z.string().trim().min(1).max(64) }), async (actor, { deliveryId }) => {
+  const result = await resendDelivery(actor, deliveryId);
   refresh();
   return result.ok ? { success: result.message } : { error: result.message };
 });
