@@ -78,3 +78,20 @@ export function VerifyEmailBanner({ email, action }: { email: string; action: Ac
     </div>
   );
 }
+
+/** /invite/[token] for someone new: their password, and the account is theirs to join. */
+export function AcceptInvitationForm({ action, token, passwordRules }: { action: Action; token: string; passwordRules?: string }) {
+  const [state, formAction] = useActionState(action, {});
+  return (
+    <form action={formAction} className="space-y-5" noValidate>
+      <Outcome state={state} />
+      <input type="hidden" name="token" value={token} />
+      {passwordRules && (
+        <Field label="Password" name="password" type="password" autoComplete="new-password" required hint={passwordRules} error={state.fieldErrors?.password ?? state.fieldErrors?.token} />
+      )}
+      <SubmitButton pendingLabel="Joining…" className="w-full">
+        Accept invitation
+      </SubmitButton>
+    </form>
+  );
+}

@@ -15,10 +15,14 @@ import {
   sendTestWebhookAction,
   setWebhookEndpointEnabledAction,
 } from "@/app/dashboard/webhooks/actions";
+import { changeRoleAction, inviteMemberAction, removeMemberAction, revokeInvitationAction } from "@/app/dashboard/settings/team/actions";
+import TeamPage from "@/app/dashboard/settings/team/page";
 import { connectAction } from "@/app/onboarding/actions";
 import { db } from "@/db/client";
 import { webhookEvents, type Tenant } from "@/db/schema";
-import { accountMembers, type Role } from "@/db/schema-auth";
+import { accountMembers, invitations, type Role } from "@/db/schema-auth";
+import { inviteMember } from "@/lib/auth/team";
+import { eq } from "drizzle-orm";
 import { createApiToken } from "@/lib/api/tokens";
 import { insertUser, signUp } from "@/lib/auth/accounts";
 import { hashPassword } from "@/lib/auth/password";
@@ -28,6 +32,7 @@ import { newId, randomBase62 } from "@/lib/ids";
 import { createEndpoint } from "@/lib/outbound/endpoints";
 import { uniqueEmail, withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder } from "../fixtures";
+import { html } from "./next-errors";
 import { signInRecently, signOut } from "./session";
 import { tenantSnapshot } from "./snapshot";
 
@@ -39,8 +44,8 @@ withTestDatabase();
 /*
  * Roles are checked in the use case, not by hiding buttons: a Viewer who posts any acting form of
  * the dashboard (with valid input for their own account) gets the Viewer refusal and changes
- * nothing, calls Whop for nothing; an Admin acts, but the owner's actions (the Whop key, deleting
- * the account) refuse them the same way.
+ * nothing, calls Whop for nothing; an Admin acts, but the owner's actions (the Whop key, the team,
+ * deleting the account) refuse them the same way.
  */
 
 const ORIGIN = env().whopApiOrigin;
@@ -80,7 +85,10 @@ async function account() {
   if (!token.ok) throw new Error(token.message);
   const endpoint = await createEndpoint(m.actor, { url: "http://127.0.0.1:9/hooks", eventTypes: ["order.paid"] }, { allowPrivate: true });
   if (!endpoint.ok) throw new Error(endpoint.message);
-  return { ...m, item, paid, differs, event: event!, tokenId: token.row.id, endpointId: endpoint.endpoint.id };
+  const invited = await inviteMember(m.actor, { email: uniqueEmail("pending"), role: "viewer" });
+  if (!invited.ok) throw new Error(invited.message);
+  const [invitation] = await db().select().from(invitations).where(eq(invitations.accountId, m.tenant.accountId));
+  return { ...m, item, paid, differs, event: event!, tokenId: token.row.id, endpointId: endpoint.endpoint.id, invitationId: invitation!.id };
 }
 
 /** Another user joins the account with `role`, as an accepted invitation leaves them. */
@@ -123,6 +131,10 @@ function ownerForms(a: Awaited<ReturnType<typeof account>>) {
   return {
     replaceKey: () => replaceKeyAction(NO_PREVIOUS_STATE, form({ apiKey: `apik_${randomBase62(24)}` })),
     deleteAccount: () => deleteAccountAction(NO_PREVIOUS_STATE, form({ confirmation: a.tenant.whopCompanyTitle!, password: "long enough password" })),
+    invite: () => inviteMemberAction(NO_PREVIOUS_STATE, form({ email: uniqueEmail("invited"), role: "owner" })),
+    revokeInvitation: () => revokeInvitationAction(NO_PREVIOUS_STATE, form({ invitationId: a.invitationId })),
+    changeRole: () => changeRoleAction(NO_PREVIOUS_STATE, form({ userId: a.user.id, role: "viewer" })),
+    removeMember: () => removeMemberAction(NO_PREVIOUS_STATE, form({ userId: a.user.id })),
   };
 }
 
@@ -155,6 +167,26 @@ describe("onboarding", () => {
       expect((await connectAction(NO_PREVIOUS_STATE, form({ apiKey: `apik_${randomBase62(24)}` }))).error).toBe(FORBIDDEN_MESSAGES.owner);
     }
     expect(whopCalls).toEqual([]);
+  });
+});
+
+describe("/dashboard/settings/team", () => {
+  it("shows the account's own members and invitations, never another account's; a Viewer sees no team controls", async () => {
+    const a = await account();
+    const b = await account();
+    const [aInvite] = await db().select().from(invitations).where(eq(invitations.accountId, a.tenant.accountId));
+    const [bInvite] = await db().select().from(invitations).where(eq(invitations.accountId, b.tenant.accountId));
+    await signInRecently(a);
+    const markup = html(await TeamPage());
+    for (const text of [a.user.email, aInvite!.email, "Send invitation", "Revoke"]) expect(markup).toContain(text);
+    for (const text of [b.user.email, bInvite!.email]) expect(markup).not.toContain(text);
+
+    const viewer = await member(a, "viewer");
+    await signInRecently(viewer);
+    const viewerMarkup = html(await TeamPage());
+    expect(viewerMarkup).toContain(a.user.email);
+    for (const text of ["Send invitation", "Revoke", "Change role", aInvite!.email]) expect(viewerMarkup).not.toContain(text);
+    expect(viewerMarkup).toContain("Leave this account");
   });
 });
 

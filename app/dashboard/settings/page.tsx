@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { Pagination } from "@/components/pagination";
 import { Card } from "@/components/ui/card";
 import { auditCursorSchema, listAuditEntries, type AuditRow } from "@/lib/audit/queries";
@@ -40,7 +41,12 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
 
   return (
     <>
-      <h1 className="text-2xl font-semibold">Settings</h1>
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h1 className="text-2xl font-semibold">Settings</h1>
+        <Link href="/dashboard/settings/team" className="text-sm font-medium text-brand-700 hover:underline">
+          Team: members, roles and invitations →
+        </Link>
+      </div>
 
       <Card title="Change password" description={<>You are logged in as <strong className="font-medium text-zinc-800">{user.email}</strong>. Changing the password logs out every other session.</>}>
         <ChangePasswordForm action={changePasswordAction} passwordRules={PASSWORD_RULES} />
