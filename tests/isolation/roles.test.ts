@@ -16,6 +16,7 @@ import {
   setWebhookEndpointEnabledAction,
 } from "@/app/dashboard/webhooks/actions";
 import { changeRoleAction, inviteMemberAction, removeMemberAction, revokeInvitationAction } from "@/app/dashboard/settings/team/actions";
+import OrderPage from "@/app/dashboard/orders/[id]/page";
 import TeamPage from "@/app/dashboard/settings/team/page";
 import { connectAction } from "@/app/onboarding/actions";
 import { db } from "@/db/client";
@@ -187,6 +188,20 @@ describe("/dashboard/settings/team", () => {
     expect(viewerMarkup).toContain(a.user.email);
     for (const text of ["Send invitation", "Revoke", "Change role", aInvite!.email]) expect(viewerMarkup).not.toContain(text);
     expect(viewerMarkup).toContain("Leave this account");
+  });
+});
+
+describe("the order page", () => {
+  it("shows a Viewer no refund, cancel, accept or check control; an Admin sees them", async () => {
+    const a = await account();
+    const page = async () => html(await OrderPage({ params: Promise.resolve({ id: a.paid.id }) }));
+    await signInRecently(await member(a, "viewer"));
+    const viewerMarkup = await page();
+    expect(viewerMarkup).toContain(a.paid.id);
+    for (const label of [`aria-label="Refund"`, "Cancel the buyer", "Check with Whop"]) expect(viewerMarkup).not.toContain(label);
+    await signInRecently(await member(a, "admin"));
+    const adminMarkup = await page();
+    for (const label of [`aria-label="Refund"`, "Cancel the buyer", "Check with Whop"]) expect(adminMarkup).toContain(label);
   });
 });
 

@@ -6,6 +6,7 @@ import { OrderStatusWithFlags } from "@/components/order-status";
 import { RefundForm } from "@/components/refund-form";
 import { Card, Notice } from "@/components/ui/card";
 import { Detail } from "@/components/ui/detail";
+import { hasRole } from "@/lib/auth/roles";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { NO_ACCESS_TEXT, orderAccess } from "@/lib/ledger/access";
@@ -27,7 +28,9 @@ const REQUEST_STATE_TEXT = {
 } as const;
 
 export default async function OrderPage({ params }: { params: Promise<{ id: string }> }) {
-  const { tenant } = await requireAccount();
+  const { tenant, role } = await requireAccount();
+  // A Viewer sees the order and no acting control (the use cases refuse their posts anyway).
+  const acts = hasRole(role, "admin");
   const { id } = await params;
   const found = await getOrder(tenant.id, id);
   if (!found) notFound();
@@ -37,10 +40,10 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
     minor === null ? "—" : isCurrency(currency ?? order.currency) ? formatMoney(minor, (currency ?? order.currency) as Currency) : `${minor} ${currency}`;
   const access = orderAccess(order);
   const cancelPending = order.cancelRequestedAt !== null && order.membershipValid !== false;
-  const refundable = canRefund(order, position);
+  const refundable = acts && canRefund(order, position);
   // Everything left is asked of Whop or pending there: the form gives way to what is waiting.
-  const refundWaiting = !refundable && position.pendingMinor > 0 && (order.status === "paid" || order.status === "partially_refunded");
-  const cancelable = canCancelMembership(order);
+  const refundWaiting = acts && !canRefund(order, position) && position.pendingMinor > 0 && (order.status === "paid" || order.status === "partially_refunded");
+  const cancelable = acts && canCancelMembership(order);
   const openRequests = ledger.requests.filter((request) => request.whopRefundId === null);
   const differs = order.amountMismatch && order.amountAcceptedAt === null;
 
@@ -61,7 +64,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
               ? `You accepted this payment on ${formatDateTime(order.amountAcceptedAt)}: it grants access.`
               : "Until you accept it, the payment grants no access. Check it in your Whop dashboard, then accept it or refund it."}
           </p>
-          {differs && (
+          {differs && acts && (
             <div className="mt-3">
               <OrderActionButton orderId={order.id} action={acceptPaymentAction} label="Accept this payment" pendingLabel="Accepting…" />
             </div>
@@ -103,7 +106,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           )}
           {order.failureReason && <Detail term="Why it failed">{order.failureReason}</Detail>}
         </dl>
-        {order.whopCheckoutId && (
+        {order.whopCheckoutId && acts && (
           <div className="mt-6 border-t border-zinc-100 pt-4">
             <p className="mb-3 text-sm text-zinc-600">Missed a webhook? Read this order&apos;s payment, refunds, disputes and membership directly from Whop.</p>
             <OrderActionButton orderId={order.id} action={reconcileOrderAction} label="Check with Whop" pendingLabel="Checking with Whop…" />
