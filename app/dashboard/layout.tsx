@@ -4,16 +4,19 @@ import { resendVerificationAction } from "@/app/(auth)/account-actions";
 import { VerifyEmailBanner } from "@/components/account-forms";
 import { NavLink } from "@/components/nav-link";
 import { ROLE_LABELS } from "@/lib/auth/roles";
+import { listUserAccounts } from "@/lib/auth/sessions";
+import { switchAccountAction } from "./account-switch-actions";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
-  const { user, tenant, role } = await requireAccount();
+  const { user, tenant, role, account } = await requireAccount();
+  const accounts = await listUserAccounts(user.id);
   return (
     <div className="min-h-screen">
       {/*
         Two rows at every width: the brand with the account controls, then the nav. The nav wraps
         (two rows on a phone) instead of scrolling, so every destination stays on screen. The account
-        element beside Log out is where an account switcher goes: compact (an initial) on a phone,
-        the email from sm up.
+        element beside Log out is compact (an initial) on a phone, the email and role from sm up; a
+        user of several accounts gets the account switcher beside it.
       */}
       <header className="border-b border-zinc-200 bg-white">
         <div className="mx-auto max-w-5xl space-y-2 px-4 py-3">
@@ -30,6 +33,21 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 <span className="sr-only sm:not-sr-only sm:max-w-48 sm:truncate">{user.email}</span>
                 <span className="sr-only sm:not-sr-only rounded bg-zinc-100 px-1.5 py-0.5 text-xs font-medium text-zinc-700">{ROLE_LABELS[role]}</span>
               </p>
+              {accounts.length > 1 && (
+                <form action={switchAccountAction} className="flex items-center gap-1">
+                  <label htmlFor="account-switcher" className="sr-only">
+                    Account
+                  </label>
+                  <select id="account-switcher" name="accountId" defaultValue={account.id} className="max-w-32 rounded-md border border-zinc-300 bg-white px-1.5 py-1 text-xs sm:max-w-48">
+                    {accounts.map((option) => (
+                      <option key={option.accountId} value={option.accountId}>
+                        {option.name ?? "Not connected yet"} ({ROLE_LABELS[option.role]})
+                      </option>
+                    ))}
+                  </select>
+                  <button className="rounded-md px-2 py-1 text-xs font-medium text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-100">Switch</button>
+                </form>
+              )}
               <form action="/logout" method="post">
                 <button className="rounded-md px-2 py-1 font-medium text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">
                   Log out

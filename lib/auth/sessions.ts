@@ -85,6 +85,16 @@ export async function findLiveSession(ref: SessionRef, now = new Date()): Promis
   return row;
 }
 
+/** The accounts a user belongs to, for the header's switcher: each with its tenant's name and the user's role. */
+export async function listUserAccounts(userId: string): Promise<{ accountId: string; name: string | null; role: Role }[]> {
+  return db()
+    .select({ accountId: accountMembers.accountId, name: tenants.whopCompanyTitle, role: accountMembers.role })
+    .from(accountMembers)
+    .innerJoin(tenants, eq(tenants.accountId, accountMembers.accountId))
+    .where(eq(accountMembers.userId, userId))
+    .orderBy(asc(accountMembers.createdAt), asc(accountMembers.accountId));
+}
+
 /** The account switcher: the session now works in `accountId`, if the user is a member of it. */
 export async function switchSessionAccount(ref: SessionRef, accountId: string): Promise<boolean> {
   const moved = await db()

@@ -6,7 +6,7 @@ import { accountMembers, invitations, invitationTokens } from "@/db/schema-auth"
 import { ownerActor, type Actor } from "@/lib/auth/actor";
 import { findMembership, logIn, signUp } from "@/lib/auth/accounts";
 import { ForbiddenError } from "@/lib/auth/roles";
-import { createSession, findLiveSession } from "@/lib/auth/sessions";
+import { createSession, findLiveSession, listUserAccounts, switchSessionAccount } from "@/lib/auth/sessions";
 import {
   acceptInvitationAs,
   acceptInvitationAsNewUser,
@@ -95,6 +95,26 @@ describe("invitations", () => {
     await db().update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(and(eq(invitations.accountId, o.account.id), eq(invitations.email, email)));
     expect(await acceptInvitationAsNewUser(third, "a new passphrase", null)).toEqual({ ok: false, reason: "expired" });
     expect(await inviteMember(o.actor, { email: o.user.email, role: "viewer" })).toMatchObject({ ok: false, message: expect.stringContaining("already a member") });
+  });
+});
+
+describe("the account switcher", () => {
+  it("moves a session into another account of the user's only; the session then works there with that role", async () => {
+    const a = await owner();
+    const b = await owner();
+    const stranger = await owner();
+    const accepted = await acceptInvitationAs(b.user, await invite(a.actor, b.user.email, "admin"), null);
+    expect(accepted.ok).toBe(true);
+    expect((await listUserAccounts(b.user.id)).map((row) => [row.accountId, row.role])).toEqual([
+      [b.account.id, "owner"],
+      [a.account.id, "admin"],
+    ]);
+    const session = await createSession(db(), b.user, b.account.id, { ip: null, userAgent: null });
+    const ref = { sessionId: session.id, userId: b.user.id };
+    expect(await switchSessionAccount(ref, a.account.id)).toBe(true);
+    expect(await findLiveSession(ref)).toMatchObject({ tenant: { id: a.tenant.id }, role: "admin" });
+    expect(await switchSessionAccount(ref, stranger.account.id)).toBe(false);
+    expect(await findLiveSession(ref)).toMatchObject({ tenant: { id: a.tenant.id }, role: "admin" });
   });
 });
 
