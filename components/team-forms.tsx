@@ -70,6 +70,21 @@ export function InviteMemberForm({ action }: { action: Action }) {
   );
 }
 
+/** A row control's outcome, beside it. */
+function InlineOutcome({ state }: { state: ActionState }) {
+  return (
+    <>
+      {state.error && (
+        <span role="alert" className="text-xs text-red-700">
+          {state.error}
+        </span>
+      )}
+      {state.reauthenticate && <ConfirmItsYou method={state.reauthenticate} />}
+      {state.success && <span className="text-xs text-emerald-700">{state.success}</span>}
+    </>
+  );
+}
+
 const small = "rounded-md px-2.5 py-1.5 text-xs font-semibold focus-visible:outline-2 focus-visible:outline-brand-500";
 
 /** One button posting hidden fields (Revoke, Remove, Leave), with its outcome beside it. */
@@ -81,13 +96,7 @@ export function TeamButton({ action, fields, label, danger = false }: { action: 
         <input key={name} type="hidden" name={name} value={value} />
       ))}
       <button className={`${small} ${danger ? "text-red-700 ring-1 ring-inset ring-red-200 hover:bg-red-50" : "text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50"}`}>{label}</button>
-      {state.error && (
-        <span role="alert" className="text-xs text-red-700">
-          {state.error}
-        </span>
-      )}
-      {state.reauthenticate && <ConfirmItsYou method={state.reauthenticate} />}
-      {state.success && <span className="text-xs text-emerald-700">{state.success}</span>}
+      <InlineOutcome state={state} />
     </form>
   );
 }
@@ -107,13 +116,7 @@ export function ChangeRoleForm({ action, userId, role, email }: { action: Action
         <option value="viewer">Viewer</option>
       </select>
       <button className={`${small} text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50`}>Change role</button>
-      {state.error && (
-        <span role="alert" className="text-xs text-red-700">
-          {state.error}
-        </span>
-      )}
-      {state.reauthenticate && <ConfirmItsYou method={state.reauthenticate} />}
-      {state.success && <span className="text-xs text-emerald-700">{state.success}</span>}
+      <InlineOutcome state={state} />
     </form>
   );
 }

@@ -231,6 +231,16 @@ async function ownerCount(tx: Transaction, accountId: string): Promise<number> {
   return owners.length;
 }
 
+/** The member's row, locked for the rest of the transaction, or undefined. */
+async function lockedMember(tx: Transaction, accountId: string, userId: string): Promise<{ role: Role } | undefined> {
+  const [row] = await tx
+    .select({ role: accountMembers.role })
+    .from(accountMembers)
+    .where(and(eq(accountMembers.accountId, accountId), eq(accountMembers.userId, userId)))
+    .for("update");
+  return row;
+}
+
 const LAST_OWNER = "An account needs an owner: make someone else an owner first.";
 
 /** **Change role** (Owner). */
@@ -240,11 +250,7 @@ export async function changeMemberRole(actor: Actor, userId: string, role: Role)
   if (refused) return refused;
   return db().transaction(async (tx) => {
     const owners = await ownerCount(tx, actor.accountId);
-    const [current] = await tx
-      .select({ role: accountMembers.role })
-      .from(accountMembers)
-      .where(and(eq(accountMembers.accountId, actor.accountId), eq(accountMembers.userId, userId)))
-      .for("update");
+    const current = await lockedMember(tx, actor.accountId, userId);
     if (!current) return { ok: false, message: "That person is not a member of this account." } as const;
     if (current.role === role) return { ok: true, message: `Already ${ROLE_LABELS[role]}.` } as const;
     if (current.role === "owner" && owners <= 1) return { ok: false, message: LAST_OWNER } as const;
@@ -259,11 +265,7 @@ export async function changeMemberRole(actor: Actor, userId: string, role: Role)
 
 async function dropMember(tx: Transaction, actor: Actor, userId: string, action: "member.removed" | "member.left"): Promise<TeamResult> {
   const owners = await ownerCount(tx, actor.accountId);
-  const [current] = await tx
-    .select({ role: accountMembers.role })
-    .from(accountMembers)
-    .where(and(eq(accountMembers.accountId, actor.accountId), eq(accountMembers.userId, userId)))
-    .for("update");
+  const current = await lockedMember(tx, actor.accountId, userId);
   if (!current) return { ok: false, message: "That person is not a member of this account." };
   if (current.role === "owner" && owners <= 1) return { ok: false, message: LAST_OWNER };
   await tx.delete(accountMembers).where(and(eq(accountMembers.accountId, actor.accountId), eq(accountMembers.userId, userId)));
