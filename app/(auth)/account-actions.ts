@@ -6,7 +6,7 @@ import { validatedAction } from "@/lib/actions";
 import { resendVerification, verifyEmail } from "@/lib/auth/email-verification";
 import { emailSchema, passwordSchema } from "@/lib/auth/password";
 import { requestPasswordReset, resetPassword } from "@/lib/auth/password-reset";
-import { clientIp, requireAccount } from "@/lib/auth/session";
+import { clientIp, requireSignedIn } from "@/lib/auth/session";
 
 const tokenSchema = z.string().min(1, "This link is incomplete: open it again from the mail.").max(200, "This link is not one of ours.");
 
@@ -38,7 +38,7 @@ export const verifyEmailAction = validatedAction(z.object({ token: tokenSchema }
 
 /** The banner's **Resend**: for the signed-in user only. */
 export const resendVerificationAction = validatedAction(z.object({}), async () => {
-  const { user } = await requireAccount();
+  const { user } = await requireSignedIn();
   const result = await resendVerification(user);
   return result.ok ? { success: result.message } : { error: result.message };
 });

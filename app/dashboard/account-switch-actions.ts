@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { requireAccount } from "@/lib/auth/session";
+import { requireSignedIn } from "@/lib/auth/session";
 import { switchSessionAccount } from "@/lib/auth/sessions";
 
 /**
@@ -11,7 +11,7 @@ import { switchSessionAccount } from "@/lib/auth/sessions";
  * overview of the account the session now works in.
  */
 export async function switchAccountAction(formData: FormData): Promise<void> {
-  const live = await requireAccount();
+  const live = await requireSignedIn();
   const parsed = z.object({ accountId: z.string().trim().min(1).max(64) }).safeParse(Object.fromEntries(formData));
   if (parsed.success && parsed.data.accountId !== live.account.id) {
     await switchSessionAccount({ sessionId: live.session.id, userId: live.user.id }, parsed.data.accountId);

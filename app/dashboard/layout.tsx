@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { requireAccount } from "@/lib/auth/session";
+import { requireSignedIn } from "@/lib/auth/session";
 import { resendVerificationAction } from "@/app/(auth)/account-actions";
 import { VerifyEmailBanner } from "@/components/account-forms";
 import { NavLink } from "@/components/nav-link";
@@ -8,7 +8,7 @@ import { listUserAccounts } from "@/lib/auth/sessions";
 import { switchAccountAction } from "./account-switch-actions";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
-  const { user, tenant, role, account } = await requireAccount();
+  const { user, tenant, role, account } = await requireSignedIn();
   const accounts = await listUserAccounts(user.id);
   return (
     <div className="min-h-screen">

@@ -85,6 +85,7 @@ const SHOWN_DETAILS: [field: string, label: string][] = [
   ["resent", "Events resent"],
   ["method", "With"],
   ["codesLeft", "Recovery codes left"],
+  ["requirement", "Two-factor"],
 ];
 
 export interface AuditDetail {

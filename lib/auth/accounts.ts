@@ -1,7 +1,7 @@
 import { and, eq, TransactionRollbackError } from "drizzle-orm";
 import { db, type Transaction } from "@/db/client";
 import { accounts, tenants, userEmails, users, type Account, type Tenant, type User } from "@/db/schema";
-import { accountMembers } from "@/db/schema-auth";
+import { accountMembers, userTwoFactor } from "@/db/schema-auth";
 import { recordAudit, recordUserAudit } from "@/lib/audit/log";
 import { newId, newPublicTenantId } from "@/lib/ids";
 import { insertTenant } from "@/lib/tenants/queries";
@@ -9,7 +9,7 @@ import { sendVerificationMail } from "./email-verification";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { isTwoFactorEnabled } from "./second-factor";
-import { defaultAccountId } from "./sessions";
+import { defaultAccountId, twoFactorOnColumn } from "./sessions";
 import { returnLoginAttempt, takeLoginAttempt, throttleKeys } from "./throttle";
 
 /**
@@ -116,11 +116,12 @@ export async function logIn(input: { email: string; password: string; ip: string
 /** A user with an account they belong to (the first they joined, unless `accountId` names one), its tenant and their role. */
 export async function findMembership(userId: string, accountId?: string) {
   const [row] = await db()
-    .select({ user: users, account: accounts, tenant: tenants, role: accountMembers.role })
+    .select({ user: users, account: accounts, tenant: tenants, role: accountMembers.role, twoFactorOn: twoFactorOnColumn })
     .from(accountMembers)
     .innerJoin(users, eq(users.id, accountMembers.userId))
     .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
     .innerJoin(tenants, eq(tenants.accountId, accountMembers.accountId))
+    .leftJoin(userTwoFactor, eq(userTwoFactor.userId, accountMembers.userId))
     .where(and(eq(accountMembers.userId, userId), accountId === undefined ? undefined : eq(accountMembers.accountId, accountId)))
     .orderBy(accountMembers.createdAt)
     .limit(1);

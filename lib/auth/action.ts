@@ -2,11 +2,12 @@ import type { z } from "zod";
 import { validatedAction, type ActionState } from "@/lib/actions";
 import type { Actor } from "./actor";
 import { ForbiddenError } from "./roles";
-import { requireActor } from "./session";
+import { requireActor, requireSignedInActor } from "./session";
 
 /*
  * The one way a dashboard form reaches its use case: the form is parsed (lib/actions.ts), the
- * session authenticates (no session: a redirect to /login), and the use case gets the Actor. The
+ * session authenticates (no session: a redirect to /login; a member who must still set up the
+ * two-factor their account requires: a redirect to Settings), and the use case gets the Actor. The
  * use case checks the role (lib/auth/roles.ts `authorize`); a refusal comes back here as
  * ForbiddenError and is answered as the form's error.
  */
@@ -15,8 +16,27 @@ export function actorAction<S extends z.ZodType<Record<string, unknown>>>(
   schema: S,
   handler: (actor: Actor, data: z.output<S>, formData: FormData) => Promise<ActionState>,
 ) {
+  return wrapped(schema, requireActor, handler);
+}
+
+/**
+ * actorAction for the user's own sign-in (password, sessions, two-factor): also allowed to a member
+ * whose account requires two-factor they have not set up yet, who can do nothing else.
+ */
+export function userAction<S extends z.ZodType<Record<string, unknown>>>(
+  schema: S,
+  handler: (actor: Actor, data: z.output<S>, formData: FormData) => Promise<ActionState>,
+) {
+  return wrapped(schema, requireSignedInActor, handler);
+}
+
+function wrapped<S extends z.ZodType<Record<string, unknown>>>(
+  schema: S,
+  authenticate: () => Promise<Actor>,
+  handler: (actor: Actor, data: z.output<S>, formData: FormData) => Promise<ActionState>,
+) {
   return validatedAction(schema, async (data, formData) => {
-    const actor = await requireActor();
+    const actor = await authenticate();
     try {
       return await handler(actor, data, formData);
     } catch (error) {

@@ -6,7 +6,7 @@ import { env } from "@/lib/env";
 import type { User } from "@/db/schema";
 import { clientIpFrom } from "@/lib/http/client-ip";
 import type { Actor } from "./actor";
-import { createSession, endSession as endSessionRow, findLiveSession, SESSION_TTL_SECONDS, type LiveSession } from "./sessions";
+import { createSession, endSession as endSessionRow, findLiveSession, mustSetUpTwoFactor, SESSION_TTL_SECONDS, type LiveSession } from "./sessions";
 
 /**
  * The session cookie (iron-session: sealed and signed with SESSION_SECRET) names a server-side
@@ -100,10 +100,23 @@ export async function currentAccount(): Promise<LiveSession | undefined> {
   return findLiveSession({ sessionId: session.sessionId, userId: session.userId });
 }
 
-/** For pages behind login: the signed-in account, or a redirect to /login. */
-export async function requireAccount(): Promise<LiveSession> {
+/** Where a member who must still set up two-factor is sent (lib/auth/sessions.ts `mustSetUpTwoFactor`). */
+export const TWO_FACTOR_SETUP_PATH = "/dashboard/settings?two-factor=required";
+
+/**
+ * For Settings and the user's own sign-in (password, sessions, two-factor, the account switcher):
+ * any signed-in session, also one whose account requires two-factor the user has not set up yet.
+ */
+export async function requireSignedIn(): Promise<LiveSession> {
   const account = await currentAccount();
   if (!account) redirect("/login");
+  return account;
+}
+
+/** For pages behind login: the signed-in account, or a redirect to /login (or to set up two-factor, when the account requires it). */
+export async function requireAccount(): Promise<LiveSession> {
+  const account = await requireSignedIn();
+  if (mustSetUpTwoFactor(account)) redirect(TWO_FACTOR_SETUP_PATH);
   return account;
 }
 
@@ -115,6 +128,11 @@ export async function clientIp(): Promise<string | null> {
 /** The request's Actor (lib/auth/actor.ts), or a redirect to /login: what every dashboard use case receives. */
 export async function requireActor(): Promise<Actor> {
   return actorOf(await requireAccount(), await clientIp());
+}
+
+/** requireActor for the user's own sign-in, allowed before a required two-factor is set up (requireSignedIn). */
+export async function requireSignedInActor(): Promise<Actor> {
+  return actorOf(await requireSignedIn(), await clientIp());
 }
 
 export function actorOf(live: LiveSession, ip: string | null): Actor {

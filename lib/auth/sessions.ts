@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { db, type Executor } from "@/db/client";
 import { accounts, tenants, users, type Account, type Tenant, type User } from "@/db/schema";
-import { accountMembers, sessions, type Role, type Session } from "@/db/schema-auth";
+import { accountMembers, sessions, userTwoFactor, type Role, type Session } from "@/db/schema-auth";
 import { recordUserAudit } from "@/lib/audit/log";
 import { randomBase62 } from "@/lib/ids";
 
@@ -59,7 +59,22 @@ export interface LiveSession {
   tenant: Tenant;
   role: Role;
   session: Session;
+  /** The user has two-factor sign-in on (a setup not yet confirmed does not count). */
+  twoFactorOn: boolean;
 }
+
+/**
+ * An owner may require two-factor of every member (`accounts.two_factor_required_at`). A member
+ * without it stays signed in but reaches only Settings, to set it up (and their own sign-in:
+ * password, sessions, log-out, the account switcher); every other page sends them there and every
+ * other action is refused.
+ */
+export function mustSetUpTwoFactor(live: { account: Pick<Account, "twoFactorRequiredAt">; twoFactorOn: boolean }): boolean {
+  return live.account.twoFactorRequiredAt !== null && !live.twoFactorOn;
+}
+
+/** The select list's "has two-factor on" for a query joining user_two_factor by user. */
+export const twoFactorOnColumn = sql<boolean>`(${userTwoFactor.enabledAt} is not null)`;
 
 /**
  * The signed-in user, the account they work in, its tenant and their role, for a cookie's session
@@ -67,12 +82,13 @@ export interface LiveSession {
  */
 export async function findLiveSession(ref: SessionRef, now = new Date()): Promise<LiveSession | undefined> {
   const [row] = await db()
-    .select({ session: sessions, user: users, account: accounts, tenant: tenants, role: accountMembers.role })
+    .select({ session: sessions, user: users, account: accounts, tenant: tenants, role: accountMembers.role, twoFactorOn: twoFactorOnColumn })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(accountMembers, and(eq(accountMembers.accountId, sessions.accountId), eq(accountMembers.userId, sessions.userId)))
     .innerJoin(accounts, eq(accounts.id, sessions.accountId))
     .innerJoin(tenants, eq(tenants.accountId, sessions.accountId))
+    .leftJoin(userTwoFactor, eq(userTwoFactor.userId, sessions.userId))
     .where(and(eq(sessions.userId, ref.userId), eq(sessions.id, ref.sessionId), isNull(sessions.endedAt), gt(sessions.expiresAt, now)))
     .limit(1);
   if (!row) return undefined;

@@ -1,7 +1,7 @@
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
 import { db, type Executor, type Transaction } from "@/db/client";
-import { tenants, users, type User } from "@/db/schema";
-import { accountMembers, invitations, invitationTokens, sessions, type Invitation, type Role } from "@/db/schema-auth";
+import { accounts, tenants, users, type User } from "@/db/schema";
+import { accountMembers, invitations, invitationTokens, sessions, userTwoFactor, type Invitation, type Role } from "@/db/schema-auth";
 import { recordAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { newId, randomBase62 } from "@/lib/ids";
@@ -12,6 +12,8 @@ import { insertUser } from "./accounts";
 import { hashPassword } from "./password";
 import { requireRecentAuthentication, type ReauthMethod } from "./step-up";
 import { authorize, ROLE_LABELS } from "./roles";
+import { isTwoFactorEnabled } from "./second-factor";
+import { twoFactorOnColumn } from "./sessions";
 import { digestToken } from "./tokens";
 
 /*
@@ -42,6 +44,7 @@ export interface TeamMember {
   email: string;
   role: Role;
   joinedAt: Date;
+  twoFactorOn: boolean;
 }
 
 export function invitationLink(raw: string): string {
@@ -56,9 +59,10 @@ async function tenantIdOf(tx: Transaction, accountId: string): Promise<string> {
 
 export async function listMembers(actor: Actor): Promise<TeamMember[]> {
   return db()
-    .select({ userId: users.id, email: users.email, role: accountMembers.role, joinedAt: accountMembers.createdAt })
+    .select({ userId: users.id, email: users.email, role: accountMembers.role, joinedAt: accountMembers.createdAt, twoFactorOn: twoFactorOnColumn })
     .from(accountMembers)
     .innerJoin(users, eq(users.id, accountMembers.userId))
+    .leftJoin(userTwoFactor, eq(userTwoFactor.userId, accountMembers.userId))
     .where(eq(accountMembers.accountId, actor.accountId))
     .orderBy(asc(accountMembers.createdAt), asc(users.email));
 }
@@ -289,4 +293,35 @@ export async function removeMember(actor: Actor, userId: string): Promise<TeamRe
 /** **Leave this account** (any role), unless the user is its last owner. */
 export async function leaveAccount(actor: Actor): Promise<TeamResult> {
   return db().transaction((tx) => dropMember(tx, actor, actor.userId, "member.left"));
+}
+
+/**
+ * **Require two-factor** / **Stop requiring two-factor** (Owner, behind step-up). Requiring it
+ * needs the owner's own two-factor on, so an owner never locks themselves out; members without it
+ * then reach only Settings until they set it up (lib/auth/sessions.ts `mustSetUpTwoFactor`).
+ */
+export async function setTwoFactorRequirement(actor: Actor, required: boolean): Promise<TeamResult> {
+  authorize(actor, "owner");
+  const refused = await stepUp(actor);
+  if (refused) return refused;
+  if (required && !(await isTwoFactorEnabled(actor))) {
+    return { ok: false, message: "Turn on two-factor for yourself first (Settings → Two-factor authentication), so that requiring it cannot lock you out." };
+  }
+  return db().transaction(async (tx) => {
+    const changed = await tx
+      .update(accounts)
+      .set({ twoFactorRequiredAt: required ? sql`now()` : null })
+      .where(and(eq(accounts.id, actor.accountId), required ? isNull(accounts.twoFactorRequiredAt) : isNotNull(accounts.twoFactorRequiredAt)))
+      .returning({ id: accounts.id });
+    if (changed.length === 0) return { ok: true, message: required ? "Two-factor is already required." : "Two-factor is already optional." } as const;
+    await recordAudit(tx, { tenantId: actor.tenant.id, actorUserId: actor.userId, action: "two_factor.requirement_changed", ip: actor.ip, detail: { requirement: required ? "required" : "optional" } });
+    if (!required) return { ok: true, message: "Two-factor is optional again." } as const;
+    const [{ without } = { without: 0 }] = await tx
+      .select({ without: sql<number>`count(*)::int` })
+      .from(accountMembers)
+      .leftJoin(userTwoFactor, eq(userTwoFactor.userId, accountMembers.userId))
+      .where(and(eq(accountMembers.accountId, actor.accountId), isNull(userTwoFactor.enabledAt)));
+    const waiting = without === 0 ? "Every member has it on." : `${without} ${without === 1 ? "member has" : "members have"} to set it up before using the dashboard.`;
+    return { ok: true, message: `Two-factor is now required. ${waiting}` } as const;
+  });
 }

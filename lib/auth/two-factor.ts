@@ -1,8 +1,8 @@
 import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import QRCode from "qrcode";
 import { db, type Executor } from "@/db/client";
-import { users, type User } from "@/db/schema";
-import { recoveryCodes, userTwoFactor } from "@/db/schema-auth";
+import { accounts, tenants, users, type User } from "@/db/schema";
+import { accountMembers, recoveryCodes, userTwoFactor } from "@/db/schema-auth";
 import { recordUserAudit } from "@/lib/audit/log";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
@@ -100,8 +100,30 @@ export async function confirmTwoFactorSetup(actor: UserActor, input: string, now
   });
 }
 
-/** **Turn off two-factor** (behind step-up): the authenticator and every recovery code go. */
-export async function disableTwoFactor(actor: UserActor): Promise<{ ok: true } | { ok: false; reason: "not_enabled"; message: string } | StepUpRequired> {
+/** The names of the user's accounts whose owners require two-factor of every member. */
+export async function accountsRequiringTwoFactor(user: UserRef): Promise<string[]> {
+  const rows = await db()
+    .selectDistinct({ accountId: accounts.id, name: tenants.whopCompanyTitle })
+    .from(accountMembers)
+    .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
+    .innerJoin(tenants, eq(tenants.accountId, accounts.id))
+    .where(and(eq(accountMembers.userId, user.userId), isNotNull(accounts.twoFactorRequiredAt)));
+  return rows.map((row) => row.name ?? "An account not connected yet");
+}
+
+/** **Turn off two-factor** (behind step-up): the authenticator and every recovery code go, unless an account of the user's requires it. */
+export async function disableTwoFactor(
+  actor: UserActor,
+): Promise<{ ok: true } | { ok: false; reason: "not_enabled" | "required"; message: string } | StepUpRequired> {
+  const requiring = await accountsRequiringTwoFactor(actor);
+  if (requiring.length > 0) {
+    const names = requiring.map((name) => `“${name}”`).join(", ");
+    return {
+      ok: false,
+      reason: "required",
+      message: `${names} ${requiring.length === 1 ? "requires" : "require"} two-factor of every member: it stays on while you belong to ${requiring.length === 1 ? "that account" : "those accounts"}.`,
+    };
+  }
   const recent = await requireRecentAuthentication(actor.sessionId, actor);
   if (!recent.ok) return recent;
   return db().transaction(async (tx) => {

@@ -15,7 +15,7 @@ import {
   sendTestWebhookAction,
   setWebhookEndpointEnabledAction,
 } from "@/app/dashboard/webhooks/actions";
-import { changeRoleAction, inviteMemberAction, removeMemberAction, revokeInvitationAction } from "@/app/dashboard/settings/team/actions";
+import { changeRoleAction, inviteMemberAction, removeMemberAction, revokeInvitationAction, setTwoFactorRequirementAction } from "@/app/dashboard/settings/team/actions";
 import OrderPage from "@/app/dashboard/orders/[id]/page";
 import TeamPage from "@/app/dashboard/settings/team/page";
 import { connectAction } from "@/app/onboarding/actions";
@@ -136,6 +136,7 @@ function ownerForms(a: Awaited<ReturnType<typeof account>>) {
     revokeInvitation: () => revokeInvitationAction(NO_PREVIOUS_STATE, form({ invitationId: a.invitationId })),
     changeRole: () => changeRoleAction(NO_PREVIOUS_STATE, form({ userId: a.user.id, role: "viewer" })),
     removeMember: () => removeMemberAction(NO_PREVIOUS_STATE, form({ userId: a.user.id })),
+    requireTwoFactor: () => setTwoFactorRequirementAction(NO_PREVIOUS_STATE, form({ required: "true" })),
   };
 }
 

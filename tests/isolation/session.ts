@@ -4,7 +4,7 @@ import type { User } from "@/db/schema";
 import { sessions, type Session } from "@/db/schema-auth";
 import type { Actor } from "@/lib/auth/actor";
 import { findMembership } from "@/lib/auth/accounts";
-import type { LiveSession } from "@/lib/auth/sessions";
+import { mustSetUpTwoFactor, type LiveSession } from "@/lib/auth/sessions";
 
 /*
  * Stands in for `@/lib/auth/session` (which needs Next's request cookies): the signed-in user and
@@ -63,10 +63,19 @@ export async function signInRecently(as: { user: Pick<User, "id">; tenant?: { ac
     .onConflictDoUpdate({ target: [sessions.userId, sessions.id], set: { reauthenticatedAt: new Date(), endedAt: null, accountId: live.account.id } });
 }
 
+export const TWO_FACTOR_SETUP_PATH = "/dashboard/settings?two-factor=required";
+
 /** The real behaviour: the account, or Next's redirect to /login. */
-export async function requireAccount(): Promise<LiveSession> {
+export async function requireSignedIn(): Promise<LiveSession> {
   const account = await currentAccount();
   if (!account) redirect("/login");
+  return account;
+}
+
+/** The real behaviour: requireSignedIn, and a member who must set up two-factor is sent to do so. */
+export async function requireAccount(): Promise<LiveSession> {
+  const account = await requireSignedIn();
+  if (mustSetUpTwoFactor(account)) redirect(TWO_FACTOR_SETUP_PATH);
   return account;
 }
 
@@ -80,6 +89,10 @@ export function actorOf(live: LiveSession, ip: string | null): Actor {
 
 export async function requireActor(): Promise<Actor> {
   return actorOf(await requireAccount(), await clientIp());
+}
+
+export async function requireSignedInActor(): Promise<Actor> {
+  return actorOf(await requireSignedIn(), await clientIp());
 }
 
 let pending: { userId: string } | undefined;

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import type { ActionState } from "@/lib/actions";
-import { actorAction } from "@/lib/auth/action";
+import { actorAction, userAction } from "@/lib/auth/action";
 import { changePassword, deleteAccount, revokeAllSessions } from "@/lib/auth/account-settings";
 import { passwordSchema } from "@/lib/auth/password";
 import { endSession } from "@/lib/auth/session";
@@ -12,13 +12,14 @@ import { endOneSession } from "@/lib/auth/sessions";
 import { beginTwoFactorSetup, cancelTwoFactorSetup, confirmTwoFactorSetup, disableTwoFactor, regenerateRecoveryCodes } from "@/lib/auth/two-factor";
 
 // Every action acts on the session's own user (any role) or account (deletion: owners only): no form field names a user or a tenant.
+// The user's own sign-in (userAction) stays open to a member who must still set up the two-factor their account requires.
 
 const changePasswordSchema = z.object({
   currentPassword: z.string().min(1, "Enter your current password.").max(256, "Current password is incorrect."),
   newPassword: passwordSchema,
 });
 
-export const changePasswordAction = actorAction(changePasswordSchema, async (actor, { currentPassword, newPassword }): Promise<ActionState> => {
+export const changePasswordAction = userAction(changePasswordSchema, async (actor, { currentPassword, newPassword }): Promise<ActionState> => {
   const result = await changePassword({ userId: actor.userId, currentPassword, newPassword, ip: actor.ip, keepSessionId: actor.sessionId ?? undefined });
   if (!result.ok) {
     switch (result.reason) {
@@ -36,13 +37,13 @@ export const changePasswordAction = actorAction(changePasswordSchema, async (act
   return { success: "Password changed. Every other session has been logged out." };
 });
 
-export const revokeAllSessionsAction = actorAction(z.object({}), async (actor) => {
+export const revokeAllSessionsAction = userAction(z.object({}), async (actor) => {
   await revokeAllSessions(actor.userId, actor.ip);
   await endSession();
   redirect("/login");
 });
 
-export const endSessionAction = actorAction(z.object({ sessionId: z.string().regex(/^ses_[A-Za-z0-9]{32}$/, "That is not a session.") }), async (actor, { sessionId }) => {
+export const endSessionAction = userAction(z.object({ sessionId: z.string().regex(/^ses_[A-Za-z0-9]{32}$/, "That is not a session.") }), async (actor, { sessionId }) => {
   if (sessionId === actor.sessionId) return { error: "That is this session: use Log out instead." };
   const result = await endOneSession(actor, sessionId);
   if (!result.ok) return { error: result.message };
@@ -80,13 +81,13 @@ export const deleteAccountAction = actorAction(deleteAccountSchema, async (actor
 
 // Two-factor authentication (the card of that name).
 
-export const beginTwoFactorSetupAction = actorAction(z.object({}), async (actor) => {
+export const beginTwoFactorSetupAction = userAction(z.object({}), async (actor) => {
   const result = await beginTwoFactorSetup(actor);
   revalidatePath("/dashboard/settings");
   return result.ok ? {} : { error: result.message };
 });
 
-export const cancelTwoFactorSetupAction = actorAction(z.object({}), async (actor) => {
+export const cancelTwoFactorSetupAction = userAction(z.object({}), async (actor) => {
   await cancelTwoFactorSetup(actor);
   revalidatePath("/dashboard/settings");
   return {};
@@ -96,7 +97,7 @@ const codeSchema = z.object({ code: z.string().trim().min(1, "Enter the 6-digit 
 
 // No revalidation on success: the page would re-render without the codes, shown once; the form's
 // **I have saved them** refreshes it.
-export const confirmTwoFactorSetupAction = actorAction(codeSchema, async (actor, { code }) => {
+export const confirmTwoFactorSetupAction = userAction(codeSchema, async (actor, { code }) => {
   const result = await confirmTwoFactorSetup(actor, code);
   if (!result.ok) {
     if (result.reason === "throttled") return { error: "Too many wrong codes. Wait 15 minutes and try again." };
@@ -106,14 +107,14 @@ export const confirmTwoFactorSetupAction = actorAction(codeSchema, async (actor,
   return { success: "Two-factor authentication is on. From now on, logging in asks for a code from your app.", reveal: result.recoveryCodes.join("\n") };
 });
 
-export const disableTwoFactorAction = actorAction(z.object({}), async (actor) => {
+export const disableTwoFactorAction = userAction(z.object({}), async (actor) => {
   const result = await disableTwoFactor(actor);
   if (!result.ok) return result.reason === "reauthenticate" ? { error: result.message, reauthenticate: result.method } : { error: result.message };
   revalidatePath("/dashboard/settings");
   return { success: "Two-factor authentication is off." };
 });
 
-export const regenerateRecoveryCodesAction = actorAction(z.object({}), async (actor) => {
+export const regenerateRecoveryCodesAction = userAction(z.object({}), async (actor) => {
   const result = await regenerateRecoveryCodes(actor);
   if (!result.ok) return result.reason === "reauthenticate" ? { error: result.message, reauthenticate: result.method } : { error: result.message };
   return { success: "New recovery codes made: the old ones no longer work.", reveal: result.recoveryCodes.join("\n") };

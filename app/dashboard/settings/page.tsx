@@ -1,13 +1,13 @@
 import Link from "next/link";
 import { Pagination } from "@/components/pagination";
-import { Card } from "@/components/ui/card";
+import { Card, Notice } from "@/components/ui/card";
 import { auditCursorSchema, listAuditEntries, type AuditRow } from "@/lib/audit/queries";
 import { deletionConfirmationPhrase } from "@/lib/auth/account-settings";
 import { PASSWORD_RULES } from "@/lib/auth/password";
-import { requireAccount } from "@/lib/auth/session";
+import { requireSignedIn } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { deviceName } from "@/lib/auth/devices";
-import { listLiveSessions } from "@/lib/auth/sessions";
+import { listLiveSessions, mustSetUpTwoFactor } from "@/lib/auth/sessions";
 import { twoFactorState, type TwoFactorState } from "@/lib/auth/two-factor";
 import {
   beginTwoFactorSetupAction,
@@ -29,24 +29,35 @@ import { LogOutEverywhereForm } from "./log-out-everywhere-form";
 export const metadata = { title: "Settings" };
 
 export default async function SettingsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const account = await requireAccount();
+  const account = await requireSignedIn();
   const { user, tenant } = account;
   const cursor = auditCursorSchema.parse((await searchParams).cursor);
   const [{ entries, nextCursor }, liveSessions, twoFactor] = await Promise.all([
-    listAuditEntries(tenant.id, cursor),
+    mustSetUpTwoFactor(account) ? Promise.resolve({ entries: [], nextCursor: null }) : listAuditEntries(tenant.id, cursor),
     listLiveSessions(user.id),
     twoFactorState({ userId: user.id, email: user.email }),
   ]);
   const connected = tenant.whopCompanyTitle !== null;
+  // A member who must still set up the two-factor the account requires sees their own sign-in only.
+  const restricted = mustSetUpTwoFactor(account);
 
   return (
     <>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h1 className="text-2xl font-semibold">Settings</h1>
-        <Link href="/dashboard/settings/team" className="text-sm font-medium text-brand-700 hover:underline">
-          Team: members, roles and invitations →
-        </Link>
+        {!restricted && (
+          <Link href="/dashboard/settings/team" className="text-sm font-medium text-brand-700 hover:underline">
+            Team: members, roles and invitations →
+          </Link>
+        )}
       </div>
+
+      {restricted && (
+        <Notice tone="warning">
+          The owners of {tenant.whopCompanyTitle ? <strong className="font-semibold">{tenant.whopCompanyTitle}</strong> : "this account"} require two-factor authentication.
+          Set it up below to use the dashboard.
+        </Notice>
+      )}
 
       <Card title="Change password" description={<>You are logged in as <strong className="font-medium text-zinc-800">{user.email}</strong>. Changing the password logs out every other session.</>}>
         <ChangePasswordForm action={changePasswordAction} passwordRules={PASSWORD_RULES} />
@@ -77,45 +88,49 @@ export default async function SettingsPage({ searchParams }: { searchParams: Pro
         <LogOutEverywhereForm action={revokeAllSessionsAction} />
       </Card>
 
-      <section id="audit-log" aria-labelledby="audit-log-heading" className="scroll-mt-6 space-y-4">
-        <div>
-          <h2 id="audit-log-heading" className="text-base font-semibold text-zinc-900">
-            Audit log
-          </h2>
-          <p className="mt-1 text-sm text-zinc-600">Who did what to this account and when, newest first. Times are in UTC.</p>
-        </div>
-        {entries.length === 0 ? (
-          <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-6 py-10 text-center text-sm text-zinc-600">
-            {cursor ? "No older entries." : "Nothing recorded yet."}
-          </p>
-        ) : (
-          <AuditList entries={entries} />
-        )}
-        <Pagination
-          basePath="/dashboard/settings#audit-log"
-          onLaterPage={Boolean(cursor)}
-          nextHref={nextCursor ? `/dashboard/settings?${new URLSearchParams({ cursor: nextCursor })}#audit-log` : null}
-        />
-      </section>
+      {!restricted && (
+        <>
+          <section id="audit-log" aria-labelledby="audit-log-heading" className="scroll-mt-6 space-y-4">
+            <div>
+              <h2 id="audit-log-heading" className="text-base font-semibold text-zinc-900">
+                Audit log
+              </h2>
+              <p className="mt-1 text-sm text-zinc-600">Who did what to this account and when, newest first. Times are in UTC.</p>
+            </div>
+            {entries.length === 0 ? (
+              <p className="rounded-xl border border-dashed border-zinc-300 bg-white px-6 py-10 text-center text-sm text-zinc-600">
+                {cursor ? "No older entries." : "Nothing recorded yet."}
+              </p>
+            ) : (
+              <AuditList entries={entries} />
+            )}
+            <Pagination
+              basePath="/dashboard/settings#audit-log"
+              onLaterPage={Boolean(cursor)}
+              nextHref={nextCursor ? `/dashboard/settings?${new URLSearchParams({ cursor: nextCursor })}#audit-log` : null}
+            />
+          </section>
 
-      <section aria-labelledby="delete-account-heading" className="rounded-xl border border-red-200 bg-white p-6 shadow-sm">
-        <h2 id="delete-account-heading" className="text-base font-semibold text-red-800">
-          Delete account
-        </h2>
-        <div className="mt-1 space-y-2 text-sm text-zinc-600">
-          <p>
-            Permanently deletes your account and everything we hold for it: your login, items and their checkout links, orders, webhook events,
-            the audit log, and the stored Whop API key and webhook secret. It cannot be undone.
-          </p>
-          <p>
-            Nothing on Whop is touched: your payments, products and memberships stay there.
-            {connected && " Afterwards, revoke the API key and delete the webhook in your Whop dashboard (Developer settings)."}
-          </p>
-        </div>
-        <div className="mt-5">
-          <DeleteAccountForm action={deleteAccountAction} phrase={deletionConfirmationPhrase(account)} connected={connected} twoFactor={twoFactor.status === "on"} />
-        </div>
-      </section>
+          <section aria-labelledby="delete-account-heading" className="rounded-xl border border-red-200 bg-white p-6 shadow-sm">
+            <h2 id="delete-account-heading" className="text-base font-semibold text-red-800">
+              Delete account
+            </h2>
+            <div className="mt-1 space-y-2 text-sm text-zinc-600">
+              <p>
+                Permanently deletes your account and everything we hold for it: your login, items and their checkout links, orders, webhook events,
+                the audit log, and the stored Whop API key and webhook secret. It cannot be undone.
+              </p>
+              <p>
+                Nothing on Whop is touched: your payments, products and memberships stay there.
+                {connected && " Afterwards, revoke the API key and delete the webhook in your Whop dashboard (Developer settings)."}
+              </p>
+            </div>
+            <div className="mt-5">
+              <DeleteAccountForm action={deleteAccountAction} phrase={deletionConfirmationPhrase(account)} connected={connected} twoFactor={twoFactor.status === "on"} />
+            </div>
+          </section>
+        </>
+      )}
     </>
   );
 }

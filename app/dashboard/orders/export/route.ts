@@ -1,4 +1,5 @@
-import { currentAccount } from "@/lib/auth/session";
+import { currentAccount, TWO_FACTOR_SETUP_PATH } from "@/lib/auth/session";
+import { mustSetUpTwoFactor } from "@/lib/auth/sessions";
 import { ordersCsvFilename, ordersCsvStream } from "@/lib/orders/csv";
 import { orderFilterSchema } from "@/lib/orders/queries";
 
@@ -7,6 +8,7 @@ export async function GET(request: Request): Promise<Response> {
   const account = await currentAccount();
   // Relative, as /logout's: the browser stays on the host it used.
   if (!account) return new Response(null, { status: 303, headers: { location: "/login" } });
+  if (mustSetUpTwoFactor(account)) return new Response(null, { status: 303, headers: { location: TWO_FACTOR_SETUP_PATH } });
 
   const { cursor: _ignored, ...filter } = orderFilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   return new Response(ordersCsvStream(account.tenant.id, filter), {

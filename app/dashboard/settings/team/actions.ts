@@ -9,7 +9,7 @@ import { emailSchema } from "@/lib/auth/password";
 import { ROLES } from "@/lib/auth/roles";
 import { endSession, getSession } from "@/lib/auth/session";
 import { defaultAccountId, switchSessionAccount } from "@/lib/auth/sessions";
-import { changeMemberRole, inviteMember, leaveAccount, removeMember, revokeInvitation } from "@/lib/auth/team";
+import { changeMemberRole, inviteMember, leaveAccount, removeMember, revokeInvitation, setTwoFactorRequirement } from "@/lib/auth/team";
 
 // Every action acts on the session's account; ids in the form are looked up within it.
 
@@ -40,6 +40,13 @@ export const changeRoleAction = actorAction(z.object({ userId: idSchema, role: r
 
 export const removeMemberAction = actorAction(z.object({ userId: idSchema }), async (actor, { userId }) => {
   const result = await removeMember(actor, userId);
+  if (!result.ok) return { error: result.message, reauthenticate: result.reauthenticate };
+  refresh();
+  return { success: result.message };
+});
+
+export const setTwoFactorRequirementAction = actorAction(z.object({ required: z.enum(["true", "false"], { message: "Choose to require two-factor or not." }) }), async (actor, { required }) => {
+  const result = await setTwoFactorRequirement(actor, required === "true");
   if (!result.ok) return { error: result.message, reauthenticate: result.reauthenticate };
   refresh();
   return { success: result.message };

@@ -5,7 +5,7 @@ import { actorOf, requireAccount } from "@/lib/auth/session";
 import { hasRole, ROLE_LABELS } from "@/lib/auth/roles";
 import { listMembers, listOpenInvitations } from "@/lib/auth/team";
 import { formatDateTime } from "@/lib/format";
-import { changeRoleAction, inviteMemberAction, leaveAccountAction, removeMemberAction, revokeInvitationAction } from "./actions";
+import { changeRoleAction, inviteMemberAction, leaveAccountAction, removeMemberAction, revokeInvitationAction, setTwoFactorRequirementAction } from "./actions";
 
 export const metadata = { title: "Team" };
 
@@ -14,6 +14,8 @@ export default async function TeamPage() {
   const actor = actorOf(live, null);
   const owner = hasRole(live.role, "owner");
   const [members, invitations] = await Promise.all([listMembers(actor), owner ? listOpenInvitations(actor) : Promise.resolve([])]);
+  const requiredAt = live.account.twoFactorRequiredAt;
+  const withoutTwoFactor = members.filter((member) => !member.twoFactorOn).length;
   return (
     <>
       <div>
@@ -43,7 +45,8 @@ export default async function TeamPage() {
                   {member.userId === live.user.id && <span className="ml-2 text-xs text-zinc-500">(you)</span>}
                 </p>
                 <p className="text-xs text-zinc-500">
-                  {ROLE_LABELS[member.role]} · joined {formatDateTime(member.joinedAt)}
+                  {ROLE_LABELS[member.role]} · joined {formatDateTime(member.joinedAt)} ·{" "}
+                  {member.twoFactorOn ? "two-factor on" : <span className={requiredAt ? "font-medium text-amber-700" : undefined}>two-factor off</span>}
                 </p>
               </div>
               {owner && member.userId !== live.user.id && (
@@ -56,6 +59,31 @@ export default async function TeamPage() {
             </li>
           ))}
         </ul>
+      </Card>
+
+      <Card
+        title="Two-factor for everyone"
+        description={
+          requiredAt
+            ? `Required since ${formatDateTime(requiredAt)}: a member without two-factor reaches only Settings until they set it up, and nobody can turn it off.`
+            : "Optional: each member decides. When required, a member without two-factor reaches only Settings until they set it up."
+        }
+      >
+        {requiredAt && withoutTwoFactor > 0 && (
+          <p className="mb-3 text-sm text-amber-800">
+            {withoutTwoFactor} {withoutTwoFactor === 1 ? "member has" : "members have"} not set it up yet.
+          </p>
+        )}
+        {owner ? (
+          <TeamButton
+            action={setTwoFactorRequirementAction}
+            fields={{ required: requiredAt ? "false" : "true" }}
+            label={requiredAt ? "Stop requiring two-factor" : "Require two-factor"}
+            danger={Boolean(requiredAt)}
+          />
+        ) : (
+          <p className="text-sm text-zinc-600">Only an owner changes this.</p>
+        )}
       </Card>
 
       {owner && (
