@@ -1,4 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
+import { generateHOTP } from "@oslojs/otp";
 import { expect, type Page, type TestInfo } from "@playwright/test";
 
 /** The local Whop sandbox playwright.config.ts starts for the e2e run. */
@@ -49,4 +51,22 @@ export async function review(page: Page, testInfo: TestInfo, name: string) {
   await page.setViewportSize({ width: 1280, height: 900 });
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `accessibility of ${name}`).toEqual([]);
+}
+
+/** The authenticator app: the TOTP code for `offset` 30-second steps from now. */
+export function appCode(secret: string, offset = 0): string {
+  const key = decodeBase32IgnorePadding(secret.replace(/\s+/g, ""));
+  return generateHOTP(key, BigInt(Math.floor(Date.now() / 30_000) + offset), 6);
+}
+
+/** Settings → Set up two-factor with the secret shown in text, as an app would; returns the secret. */
+export async function turnOnTwoFactor(page: Page): Promise<string> {
+  await page.getByRole("button", { name: "Set up two-factor" }).click();
+  const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
+  await page.getByLabel("Authentication code").fill(appCode(secret));
+  await page.getByRole("button", { name: "Turn on two-factor" }).click();
+  await expect(page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")).toHaveCount(10);
+  await page.getByRole("button", { name: "I have saved them" }).click();
+  await expect(page.getByRole("button", { name: "Turn off two-factor" })).toBeVisible();
+  return secret;
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { connectedMerchant, createItem, review, uniqueEmail } from "./helpers";
+import { connectedMerchant, createItem, review, turnOnTwoFactor, uniqueEmail } from "./helpers";
 
 /* The owner invites a Viewer; the Viewer accepts with a new password, sees the order but no way to refund it. */
 
@@ -44,4 +44,37 @@ test("an invited Viewer joins from the link and cannot refund", async ({ page, b
   // The link worked once.
   await viewer.goto(invitation.pathname);
   await expect(viewer.getByText("This invitation was already accepted.")).toBeVisible();
+});
+
+test("an owner requires two-factor: a member without it reaches only Settings until they set it up", async ({ page, browser }, testInfo) => {
+  await connectedMerchant(page, "Strict Goods");
+  await page.goto("/dashboard/settings");
+  await turnOnTwoFactor(page);
+  await page.getByRole("link", { name: /Team: members, roles and invitations/ }).click();
+  const adminEmail = uniqueEmail("admin");
+  await page.getByLabel("Email").fill(adminEmail);
+  await page.getByLabel("Role").selectOption("admin");
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  const invitation = new URL(await page.getByLabel("Invitation link").inputValue());
+  await page.getByRole("button", { name: "Require two-factor" }).click();
+  await expect(page.getByText("Two-factor is now required. Every member has it on.")).toBeVisible();
+
+  const admin = await (await browser.newContext()).newPage();
+  await admin.goto(invitation.pathname);
+  await admin.getByLabel("Password").fill("the admin's passphrase");
+  await admin.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(admin).toHaveURL(/\/dashboard\/settings\?two-factor=required$/);
+  await expect(admin.getByText("The owners of Strict Goods require two-factor authentication.")).toBeVisible();
+  await expect(admin.getByRole("heading", { name: "Audit log" })).toHaveCount(0);
+  await review(admin, testInfo, "two-factor-required");
+  await admin.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Orders" }).click();
+  await expect(admin).toHaveURL(/\/dashboard\/settings\?two-factor=required$/);
+
+  await page.reload();
+  await expect(page.getByRole("listitem").filter({ hasText: adminEmail })).toContainText("two-factor off");
+  await review(page, testInfo, "team-two-factor-required");
+
+  await turnOnTwoFactor(admin);
+  await admin.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: "Orders" }).click();
+  await expect(admin.getByRole("heading", { name: "Orders", level: 1 })).toBeVisible();
 });

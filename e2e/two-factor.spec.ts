@@ -1,16 +1,8 @@
-import { decodeBase32IgnorePadding } from "@oslojs/encoding";
-import { generateHOTP } from "@oslojs/otp";
 import { expect, test, type Page } from "@playwright/test";
 import postgres from "postgres";
-import { connectedMerchant, PASSWORD, review } from "./helpers";
+import { appCode, connectedMerchant, PASSWORD, review } from "./helpers";
 
 /* Settings → Set up two-factor (the code computed from the secret shown in text, as an app would) → log out → log in asks for the code → dashboard. */
-
-/** The authenticator app: the TOTP code for `offset` 30-second steps from now. */
-function appCode(secret: string, offset = 0): string {
-  const key = decodeBase32IgnorePadding(secret.replace(/\s+/g, ""));
-  return generateHOTP(key, BigInt(Math.floor(Date.now() / 30_000) + offset), 6);
-}
 
 async function expectNoSidewaysScroll(page: Page, name: string) {
   await page.setViewportSize({ width: 390, height: 900 });

@@ -39,7 +39,7 @@ export default async function TeamPage() {
         <ul className="divide-y divide-zinc-100">
           {members.map((member) => (
             <li key={member.userId} className="flex flex-wrap items-center gap-x-4 gap-y-2 py-3">
-              <div className="min-w-0 flex-1">
+              <div className="min-w-0 grow basis-60">
                 <p className="truncate text-sm font-medium text-zinc-900">
                   {member.email}
                   {member.userId === live.user.id && <span className="ml-2 text-xs text-zinc-500">(you)</span>}
@@ -94,7 +94,7 @@ export default async function TeamPage() {
             <ul className="divide-y divide-zinc-100">
               {invitations.map((invitation) => (
                 <li key={invitation.id} className="flex flex-wrap items-center gap-x-4 gap-y-2 py-3">
-                  <div className="min-w-0 flex-1">
+                  <div className="min-w-0 grow basis-60">
                     <p className="truncate text-sm font-medium text-zinc-900">{invitation.email}</p>
                     <p className="text-xs text-zinc-500">
                       {ROLE_LABELS[invitation.role]} · expires {formatDateTime(invitation.expiresAt)}
