@@ -11,24 +11,28 @@ interface ItemValues {
   price: string;
   currency: string;
   description: string;
+  billing: string;
+  trialDays: string;
 }
 
-/** Create and edit an item: Title, Price, Currency, Description. */
+/** Create and edit an item: Title, Price, Currency, Billing, Free trial (days), Description. */
 export function ItemForm({
   action,
   currencies,
+  billingOptions,
   submitLabel,
   initial,
   itemId,
 }: {
   action: (state: ActionState, formData: FormData) => Promise<ActionState>;
   currencies: { value: string; label: string }[];
+  billingOptions: { value: string; label: string }[];
   submitLabel: string;
   initial?: ItemValues;
   itemId?: string;
 }) {
   const [state, formAction] = useActionState(action, {});
-  const values = state.values ?? initial ?? { title: "", price: "", currency: "usd", description: "" };
+  const values = state.values ?? initial ?? { title: "", price: "", currency: "usd", description: "", billing: "one_time", trialDays: "" };
   const errors = state.fieldErrors ?? {};
   return (
     // A changing key re-mounts the fields with the echoed values after a failed submit.
@@ -47,6 +51,25 @@ export function ItemForm({
         className="sm:col-span-3"
       />
       <SelectField label="Currency" name="currency" options={currencies} defaultValue={values.currency} error={errors.currency} className="sm:col-span-3" />
+      <SelectField
+        label="Billing"
+        name="billing"
+        options={billingOptions}
+        defaultValue={values.billing ?? "one_time"}
+        error={errors.billing}
+        hint="Recurring items renew on Whop until the buyer or you cancel."
+        className="sm:col-span-3"
+      />
+      <Field
+        label="Free trial (days)"
+        name="trialDays"
+        inputMode="numeric"
+        placeholder="0"
+        defaultValue={values.trialDays ?? ""}
+        error={errors.trialDays}
+        hint="Optional, recurring items only: the first charge comes when the trial ends."
+        className="sm:col-span-3"
+      />
       <TextAreaField
         label="Description"
         name="description"

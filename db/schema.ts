@@ -182,6 +182,10 @@ export const items = pgTable(
     /** Lowercase ISO 4217. */
     currency: text("currency").notNull(),
     whopProductId: text("whop_product_id"),
+    /** How often it renews, in days (Whop's `billing_period`: 7, 30, 90, 365); null: a one-time item. */
+    billingPeriodDays: integer("billing_period_days"),
+    /** Free trial of a recurring item, in days (null: none). */
+    trialPeriodDays: integer("trial_period_days"),
     active: boolean("active").notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -221,6 +225,12 @@ export const orderStatus = pgEnum("order_status", [
   "disputed",
   "dispute_lost",
 ]);
+
+/**
+ * A subscription's lifecycle, from Whop's membership reports (lib/subscriptions/lifecycle.ts):
+ * canceling = canceled at period end, with access until then; canceled and expired are ended.
+ */
+export const subscriptionState = pgEnum("subscription_state", ["trialing", "active", "past_due", "canceling", "canceled", "expired"]);
 
 export const orders = pgTable(
   "orders",
@@ -275,17 +285,49 @@ export const orders = pgTable(
     expiredAt: timestamp("expired_at", { withTimezone: true }),
     failureReason: text("failure_reason"),
     paidAt: timestamp("paid_at", { withTimezone: true }),
+    /**
+     * A subscription order: the item's billing period and trial when the buyer checked out (the
+     * order's amount_minor is then the renewal price). Null: a one-time order. Editing the item
+     * later changes neither.
+     */
+    billingPeriodDays: integer("billing_period_days"),
+    trialPeriodDays: integer("trial_period_days"),
+    /** Derived from the membership's reports (null until Whop reports the membership of a subscription). */
+    subscriptionState: subscriptionState("subscription_state"),
+    /** Whop's `renewal_period_end`: when the current period (or the trial) ends. */
+    currentPeriodEnd: timestamp("current_period_end", { withTimezone: true }),
+    cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+    /** When the subscription became canceled or expired (churn). */
+    subscriptionEndedAt: timestamp("subscription_ended_at", { withTimezone: true }),
+    /**
+     * A merchant's subscription action (`cancel_at_period_end`, `cancel_now`, `resume`), reserved
+     * before Whop is called and shown as requested until Whop's membership event confirms it.
+     */
+    subscriptionAction: text("subscription_action"),
+    /** `reserved` (Whop being called), `requested` (Whop accepted), `unknown` (Whop's answer was lost). */
+    subscriptionActionState: text("subscription_action_state"),
+    subscriptionActionAt: timestamp("subscription_action_at", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     foreignKey({ columns: [t.tenantId, t.itemId], foreignColumns: [items.tenantId, items.id] }).onDelete("cascade"),
+    // The Subscriptions view (all, or one state), keyset on (created_at, id) like the orders list; MRR reads the state range.
+    index("orders_tenant_subscriptions_idx")
+      .on(t.tenantId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`billing_period_days is not null`),
+    index("orders_tenant_subscription_state_idx")
+      .on(t.tenantId, t.subscriptionState, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`billing_period_days is not null`),
+    index("orders_tenant_subscription_ended_idx").on(t.tenantId, t.subscriptionEndedAt).where(sql`subscription_ended_at is not null`),
     // DESC NULLS FIRST, as `ORDER BY … DESC` means: an index in another null order cannot serve that ORDER BY (Seq Scan + Sort).
     index("orders_tenant_created_idx").on(t.tenantId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("orders_reuse_idx").on(t.tenantId, t.itemId, t.attemptId, t.createdAt.desc()),
     index("orders_tenant_checkout_idx").on(t.tenantId, t.whopCheckoutId),
     index("orders_tenant_payment_idx").on(t.tenantId, t.whopPaymentId),
+    // Membership events and renewals without metadata find their order by its membership.
+    index("orders_tenant_membership_idx").on(t.tenantId, t.whopMembershipId),
     // Buyer email search is a case-insensitive prefix match: LIKE 'prefix%' on lower(email) is an index range with text_pattern_ops.
     index("orders_tenant_buyer_email_idx").on(t.tenantId, sql`lower(${t.buyerEmail}) text_pattern_ops`),
     // The dashboard chart and revenue read paid orders of a recent window.
@@ -327,12 +369,19 @@ export const ledgerPayments = pgTable(
     whopSubstatus: text("whop_substatus"),
     billingReason: text("billing_reason"),
     paidAt: timestamp("paid_at", { withTimezone: true }),
+    /** Whop's `created_at`: when a renewal was charged (or failed), for the subscription's lifecycle. */
+    whopCreatedAt: timestamp("whop_created_at", { withTimezone: true }),
     /** Carried over from the order tally that preceded the ledger. */
     migrated: boolean("migrated").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("ledger_payments_tenant_order_idx").on(t.tenantId, t.orderId)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("ledger_payments_tenant_order_idx").on(t.tenantId, t.orderId),
+    // Renewal revenue and the renewals per day of the overview's chart.
+    index("ledger_payments_tenant_renewals_idx").on(t.tenantId, t.paidAt).where(sql`billing_reason = 'subscription_cycle' and status = 'succeeded'`),
+  ],
 );
 
 export const ledgerRefunds = pgTable(

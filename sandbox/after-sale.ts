@@ -138,7 +138,7 @@ export function cancelMembership(context: PurchaseContext, membershipId: string,
   const { state, dispatcher, publicUrl } = context;
   const membership = state.memberships.get(membershipId);
   if (!membership) throw notFound(`Membership ${membershipId} not found`);
-  if (membership.status === "canceled") return membership;
+  if (membership.status === "canceled" || membership.status === "expired") return membership;
   const event = (type: string) => ({
     type,
     companyId: membership.companyId,

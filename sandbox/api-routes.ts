@@ -5,6 +5,7 @@ import { forbidden, invalidParameter, missingParameter, notFound, type ErrorDial
 import { newId, newWebhookSecret } from "./ids";
 import { newestFirst, paginate } from "./pagination";
 import { cancelMembership, refundPayment } from "./after-sale";
+import { uncancelMembership } from "./subscriptions";
 import type { PurchaseContext } from "./purchases";
 import { paymentStanding } from "./standing";
 import {
@@ -347,6 +348,7 @@ export const API_ROUTES: ApiRoute[] = [
         affiliateCode: input.affiliateCode,
         dated: request.dated,
         paidPaymentId: null,
+        membershipId: null,
         createdAt: new Date(),
       };
       state.checkoutConfigurations.set(checkout.id, checkout);
@@ -501,6 +503,18 @@ export const API_ROUTES: ApiRoute[] = [
         throw invalidParameter("cancellation_mode", "expected 'at_period_end' or 'immediate'");
       }
       return ok(membershipJson(cancelMembership(context, id, mode), context.state, context.publicUrl));
+    },
+  },
+  {
+    method: "POST",
+    template: "/api/v1/memberships/:id/uncancel",
+    dialect: "v1",
+    handle(request, context) {
+      const key = companyKeyFor(context.state, request, "membership:cancel");
+      const id = request.params.id!;
+      ownedBy(context.state.memberships.get(id), key, "Membership", id);
+      for (const field of Object.keys(request.body)) throw invalidParameter(field);
+      return ok(membershipJson(uncancelMembership(context, id), context.state, context.publicUrl));
     },
   },
   {

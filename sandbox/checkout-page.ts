@@ -58,7 +58,12 @@ export interface CheckoutPageInput {
 
 export function renderCheckoutPage({ plan, product, company, checkout }: CheckoutPageInput): string {
   const title = plan.title ?? product?.title ?? "Checkout";
-  const price = formatPrice(plan.planType === "one_time" || plan.initialPrice > 0 ? plan.initialPrice : plan.renewalPrice, plan.currency);
+  const price =
+    plan.planType === "one_time"
+      ? formatPrice(plan.initialPrice, plan.currency)
+      : `${formatPrice(plan.renewalPrice, plan.currency)} every ${plan.billingPeriod ?? 30} days` +
+        (plan.initialPrice > 0 ? ` + ${formatPrice(plan.initialPrice, plan.currency)} today` : "") +
+        (plan.trialPeriodDays ? `, ${plan.trialPeriodDays}-day free trial` : "");
   const session = checkout ? `<input type="hidden" name="session" value="${escapeHtml(checkout.id)}">` : "";
   const base = `/checkout/${encodeURIComponent(plan.id)}`;
   return layout(

@@ -29,7 +29,7 @@ export async function handleCheckoutRequest(req: IncomingMessage, res: ServerRes
     if (req.method !== "GET" && req.method !== "HEAD") return sendMethodNotAllowed(res);
     const target = resolveCheckoutTarget(context.state, planId, url.searchParams.get("session"));
     if (!target) return notFoundPage(res);
-    if (target.checkout?.paidPaymentId) return sendAndReturn(res, 409, alreadyPaidPage());
+    if (target.checkout?.paidPaymentId || target.checkout?.membershipId) return sendAndReturn(res, 409, alreadyPaidPage());
     const html = renderCheckoutPage({
       plan: target.plan,
       product: context.state.products.get(target.plan.productId),
@@ -43,7 +43,7 @@ export async function handleCheckoutRequest(req: IncomingMessage, res: ServerRes
   const form = new URLSearchParams(await readRawBody(req));
   const target = resolveCheckoutTarget(context.state, planId, form.get("session") || url.searchParams.get("session"));
   if (!target) return notFoundPage(res);
-  if (target.checkout?.paidPaymentId) return sendAndReturn(res, 409, alreadyPaidPage());
+  if (target.checkout?.paidPaymentId || target.checkout?.membershipId) return sendAndReturn(res, 409, alreadyPaidPage());
   if (action === "pay") return completePayment(res, context, target, emailFrom(form));
   declineCheckout(context, target, emailFrom(form));
   const retryUrl = `/checkout/${target.plan.id}/${target.checkout ? `?session=${target.checkout.id}` : ""}`;
@@ -55,13 +55,14 @@ export async function handleCheckoutRequest(req: IncomingMessage, res: ServerRes
 }
 
 function completePayment(res: ServerResponse, context: PurchaseContext, target: CheckoutTarget, email: string): true {
-  const payment = payCheckout(context, target, email);
+  const { payment, membership } = payCheckout(context, target, email);
   const redirectUrl = target.checkout?.redirectUrl;
   if (redirectUrl) {
     redirect(res, redirectUrl);
     return true;
   }
-  return sendAndReturn(res, 200, renderMessagePage("Payment complete", `Thank you! Payment ${payment.id} succeeded.`));
+  const done = payment ? `Payment ${payment.id} succeeded.` : `Your free trial (membership ${membership.id}) has started.`;
+  return sendAndReturn(res, 200, renderMessagePage("Payment complete", `Thank you! ${done}`));
 }
 
 function sendAndReturn(res: ServerResponse, status: number, html: string): true {

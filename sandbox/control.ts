@@ -3,7 +3,8 @@ import { openDispute, refundPayment, resolveDispute, settleRefund, type DisputeO
 import { badRequest, notFound } from "./http";
 import { declineCheckout, payCheckout, resolveCheckoutTarget, type PurchaseContext } from "./purchases";
 import { DEFAULT_BUYER_EMAIL } from "./checkout-page";
-import { disputeJson, paymentJson, refundJson } from "./serializers";
+import { disputeJson, membershipJson, paymentJson, refundJson } from "./serializers";
+import { endTrial, failRenewal, reachPeriodEnd, renewNow } from "./subscriptions";
 import type { DeliveryAttempt } from "./state";
 
 export type FaultMode = "500" | "429" | "hang";
@@ -164,8 +165,10 @@ export const CONTROL_ROUTES: ControlRoute[] = [
     template: "/_sandbox/checkouts/:id/pay",
     handle({ params, body }, context) {
       const target = checkoutTarget(context, params.id!);
-      if (target.checkout?.paidPaymentId) throw badRequest("This checkout session has already been paid");
-      return { status: 200, body: paymentJson(payCheckout(context, target, buyerEmail(body)), context.state) };
+      if (target.checkout?.paidPaymentId || target.checkout?.membershipId) throw badRequest("This checkout session has already been paid");
+      const { payment, membership } = payCheckout(context, target, buyerEmail(body));
+      // A free trial starts without a payment: the membership answers instead.
+      return { status: 200, body: payment ? paymentJson(payment, context.state) : membershipJson(membership, context.state, context.publicUrl) };
     },
   },
   {
@@ -174,6 +177,34 @@ export const CONTROL_ROUTES: ControlRoute[] = [
     handle({ params, body }, context) {
       const target = checkoutTarget(context, params.id!);
       return { status: 200, body: paymentJson(declineCheckout(context, target, buyerEmail(body)), context.state) };
+    },
+  },
+  {
+    method: "POST",
+    template: "/_sandbox/memberships/:id/renew",
+    handle({ params }, context) {
+      return { status: 200, body: paymentJson(renewNow(context, params.id!), context.state) };
+    },
+  },
+  {
+    method: "POST",
+    template: "/_sandbox/memberships/:id/fail-renewal",
+    handle({ params }, context) {
+      return { status: 200, body: paymentJson(failRenewal(context, params.id!), context.state) };
+    },
+  },
+  {
+    method: "POST",
+    template: "/_sandbox/memberships/:id/end-trial",
+    handle({ params }, context) {
+      return { status: 200, body: paymentJson(endTrial(context, params.id!), context.state) };
+    },
+  },
+  {
+    method: "POST",
+    template: "/_sandbox/memberships/:id/period-end",
+    handle({ params }, context) {
+      return { status: 200, body: membershipJson(reachPeriodEnd(context, params.id!), context.state, context.publicUrl) };
     },
   },
   {

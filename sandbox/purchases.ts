@@ -35,87 +35,125 @@ export function resolveCheckoutTarget(state: SandboxState, planId: string, sessi
   return { plan, checkout };
 }
 
-function chargedAmount(plan: Plan): number {
-  return plan.planType === "one_time" || plan.initialPrice > 0 ? plan.initialPrice : plan.renewalPrice;
+/**
+ * What the first purchase charges. On a renewal plan `initial_price` is an amount charged on top of
+ * the renewal price at the first purchase (the newer SDK's reading, which the connector follows);
+ * a free trial defers the renewal price to the trial's end.
+ */
+function firstCharge(plan: Plan): number {
+  if (plan.planType === "one_time") return plan.initialPrice;
+  return plan.trialPeriodDays ? plan.initialPrice : roundTo(plan.initialPrice + plan.renewalPrice, 6);
 }
 
-function newPayment(target: CheckoutTarget, userId: string, now: Date): Payment {
-  const { plan, checkout } = target;
-  const total = chargedAmount(plan);
-  const rate = USD_PER_UNIT[plan.currency];
+/** The metadata a purchase carries: the plan's (Whop includes it in payment and membership events), then the checkout's. */
+function purchaseMetadata(target: CheckoutTarget): Record<string, unknown> {
+  return { ...target.plan.metadata, ...(target.checkout?.metadata ?? {}) };
+}
+
+export function newPayment(
+  fields: Pick<Payment, "companyId" | "planId" | "productId" | "userId" | "membershipId" | "checkoutConfigurationId" | "currency" | "billingReason" | "metadata">,
+  total: number,
+  now: Date,
+): Payment {
+  const rate = USD_PER_UNIT[fields.currency];
   return {
     id: newId("pay"),
-    companyId: plan.companyId,
-    planId: plan.id,
-    productId: plan.productId,
-    userId,
-    membershipId: null,
-    checkoutConfigurationId: checkout?.id ?? null,
-    currency: plan.currency,
+    ...fields,
     total,
     subtotal: total,
     usdTotal: rate === undefined ? total : roundTo(total * rate, 2),
     status: "paid",
     charge: "succeeded",
-    billingReason: plan.planType === "renewal" ? "subscription_create" : "one_time",
     failureMessage: null,
-    metadata: { ...(checkout?.metadata ?? {}) },
     createdAt: now,
     paidAt: now,
     updatedAt: now,
   };
 }
 
-export function payCheckout(context: PurchaseContext, target: CheckoutTarget, email: string): Payment {
+function checkoutPayment(target: CheckoutTarget, userId: string, total: number, now: Date): Payment {
+  const { plan, checkout } = target;
+  return newPayment(
+    {
+      companyId: plan.companyId,
+      planId: plan.id,
+      productId: plan.productId,
+      userId,
+      membershipId: null,
+      checkoutConfigurationId: checkout?.id ?? null,
+      currency: plan.currency,
+      billingReason: plan.planType === "renewal" ? "subscription_create" : "one_time",
+      metadata: purchaseMetadata(target),
+    },
+    total,
+    now,
+  );
+}
+
+/**
+ * Pay: the payment (none during a free trial without an initial fee) and the membership
+ * (`trialing` during a trial, else `active`; a renewal plan's membership has a current period),
+ * then `payment.succeeded` and `membership.activated`.
+ */
+export function payCheckout(context: PurchaseContext, target: CheckoutTarget, email: string): { payment: Payment | null; membership: Membership } {
   const { state, dispatcher, publicUrl } = context;
+  const { plan } = target;
   const now = new Date();
   const user = state.findOrCreateUser(email);
-  const payment = newPayment(target, user.id, now);
-  const product = state.products.get(payment.productId);
-  const billingDays = target.plan.planType === "renewal" ? (target.plan.billingPeriod ?? 30) : null;
+  const charge = firstCharge(plan);
+  const payment = charge > 0 ? checkoutPayment(target, user.id, charge, now) : null;
+  const product = state.products.get(plan.productId);
+  const renewal = plan.planType === "renewal";
+  const billingDays = renewal ? (plan.billingPeriod ?? 30) : null;
+  const trialDays = renewal && plan.trialPeriodDays ? plan.trialPeriodDays : null;
+  const periodDays = trialDays ?? billingDays;
   const membership: Membership = {
     id: newId("mem"),
-    companyId: payment.companyId,
-    planId: payment.planId,
-    productId: payment.productId,
+    companyId: plan.companyId,
+    planId: plan.id,
+    productId: plan.productId,
     userId: user.id,
-    checkoutConfigurationId: payment.checkoutConfigurationId,
-    status: "active",
+    checkoutConfigurationId: target.checkout?.id ?? null,
+    status: trialDays ? "trialing" : "active",
     cancelAtPeriodEnd: false,
     canceledAt: null,
     licenseKey: product?.licensing ? newLicenseKey() : null,
-    metadata: { ...payment.metadata },
-    currency: payment.currency,
-    renewalPeriodStart: billingDays === null ? null : now,
-    renewalPeriodEnd: billingDays === null ? null : new Date(now.getTime() + billingDays * 86_400_000),
+    metadata: purchaseMetadata(target),
+    currency: plan.currency,
+    billingPeriodDays: billingDays,
+    renewalPrice: plan.renewalPrice,
+    renewalPeriodStart: periodDays === null ? null : now,
+    renewalPeriodEnd: periodDays === null ? null : new Date(now.getTime() + periodDays * 86_400_000),
     createdAt: now,
     updatedAt: now,
   };
-  payment.membershipId = membership.id;
-  state.payments.set(payment.id, payment);
   state.memberships.set(membership.id, membership);
-  if (target.checkout) target.checkout.paidPaymentId = payment.id;
-
-  dispatcher.dispatch({
-    type: "payment.succeeded",
-    companyId: payment.companyId,
-    v1Data: paymentJson(payment, state),
-    v5Data: v5PaymentData(payment, state),
-  });
+  if (target.checkout) target.checkout.membershipId = membership.id;
+  if (payment) {
+    payment.membershipId = membership.id;
+    state.payments.set(payment.id, payment);
+    if (target.checkout) target.checkout.paidPaymentId = payment.id;
+    dispatcher.dispatch({
+      type: "payment.succeeded",
+      companyId: payment.companyId,
+      v1Data: paymentJson(payment, state),
+      v5Data: v5PaymentData(payment, state),
+    });
+  }
   dispatcher.dispatch({
     type: "membership.activated",
     companyId: membership.companyId,
     v1Data: membershipJson(membership, state, publicUrl),
     v5Data: v5MembershipData(membership),
   });
-  return payment;
+  return { payment, membership };
 }
 
 /** A declined card: the payment stays open with substatus `failed`; no membership. */
 export function declineCheckout(context: PurchaseContext, target: CheckoutTarget, email: string): Payment {
   const { state, dispatcher } = context;
   const user = state.findOrCreateUser(email);
-  const payment = newPayment(target, user.id, new Date());
+  const payment = checkoutPayment(target, user.id, firstCharge(target.plan) || target.plan.renewalPrice, new Date());
   payment.status = "open";
   payment.charge = "failed";
   payment.paidAt = null;

@@ -387,7 +387,7 @@ export function v5MembershipData(membership: Membership) {
     product_id: membership.productId,
     user_id: membership.userId,
     company_id: membership.companyId,
-    valid: membership.status === "active",
+    valid: membership.status === "active" || membership.status === "trialing",
     status: membership.status,
     metadata: membership.metadata,
     checkout_id: membership.checkoutConfigurationId,

@@ -79,6 +79,8 @@ export interface CheckoutConfiguration {
   /** Which request shape created it: decides `company_id` vs `account_id` in responses. */
   dated: boolean;
   paidPaymentId: string | null;
+  /** The membership the purchase made (a free trial makes one without a payment). */
+  membershipId: string | null;
   createdAt: Date;
 }
 
@@ -92,7 +94,7 @@ export interface User {
 export type PaymentStatus = "paid" | "open";
 /** What a payment was charged as; refunds and disputes are derived from their own records (see standing.ts). */
 export type PaymentChargeOutcome = "succeeded" | "failed";
-export type BillingReason = "one_time" | "subscription_create";
+export type BillingReason = "one_time" | "subscription_create" | "subscription_cycle";
 
 export interface Payment {
   id: string;
@@ -116,6 +118,8 @@ export interface Payment {
   updatedAt: Date;
 }
 
+export type MembershipStatus = "trialing" | "active" | "past_due" | "completed" | "canceled" | "expired";
+
 export interface Membership {
   id: string;
   companyId: string;
@@ -123,7 +127,8 @@ export interface Membership {
   productId: string;
   userId: string;
   checkoutConfigurationId: string | null;
-  status: "active" | "canceled";
+  /** `trialing` during a free trial, `past_due` after a failed renewal, `canceled` / `expired` once ended. */
+  status: MembershipStatus;
   /** Set by a cancellation with mode `at_period_end`. */
   cancelAtPeriodEnd: boolean;
   canceledAt: Date | null;
@@ -131,7 +136,11 @@ export interface Membership {
   licenseKey: string | null;
   metadata: Record<string, unknown>;
   currency: string;
-  /** The current billing period of a renewal plan; null for one-time plans. */
+  /** Days per period of a renewal plan (null: one-time). */
+  billingPeriodDays: number | null;
+  /** Charged each period (renewal plans). */
+  renewalPrice: number;
+  /** The current billing period (or the trial) of a renewal plan; null for one-time plans. */
   renewalPeriodStart: Date | null;
   renewalPeriodEnd: Date | null;
   createdAt: Date;

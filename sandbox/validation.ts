@@ -92,8 +92,8 @@ const WEBHOOK_UPDATE_FIELDS = WEBHOOK_FIELDS.filter((f) => f !== "resource_id");
 export const WEBHOOK_EVENTS: ReadonlySet<string> = new Set([
   "invoice.created", "invoice.marked_uncollectible", "invoice.paid", "invoice.past_due", "invoice.voided",
   "membership.activated", "membership.deactivated", "membership.trial_ending_soon",
-  "membership.cancel_at_period_end_changed", "membership.went_valid", "membership.went_invalid",
-  "payment.created", "payment.succeeded", "payment.failed", "payment.pending",
+  "membership.cancel_at_period_end_changed", "membership.went_valid", "membership.went_invalid", "membership.updated",
+  "payment.created", "payment.succeeded", "payment.failed", "payment.pending", "payment.authorized", "payment.requires_action",
   "dispute.created", "dispute.updated", "refund.created", "refund.updated", "dispute_alert.created",
   "entry.created", "entry.approved", "entry.denied", "entry.deleted",
   "setup_intent.requires_action", "setup_intent.succeeded", "setup_intent.canceled",
@@ -225,7 +225,7 @@ function parsePlanFields(body: Body, prefix: string, dated: boolean, inline: boo
     currency,
     initialPrice,
     renewalPrice,
-    billingPeriod: planType === "renewal" ? (optionalInteger(body, "billing_period", prefix) ?? 30) : null,
+    billingPeriod: planType === "renewal" ? billingPeriodOf(body, prefix) : null,
     expirationDays: optionalInteger(body, "expiration_days", prefix),
     trialPeriodDays: optionalInteger(body, "trial_period_days", prefix),
     visibility: oneOf(body, "visibility", prefix, ["visible", "hidden", "archived", "quick_link"] as const, "visible"),
@@ -234,6 +234,13 @@ function parsePlanFields(body: Body, prefix: string, dated: boolean, inline: boo
     metadata: parseMetadata(body.metadata, `${prefix}metadata`),
     forceCreateNewPlan: optionalBoolean(body, "force_create_new_plan", prefix, false),
   };
+}
+
+/** Days per period of a renewal plan: a whole number above 0 (Whop's default is 30). */
+function billingPeriodOf(body: Body, prefix: string): number {
+  const days = optionalInteger(body, "billing_period", prefix) ?? 30;
+  if (days === 0) throw invalidParameter(`${prefix}billing_period`, "must be greater than 0");
+  return days;
 }
 
 export function parsePlanCreate(body: Body, dated: boolean): PlanInput {

@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { toMajorUnits, type Currency } from "@/lib/money";
 import { reportProblem } from "@/lib/problems/report";
+import { renewalPlanPrices } from "@/lib/subscriptions/billing";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { isConnected } from "@/lib/tenants/queries";
 import { whopClientForTenant } from "@/lib/tenants/whop";
@@ -77,7 +78,17 @@ export async function createBuyerCheckout({ slug, attemptId, returningBrowser = 
 
   const [order] = await db()
     .insert(orders)
-    .values({ id: newId("ord"), tenantId: tenant.id, itemId: item.id, amountMinor: item.priceMinor, currency: item.currency, attemptId })
+    .values({
+      id: newId("ord"),
+      tenantId: tenant.id,
+      itemId: item.id,
+      amountMinor: item.priceMinor,
+      currency: item.currency,
+      attemptId,
+      // A subscription keeps what it was sold with, whatever the item says later.
+      billingPeriodDays: item.billingPeriodDays,
+      trialPeriodDays: item.billingPeriodDays === null ? null : item.trialPeriodDays,
+    })
     .returning();
   return openWhopCheckout(tenant, item, order!);
 }
@@ -99,26 +110,46 @@ async function findReusableOrder(tenantId: string, item: Item, attemptId: string
     )
     .orderBy(desc(orders.createdAt))
     .limit(1);
-  // A price change since then means a new checkout at the new price.
-  return order && order.amountMinor === item.priceMinor && order.currency === item.currency ? order : undefined;
+  // A price or billing change since then means a new checkout on the new terms.
+  const sameTerms =
+    order &&
+    order.amountMinor === item.priceMinor &&
+    order.currency === item.currency &&
+    order.billingPeriodDays === item.billingPeriodDays &&
+    (order.trialPeriodDays ?? null) === (item.billingPeriodDays === null ? null : item.trialPeriodDays);
+  return sameTerms ? order : undefined;
 }
 
 async function openWhopCheckout(tenant: Tenant, item: Item, order: Order): Promise<BuyerCheckoutResult> {
   const { appUrl, whopEnvironment } = env();
   const currency = item.currency as Currency;
+  const metadata = { order_id: order.id, tenant_id: tenant.id, item_id: item.id };
+  // A subscription is a renewal plan; its prices come from the one rule in lib/subscriptions/billing.ts.
+  const prices =
+    order.billingPeriodDays === null
+      ? { initialPrice: toMajorUnits(order.amountMinor, currency) }
+      : (() => {
+          const { initialPrice, renewalPrice } = renewalPlanPrices(order.amountMinor, currency);
+          return {
+            initialPrice,
+            renewal: { billingPeriodDays: order.billingPeriodDays, renewalPrice, ...(order.trialPeriodDays ? { trialPeriodDays: order.trialPeriodDays } : {}) },
+            // Renewal payments carry the plan's metadata: how a renewal finds its order.
+            metadata,
+          };
+        })();
   try {
     // Short timeouts and one retry: a buyer is waiting. The Idempotency-Key makes the retry safe.
     const checkout = await whopClientForTenant(tenant, { timeoutMs: 6_000, maxRetries: 1 }).createCheckoutConfiguration({
       idempotencyKey: order.id,
       plan: {
         currency,
-        initialPrice: toMajorUnits(order.amountMinor, currency),
+        ...prices,
         title: item.title.slice(0, PLAN_TITLE_MAX).trimEnd(),
         ...(item.description ? { description: item.description } : {}),
         ...(item.whopProductId ? { productId: item.whopProductId } : {}),
         visibility: "hidden",
       },
-      metadata: { order_id: order.id, tenant_id: tenant.id, item_id: item.id },
+      metadata,
       redirectUrl: `${appUrl}/pay/${item.slug}/done?order=${order.id}`,
     });
     await Promise.all([

@@ -8,6 +8,7 @@ import { recordAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { newId, newItemSlug } from "@/lib/ids";
 import { CURRENCIES, isCurrency, parsePrice, type Currency } from "@/lib/money";
+import { BILLING_OPTIONS, BILLING_PERIODS, TRIAL_DAYS_MAX, type Billing } from "@/lib/subscriptions/billing";
 import { whopClientForTenant } from "@/lib/tenants/whop";
 import { describeWhopProblem } from "@/lib/whop/messages";
 
@@ -30,6 +31,11 @@ export const itemFormSchema = z
       .max(ITEM_DESCRIPTION_MAX, `Keep the description under ${ITEM_DESCRIPTION_MAX + 1} characters.`)
       .optional()
       .transform((value) => value || null),
+    billing: z
+      .enum(BILLING_OPTIONS.map((option) => option.value) as [Billing, ...Billing[]], { message: "Choose how often the buyer pays." })
+      .optional()
+      .default("one_time"),
+    trialDays: z.string().trim().max(10, `Enter a number of days from 0 to ${TRIAL_DAYS_MAX}.`).optional().default(""),
   })
   .transform((form, ctx) => {
     const price = parsePrice(form.price, form.currency);
@@ -37,10 +43,32 @@ export const itemFormSchema = z
       ctx.addIssue({ code: "custom", path: ["price"], message: price.message });
       return z.NEVER;
     }
-    return { title: form.title, description: form.description, currency: form.currency as Currency, priceMinor: price.minor };
+    let trialPeriodDays: number | null = null;
+    if (form.trialDays !== "") {
+      const days = /^\d{1,3}$/.test(form.trialDays) ? Number(form.trialDays) : NaN;
+      if (!Number.isInteger(days) || days > TRIAL_DAYS_MAX) {
+        ctx.addIssue({ code: "custom", path: ["trialDays"], message: `Enter a whole number of days from 0 to ${TRIAL_DAYS_MAX}.` });
+        return z.NEVER;
+      }
+      trialPeriodDays = days === 0 ? null : days;
+    }
+    if (trialPeriodDays !== null && form.billing === "one_time") {
+      ctx.addIssue({ code: "custom", path: ["trialDays"], message: "A free trial needs recurring billing: choose Weekly, Monthly, Every 3 months or Yearly." });
+      return z.NEVER;
+    }
+    return {
+      title: form.title,
+      description: form.description,
+      currency: form.currency as Currency,
+      priceMinor: price.minor,
+      billingPeriodDays: form.billing === "one_time" ? null : BILLING_PERIODS[form.billing].days,
+      trialPeriodDays,
+    };
   });
 
-export type ItemInput = z.output<typeof itemFormSchema>;
+type ItemFormOutput = z.output<typeof itemFormSchema>;
+/** The form's output; a caller that says nothing of billing makes (or keeps) a one-time item. */
+export type ItemInput = Omit<ItemFormOutput, "billingPeriodDays" | "trialPeriodDays"> & Partial<Pick<ItemFormOutput, "billingPeriodDays" | "trialPeriodDays">>;
 
 export type ItemResult = { ok: true; item: Item } | { ok: false; message: string };
 

@@ -26,6 +26,7 @@ export interface PaymentFact {
   whopSubstatus: string | null;
   billingReason: string | null;
   paidAt: Date | null;
+  createdAt: Date | null;
   membershipId: string | null;
   membershipStatus: string | null;
   userId: string | null;
@@ -58,6 +59,8 @@ export interface MembershipFact {
   valid: boolean | null;
   status: string | null;
   expiresAt: Date | null;
+  cancelAtPeriodEnd: boolean | null;
+  renewalPeriodEnd: Date | null;
   licenseKey: string | null;
   userId: string | null;
   userEmail: string | null;
@@ -76,6 +79,14 @@ const PAYMENT_EVENT_STATUS: Record<string, PaymentStatus> = {
   "payment.pending": "pending",
   "payment.created": "pending",
 };
+/** Membership events that report the membership's state (activated / deactivated also say whether it is valid). */
+const MEMBERSHIP_EVENTS: ReadonlySet<string> = new Set([
+  "membership.activated",
+  "membership.deactivated",
+  "membership.cancel_at_period_end_changed",
+  "membership.trial_ending_soon",
+  "membership.updated",
+]);
 const REFUND_STATUSES: ReadonlySet<string> = new Set(["pending", "requires_action", "succeeded", "failed", "canceled"]);
 
 /** What one webhook event tells the ledger. */
@@ -95,7 +106,7 @@ export function observationOf(event: NormalizedEvent): Observation {
     if (!event.dispute) return { kind: "none", reason: "dispute event without a dispute" };
     return disputeObservation(event.dispute, event.payment);
   }
-  if (event.name === "membership.activated" || event.name === "membership.deactivated" || event.name === "membership.cancel_at_period_end_changed") {
+  if (MEMBERSHIP_EVENTS.has(event.name)) {
     if (!event.membership) return { kind: "none", reason: "membership event without a membership id" };
     const valid = event.name === "membership.activated" ? true : event.name === "membership.deactivated" ? false : null;
     return { kind: "membership", membership: membershipFact(event.membership, valid), occurredAt: event.occurredAt, locator: membershipLocator(event.membership) };
@@ -151,6 +162,7 @@ export function paymentFact(payment: NormalizedPayment, status: PaymentStatus): 
     whopSubstatus: payment.substatus,
     billingReason: payment.billingReason,
     paidAt: payment.paidAt,
+    createdAt: payment.createdAt,
     membershipId: payment.membershipId,
     membershipStatus: payment.membershipStatus,
     userId: payment.userId,
@@ -170,7 +182,8 @@ export function paymentLocator(payment: NormalizedPayment): Locator {
     orderId: payment.metadata.order_id ?? null,
     checkoutId: payment.checkoutId,
     paymentId: payment.id,
-    membershipId: null,
+    // A renewal carries the plan's metadata, else it is found by its membership.
+    membershipId: payment.membershipId,
     planId: payment.planId,
   };
 }
@@ -181,6 +194,8 @@ export function membershipFact(membership: NormalizedMembership, valid: boolean 
     valid,
     status: membership.status,
     expiresAt: membership.expiresAt,
+    cancelAtPeriodEnd: membership.cancelAtPeriodEnd,
+    renewalPeriodEnd: membership.renewalPeriodEnd,
     licenseKey: membership.licenseKey,
     userId: membership.userId,
     userEmail: membership.userEmail,

@@ -67,8 +67,17 @@ export interface CreateCheckoutConfigurationInput {
   plan: {
     /** Lowercase ISO 4217. */
     currency: string;
-    /** Decimal major units (29.99 = $29.99). */
+    /** Decimal major units (29.99 = $29.99). On a renewal plan, see `renewalPlanPrices`. */
     initialPrice: number;
+    /** A subscription: a `renewal` plan billing every `billingPeriodDays`; absent: a `one_time` plan. */
+    renewal?: {
+      billingPeriodDays: number;
+      /** Decimal major units charged each period. */
+      renewalPrice: number;
+      trialPeriodDays?: number;
+    };
+    /** Whop includes the plan's metadata in the payment and membership webhooks (renewals too). */
+    metadata?: Record<string, string>;
     /** Whop rejects more than 30 characters; the caller cuts. */
     title: string;
     description?: string;
@@ -224,12 +233,18 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
       const plan: Record<string, unknown> = {
         ...(input.accountId !== undefined && { account_id: input.accountId }),
         currency: input.plan.currency.toLowerCase(),
-        plan_type: "one_time",
+        plan_type: input.plan.renewal ? "renewal" : "one_time",
         initial_price: input.plan.initialPrice,
+        ...(input.plan.renewal && {
+          renewal_price: input.plan.renewal.renewalPrice,
+          billing_period: input.plan.renewal.billingPeriodDays,
+          ...(input.plan.renewal.trialPeriodDays ? { trial_period_days: input.plan.renewal.trialPeriodDays } : {}),
+        }),
         title: input.plan.title,
         ...(input.plan.description !== undefined && { description: input.plan.description }),
         visibility: input.plan.visibility ?? "hidden",
         ...(input.plan.productId !== undefined && { product_id: input.plan.productId }),
+        ...(input.plan.metadata !== undefined && { metadata: input.plan.metadata }),
         // Without it Whop may hand back an existing matching plan, and its metadata with it.
         force_create_new_plan: true,
       };

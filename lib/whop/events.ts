@@ -23,6 +23,8 @@ export const WHOP_EVENTS_APPLIED = [
   "membership.activated",
   "membership.deactivated",
   "membership.cancel_at_period_end_changed",
+  "membership.trial_ending_soon",
+  "membership.updated",
   "refund.created",
   "refund.updated",
   "dispute.created",
@@ -45,6 +47,8 @@ export interface NormalizedPayment {
   /** `one_time`, `subscription_create`, `subscription_cycle`… (v1 only). */
   billingReason: string | null;
   paidAt: Date | null;
+  /** When Whop made the payment (a renewal's charge, or its failure). */
+  createdAt: Date | null;
   checkoutId: string | null;
   planId: string | null;
   membershipId: string | null;
@@ -65,6 +69,10 @@ export interface NormalizedMembership {
   licenseKey: string | null;
   /** When access ends: `expires_at`, or the current period's end once it cancels at period end. */
   expiresAt: Date | null;
+  /** `cancel_at_period_end`; null when the envelope does not say. */
+  cancelAtPeriodEnd: boolean | null;
+  /** `renewal_period_end`: the current period's (or the trial's) end; v5's `expires_at` stands in. */
+  renewalPeriodEnd: Date | null;
   checkoutId: string | null;
   metadata: Record<string, string>;
 }
@@ -212,6 +220,7 @@ function paymentFrom(data: Json): NormalizedPayment | null {
     refundedMajor: firstAmount(data.refunded_amount),
     billingReason: stringOf(data.billing_reason),
     paidAt: parseInstant(data.paid_at),
+    createdAt: parseInstant(data.created_at),
     checkoutId: checkoutIdOf(data),
     planId: idOf(data.plan_id) ?? idOf(data.plan),
     membershipId: idOf(data.membership_id) ?? idOf(data.membership),
@@ -242,6 +251,8 @@ function membershipFrom(data: Json): NormalizedMembership | null {
     userEmail: stringOf(user?.email) ?? stringOf(data.user_email) ?? stringOf(data.email),
     licenseKey: stringOf(data.license_key),
     expiresAt: parseInstant(data.expires_at) ?? (data.cancel_at_period_end === true ? parseInstant(data.renewal_period_end) : null),
+    cancelAtPeriodEnd: typeof data.cancel_at_period_end === "boolean" ? data.cancel_at_period_end : null,
+    renewalPeriodEnd: parseInstant(data.renewal_period_end) ?? parseInstant(data.expires_at),
     checkoutId: checkoutIdOf(data),
     metadata: metadataOf(data.metadata),
   };

@@ -30,7 +30,7 @@ const form = (values: Record<string, string>) => itemFormSchema.safeParse({ titl
 
 describe("the item form", () => {
   it("turns the typed price into minor units of the chosen currency", () => {
-    expect(form({}).data).toEqual({ title: "Template pack", description: null, currency: "usd", priceMinor: 2999 });
+    expect(form({}).data).toEqual({ title: "Template pack", description: null, currency: "usd", priceMinor: 2999, billingPeriodDays: null, trialPeriodDays: null });
     expect(form({ price: "1500", currency: "JPY", description: "  " }).data).toMatchObject({ currency: "jpy", priceMinor: 1500, description: null });
   });
 

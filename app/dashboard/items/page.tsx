@@ -6,6 +6,7 @@ import { ItemForm } from "@/components/item-form";
 import { requireAccount } from "@/lib/auth/session";
 import { CURRENCY_OPTIONS, checkoutLink, listItems } from "@/lib/items/items";
 import { formatMoney, type Currency } from "@/lib/money";
+import { BILLING_OPTIONS, everyText } from "@/lib/subscriptions/billing";
 import { isConnected } from "@/lib/tenants/queries";
 import { createItemAction, setItemActiveAction } from "./actions";
 
@@ -26,8 +27,8 @@ export default async function ItemsPage() {
   return (
     <>
       <h1 className="text-2xl font-semibold">Items</h1>
-      <Card title="New item" description="Each item gets a checkout link. Every buyer who opens it gets their own one-time Whop checkout.">
-        <ItemForm action={createItemAction} currencies={CURRENCY_OPTIONS} submitLabel="Create item" />
+      <Card title="New item" description="Each item gets a checkout link. Every buyer who opens it gets their own Whop checkout: a one-time payment, or a subscription that renews every period. Editing an item's price later changes only checkouts opened after that, never running subscriptions.">
+        <ItemForm action={createItemAction} currencies={CURRENCY_OPTIONS} billingOptions={BILLING_OPTIONS} submitLabel="Create item" />
       </Card>
 
       <section aria-labelledby="items-heading" className="space-y-3">
@@ -49,7 +50,11 @@ export default async function ItemsPage() {
                       <p className="font-medium text-zinc-900">{item.title}</p>
                       {item.description && <p className="mt-0.5 line-clamp-2 text-sm text-zinc-600">{item.description}</p>}
                     </div>
-                    <p className="font-semibold tabular-nums">{formatMoney(item.priceMinor, item.currency as Currency)}</p>
+                    <p className="font-semibold tabular-nums">
+                      {formatMoney(item.priceMinor, item.currency as Currency)}
+                      {everyText(item.billingPeriodDays) && <span className="font-normal text-zinc-600"> / {everyText(item.billingPeriodDays)}</span>}
+                      {item.trialPeriodDays ? <span className="block text-xs font-normal text-zinc-500">{item.trialPeriodDays}-day free trial</span> : null}
+                    </p>
                     <span
                       className={`rounded-full px-2 py-0.5 text-xs font-medium ${item.active ? "bg-emerald-50 text-emerald-700" : "bg-zinc-100 text-zinc-600"}`}
                     >

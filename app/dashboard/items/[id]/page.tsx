@@ -4,6 +4,7 @@ import { Card } from "@/components/ui/card";
 import { ItemForm } from "@/components/item-form";
 import { requireAccount } from "@/lib/auth/session";
 import { CURRENCY_OPTIONS, getItem } from "@/lib/items/items";
+import { BILLING_OPTIONS, billingOfDays } from "@/lib/subscriptions/billing";
 import { toMajorString, type Currency } from "@/lib/money";
 import { updateItemAction } from "../actions";
 
@@ -18,10 +19,11 @@ export default async function EditItemPage({ params }: { params: Promise<{ id: s
       <Link href="/dashboard/items" className="text-sm text-zinc-600 hover:underline">
         ← Items
       </Link>
-      <Card title={`Edit “${item.title}”`} description="Changes apply to checkouts opened from now on; orders already created keep their price.">
+      <Card title={`Edit “${item.title}”`} description="Changes apply to checkouts opened from now on: orders already created keep their price, and running subscriptions keep renewing at the price, billing and trial they were sold with.">
         <ItemForm
           action={updateItemAction}
           currencies={CURRENCY_OPTIONS}
+          billingOptions={BILLING_OPTIONS}
           submitLabel="Save changes"
           itemId={item.id}
           initial={{
@@ -29,6 +31,8 @@ export default async function EditItemPage({ params }: { params: Promise<{ id: s
             price: toMajorString(item.priceMinor, item.currency as Currency),
             currency: item.currency,
             description: item.description ?? "",
+            billing: billingOfDays(item.billingPeriodDays) ?? "monthly",
+            trialDays: item.trialPeriodDays ? String(item.trialPeriodDays) : "",
           }}
         />
       </Card>
