@@ -4,6 +4,7 @@ import { db } from "@/db/client";
 import { items, orders, type Item, type Order } from "@/db/schema";
 import { orderAccess, type AccessFields, type AccessState } from "@/lib/ledger/access";
 import { hashLicenseKey } from "@/lib/ledger/license-key";
+import { displayState, type SubscriptionState } from "@/lib/subscriptions/lifecycle";
 import { checkRateLimit, hitRateLimit } from "@/lib/rate-limit";
 
 /**
@@ -39,9 +40,27 @@ export interface MembershipView {
   expires_at: string | null;
 }
 
+/** A subscription order's lifecycle, as the API shows it (null for a one-time purchase). */
+export interface SubscriptionView {
+  state: SubscriptionState | null;
+  current_period_end: string | null;
+  cancel_at_period_end: boolean;
+}
+
 export type AccessAnswer =
   | { kind: "item_not_found" }
-  | { kind: "answer"; body: { access: boolean; item: { id: string; title: string }; membership: MembershipView | null } };
+  | { kind: "answer"; body: { access: boolean; item: { id: string; title: string }; membership: MembershipView | null; subscription: SubscriptionView | null } };
+
+type SubscriptionFields = Pick<Order, "billingPeriodDays" | "subscriptionState" | "currentPeriodEnd" | "cancelAtPeriodEnd">;
+
+export function subscriptionView(order: SubscriptionFields, now = new Date()): SubscriptionView | null {
+  if (order.billingPeriodDays === null) return null;
+  return {
+    state: displayState(order, now),
+    current_period_end: order.currentPeriodEnd?.toISOString() ?? null,
+    cancel_at_period_end: order.cancelAtPeriodEnd,
+  };
+}
 
 /** The most orders one buyer is expected to hold for one item; beyond it the oldest are not looked at. */
 const ORDERS_PER_BUYER = 50;
@@ -61,6 +80,10 @@ export function itemWithBuyerOrders(tenantId: string, query: AccessQuery) {
         whopMembershipId: orders.whopMembershipId,
         amountMismatch: orders.amountMismatch,
         amountAcceptedAt: orders.amountAcceptedAt,
+        billingPeriodDays: orders.billingPeriodDays,
+        subscriptionState: orders.subscriptionState,
+        currentPeriodEnd: orders.currentPeriodEnd,
+        cancelAtPeriodEnd: orders.cancelAtPeriodEnd,
       },
     })
     .from(items)
@@ -83,6 +106,7 @@ export async function checkAccess(tenantId: string, query: AccessQuery, now = ne
       access: best?.state === "valid",
       item,
       membership: best ? membershipView(best.order, best.state) : null,
+      subscription: best ? subscriptionView(best.order, now) : null,
     },
   };
 }

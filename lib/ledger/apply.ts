@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { fromMajorString, isCurrency } from "@/lib/money";
 import { recordOrderChange } from "@/lib/outbound/outbox";
 import { reportProblem } from "@/lib/problems/report";
+import { applyMembershipReport, type MembershipFacts } from "@/lib/subscriptions/lifecycle";
 import { membershipStatusValid } from "./access";
 import { advanceDispute, advancePayment, advanceRefund, deriveOrder, DISPUTE_RANK, REFUND_RANK, type DerivedOrder } from "./derive";
 import { lockOrderFor } from "./find";
@@ -102,6 +103,7 @@ async function applyPayment(tx: Transaction, tenantId: string, order: Order | un
     whopSubstatus: fact.whopSubstatus,
     billingReason: fact.billingReason,
     paidAt: fact.status === "succeeded" ? (fact.paidAt ?? new Date()) : null,
+    whopCreatedAt: fact.createdAt ?? fact.paidAt,
   };
   const linking: Promise<unknown>[] = [];
   if (!previous) {
@@ -241,7 +243,10 @@ async function applyMembership(tx: Transaction, tenantId: string, order: Order |
   if (order.whopMembershipId && order.whopMembershipId !== fact.id) {
     return { result: "ignored", detail: `membership ${fact.id} is not this order's membership (${order.whopMembershipId})`, orderId: order.id };
   }
-  if (order.membershipEventAt && at < order.membershipEventAt) {
+  // The newest report wins (of two of the same instant, the one further along the lifecycle).
+  const recorded: MembershipFacts = { at: order.membershipEventAt, status: order.membershipStatus, valid: order.membershipValid, cancelAtPeriodEnd: order.cancelAtPeriodEnd, periodEnd: order.currentPeriodEnd };
+  const next = applyMembershipReport(recorded, { at, status: fact.status, valid: fact.valid, cancelAtPeriodEnd: fact.cancelAtPeriodEnd, periodEnd: fact.renewalPeriodEnd });
+  if (next === recorded) {
     return { result: "ignored", detail: "older than the membership state already recorded", orderId: order.id };
   }
   const valid = fact.valid ?? membershipStatusValid(fact.status) ?? order.membershipValid;
@@ -252,6 +257,21 @@ async function applyMembership(tx: Transaction, tenantId: string, order: Order |
     notes.push(`membership ${valid ? "valid" : "ended"}`);
   }
   if (fact.status && fact.status !== order.membershipStatus) change.membershipStatus = fact.status;
+  if (next.cancelAtPeriodEnd !== order.cancelAtPeriodEnd) {
+    change.cancelAtPeriodEnd = next.cancelAtPeriodEnd;
+    notes.push(next.cancelAtPeriodEnd ? "cancels at period end" : "no longer cancels at period end");
+  }
+  if ((next.periodEnd?.getTime() ?? null) !== (order.currentPeriodEnd?.getTime() ?? null)) {
+    change.currentPeriodEnd = next.periodEnd;
+    if (next.periodEnd && order.billingPeriodDays !== null) notes.push(`current period ends ${next.periodEnd.toISOString()}`);
+  }
+  // The merchant's cancel or resume, confirmed by Whop: no longer shown as requested.
+  if (order.subscriptionAction && actionConfirmed(order.subscriptionAction, { ...next, valid })) {
+    change.subscriptionAction = null;
+    change.subscriptionActionState = null;
+    change.subscriptionActionAt = null;
+    notes.push(`${order.subscriptionAction.replaceAll("_", " ")} confirmed by Whop`);
+  }
   if ((fact.expiresAt?.getTime() ?? null) !== (order.membershipExpiresAt?.getTime() ?? null)) {
     change.membershipExpiresAt = fact.expiresAt;
     if (fact.expiresAt) notes.push(`membership ends ${fact.expiresAt.toISOString()}`);
@@ -269,15 +289,18 @@ async function applyMembership(tx: Transaction, tenantId: string, order: Order |
   if (fact.userEmail && !order.buyerEmail) change.buyerEmail = fact.userEmail;
 
   const effective = Object.keys(change).some((key) => key !== "membershipEventAt" && !same(order[key as keyof Order], change[key as keyof Order]));
-  const [written] = await tx
-    .update(orders)
-    .set({ ...change, updatedAt: new Date() })
-    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)))
-    .returning();
-  // The merchant's own webhooks (membership.activated / deactivated), in this transaction.
-  if (written) await recordOrderChange(tx, tenantId, order, written);
-  if (!effective) return { result: "ignored", detail: "no change (membership already recorded)", orderId: order.id };
-  return { result: "applied", detail: notes.join("; ") || "membership details recorded", orderId: order.id };
+  // Written with what the ledger derives (a subscription's state), and the merchant's own webhooks, in this transaction.
+  const applied = await writeDerived(tx, tenantId, order, change, notes.join("; ") || null);
+  if (!effective && !applied.detail.includes("subscription")) return { result: "ignored", detail: "no change (membership already recorded)", orderId: order.id };
+  return { result: "applied", detail: applied.detail || "membership details recorded", orderId: order.id };
+}
+
+/** Whether a membership report shows the merchant's requested action done. */
+function actionConfirmed(action: string, facts: MembershipFacts): boolean {
+  if (action === "cancel_at_period_end") return facts.cancelAtPeriodEnd || facts.status === "canceled" || facts.status === "expired";
+  if (action === "cancel_now") return facts.valid === false || facts.status === "canceled" || facts.status === "expired";
+  if (action === "resume") return !facts.cancelAtPeriodEnd;
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,7 +321,8 @@ export async function deriveFromLedger(tx: Transaction, tenantId: string, order:
 }
 
 async function writeDerived(tx: Transaction, tenantId: string, order: Order, identity: Partial<Order>, rowNote: string | null): Promise<Application> {
-  const derived = await deriveFromLedger(tx, tenantId, order);
+  // Derived from the order as this change leaves it (a membership report moves a subscription's state).
+  const derived = await deriveFromLedger(tx, tenantId, { ...order, ...identity });
   const change: Partial<Order> = { ...identity };
   for (const [key, value] of Object.entries(derived) as [keyof DerivedOrder, DerivedOrder[keyof DerivedOrder]][]) {
     if (!same(order[key], value)) (change as Record<string, unknown>)[key] = value;
@@ -306,6 +330,7 @@ async function writeDerived(tx: Transaction, tenantId: string, order: Order, ide
   const notes = [rowNote, change.status ? `order ${order.status} → ${change.status}` : null].filter((note): note is string => note !== null);
   if (change.refundPending !== undefined) notes.push(change.refundPending ? "refund pending" : "no refund pending");
   if (change.amountMismatch === true) notes.push("amount differs from the order's");
+  if (change.subscriptionState !== undefined && change.subscriptionState !== null) notes.push(`subscription ${order.subscriptionState ?? "new"} → ${change.subscriptionState}`);
 
   if (Object.keys(change).length === 0) {
     return { result: rowNote ? "applied" : "ignored", detail: rowNote ?? `no change (order already ${order.status})`, orderId: order.id };

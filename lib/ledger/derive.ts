@@ -1,4 +1,6 @@
 import type { LedgerDispute, LedgerPayment, LedgerRefund, Order } from "@/db/schema";
+import { expectedChargeMinor } from "@/lib/subscriptions/billing";
+import { deriveSubscription, type SubscriptionState } from "@/lib/subscriptions/lifecycle";
 
 /*
  * An order's status and amounts as a pure function of its ledger rows. Nothing is tallied from
@@ -47,7 +49,7 @@ export function advanceDispute(current: DisputeState | undefined, reported: Disp
   return current.phase === "open" && DISPUTE_RANK[reported.phase] >= DISPUTE_RANK[current.phase] ? reported : current;
 }
 
-export type PaymentRow = Pick<LedgerPayment, "status" | "amountMinor" | "subtotalMinor" | "currency" | "paidAt">;
+export type PaymentRow = Pick<LedgerPayment, "status" | "amountMinor" | "subtotalMinor" | "currency" | "paidAt"> & Partial<Pick<LedgerPayment, "billingReason" | "whopCreatedAt">>;
 export type RefundRow = Pick<LedgerRefund, "paymentId" | "status" | "amountMinor" | "currency" | "migrated">;
 export type DisputeRow = Pick<LedgerDispute, "phase" | "amountMinor" | "currency">;
 
@@ -59,7 +61,9 @@ export interface OrderLedger {
   outstandingRequests: number;
 }
 
-export type OrderBasis = Pick<Order, "amountMinor" | "currency" | "failureReason" | "expiredAt">;
+/** A subscription order also carries its membership's latest report (one-time orders may leave these out). */
+export type OrderBasis = Pick<Order, "amountMinor" | "currency" | "failureReason" | "expiredAt"> &
+  Partial<Pick<Order, "billingPeriodDays" | "membershipEventAt" | "membershipStatus" | "membershipValid" | "cancelAtPeriodEnd" | "currentPeriodEnd" | "subscriptionEndedAt">>;
 
 export interface DerivedOrder {
   status: OrderStatus;
@@ -73,6 +77,9 @@ export interface DerivedOrder {
   /** A succeeded payment whose subtotal or currency is not the order's. */
   amountMismatch: boolean;
   paidAt: Date | null;
+  /** A subscription's lifecycle (null for a one-time order, or before Whop reported anything). */
+  subscriptionState: SubscriptionState | null;
+  subscriptionEndedAt: Date | null;
 }
 
 export function deriveOrder(order: OrderBasis, ledger: OrderLedger): DerivedOrder {
@@ -85,7 +92,8 @@ export function deriveOrder(order: OrderBasis, ledger: OrderLedger): DerivedOrde
 
   const paidMinor = succeeded.length === 0 ? null : sum(succeeded.filter(inPaidCurrency).map((p) => p.amountMinor ?? p.subtotalMinor ?? 0));
   const refundedMinor = refundedTotal(ledger.refunds.filter(inPaidCurrency));
-  const amountMismatch = succeeded.some((p) => (p.currency ?? order.currency) !== order.currency || (p.subtotalMinor ?? p.amountMinor) !== order.amountMinor);
+  // Each payment against what it should be: a renewal against the renewal price.
+  const amountMismatch = succeeded.some((p) => (p.currency ?? order.currency) !== order.currency || (p.subtotalMinor ?? p.amountMinor) !== expectedChargeMinor(order, p.billingReason ?? null));
   const paidAt = succeeded.reduce<Date | null>((first, p) => (p.paidAt && (!first || p.paidAt < first) ? p.paidAt : first), null);
   const refundPending = ledger.refunds.some((r) => r.status === "pending" || r.status === "requires_action") || ledger.outstandingRequests > 0;
 
@@ -97,7 +105,27 @@ export function deriveOrder(order: OrderBasis, ledger: OrderLedger): DerivedOrde
     refundPending,
     amountMismatch,
     paidAt,
+    ...subscriptionOf(order, ledger.payments),
   };
+}
+
+function subscriptionOf(order: OrderBasis, payments: readonly PaymentRow[]): { subscriptionState: SubscriptionState | null; subscriptionEndedAt: Date | null } {
+  if (order.billingPeriodDays === null || order.billingPeriodDays === undefined) return { subscriptionState: null, subscriptionEndedAt: null };
+  const renewals = payments
+    .filter((p) => p.billingReason === "subscription_cycle")
+    .map((p) => ({ status: p.status, at: p.status === "succeeded" ? (p.paidAt ?? p.whopCreatedAt ?? null) : (p.whopCreatedAt ?? null) }));
+  const { state, endedAt } = deriveSubscription(
+    {
+      at: order.membershipEventAt ?? null,
+      status: order.membershipStatus ?? null,
+      valid: order.membershipValid ?? null,
+      cancelAtPeriodEnd: order.cancelAtPeriodEnd ?? false,
+      periodEnd: order.currentPeriodEnd ?? null,
+    },
+    renewals,
+    order.subscriptionEndedAt ?? null,
+  );
+  return { subscriptionState: state, subscriptionEndedAt: endedAt };
 }
 
 function statusOf(order: OrderBasis, ledger: OrderLedger, paidMinor: number | null, refundedMinor: number): OrderStatus {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNotNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt, lte, notInArray, or, sql } from "drizzle-orm";
 import { recordAudit } from "@/lib/audit/log";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/auth/roles";
@@ -106,14 +106,35 @@ async function recordWhopMembership(client: WhopClient, tenant: Tenant, membersh
   const membership = await client.getMembership(membershipId);
   const parsed = parseWhopMembership(membership.raw);
   if (!parsed) return false;
-  const key = `membership:${parsed.id}:${parsed.status ?? ""}:${parsed.expiresAt?.toISOString() ?? ""}`;
+  const key = `membership:${parsed.id}:${parsed.status ?? ""}:${parsed.expiresAt?.toISOString() ?? ""}:${parsed.cancelAtPeriodEnd ?? ""}:${parsed.renewalPeriodEnd?.toISOString() ?? ""}`;
   return record(tenant, key, "membership (read from Whop)", membership.raw, { kind: "membership", membership: membershipFact(parsed, null), occurredAt: null, locator: membershipLocator(parsed) });
+}
+
+/** The payments of a subscription's plan besides `firstPaymentId` (its renewals, succeeded or failed), through the ledger. */
+async function recordRenewals(client: WhopClient, tenant: Tenant, order: Order, firstPaymentId: string): Promise<boolean> {
+  let applied = false;
+  let after: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const result = await client.listPayments({ companyId: tenant.whopCompanyId!, planId: order.whopPlanId!, createdAfter: new Date(order.createdAt.getTime() - 5 * 60_000), first: PAGE_SIZE, after });
+    for (const payment of result.data) {
+      if (payment.id !== firstPaymentId) applied = (await recordPayment(tenant, payment.raw)) || applied;
+    }
+    if (!result.pageInfo.hasNextPage || !result.pageInfo.endCursor) break;
+    after = result.pageInfo.endCursor;
+  }
+  return applied;
 }
 
 /** Everything Whop knows about one order's money and membership, through the ledger. */
 async function reconcileWith(client: WhopClient, tenant: Tenant, order: Order, payment: WhopPayment | undefined): Promise<ReconcileOutcome> {
-  if (!payment) return "no_payment_yet";
+  if (!payment) {
+    // A free trial has a membership and no payment yet.
+    if (!order.whopMembershipId) return "no_payment_yet";
+    return (await recordWhopMembership(client, tenant, order.whopMembershipId)) ? "applied" : "unchanged";
+  }
   let applied = await recordPayment(tenant, payment.raw);
+  // A subscription's renewals: every payment of the order's own plan.
+  if (order.billingPeriodDays !== null && order.whopPlanId) applied = (await recordRenewals(client, tenant, order, payment.id)) || applied;
   await recordWhopRefunds(tenant, payment.id, client);
   applied = (await recordWhopDisputes(client, tenant, payment.id)) || applied;
   const [current] = await db().select({ whopMembershipId: orders.whopMembershipId }).from(orders).where(and(eq(orders.tenantId, tenant.id), eq(orders.id, order.id)));
@@ -181,7 +202,14 @@ export interface ReconcileSelection {
   maxOrders?: number;
 }
 
-const unsettled = or(eq(orders.status, "pending"), eq(orders.refundPending, true), eq(orders.status, "disputed"));
+const unsettled = or(
+  eq(orders.status, "pending"),
+  eq(orders.refundPending, true),
+  eq(orders.status, "disputed"),
+  // A subscription whose period ended without word of a renewal or its end, or with a cancel or resume Whop has not confirmed.
+  and(isNotNull(orders.billingPeriodDays), or(isNull(orders.subscriptionState), notInArray(orders.subscriptionState, ["canceled", "expired"])), lt(orders.currentPeriodEnd, sql`now()`)),
+  isNotNull(orders.subscriptionActionState),
+);
 
 /**
  * Which orders a run reconciles, fair across tenants: each tenant's unsettled orders ranked on

@@ -42,6 +42,8 @@ export async function expireAbandonedCheckouts({
         eq(orders.status, "pending"),
         isNull(orders.expiredAt),
         isNull(orders.whopPaymentId),
+        // A free trial's membership comes without a payment: the checkout was not abandoned.
+        isNull(orders.whopMembershipId),
         lt(orders.createdAt, cutoff),
         noPayment,
       ),
@@ -55,7 +57,7 @@ export async function expireAbandonedCheckouts({
       const [order] = await tx
         .select()
         .from(orders)
-        .where(and(eq(orders.tenantId, candidate.tenantId), eq(orders.id, candidate.id), eq(orders.status, "pending"), isNull(orders.expiredAt), isNull(orders.whopPaymentId)))
+        .where(and(eq(orders.tenantId, candidate.tenantId), eq(orders.id, candidate.id), eq(orders.status, "pending"), isNull(orders.expiredAt), isNull(orders.whopPaymentId), isNull(orders.whopMembershipId)))
         .for("update");
       if (!order) return false;
       const [payment] = await tx

@@ -19,6 +19,13 @@ export const ORDER_EVENT_TYPES = [
   "order.expired",
   "membership.activated",
   "membership.deactivated",
+  "subscription.trialing",
+  "subscription.activated",
+  "subscription.renewed",
+  "subscription.past_due",
+  "subscription.canceling",
+  "subscription.canceled",
+  "subscription.resumed",
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
@@ -37,6 +44,13 @@ export const EVENT_TYPE_DESCRIPTIONS: Record<OrderEventType, string> = {
   "order.expired": "The buyer abandoned the checkout.",
   "membership.activated": "Whop reported the buyer's membership valid: access begins.",
   "membership.deactivated": "Whop reported the buyer's membership ended.",
+  "subscription.trialing": "A subscription's free trial began: the buyer has access.",
+  "subscription.activated": "A subscription is active: it began, its trial converted, or a charge succeeded after it was past due.",
+  "subscription.renewed": "A renewal payment succeeded: the subscription runs another period.",
+  "subscription.past_due": "A renewal charge failed: no access until a charge succeeds.",
+  "subscription.canceling": "The subscription was canceled at period end: access continues until the period ends.",
+  "subscription.canceled": "The subscription ended (canceled, or expired without renewing): access ends.",
+  "subscription.resumed": "A cancellation at period end was withdrawn: the subscription renews again.",
 };
 
 export function isOrderEventType(value: string): value is OrderEventType {
@@ -47,7 +61,8 @@ export function newEventId(): string {
   return `evt_${randomBase62(24)}`;
 }
 
-type OrderState = Pick<Order, "status" | "refundPending" | "refundedMinor" | "membershipValid">;
+type OrderState = Pick<Order, "status" | "refundPending" | "refundedMinor" | "membershipValid"> &
+  Partial<Pick<Order, "billingPeriodDays" | "subscriptionState" | "paidMinor">>;
 
 const UNPAID: ReadonlySet<Order["status"]> = new Set(["pending", "expired", "failed"]);
 
@@ -90,5 +105,25 @@ export function orderEventTypes(before: OrderState, after: OrderState): OrderEve
   if (before.refundPending && !after.refundPending && !statusChanged && !refundedMore) types.push("order.refund_failed");
   if (before.membershipValid !== true && after.membershipValid === true) types.push("membership.activated");
   if (before.membershipValid === true && after.membershipValid !== true) types.push("membership.deactivated");
+  types.push(...subscriptionEventTypes(before, after));
+  return types;
+}
+
+const ENDED: ReadonlySet<string> = new Set(["canceled", "expired"]);
+
+function subscriptionEventTypes(before: OrderState, after: OrderState): OrderEventType[] {
+  if (after.billingPeriodDays === null || after.billingPeriodDays === undefined) return [];
+  const types: OrderEventType[] = [];
+  const was = before.subscriptionState ?? null;
+  const now = after.subscriptionState ?? null;
+  // A further payment of a subscription already paid once is a renewal.
+  if (before.paidMinor !== null && before.paidMinor !== undefined && (after.paidMinor ?? 0) > before.paidMinor) types.push("subscription.renewed");
+  if (was === now || now === null) return types;
+  if (was === "canceling" && (now === "active" || now === "trialing")) types.push("subscription.resumed");
+  else if (now === "trialing") types.push("subscription.trialing");
+  else if (now === "active") types.push("subscription.activated");
+  else if (now === "past_due") types.push("subscription.past_due");
+  else if (now === "canceling") types.push("subscription.canceling");
+  else if (ENDED.has(now) && (was === null || !ENDED.has(was))) types.push("subscription.canceled");
   return types;
 }

@@ -57,7 +57,23 @@ export interface RenewalPlanPrices {
  * other reading (the first purchase's price), this is the only line to change.
  */
 export function renewalPlanPrices(priceMinor: number, currency: Currency): RenewalPlanPrices {
-  return { initialPrice: 0, renewalPrice: toMajorUnits(priceMinor, currency) };
+  const { initialMinor, renewalMinor } = renewalPlanMinor(priceMinor);
+  return { initialPrice: toMajorUnits(initialMinor, currency), renewalPrice: toMajorUnits(renewalMinor, currency) };
+}
+
+function renewalPlanMinor(priceMinor: number): { initialMinor: number; renewalMinor: number } {
+  return { initialMinor: 0, renewalMinor: priceMinor };
+}
+
+/**
+ * What a payment of an order should be (its subtotal), by its billing reason: a one-time order's
+ * price; a renewal (`subscription_cycle`) the renewal price; a subscription's first charge the
+ * renewal price plus the initial fee of the rule above (none today).
+ */
+export function expectedChargeMinor(order: { amountMinor: number; billingPeriodDays?: number | null }, billingReason: string | null): number {
+  if (order.billingPeriodDays === null || order.billingPeriodDays === undefined) return order.amountMinor;
+  const { initialMinor, renewalMinor } = renewalPlanMinor(order.amountMinor);
+  return billingReason === "subscription_cycle" ? renewalMinor : initialMinor + renewalMinor;
 }
 
 /**

@@ -122,9 +122,16 @@ export interface CancelMembershipInput {
   idempotencyKey?: string;
 }
 
+/** Withdraws a cancellation at period end. No idempotency key: sent once. */
+export interface UncancelMembershipInput {
+  membershipId: string;
+}
+
 export interface ListPaymentsInput {
   companyId: string;
   createdAfter?: Date;
+  /** Only this plan's payments (`plan_ids`): each order has a plan of its own, so a subscription's renewals. */
+  planId?: string;
   first?: number;
   after?: string;
 }
@@ -175,6 +182,7 @@ export interface WhopClient {
   listDisputes(input: ListDisputesInput): Promise<WhopPage<WhopDispute>>;
   getMembership(id: string): Promise<WhopMembership>;
   cancelMembership(input: CancelMembershipInput): Promise<WhopMembership>;
+  uncancelMembership(input: UncancelMembershipInput): Promise<WhopMembership>;
   /** The secret stays: Whop keeps signing with the one shown at creation. */
   updateWebhook(input: UpdateWebhookInput): Promise<{ id: string; events: string[] }>;
   getWebhook(id: string): Promise<WhopWebhookEndpoint>;
@@ -297,6 +305,7 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
         query: {
           company_id: input.companyId,
           created_after: input.createdAfter?.toISOString(),
+          plan_ids: input.planId,
           first: input.first,
           after: input.after,
         },
@@ -349,6 +358,12 @@ export function createWhopClient(opts: WhopClientOptions): WhopClient {
       const path = `/api/v1/memberships/${encodeURIComponent(input.membershipId)}/cancel`;
       const body = { cancellation_mode: input.mode };
       const { status, json } = await request({ method: "POST", path, body, idempotencyKey: input.idempotencyKey });
+      return toMembership(parseOrThrow(membershipSchema, json, call(`POST ${path}`), status), json);
+    },
+
+    async uncancelMembership(input) {
+      const path = `/api/v1/memberships/${encodeURIComponent(input.membershipId)}/uncancel`;
+      const { status, json } = await request({ method: "POST", path, body: {}, once: true });
       return toMembership(parseOrThrow(membershipSchema, json, call(`POST ${path}`), status), json);
     },
 
