@@ -4,7 +4,7 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { replaceKeyAction, createWebhookAction, saveWebhookSecretAction, updateWebhookEventsAction } from "@/app/dashboard/integrations/whop/actions";
 import { createItemAction, setItemActiveAction, updateItemAction } from "@/app/dashboard/items/actions";
-import { acceptPaymentAction, reconcileOrderAction } from "@/app/dashboard/orders/[id]/actions";
+import { acceptPaymentAction, reconcileOrderAction, subscriptionAction } from "@/app/dashboard/orders/[id]/actions";
 import { connectAction } from "@/app/onboarding/actions";
 import { db } from "@/db/client";
 import { auditLog, items, orders, tenants, type Tenant } from "@/db/schema";
@@ -113,7 +113,8 @@ async function merchant() {
   const order = await fixtureOrder(m.tenant, item);
   const placed = await fixtureOrder(m.tenant, item);
   const { order: differs } = await fixtureLedger(m.tenant, placed, { payments: [{ amountMinor: placed.amountMinor + 100 }] });
-  return { ...m, item, order, differs };
+  const subscription = await fixtureOrder(m.tenant, item, { billingPeriodDays: 30, whopMembershipId: `mem_${randomBase62(14)}`, subscriptionState: "active", membershipStatus: "active", membershipValid: true, membershipEventAt: new Date() });
+  return { ...m, item, order, differs, subscription };
 }
 const orderRow = async (id: string) => (await db().select().from(orders).where(eq(orders.id, id)))[0]!;
 
@@ -253,6 +254,23 @@ describe("acceptPaymentAction", () => {
   });
 });
 
+describe("subscriptionAction", () => {
+  it("answers “That order does not exist.” to merchant A for B's subscription, calls Whop for nothing and changes nothing", async () => {
+    const a = await merchant();
+    const b = await merchant();
+    const [beforeA, beforeB] = [await tenantSnapshot(a.tenant.id), await tenantSnapshot(b.tenant.id)];
+    signInAs(a);
+    for (const action of ["cancel_at_period_end", "cancel_now", "resume"]) {
+      const result = await subscriptionAction(NO_PREVIOUS_STATE, form({ orderId: b.subscription.id, action, tenantId: b.tenant.id }));
+      expect(result.error).toBe("That order does not exist.");
+    }
+    expect(whopCalls).toEqual([]);
+    expect(await orderRow(b.subscription.id)).toMatchObject({ subscriptionAction: null, subscriptionState: "active" });
+    expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
+    expect(await tenantSnapshot(a.tenant.id)).toBe(beforeA);
+  });
+});
+
 describe("Whop integration actions act on the session's own tenant only", () => {
   it("saveWebhookSecretAction stores the secret on A, never on the tenant the form names", async () => {
     const a = await merchant();
@@ -377,6 +395,7 @@ describe("signed out", () => {
     await expectRedirect(() => setItemActiveAction(form({ itemId: b.item.id, active: "false" })), "/login");
     await expectRedirect(() => reconcileOrderAction(NO_PREVIOUS_STATE, form({ orderId: b.order.id })), "/login");
     await expectRedirect(() => acceptPaymentAction(NO_PREVIOUS_STATE, form({ orderId: b.differs.id })), "/login");
+    await expectRedirect(() => subscriptionAction(NO_PREVIOUS_STATE, form({ orderId: b.subscription.id, action: "cancel_now" })), "/login");
     await expectRedirect(() => saveWebhookSecretAction(NO_PREVIOUS_STATE, form({ webhookSecret: `ws_${randomBase62(40)}` })), "/login");
     await expectRedirect(() => createWebhookAction(NO_PREVIOUS_STATE, form({})), "/login");
     await expectRedirect(() => updateWebhookEventsAction(NO_PREVIOUS_STATE, form({})), "/login");

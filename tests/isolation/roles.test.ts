@@ -5,7 +5,7 @@ import { createApiTokenAction, revokeApiTokenAction } from "@/app/dashboard/api/
 import { reapplyEventAction } from "@/app/dashboard/events/actions";
 import { createWebhookAction, replaceKeyAction, saveWebhookSecretAction, updateWebhookEventsAction } from "@/app/dashboard/integrations/whop/actions";
 import { createItemAction, setItemActiveAction, updateItemAction } from "@/app/dashboard/items/actions";
-import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction } from "@/app/dashboard/orders/[id]/actions";
+import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction, subscriptionAction } from "@/app/dashboard/orders/[id]/actions";
 import { deleteAccountAction } from "@/app/dashboard/settings/actions";
 import {
   createWebhookEndpointAction,
@@ -76,6 +76,7 @@ async function account() {
   const m = await connectedMerchant();
   const item = await fixtureItem(m.tenant);
   const { order: paid } = await fixtureLedger(m.tenant, await fixtureOrder(m.tenant, item, { whopMembershipId: `mem_${randomBase62(14)}` }), { payments: [{}] });
+  const subscription = await fixtureOrder(m.tenant, item, { billingPeriodDays: 30, whopMembershipId: `mem_${randomBase62(14)}`, subscriptionState: "active", membershipStatus: "active", membershipValid: true, membershipEventAt: new Date() });
   const placed = await fixtureOrder(m.tenant, item);
   const { order: differs } = await fixtureLedger(m.tenant, placed, { payments: [{ amountMinor: placed.amountMinor + 100 }] });
   const [event] = await db()
@@ -89,7 +90,7 @@ async function account() {
   const invited = await inviteMember(m.actor, { email: uniqueEmail("pending"), role: "viewer" });
   if (!invited.ok) throw new Error(invited.message);
   const [invitation] = await db().select().from(invitations).where(eq(invitations.accountId, m.tenant.accountId));
-  return { ...m, item, paid, differs, event: event!, tokenId: token.row.id, endpointId: endpoint.endpoint.id, invitationId: invitation!.id };
+  return { ...m, item, paid, differs, subscription, event: event!, tokenId: token.row.id, endpointId: endpoint.endpoint.id, invitationId: invitation!.id };
 }
 
 /** Another user joins the account with `role`, as an accepted invitation leaves them. */
@@ -112,6 +113,9 @@ function actingForms(a: Awaited<ReturnType<typeof account>>) {
     refund: () => refundOrderAction(NO_PREVIOUS_STATE, form({ orderId: a.paid.id, amount: "1.00", reason: "", baseMinor: "0" })),
     cancelMembership: () => cancelMembershipAction(NO_PREVIOUS_STATE, form({ orderId: a.paid.id, mode: "immediate" })),
     acceptPayment: () => acceptPaymentAction(NO_PREVIOUS_STATE, form({ orderId: a.differs.id })),
+    cancelAtPeriodEnd: () => subscriptionAction(NO_PREVIOUS_STATE, form({ orderId: a.subscription.id, action: "cancel_at_period_end" })),
+    cancelNow: () => subscriptionAction(NO_PREVIOUS_STATE, form({ orderId: a.subscription.id, action: "cancel_now" })),
+    resume: () => subscriptionAction(NO_PREVIOUS_STATE, form({ orderId: a.subscription.id, action: "resume" })),
     reconcile: () => reconcileOrderAction(NO_PREVIOUS_STATE, form({ orderId: a.paid.id })),
     reapplyEvent: () => reapplyEventAction(NO_PREVIOUS_STATE, form({ eventId: String(a.event.id) })),
     saveWebhookSecret: () => saveWebhookSecretAction(NO_PREVIOUS_STATE, form({ webhookSecret: `ws_${randomBase62(40)}` })),
@@ -203,6 +207,19 @@ describe("the order page", () => {
     await signInRecently(await member(a, "admin"));
     const adminMarkup = await page();
     for (const label of [`aria-label="Refund"`, "Cancel the buyer", "Check with Whop"]) expect(adminMarkup).toContain(label);
+  });
+
+  it("shows a Viewer a subscription's state but not Cancel at period end or Cancel now; an Admin sees them", async () => {
+    const a = await account();
+    const page = async () => html(await OrderPage({ params: Promise.resolve({ id: a.subscription.id }) }));
+    await signInRecently(await member(a, "viewer"));
+    const viewerMarkup = await page();
+    expect(viewerMarkup).toContain("Renewing every period");
+    for (const label of ["Cancel at period end", "Cancel now", "Cancel the buyer"]) expect(viewerMarkup).not.toContain(label);
+    await signInRecently(await member(a, "admin"));
+    const adminMarkup = await page();
+    for (const label of ["Cancel at period end", "Cancel now"]) expect(adminMarkup).toContain(label);
+    expect(adminMarkup).not.toContain("Cancel the buyer");
   });
 });
 

@@ -13,6 +13,7 @@ import {
   requestMembershipCancel,
   type AfterSaleResult,
 } from "@/lib/orders/after-sale";
+import { requestSubscriptionAction, subscriptionActionFormSchema, type SubscriptionActionResult } from "@/lib/subscriptions/actions";
 import { describeWhopProblem } from "@/lib/whop/messages";
 import { env } from "@/lib/env";
 import { ForbiddenError } from "@/lib/auth/roles";
@@ -35,7 +36,7 @@ export const reconcileOrderAction = actorAction(z.object({ orderId: z.string().m
   }
 });
 
-function toActionState(result: AfterSaleResult | RefundResult, orderId: string): ActionState {
+function toActionState(result: AfterSaleResult | RefundResult | SubscriptionActionResult, orderId: string): ActionState {
   if (!result.ok) return result.field ? { fieldErrors: { [result.field]: result.message } } : { error: result.message };
   revalidatePath(`/dashboard/orders/${orderId}`);
   return { success: result.message };
@@ -45,6 +46,11 @@ export const refundOrderAction = actorAction(refundFormSchema, async (actor, inp
 
 export const cancelMembershipAction = actorAction(cancelMembershipFormSchema, async (actor, input) =>
   toActionState(await requestMembershipCancel(actor, input), input.orderId),
+);
+
+/** Cancel at period end, Cancel now, Resume: reserved, then asked of Whop once. */
+export const subscriptionAction = actorAction(subscriptionActionFormSchema, async (actor, input) =>
+  toActionState(await requestSubscriptionAction(actor, input), input.orderId),
 );
 
 export const acceptPaymentAction = actorAction(acceptPaymentFormSchema, async (actor, input) => toActionState(await acceptPayment(actor, input), input.orderId));

@@ -4,6 +4,8 @@ import { CancelMembershipForm } from "@/components/cancel-membership-form";
 import { OrderActionButton } from "@/components/order-action-button";
 import { OrderStatusWithFlags } from "@/components/order-status";
 import { RefundForm } from "@/components/refund-form";
+import { SubscriptionActions } from "@/components/subscription-actions";
+import { SubscriptionStateBadge } from "@/components/subscription-state";
 import { Card, Notice } from "@/components/ui/card";
 import { Detail } from "@/components/ui/detail";
 import { hasRole } from "@/lib/auth/roles";
@@ -16,7 +18,16 @@ import { canRefund, refundPosition } from "@/lib/ledger/refunds";
 import { formatMoney, isCurrency, toMajorString, type Currency } from "@/lib/money";
 import { canCancelMembership } from "@/lib/orders/after-sale";
 import { getOrder } from "@/lib/orders/queries";
-import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction } from "./actions";
+import { availableSubscriptionActions, SUBSCRIPTION_ACTION_LABEL, SUBSCRIPTION_ACTION_PENDING_TEXT, type SubscriptionAction } from "@/lib/subscriptions/actions";
+import { billingLabel, everyText } from "@/lib/subscriptions/billing";
+import { displayState, SUBSCRIPTION_STATE_MEANING } from "@/lib/subscriptions/lifecycle";
+import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction, subscriptionAction } from "./actions";
+
+const SUBSCRIPTION_ACTION_HINT: Record<SubscriptionAction, string> = {
+  cancel_at_period_end: "Stops renewing; the buyer keeps access until the current period ends.",
+  cancel_now: "Ends the subscription and the buyer's access now. No refund is made.",
+  resume: "Withdraws the cancellation: the subscription renews again.",
+};
 
 export const metadata = { title: "Order" };
 
@@ -43,7 +54,17 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
   const refundable = acts && canRefund(order, position);
   // Everything left is asked of Whop or pending there: the form gives way to what is waiting.
   const refundWaiting = acts && !canRefund(order, position) && position.pendingMinor > 0 && (order.status === "paid" || order.status === "partially_refunded");
-  const cancelable = acts && canCancelMembership(order);
+  const subscription = order.billingPeriodDays !== null;
+  // A subscription has its own actions; the plain cancel is for one-time purchases.
+  const cancelable = acts && !subscription && canCancelMembership(order);
+  const subscriptionState = displayState(order);
+  const actionPending = order.subscriptionAction !== null && order.subscriptionActionState !== null;
+  const subscriptionChoices = acts && !actionPending ? availableSubscriptionActions(order) : [];
+  const renewals = ledger.payments.filter((payment) => payment.billingReason === "subscription_cycle");
+  const timeline = [
+    ...events.map((event) => ({ key: `e${event.id}`, at: event.receivedAt, event, renewal: null })),
+    ...renewals.map((payment) => ({ key: `r${payment.id}`, at: payment.paidAt ?? payment.whopCreatedAt ?? payment.createdAt, event: null, renewal: payment })),
+  ].sort((a, b) => a.at.getTime() - b.at.getTime());
   const openRequests = ledger.requests.filter((request) => request.whopRefundId === null);
   const differs = order.amountMismatch && order.amountAcceptedAt === null;
 
@@ -113,6 +134,41 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           </div>
         )}
       </Card>
+      {subscription && (
+        <Card title="Subscription" description={subscriptionState ? SUBSCRIPTION_STATE_MEANING[subscriptionState] : "Whop has not reported this subscription's membership yet."}>
+          <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2">
+            <Detail term="State">
+              {subscriptionState ? <SubscriptionStateBadge state={subscriptionState} /> : "—"}
+              {actionPending && (
+                <span role="status" className="ml-2 text-amber-800">
+                  · {SUBSCRIPTION_ACTION_PENDING_TEXT[order.subscriptionAction as SubscriptionAction]}
+                  {order.subscriptionActionState === "unknown" ? " (Whop did not confirm; reconciliation asks again)" : ", waiting for Whop"}
+                </span>
+              )}
+            </Detail>
+            <Detail term="Billing">
+              {billingLabel(order.billingPeriodDays)} · {money(order.amountMinor)} / {everyText(order.billingPeriodDays)}
+              {order.trialPeriodDays ? <span className="text-zinc-500"> · {order.trialPeriodDays}-day free trial</span> : null}
+            </Detail>
+            <Detail term={subscriptionState === "trialing" ? "Trial ends" : subscriptionState === "canceling" ? "Access until" : "Current period ends"}>
+              {order.currentPeriodEnd ? formatDateTime(order.currentPeriodEnd) : "—"}
+            </Detail>
+            <Detail term="Renewals">
+              {renewals.filter((payment) => payment.status === "succeeded").length} paid
+              {renewals.some((payment) => payment.status === "failed") && <span className="text-red-800"> · {renewals.filter((payment) => payment.status === "failed").length} failed</span>}
+            </Detail>
+          </dl>
+          {subscriptionChoices.length > 0 && (
+            <section aria-label="Subscription actions" className="mt-6 border-t border-zinc-100 pt-4">
+              <SubscriptionActions
+                orderId={order.id}
+                action={subscriptionAction}
+                actions={subscriptionChoices.map((choice) => ({ value: choice, label: SUBSCRIPTION_ACTION_LABEL[choice], hint: SUBSCRIPTION_ACTION_HINT[choice] }))}
+              />
+            </section>
+          )}
+        </Card>
+      )}
       <Card title="Ledger" description="Every payment, refund and dispute Whop reported for this order, each by its own Whop id.">
         {ledger.payments.length + ledger.refunds.length + ledger.disputes.length + openRequests.length === 0 ? (
           <p className="text-sm text-zinc-600">Nothing yet: Whop has reported no payment for this order.</p>
@@ -177,13 +233,20 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
             <span className="text-zinc-500">{formatDateTime(order.createdAt)}</span> — order created
             {order.whopCheckoutId ? `, Whop checkout ${order.whopCheckoutId}` : ""}
           </li>
-          {events.map((event) => (
-            <li key={event.id} className="break-words">
-              <span className="text-zinc-500">{formatDateTime(event.receivedAt)}</span> — {event.eventType}{" "}
-              <span className="text-zinc-500">({event.scheme === "reconcile" ? "read from Whop" : "webhook"}, {event.result})</span>
-              {event.detail && <span className="text-zinc-600">: {event.detail}</span>}
-            </li>
-          ))}
+          {timeline.map(({ key, at, event, renewal }) =>
+            renewal ? (
+              <li key={key} className="break-words font-medium">
+                <span className="font-normal text-zinc-500">{formatDateTime(at)}</span> — renewal {renewal.status === "succeeded" ? "paid" : renewal.status}: {money(renewal.amountMinor, renewal.currency)}{" "}
+                <span className="font-mono text-xs font-normal text-zinc-600">{renewal.id}</span>
+              </li>
+            ) : (
+              <li key={key} className="break-words">
+                <span className="text-zinc-500">{formatDateTime(at)}</span> — {event!.eventType}{" "}
+                <span className="text-zinc-500">({event!.scheme === "reconcile" ? "read from Whop" : "webhook"}, {event!.result})</span>
+                {event!.detail && <span className="text-zinc-600">: {event!.detail}</span>}
+              </li>
+            ),
+          )}
         </ol>
       </Card>
     </>
