@@ -59,6 +59,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <NavLink href="/dashboard">Overview</NavLink>
             <NavLink href="/dashboard/items">Items</NavLink>
             <NavLink href="/dashboard/orders">Orders</NavLink>
+            <NavLink href="/dashboard/subscriptions">Subscriptions</NavLink>
             <NavLink href="/dashboard/events">Events</NavLink>
             <NavLink href="/dashboard/integrations/whop">Whop integration</NavLink>
             <NavLink href="/dashboard/api">API</NavLink>

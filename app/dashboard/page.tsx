@@ -12,6 +12,7 @@ import { revenueByCurrency } from "@/lib/ledger/queries";
 import { listOrders, paidOrdersPerDay } from "@/lib/orders/queries";
 import { openProblems, PROBLEM_KINDS, type ProblemKind } from "@/lib/problems/report";
 import { isConnected } from "@/lib/tenants/queries";
+import { renewalRevenueByCurrency, renewalsPerDay, subscriptionSummary } from "@/lib/subscriptions/queries";
 
 export const metadata = { title: "Dashboard" };
 
@@ -37,14 +38,18 @@ export default async function DashboardPage() {
     );
   }
 
-  const [problems, revenue, revenueWeek, recent, anyEvent, perDay] = await Promise.all([
+  const [problems, revenue, revenueWeek, recent, anyEvent, perDay, renewalDays, subscriptions, renewalRevenue] = await Promise.all([
     openProblems(tenant.id),
     revenueByCurrency(tenant.id, { days: 30 }),
     revenueByCurrency(tenant.id, { days: 7 }),
     listOrders(tenant.id, {}, 5),
     hasAnyWebhookEvent(tenant.id),
     paidOrdersPerDay(tenant.id, 30),
+    renewalsPerDay(tenant.id, 30),
+    subscriptionSummary(tenant.id),
+    renewalRevenueByCurrency(tenant.id, { days: 30 }),
   ]);
+  const chartDays = perDay.map((day, i) => ({ ...day, renewals: renewalDays[i]?.count ?? 0 }));
 
   const banners: Banner[] = problems.map((problem) => {
     const kind = PROBLEM_KINDS[problem.kind as ProblemKind];
@@ -161,6 +166,11 @@ export default async function DashboardPage() {
                         <span className="block text-xs font-normal text-zinc-500">
                           {row.orders} order{row.orders === 1 ? "" : "s"}
                         </span>
+                        {renewalRevenue.some((r) => r.currency === row.currency) && (
+                          <span className="block text-xs font-normal text-zinc-500">
+                            of which renewals {formatMoney(renewalRevenue.find((r) => r.currency === row.currency)!.minor, currency)}
+                          </span>
+                        )}
                       </td>
                     </tr>
                   );
@@ -171,8 +181,36 @@ export default async function DashboardPage() {
         </Card>
       </div>
 
-      <Card title="Paid orders per day" description="Last 30 days, by the day Whop confirmed the payment (UTC).">
-        <PaidOrdersChart days={perDay} />
+      {subscriptions.length > 0 && (
+        <Card title="Subscriptions" description="Monthly recurring revenue of active and canceling subscriptions (weekly × 52 / 12, every 3 months ÷ 3, yearly ÷ 12), per currency.">
+          <table className="w-full text-sm">
+            <thead className="text-left text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+              <tr>
+                <th scope="col" className="pb-2">Currency</th>
+                <th scope="col" className="pb-2 text-right">MRR</th>
+                <th scope="col" className="pb-2 text-right">Active subscribers</th>
+                <th scope="col" className="pb-2 text-right">Churned, 30 days</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100">
+              {subscriptions.map((row) => (
+                <tr key={row.currency}>
+                  <th scope="row" className="py-2 text-left font-medium">{row.currency.toUpperCase()}</th>
+                  <td className="py-2 text-right text-lg font-semibold tabular-nums">{formatMoney(row.mrrMinor, row.currency as Currency)}</td>
+                  <td className="py-2 text-right tabular-nums">{row.subscribers}</td>
+                  <td className="py-2 text-right tabular-nums">{row.churned30d}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Link href="/dashboard/subscriptions" className="mt-4 inline-block text-sm font-medium text-brand-600 hover:underline">
+            All subscriptions
+          </Link>
+        </Card>
+      )}
+
+      <Card title="Paid orders per day" description="Last 30 days, by the day Whop confirmed the payment (UTC); renewals of subscriptions stacked on top.">
+        <PaidOrdersChart days={chartDays} />
       </Card>
 
       <section aria-labelledby="recent-orders" className="space-y-3">

@@ -67,7 +67,8 @@ interface Cursor {
   id: string;
 }
 
-function encodeCursor(order: Pick<Order, "createdAt" | "id">): string {
+/** The keyset cursor of a list ordered by (created_at, id) descending (orders, subscriptions). */
+export function encodeCursor(order: Pick<Order, "createdAt" | "id">): string {
   return Buffer.from(`${order.createdAt.toISOString()}|${order.id}`).toString("base64url");
 }
 
@@ -76,7 +77,7 @@ export function isOrderCursor(text: string): boolean {
   return decodeCursor(text) !== undefined;
 }
 
-function decodeCursor(text: string | undefined): Cursor | undefined {
+export function decodeCursor(text: string | undefined): Cursor | undefined {
   if (!text) return undefined;
   const [iso, id] = Buffer.from(text, "base64url").toString("utf8").split("|");
   const createdAt = new Date(iso ?? "");

@@ -5,6 +5,7 @@ import ItemsPage from "@/app/dashboard/items/page";
 import DashboardLayout from "@/app/dashboard/layout";
 import OrderPage from "@/app/dashboard/orders/[id]/page";
 import OrdersPage from "@/app/dashboard/orders/page";
+import SubscriptionsPage from "@/app/dashboard/subscriptions/page";
 import DashboardPage from "@/app/dashboard/page";
 import WhopIntegrationPage from "@/app/dashboard/integrations/whop/page";
 import OnboardingPage from "@/app/onboarding/page";
@@ -158,6 +159,24 @@ describe("/dashboard/items", () => {
     expect(page).not.toContain(b.marker);
     expect(page).not.toContain(b.item.id);
     expect(page).not.toContain(b.item.slug);
+  });
+});
+
+describe("/dashboard/subscriptions", () => {
+  it("lists only the signed-in merchant's subscriptions, also with a cursor forged from B's", async () => {
+    const a = await merchantWithData("A");
+    const b = await merchantWithData("B");
+    const mine = await fixtureOrder(a.tenant, a.item, { billingPeriodDays: 30, subscriptionState: "active", buyerEmail: `sub-${a.marker.toLowerCase()}@example.com` });
+    const theirs = await fixtureOrder(b.tenant, b.item, { billingPeriodDays: 30, subscriptionState: "active", buyerEmail: `sub-${b.marker.toLowerCase()}@example.com` });
+
+    signInAs(a);
+    const page = html(await SubscriptionsPage(search()));
+    expect(page).toContain(`/dashboard/orders/${mine.id}`);
+    expect(page).not.toContain(theirs.id);
+    expect(page).not.toContain(b.marker.toLowerCase());
+    const forged = html(await SubscriptionsPage(search({ cursor: cursorAt({ ...theirs, createdAt: new Date(Date.now() + 60_000) }) })));
+    expect(forged).toContain(mine.id);
+    expect(forged).not.toContain(theirs.id);
   });
 });
 
