@@ -32,6 +32,21 @@ const membershipSchema = {
   },
 };
 
+const subscriptionSchema = {
+  type: "object",
+  required: ["state", "current_period_end", "cancel_at_period_end"],
+  description: "A subscription's lifecycle (an item with recurring Billing); null for a one-time purchase.",
+  properties: {
+    state: nullable("string", {
+      enum: ["trialing", "active", "past_due", "canceling", "canceled", "expired", null],
+      description:
+        "`trialing`, `active` and `canceling` (canceled at period end, until `current_period_end`) keep access; `past_due` (a renewal charge failed, Whop retries it) does not; `canceled` and `expired` have ended. Null until Whop reports the membership.",
+    }),
+    current_period_end: nullable("string", { format: "date-time", description: "Whop's `renewal_period_end`: when the current period (or the trial) ends." }),
+    cancel_at_period_end: { type: "boolean" },
+  },
+};
+
 export function openApiDocument(appUrl: string) {
   return {
     openapi: "3.1.0",
@@ -159,10 +174,28 @@ export function openApiDocument(appUrl: string) {
         },
         Item: { type: "object", required: ["id", "title"], properties: { id: { type: "string" }, title: { type: "string" } } },
         Membership: membershipSchema,
+        Subscription: subscriptionSchema,
+        Payment: {
+          type: "object",
+          required: ["id", "status", "amount_minor", "currency", "billing_reason", "paid_at"],
+          properties: {
+            id: { type: "string", example: "pay_…" },
+            status: { type: "string", enum: ["pending", "failed", "succeeded"] },
+            amount_minor: nullable("integer", { description: "What Whop charged, minor units of `currency`." }),
+            currency: nullable("string"),
+            billing_reason: nullable("string", { description: "Whop's: `one_time`, `subscription_create`, `subscription_cycle` (a renewal)…" }),
+            paid_at: nullable("string", { format: "date-time" }),
+          },
+        },
         Access: {
           type: "object",
-          required: ["access", "item", "membership"],
-          properties: { access: { type: "boolean" }, item: ref("Item"), membership: { oneOf: [ref("Membership"), { type: "null" }] } },
+          required: ["access", "item", "membership", "subscription"],
+          properties: {
+            access: { type: "boolean" },
+            item: ref("Item"),
+            membership: { oneOf: [ref("Membership"), { type: "null" }] },
+            subscription: { oneOf: [ref("Subscription"), { type: "null" }], description: "The subscription of the order `membership` names; null for a one-time purchase or no order." },
+          },
         },
         LicenseValidation: {
           type: "object",
@@ -195,7 +228,7 @@ export function openApiDocument(appUrl: string) {
             amount_differs: { type: "boolean", description: "A succeeded payment's subtotal or currency is not the order's." },
             access: { type: "boolean", description: "Whether this order grants access now (the rule of /api/v1/access)." },
             access_reason: nullable("string", {
-              enum: ["not_paid", "membership_ended", "membership_expired", "refunded", "dispute_lost", "amount_differs", null],
+              enum: ["not_paid", "membership_ended", "membership_expired", "subscription_past_due", "refunded", "dispute_lost", "amount_differs", null],
               description: "Why it grants no access.",
             }),
             buyer_email: nullable("string"),
@@ -206,6 +239,21 @@ export function openApiDocument(appUrl: string) {
               type: "object",
               properties: { whop_membership_id: nullable("string"), state: membershipSchema.properties.state, whop_status: nullable("string"), expires_at: nullable("string", { format: "date-time" }) },
             },
+            subscription: {
+              oneOf: [
+                {
+                  ...subscriptionSchema,
+                  required: [...subscriptionSchema.required, "billing_period_days", "trial_period_days"],
+                  properties: {
+                    ...subscriptionSchema.properties,
+                    billing_period_days: { type: "integer", description: "Days per period: 7, 30, 90 or 365." },
+                    trial_period_days: nullable("integer"),
+                  },
+                },
+                { type: "null" },
+              ],
+            },
+            payments: { type: "array", items: ref("Payment"), description: "Every Whop payment of the order, oldest first: a subscription's renewals are payments of the same order." },
             created_at: { type: "string", format: "date-time" },
             paid_at: nullable("string", { format: "date-time" }),
           },

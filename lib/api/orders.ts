@@ -1,5 +1,8 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Order } from "@/db/schema";
+import { db, type Executor } from "@/db/client";
+import { ledgerPayments, type LedgerPayment, type Order } from "@/db/schema";
+import { subscriptionView, type SubscriptionView } from "./access";
 import { isCurrency, toMajorString } from "@/lib/money";
 import { getOrder, isOrderCursor, listOrders, ORDER_STATUSES } from "@/lib/orders/queries";
 import { orderAccess, type AccessState, type NoAccessReason } from "@/lib/ledger/access";
@@ -50,16 +53,57 @@ export interface ApiOrder {
   whop_payment_id: string | null;
   whop_checkout_id: string | null;
   membership: { whop_membership_id: string | null; state: AccessState; whop_status: string | null; expires_at: string | null };
+  /** A subscription's lifecycle and billing; null for a one-time purchase. */
+  subscription: (SubscriptionView & { billing_period_days: number; trial_period_days: number | null }) | null;
+  /** Every Whop payment of the order (a subscription's renewals too), oldest first (by when it was paid or made). */
+  payments: ApiPayment[];
   created_at: string;
   paid_at: string | null;
+}
+
+export interface ApiPayment {
+  id: string;
+  status: LedgerPayment["status"];
+  amount_minor: number | null;
+  currency: string | null;
+  /** Whop's `billing_reason`: `one_time`, `subscription_create`, `subscription_cycle` (a renewal)… */
+  billing_reason: string | null;
+  paid_at: string | null;
+}
+
+export type PaymentRow = Pick<LedgerPayment, "id" | "status" | "amountMinor" | "currency" | "billingReason" | "paidAt">;
+
+function toApiPayment(payment: PaymentRow): ApiPayment {
+  return {
+    id: payment.id,
+    status: payment.status,
+    amount_minor: payment.amountMinor,
+    currency: payment.currency,
+    billing_reason: payment.billingReason,
+    paid_at: payment.paidAt?.toISOString() ?? null,
+  };
+}
+
+/** The payments of these orders, oldest first, per order (one statement). */
+export async function paymentsOfOrders(tenantId: string, orderIds: string[], executor: Executor = db()): Promise<Map<string, PaymentRow[]>> {
+  const byOrder = new Map<string, PaymentRow[]>(orderIds.map((id) => [id, []]));
+  if (orderIds.length === 0) return byOrder;
+  const rows = await executor
+    .select({ orderId: ledgerPayments.orderId, id: ledgerPayments.id, status: ledgerPayments.status, amountMinor: ledgerPayments.amountMinor, currency: ledgerPayments.currency, billingReason: ledgerPayments.billingReason, paidAt: ledgerPayments.paidAt })
+    .from(ledgerPayments)
+    .where(and(eq(ledgerPayments.tenantId, tenantId), inArray(ledgerPayments.orderId, orderIds)))
+    .orderBy(sql`coalesce(${ledgerPayments.paidAt}, ${ledgerPayments.whopCreatedAt}, ${ledgerPayments.createdAt})`, asc(ledgerPayments.id));
+  for (const row of rows) byOrder.get(row.orderId)?.push(row);
+  return byOrder;
 }
 
 function decimal(minor: number, currency: string): string {
   return isCurrency(currency) ? toMajorString(minor, currency) : String(minor);
 }
 
-export function toApiOrder(order: Order, itemTitle: string, now = new Date()): ApiOrder {
+export function toApiOrder(order: Order, itemTitle: string, payments: readonly PaymentRow[], now = new Date()): ApiOrder {
   const access = orderAccess(order, now);
+  const subscription = subscriptionView(order, now);
   return {
     id: order.id,
     object: "order",
@@ -85,6 +129,8 @@ export function toApiOrder(order: Order, itemTitle: string, now = new Date()): A
       whop_status: order.membershipStatus,
       expires_at: order.membershipExpiresAt?.toISOString() ?? null,
     },
+    subscription: subscription && { ...subscription, billing_period_days: order.billingPeriodDays!, trial_period_days: order.trialPeriodDays },
+    payments: payments.map(toApiPayment),
     created_at: order.createdAt.toISOString(),
     paid_at: order.paidAt?.toISOString() ?? null,
   };
@@ -92,10 +138,13 @@ export function toApiOrder(order: Order, itemTitle: string, now = new Date()): A
 
 export async function listApiOrders(tenantId: string, query: OrderListQuery): Promise<{ object: "list"; data: ApiOrder[]; next_cursor: string | null }> {
   const { rows, nextCursor } = await listOrders(tenantId, { status: query.status, item: query.item, cursor: query.cursor }, query.limit);
-  return { object: "list", data: rows.map((row) => toApiOrder(row.order, row.itemTitle)), next_cursor: nextCursor };
+  const payments = await paymentsOfOrders(tenantId, rows.map((row) => row.order.id));
+  return { object: "list", data: rows.map((row) => toApiOrder(row.order, row.itemTitle, payments.get(row.order.id) ?? [])), next_cursor: nextCursor };
 }
 
 export async function getApiOrder(tenantId: string, orderId: string): Promise<ApiOrder | undefined> {
   const found = await getOrder(tenantId, orderId);
-  return found && toApiOrder(found.order, found.item.title);
+  if (!found) return undefined;
+  const payments = await paymentsOfOrders(tenantId, [found.order.id]);
+  return toApiOrder(found.order, found.item.title, payments.get(found.order.id) ?? []);
 }

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Executor, Transaction } from "@/db/client";
 import { items, outboundEvents, webhookDeliveries, webhookEndpoints, type Order } from "@/db/schema";
-import { toApiOrder } from "@/lib/api/orders";
+import { paymentsOfOrders, toApiOrder } from "@/lib/api/orders";
 import { randomBase62 } from "@/lib/ids";
 import { newEventId, orderEventTypes } from "./events";
 import { scheduleDelivery } from "./queue";
@@ -30,7 +30,8 @@ export async function recordOrderChange(tx: Transaction, tenantId: string, befor
     .select({ title: items.title })
     .from(items)
     .where(and(eq(items.tenantId, tenantId), eq(items.id, after.itemId)));
-  const data = toApiOrder(after, item?.title ?? "", now);
+  const payments = await paymentsOfOrders(tenantId, [after.id], tx);
+  const data = toApiOrder(after, item?.title ?? "", payments.get(after.id) ?? [], now);
   const createdAt = now.toISOString();
   const events = types.map((type) => {
     const id = newEventId();

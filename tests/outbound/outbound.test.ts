@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GET as eventsRoute } from "@/app/api/v1/events/route";
 import { db, selectRows } from "@/db/client";
 import { orders, outboundEvents, problems, webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, type Order, type Tenant } from "@/db/schema";
-import { toApiOrder } from "@/lib/api/orders";
+import { paymentsOfOrders, toApiOrder } from "@/lib/api/orders";
 import { createApiToken } from "@/lib/api/tokens";
 import { applyObservation, rederiveOrder } from "@/lib/ledger/apply";
 import { observationOf } from "@/lib/ledger/observations";
@@ -103,7 +103,9 @@ describe("transactional outbox", () => {
     expect(body.id).toMatch(/^evt_[A-Za-z0-9]{24}$/);
     const committed = await orderRow(m);
     expect(committed.status).toBe("paid");
-    expect(body.data).toEqual(JSON.parse(JSON.stringify(toApiOrder(committed, m.item.title, new Date(body.created_at)))));
+    const payments = (await paymentsOfOrders(m.tenant.id, [committed.id])).get(committed.id)!;
+    expect(payments).toHaveLength(1);
+    expect(body.data).toEqual(JSON.parse(JSON.stringify(toApiOrder(committed, m.item.title, payments, new Date(body.created_at)))));
 
     const deliveries = await deliveriesOf(m.tenant, all.endpoint.id);
     expect(deliveries).toHaveLength(1);

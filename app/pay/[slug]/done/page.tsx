@@ -3,7 +3,9 @@ import { notFound } from "next/navigation";
 import { z } from "zod";
 import { db } from "@/db/client";
 import { itemSlugs, items, orders } from "@/db/schema";
+import { formatDateTime } from "@/lib/format";
 import { formatMoney, type Currency } from "@/lib/money";
+import { everyText } from "@/lib/subscriptions/billing";
 
 export const metadata = { title: "Thank you", robots: { index: false } };
 
@@ -43,16 +45,26 @@ export default async function CheckoutDonePage({
     .limit(1);
   if (!row) notFound();
 
-  const text = STATUS_TEXT[row.order.status];
+  const { order } = row;
+  // A free trial charges nothing yet: its order stays pending while the subscription is trialing.
+  const trialing = order.subscriptionState === "trialing";
+  const text = trialing
+    ? {
+        title: "Your free trial has started",
+        body: `Nothing is charged today. ${order.currentPeriodEnd ? `On ${formatDateTime(order.currentPeriodEnd)} the` : "When the trial ends the"} subscription starts at ${formatMoney(order.amountMinor, order.currency as Currency)} every ${everyText(order.billingPeriodDays)}, unless you cancel before.`,
+        tone: "text-emerald-700",
+      }
+    : STATUS_TEXT[order.status];
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
-      {row.order.status === "pending" && <meta httpEquiv="refresh" content="3" />}
+      {order.status === "pending" && !trialing && <meta httpEquiv="refresh" content="3" />}
       <div className="w-full max-w-md rounded-xl border border-zinc-200 bg-white p-8 shadow-sm" aria-live="polite">
         <p className="text-sm text-zinc-500">{row.item.title}</p>
         <h1 className={`mt-1 text-xl font-semibold ${text.tone}`}>{text.title}</h1>
         <p className="mt-2 text-zinc-600">{text.body}</p>
         <p className="mt-6 text-sm text-zinc-500">
-          Amount: <span className="font-medium text-zinc-800">{formatMoney(row.order.amountMinor, row.order.currency as Currency)}</span>
+          Amount: <span className="font-medium text-zinc-800">{formatMoney(order.amountMinor, order.currency as Currency)}</span>
+          {order.billingPeriodDays !== null && <span> every {everyText(order.billingPeriodDays)}</span>}
         </p>
       </div>
     </main>
