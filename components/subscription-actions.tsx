@@ -18,7 +18,7 @@ export function SubscriptionActions({
   const [state, formAction] = useActionState(action, {});
   return (
     <div className="space-y-3">
-      <div className="flex flex-wrap gap-3">
+      {actions.length > 0 && <div className="flex flex-wrap gap-3">
         {actions.map((choice) => (
           <form key={choice.value} action={formAction} className="min-w-0 flex-[1_1_14rem] space-y-1">
             <input type="hidden" name="orderId" value={orderId} />
@@ -29,7 +29,7 @@ export function SubscriptionActions({
             <p className="text-xs text-zinc-600">{choice.hint}</p>
           </form>
         ))}
-      </div>
+      </div>}
       {state.error && <Notice tone="error">{state.error}</Notice>}
       {state.success && <Notice tone="success">{state.success}</Notice>}
     </div>

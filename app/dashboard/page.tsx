@@ -188,8 +188,8 @@ export default async function DashboardPage() {
               <tr>
                 <th scope="col" className="pb-2">Currency</th>
                 <th scope="col" className="pb-2 text-right">MRR</th>
-                <th scope="col" className="pb-2 text-right">Active subscribers</th>
-                <th scope="col" className="pb-2 text-right">Churned, 30 days</th>
+                <th scope="col" className="pb-2 pl-3 text-right">Active subscribers</th>
+                <th scope="col" className="pb-2 pl-3 text-right">Churned, 30 days</th>
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-100">
@@ -197,8 +197,8 @@ export default async function DashboardPage() {
                 <tr key={row.currency}>
                   <th scope="row" className="py-2 text-left font-medium">{row.currency.toUpperCase()}</th>
                   <td className="py-2 text-right text-lg font-semibold tabular-nums">{formatMoney(row.mrrMinor, row.currency as Currency)}</td>
-                  <td className="py-2 text-right tabular-nums">{row.subscribers}</td>
-                  <td className="py-2 text-right tabular-nums">{row.churned30d}</td>
+                  <td className="py-2 pl-3 text-right tabular-nums">{row.subscribers}</td>
+                  <td className="py-2 pl-3 text-right tabular-nums">{row.churned30d}</td>
                 </tr>
               ))}
             </tbody>

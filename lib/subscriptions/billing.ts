@@ -87,3 +87,14 @@ export function monthlyMinor(priceMinor: number, billingPeriodDays: number): num
   const { num, den } = BILLING_PERIODS[billing].perMonth;
   return (priceMinor * num) / den;
 }
+
+/**
+ * Whether a payment of an order is a renewal: a `subscription_cycle` payment other than the
+ * order's first succeeded one (after a trial, Whop's first charge is a cycle payment too, but it
+ * starts the subscription). A failed cycle payment is a failed renewal.
+ */
+export function isRenewal(payment: { billingReason: string | null; status: string; paidAt: Date | null }, order: { paidAt: Date | null }): boolean {
+  if (payment.billingReason !== "subscription_cycle") return false;
+  if (payment.status !== "succeeded") return payment.status === "failed";
+  return order.paidAt !== null && payment.paidAt !== null && payment.paidAt > order.paidAt;
+}

@@ -86,7 +86,22 @@ export async function subscriptionSummary(tenantId: string, now = new Date()): P
     .sort((a, b) => a.currency.localeCompare(b.currency));
 }
 
-const renewal = and(sql`billing_reason = 'subscription_cycle'`, sql`status = 'succeeded'`);
+/**
+ * A renewal: a succeeded `subscription_cycle` payment after the order's first payment (after a
+ * trial, Whop's first charge is a cycle payment too, but it is the subscription's start, counted
+ * as the paid order). The partial index ledger_payments_tenant_renewals_idx serves the range; the
+ * order is a primary-key probe.
+ */
+function renewalsOf(tenantId: string, since: Date) {
+  return and(
+    eq(ledgerPayments.tenantId, tenantId),
+    sql`${ledgerPayments.billingReason} = 'subscription_cycle'`,
+    sql`${ledgerPayments.status} = 'succeeded'`,
+    gte(ledgerPayments.paidAt, since),
+    sql`${ledgerPayments.paidAt} > ${orders.paidAt}`,
+  );
+}
+const ofItsOrder = and(eq(orders.tenantId, ledgerPayments.tenantId), eq(orders.id, ledgerPayments.orderId));
 
 /** Succeeded renewals per currency since a date or over the last N days (the revenue card's "of which renewals"). */
 export async function renewalRevenueByCurrency(tenantId: string, window: Date | { days: number }): Promise<{ currency: string; minor: number; count: number }[]> {
@@ -94,7 +109,8 @@ export async function renewalRevenueByCurrency(tenantId: string, window: Date | 
   const rows = await db()
     .select({ currency: ledgerPayments.currency, minor: sql<string>`coalesce(sum(${ledgerPayments.amountMinor}), 0)`, count: sql<string>`count(*)` })
     .from(ledgerPayments)
-    .where(and(eq(ledgerPayments.tenantId, tenantId), renewal, gte(ledgerPayments.paidAt, since)))
+    .innerJoin(orders, ofItsOrder)
+    .where(renewalsOf(tenantId, since))
     .groupBy(ledgerPayments.currency);
   return rows.map((r) => ({ currency: r.currency ?? "usd", minor: Number(r.minor), count: Number(r.count) }));
 }
@@ -107,7 +123,8 @@ export async function renewalsPerDay(tenantId: string, days: number, now = new D
   const rows = await db()
     .select({ day, count: sql<string>`count(*)` })
     .from(ledgerPayments)
-    .where(and(eq(ledgerPayments.tenantId, tenantId), renewal, gte(ledgerPayments.paidAt, since)))
+    .innerJoin(orders, ofItsOrder)
+    .where(renewalsOf(tenantId, since))
     .groupBy(day);
   const counts = new Map(rows.map((r) => [r.day, Number(r.count)]));
   return Array.from({ length: days }, (_, i) => {

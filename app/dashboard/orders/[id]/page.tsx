@@ -19,7 +19,7 @@ import { formatMoney, isCurrency, toMajorString, type Currency } from "@/lib/mon
 import { canCancelMembership } from "@/lib/orders/after-sale";
 import { getOrder } from "@/lib/orders/queries";
 import { availableSubscriptionActions, SUBSCRIPTION_ACTION_LABEL, SUBSCRIPTION_ACTION_PENDING_TEXT, type SubscriptionAction } from "@/lib/subscriptions/actions";
-import { billingLabel, everyText } from "@/lib/subscriptions/billing";
+import { billingLabel, everyText, isRenewal } from "@/lib/subscriptions/billing";
 import { displayState, SUBSCRIPTION_STATE_MEANING } from "@/lib/subscriptions/lifecycle";
 import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction, subscriptionAction } from "./actions";
 
@@ -60,7 +60,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
   const subscriptionState = displayState(order);
   const actionPending = order.subscriptionAction !== null && order.subscriptionActionState !== null;
   const subscriptionChoices = acts && !actionPending ? availableSubscriptionActions(order) : [];
-  const renewals = ledger.payments.filter((payment) => payment.billingReason === "subscription_cycle");
+  const renewals = ledger.payments.filter((payment) => isRenewal(payment, order));
   const timeline = [
     ...events.map((event) => ({ key: `e${event.id}`, at: event.receivedAt, event, renewal: null })),
     ...renewals.map((payment) => ({ key: `r${payment.id}`, at: payment.paidAt ?? payment.whopCreatedAt ?? payment.createdAt, event: null, renewal: payment })),
@@ -158,7 +158,8 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
               {renewals.some((payment) => payment.status === "failed") && <span className="text-red-800"> · {renewals.filter((payment) => payment.status === "failed").length} failed</span>}
             </Detail>
           </dl>
-          {subscriptionChoices.length > 0 && (
+          {/* Kept while an action waits for Whop, so its answer stays on screen (no buttons then). */}
+          {acts && (subscriptionChoices.length > 0 || actionPending) && (
             <section aria-label="Subscription actions" className="mt-6 border-t border-zinc-100 pt-4">
               <SubscriptionActions
                 orderId={order.id}
