@@ -320,6 +320,10 @@ export const orders = pgTable(
     index("orders_tenant_subscription_state_idx")
       .on(t.tenantId, t.subscriptionState, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())
       .where(sql`billing_period_days is not null`),
+    // MRR and subscribers: an index-only range per state, whatever the tenant's size.
+    index("orders_tenant_mrr_idx")
+      .on(t.tenantId, t.subscriptionState, t.currency, t.billingPeriodDays, t.amountMinor)
+      .where(sql`billing_period_days is not null`),
     index("orders_tenant_subscription_ended_idx").on(t.tenantId, t.subscriptionEndedAt).where(sql`subscription_ended_at is not null`),
     // DESC NULLS FIRST, as `ORDER BY … DESC` means: an index in another null order cannot serve that ORDER BY (Seq Scan + Sort).
     index("orders_tenant_created_idx").on(t.tenantId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
@@ -371,6 +375,11 @@ export const ledgerPayments = pgTable(
     paidAt: timestamp("paid_at", { withTimezone: true }),
     /** Whop's `created_at`: when a renewal was charged (or failed), for the subscription's lifecycle. */
     whopCreatedAt: timestamp("whop_created_at", { withTimezone: true }),
+    /**
+     * Derived with the order: a succeeded renewal (a `subscription_cycle` payment after the order's
+     * first one), so renewal revenue is one range of a partial index, with no join to the order.
+     */
+    renewal: boolean("renewal").notNull().default(false),
     /** Carried over from the order tally that preceded the ledger. */
     migrated: boolean("migrated").notNull().default(false),
     createdAt: createdAt(),
@@ -379,8 +388,10 @@ export const ledgerPayments = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     index("ledger_payments_tenant_order_idx").on(t.tenantId, t.orderId),
+    // Revenue of a window (the overview's card), read from the index alone however big the ledger.
+    index("ledger_payments_tenant_paid_idx").on(t.tenantId, t.paidAt, t.currency, t.amountMinor, t.orderId).where(sql`status = 'succeeded'`),
     // Renewal revenue and the renewals per day of the overview's chart.
-    index("ledger_payments_tenant_renewals_idx").on(t.tenantId, t.paidAt).where(sql`billing_reason = 'subscription_cycle' and status = 'succeeded'`),
+    index("ledger_payments_tenant_renewals_idx").on(t.tenantId, t.paidAt).where(sql`renewal`),
   ],
 );
 

@@ -22,6 +22,7 @@ import { encryptSecret, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { newId, newItemSlug, randomBase62 } from "@/lib/ids";
 import { deriveOrder } from "@/lib/ledger/derive";
+import { markRenewals } from "@/lib/ledger/apply";
 import { uniqueEmail } from "./db";
 import { signBare, signLegacy, signStandard as signStandardWith } from "./signing";
 
@@ -169,6 +170,7 @@ export async function fixtureLedger(
       .where(and(eq(refundRequests.tenantId, tenant.id), eq(refundRequests.orderId, order.id), isNull(refundRequests.whopRefundId), sql`${refundRequests.state} <> 'failed'`)),
   ]);
   const derived = deriveOrder(order, { payments: allPayments, refunds: allRefunds, disputes: allDisputes, outstandingRequests: Number(outstanding?.count ?? 0) });
+  await db().transaction((tx) => markRenewals(tx, tenant.id, order, derived.paidAt, allPayments));
   const [updated] = await db()
     .update(orders)
     .set({ ...derived, whopPaymentId: order.whopPaymentId ?? allPayments[0]?.id ?? null, updatedAt: new Date() })

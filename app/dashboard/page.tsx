@@ -12,7 +12,7 @@ import { revenueByCurrency } from "@/lib/ledger/queries";
 import { listOrders, paidOrdersPerDay } from "@/lib/orders/queries";
 import { openProblems, PROBLEM_KINDS, type ProblemKind } from "@/lib/problems/report";
 import { isConnected } from "@/lib/tenants/queries";
-import { renewalRevenueByCurrency, renewalsPerDay, subscriptionSummary } from "@/lib/subscriptions/queries";
+import { renewalActivity, subscriptionSummary } from "@/lib/subscriptions/queries";
 
 export const metadata = { title: "Dashboard" };
 
@@ -38,18 +38,18 @@ export default async function DashboardPage() {
     );
   }
 
-  const [problems, revenue, revenueWeek, recent, anyEvent, perDay, renewalDays, subscriptions, renewalRevenue] = await Promise.all([
+  const [problems, revenue, revenueWeek, recent, anyEvent, perDay, renewals, subscriptions] = await Promise.all([
     openProblems(tenant.id),
     revenueByCurrency(tenant.id, { days: 30 }),
     revenueByCurrency(tenant.id, { days: 7 }),
     listOrders(tenant.id, {}, 5),
     hasAnyWebhookEvent(tenant.id),
     paidOrdersPerDay(tenant.id, 30),
-    renewalsPerDay(tenant.id, 30),
+    renewalActivity(tenant.id, 30),
     subscriptionSummary(tenant.id),
-    renewalRevenueByCurrency(tenant.id, { days: 30 }),
   ]);
-  const chartDays = perDay.map((day, i) => ({ ...day, renewals: renewalDays[i]?.count ?? 0 }));
+  const chartDays = perDay.map((day, i) => ({ ...day, renewals: renewals.perDay[i]?.count ?? 0 }));
+  const renewalRevenue = renewals.byCurrency;
 
   const banners: Banner[] = problems.map((problem) => {
     const kind = PROBLEM_KINDS[problem.kind as ProblemKind];

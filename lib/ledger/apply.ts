@@ -1,6 +1,7 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
-import { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, refundRequests, type Order } from "@/db/schema";
+import { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, refundRequests, type LedgerPayment, type Order } from "@/db/schema";
+import { isRenewal } from "@/lib/subscriptions/billing";
 import { encryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { fromMajorString, isCurrency } from "@/lib/money";
@@ -308,6 +309,10 @@ function actionConfirmed(action: string, facts: MembershipFacts): boolean {
 
 /** Reads the order's rows (statements pipelined) and derives its status and amounts. */
 export async function deriveFromLedger(tx: Transaction, tenantId: string, order: Order): Promise<DerivedOrder> {
+  return (await deriveWithPayments(tx, tenantId, order)).derived;
+}
+
+async function deriveWithPayments(tx: Transaction, tenantId: string, order: Order): Promise<{ derived: DerivedOrder; payments: LedgerPayment[] }> {
   const [payments, refunds, disputes, [outstanding]] = await Promise.all([
     tx.select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.orderId, order.id))),
     tx.select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.orderId, order.id))),
@@ -317,12 +322,27 @@ export async function deriveFromLedger(tx: Transaction, tenantId: string, order:
       .from(refundRequests)
       .where(and(eq(refundRequests.tenantId, tenantId), eq(refundRequests.orderId, order.id), isNull(refundRequests.whopRefundId), sql`${refundRequests.state} <> 'failed'`)),
   ]);
-  return deriveOrder(order, { payments, refunds, disputes, outstandingRequests: Number(outstanding?.count ?? 0) });
+  return { derived: deriveOrder(order, { payments, refunds, disputes, outstandingRequests: Number(outstanding?.count ?? 0) }), payments };
+}
+
+/**
+ * Marks which of a subscription order's payments are renewals (a `subscription_cycle` payment
+ * after its first succeeded one), derived like the order from all its rows: a payment that turns
+ * out to be the first after all (an earlier one arrived late) stops being one.
+ */
+export async function markRenewals(tx: Transaction, tenantId: string, order: Pick<Order, "billingPeriodDays">, paidAt: Date | null, payments: readonly Pick<LedgerPayment, "id" | "renewal" | "billingReason" | "status" | "paidAt">[]): Promise<void> {
+  if (order.billingPeriodDays === null) return;
+  const flips = payments.filter((payment) => (payment.status === "succeeded" && isRenewal(payment, { paidAt })) !== payment.renewal);
+  for (const renewal of [true, false]) {
+    const ids = flips.filter((payment) => !payment.renewal === renewal).map((payment) => payment.id);
+    if (ids.length > 0) await tx.update(ledgerPayments).set({ renewal }).where(and(eq(ledgerPayments.tenantId, tenantId), inArray(ledgerPayments.id, ids)));
+  }
 }
 
 async function writeDerived(tx: Transaction, tenantId: string, order: Order, identity: Partial<Order>, rowNote: string | null): Promise<Application> {
   // Derived from the order as this change leaves it (a membership report moves a subscription's state).
-  const derived = await deriveFromLedger(tx, tenantId, { ...order, ...identity });
+  const { derived, payments } = await deriveWithPayments(tx, tenantId, { ...order, ...identity });
+  await markRenewals(tx, tenantId, order, derived.paidAt, payments);
   const change: Partial<Order> = { ...identity };
   for (const [key, value] of Object.entries(derived) as [keyof DerivedOrder, DerivedOrder[keyof DerivedOrder]][]) {
     if (!same(order[key], value)) (change as Record<string, unknown>)[key] = value;

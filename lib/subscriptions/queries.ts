@@ -87,21 +87,14 @@ export async function subscriptionSummary(tenantId: string, now = new Date()): P
 }
 
 /**
- * A renewal: a succeeded `subscription_cycle` payment after the order's first payment (after a
- * trial, Whop's first charge is a cycle payment too, but it is the subscription's start, counted
- * as the paid order). The partial index ledger_payments_tenant_renewals_idx serves the range; the
- * order is a primary-key probe.
+ * Renewals: succeeded `subscription_cycle` payments after their order's first one (after a trial,
+ * Whop's first charge is a cycle payment too, but it starts the subscription: it is the paid
+ * order). `ledger_payments.renewal` is derived with the order, so this is one range of the partial
+ * index ledger_payments_tenant_renewals_idx.
  */
 function renewalsOf(tenantId: string, since: Date) {
-  return and(
-    eq(ledgerPayments.tenantId, tenantId),
-    sql`${ledgerPayments.billingReason} = 'subscription_cycle'`,
-    sql`${ledgerPayments.status} = 'succeeded'`,
-    gte(ledgerPayments.paidAt, since),
-    sql`${ledgerPayments.paidAt} > ${orders.paidAt}`,
-  );
+  return and(eq(ledgerPayments.tenantId, tenantId), sql`${ledgerPayments.renewal}`, gte(ledgerPayments.paidAt, since));
 }
-const ofItsOrder = and(eq(orders.tenantId, ledgerPayments.tenantId), eq(orders.id, ledgerPayments.orderId));
 
 /** Succeeded renewals per currency since a date or over the last N days (the revenue card's "of which renewals"). */
 export async function renewalRevenueByCurrency(tenantId: string, window: Date | { days: number }): Promise<{ currency: string; minor: number; count: number }[]> {
@@ -109,7 +102,6 @@ export async function renewalRevenueByCurrency(tenantId: string, window: Date | 
   const rows = await db()
     .select({ currency: ledgerPayments.currency, minor: sql<string>`coalesce(sum(${ledgerPayments.amountMinor}), 0)`, count: sql<string>`count(*)` })
     .from(ledgerPayments)
-    .innerJoin(orders, ofItsOrder)
     .where(renewalsOf(tenantId, since))
     .groupBy(ledgerPayments.currency);
   return rows.map((r) => ({ currency: r.currency ?? "usd", minor: Number(r.minor), count: Number(r.count) }));
@@ -117,18 +109,35 @@ export async function renewalRevenueByCurrency(tenantId: string, window: Date | 
 
 /** Succeeded renewals per UTC day over the last `days` days ending today, oldest first, every day present. */
 export async function renewalsPerDay(tenantId: string, days: number, now = new Date()): Promise<{ day: string; count: number }[]> {
+  return (await renewalActivity(tenantId, days, now)).perDay;
+}
+
+/**
+ * The overview's renewals in one read: per UTC day over the last `days` days (the chart) and per
+ * currency over the same days (the revenue card's "of which renewals").
+ */
+export async function renewalActivity(tenantId: string, days: number, now = new Date()): Promise<{ perDay: { day: string; count: number }[]; byCurrency: { currency: string; minor: number; count: number }[] }> {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const since = new Date(today - (days - 1) * 86_400_000);
   const day = sql<string>`to_char(date_trunc('day', ${ledgerPayments.paidAt} at time zone 'UTC'), 'YYYY-MM-DD')`;
   const rows = await db()
-    .select({ day, count: sql<string>`count(*)` })
+    .select({ day, currency: ledgerPayments.currency, count: sql<string>`count(*)`, minor: sql<string>`coalesce(sum(${ledgerPayments.amountMinor}), 0)` })
     .from(ledgerPayments)
-    .innerJoin(orders, ofItsOrder)
     .where(renewalsOf(tenantId, since))
-    .groupBy(day);
-  const counts = new Map(rows.map((r) => [r.day, Number(r.count)]));
-  return Array.from({ length: days }, (_, i) => {
+    .groupBy(day, ledgerPayments.currency);
+  const counts = new Map<string, number>();
+  const currencies = new Map<string, { currency: string; minor: number; count: number }>();
+  for (const row of rows) {
+    counts.set(row.day, (counts.get(row.day) ?? 0) + Number(row.count));
+    const currency = row.currency ?? "usd";
+    const entry = currencies.get(currency) ?? { currency, minor: 0, count: 0 };
+    entry.minor += Number(row.minor);
+    entry.count += Number(row.count);
+    currencies.set(currency, entry);
+  }
+  const perDay = Array.from({ length: days }, (_, i) => {
     const key = utcDay(new Date(since.getTime() + i * 86_400_000));
     return { day: key, count: counts.get(key) ?? 0 };
   });
+  return { perDay, byCurrency: [...currencies.values()].sort((a, b) => a.currency.localeCompare(b.currency)) };
 }

@@ -8,6 +8,7 @@ import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
 import { randomBase62 } from "@/lib/ids";
 import { createItem, itemFormSchema } from "@/lib/items/items";
 import { revenueByCurrency } from "@/lib/ledger/queries";
+import { renewalRevenueByCurrency } from "@/lib/subscriptions/queries";
 import { orderAccess } from "@/lib/ledger/access";
 import { reconcileOrder } from "@/lib/ledger/reconcile";
 import { expireAbandonedCheckouts } from "@/lib/orders/expire";
@@ -87,6 +88,9 @@ describe("a subscription through the sandbox", () => {
     ]);
     const [usd] = await revenueByCurrency(tenant.id, { days: 30 });
     expect(usd).toMatchObject({ currency: "usd", netMinor: 1998, orders: 1 });
+    // The trial's first charge starts the subscription; only the second payment is a renewal.
+    expect(payments.filter((p) => p.renewal).map((p) => p.id)).toEqual([renewal.id]);
+    expect(await renewalRevenueByCurrency(tenant.id, { days: 30 })).toEqual([{ currency: "usd", minor: 999, count: 1 }]);
 
     const answer = await access(tenant.id, item.id, buyer);
     expect(answer).toMatchObject({ kind: "answer", body: { access: true, subscription: { state: "active", cancel_at_period_end: false, current_period_end: renewed.currentPeriodEnd!.toISOString() } } });
