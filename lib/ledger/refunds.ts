@@ -1,9 +1,9 @@
-import { and, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/auth/roles";
 import { z } from "zod";
 import { db, type Executor } from "@/db/client";
-import { ledgerRefunds, orders, refundRequests, type Order, type Tenant } from "@/db/schema";
+import { ledgerPayments, ledgerRefunds, orders, refundRequests, type Order, type Tenant } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
@@ -76,8 +76,48 @@ function asAmountMessage(message: string): string {
 }
 
 type Reservation =
-  | { kind: "reserved"; requestId: string; order: Order; amountMinor: number; full: boolean }
+  | { kind: "reserved"; requestId: string; order: Order; paymentId: string; amountMinor: number; full: boolean }
   | { kind: "done"; result: RefundResult };
+
+/**
+ * Which payment a refund goes to. Whop refunds one payment at a time: a one-time order has one; a
+ * subscription's refund goes to its latest succeeded payment (the renewal the buyer complains
+ * about, usually) that still has that much left, and a refund of all that is left on that payment
+ * is sent as a full refund of it.
+ */
+async function refundTarget(tx: Executor, order: Order, amountMinor: number, position: RefundPosition): Promise<{ paymentId: string; full: boolean } | { leftMinor: number }> {
+  if (order.billingPeriodDays === null) {
+    return { paymentId: order.whopPaymentId!, full: position.committedMinor === 0 && amountMinor === (order.paidMinor ?? order.amountMinor) };
+  }
+  const [payments, refunds, requests] = await Promise.all([
+    tx
+      .select({ id: ledgerPayments.id, amountMinor: ledgerPayments.amountMinor, currency: ledgerPayments.currency, paidAt: ledgerPayments.paidAt })
+      .from(ledgerPayments)
+      .where(and(eq(ledgerPayments.tenantId, order.tenantId), eq(ledgerPayments.orderId, order.id), eq(ledgerPayments.status, "succeeded")))
+      .orderBy(desc(ledgerPayments.paidAt), desc(ledgerPayments.id)),
+    tx
+      .select({ paymentId: ledgerRefunds.paymentId, minor: sql<string>`coalesce(sum(${ledgerRefunds.amountMinor}), 0)` })
+      .from(ledgerRefunds)
+      .where(and(eq(ledgerRefunds.tenantId, order.tenantId), eq(ledgerRefunds.orderId, order.id), inArray(ledgerRefunds.status, ["pending", "requires_action", "succeeded"])))
+      .groupBy(ledgerRefunds.paymentId),
+    tx
+      .select({ paymentId: refundRequests.paymentId, minor: sql<string>`coalesce(sum(${refundRequests.amountMinor}), 0)` })
+      .from(refundRequests)
+      .where(and(eq(refundRequests.tenantId, order.tenantId), eq(refundRequests.orderId, order.id), isNull(refundRequests.whopRefundId), ne(refundRequests.state, "failed")))
+      .groupBy(refundRequests.paymentId),
+  ]);
+  const committed = (paymentId: string) =>
+    Number(refunds.find((r) => r.paymentId === paymentId)?.minor ?? 0) + Number(requests.find((r) => r.paymentId === paymentId)?.minor ?? 0);
+  let most = 0;
+  for (const payment of payments) {
+    if ((payment.currency ?? order.currency) !== (order.paidCurrency ?? order.currency)) continue;
+    const total = payment.amountMinor ?? 0;
+    const left = Math.max(0, total - committed(payment.id));
+    most = Math.max(most, left);
+    if (left >= amountMinor && amountMinor > 0) return { paymentId: payment.id, full: left === total && amountMinor === total };
+  }
+  return { leftMinor: most };
+}
 
 async function reserve(actor: Actor, form: RefundForm): Promise<Reservation> {
   const { tenant } = actor;
@@ -109,13 +149,17 @@ async function reserve(actor: Actor, form: RefundForm): Promise<Reservation> {
     if (position.leftMinor === 0) return fail("Nothing is left to refund on this order.");
     if (amountMinor > position.leftMinor) return fail(`At most ${formatMoney(position.leftMinor, currency)} can still be refunded.`, "amount");
 
+    const target = await refundTarget(tx, order, amountMinor, position);
+    if (!("paymentId" in target)) {
+      return fail(`Whop refunds one payment at a time: at most ${formatMoney(target.leftMinor, currency)} can be refunded from one of this subscription's payments.`, "amount");
+    }
+    const { paymentId, full } = target;
     const requestId = newId("rrq");
-    const full = position.committedMinor === 0 && amountMinor === (order.paidMinor ?? order.amountMinor);
     await tx.insert(refundRequests).values({
       tenantId: tenant.id,
       id: requestId,
       orderId: order.id,
-      paymentId: order.whopPaymentId,
+      paymentId,
       amountMinor,
       currency,
       reason: form.reason || null,
@@ -134,10 +178,10 @@ async function reserve(actor: Actor, form: RefundForm): Promise<Reservation> {
         actorUserId: actor.userId,
         action: "order.refund_requested",
         ip: actor.ip,
-        detail: { orderId: order.id, paymentId: order.whopPaymentId, requestId, amount: formatMoney(amountMinor, currency), amountMinor, currency, full, ...(form.reason ? { reason: form.reason } : {}) },
+        detail: { orderId: order.id, paymentId, requestId, amount: formatMoney(amountMinor, currency), amountMinor, currency, full, ...(form.reason ? { reason: form.reason } : {}) },
       }),
     ]);
-    return { kind: "reserved", requestId, order, amountMinor, full };
+    return { kind: "reserved", requestId, order, paymentId, amountMinor, full };
   });
 }
 
@@ -147,13 +191,13 @@ export async function requestRefund(actor: Actor, form: RefundForm): Promise<Ref
   if (!isConnected(tenant)) return { ok: false, message: "Connect Whop first." };
   const reservation = await reserve(actor, form);
   if (reservation.kind === "done") return reservation.result;
-  const { order, requestId, amountMinor, full } = reservation;
+  const { order, requestId, paymentId, amountMinor, full } = reservation;
   const currency = order.currency as Parameters<typeof formatMoney>[1];
   const amountText = formatMoney(amountMinor, currency);
 
   try {
     await whopClientForTenant(tenant).refundPayment({
-      paymentId: order.whopPaymentId!,
+      paymentId,
       ...(full ? {} : { partialAmount: toMajorUnits(amountMinor, currency) }),
     });
   } catch (error) {
@@ -164,17 +208,17 @@ export async function requestRefund(actor: Actor, form: RefundForm): Promise<Ref
       await settleRequest(tenant.id, order.id, requestId, "failed", message);
       return { ok: false, message };
     }
-    return settleFromWhop(tenant, order, requestId, amountText);
+    return settleFromWhop(tenant, order, paymentId, requestId, amountText);
   }
   await settleRequest(tenant.id, order.id, requestId, "requested");
   return { ok: true, message: `Refund of ${amountText} requested. The order updates when Whop confirms it.` };
 }
 
 /** After an answer nobody can trust: read the payment's refunds back and settle by what Whop says. */
-async function settleFromWhop(tenant: Tenant, order: Order, requestId: string, amountText: string): Promise<RefundResult> {
+async function settleFromWhop(tenant: Tenant, order: Order, paymentId: string, requestId: string, amountText: string): Promise<RefundResult> {
   let matched: boolean;
   try {
-    const recorded = await recordWhopRefunds(tenant, order.whopPaymentId!);
+    const recorded = await recordWhopRefunds(tenant, paymentId);
     const [request] = await db()
       .select({ whopRefundId: refundRequests.whopRefundId })
       .from(refundRequests)

@@ -11,6 +11,7 @@ import { revenueByCurrency } from "@/lib/ledger/queries";
 import { renewalRevenueByCurrency } from "@/lib/subscriptions/queries";
 import { orderAccess } from "@/lib/ledger/access";
 import { reconcileOrder } from "@/lib/ledger/reconcile";
+import { refundPosition, requestRefund } from "@/lib/ledger/refunds";
 import { expireAbandonedCheckouts } from "@/lib/orders/expire";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
@@ -120,6 +121,30 @@ describe("a subscription through the sandbox", () => {
     await sandbox(`/memberships/${membershipId}/renew`);
     const back = await waitFor(() => orderRow(orderId), (row) => row.subscriptionState === "active" && row.paidMinor === 1998);
     expect(orderAccess(back).access).toBe(true);
+  });
+
+  it("a refund from the dashboard goes to the latest payment with that much left: the renewal first, then the first payment; more than one payment holds is refused", async () => {
+    const buyer = `refund-${randomBase62(6).toLowerCase()}@example.com`;
+    const { tenant, user, orderId, membershipId } = await subscribedBuyer(buyer, "monthly", "");
+    await waitFor(() => orderRow(orderId), (row) => row.paidMinor === 999);
+    const renewal = await sandbox(`/memberships/${membershipId}/renew`);
+    await waitFor(() => orderRow(orderId), (row) => row.paidMinor === 1998);
+    const actor = ownerActor(tenant, user);
+    const refund = async (amount: string) => requestRefund(actor, { orderId, amount, reason: "", baseMinor: (await refundPosition(undefined, await orderRow(orderId))).committedMinor });
+
+    expect(await refund("15.00")).toMatchObject({ ok: false, field: "amount", message: expect.stringContaining("one payment at a time: at most $9.99") });
+    expect(await refund("9.99")).toMatchObject({ ok: true });
+    await waitFor(() => orderRow(orderId), (row) => row.refundedMinor === 999);
+    const first = (await orderRow(orderId)).whopPaymentId!;
+    expect(first).not.toBe(renewal.id);
+    expect(await refund("9.99")).toMatchObject({ ok: true });
+    const refunded = await waitFor(() => orderRow(orderId), (row) => row.refundedMinor === 1998);
+    expect(refunded.status).toBe("refunded");
+    const rows = await db().select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenant.id), eq(ledgerRefunds.orderId, orderId)));
+    expect(rows.map((r) => [r.paymentId, r.amountMinor, r.status]).sort()).toEqual([
+      [first, 999, "succeeded"],
+      [renewal.id, 999, "succeeded"],
+    ].sort());
   });
 
   it("a renewal whose webhook never arrived is found by reconciliation among the payments of the order's plan", async () => {
