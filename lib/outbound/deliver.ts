@@ -1,7 +1,7 @@
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { db, type Transaction } from "@/db/client";
-import { outboundEvents, webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, type WebhookEndpoint } from "@/db/schema";
+import { db, selectRows, type Transaction } from "@/db/client";
+import { webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, type WebhookEndpoint } from "@/db/schema";
 import { allowPrivateUrls } from "./config";
 import type { JobHandler } from "@/lib/jobs/registry";
 import { logger } from "@/lib/logger";
@@ -18,6 +18,11 @@ import type { Resolver } from "./ssrf";
  * attempt failed for 3 days is disabled and the merchant told (problem `webhook_endpoint_disabled`).
  * At most MAX_IN_FLIGHT_PER_ENDPOINT attempts run against one endpoint at a time: a delivery finding
  * it busy comes back a few seconds later, so one slow endpoint holds two workers, not all of them.
+ * A job (not a direct call) that finds an endpoint busy with this process's own attempts first
+ * waits for one of them to end and claims again, when the endpoint's pace says a slot comes free
+ * within BUSY_WAIT_MS (counting the jobs already waiting for it): at volume a fast endpoint is busy
+ * most of the time, and putting its deliveries off by 5–10 s each made them late. A slow or hanging
+ * endpoint gets no waiters, so it still holds no more workers than its attempts in flight.
  * A job that runs again for a delivery already delivered (or not yet due) does nothing.
  */
 
@@ -26,6 +31,8 @@ export const MAX_ATTEMPTS = RETRY_SCHEDULE_SECONDS.length + 1;
 export const DISABLE_AFTER_FAILING_MS = 3 * 24 * 3600 * 1000;
 export const MAX_IN_FLIGHT_PER_ENDPOINT = 2;
 const BUSY_RETRY_SECONDS = 5;
+/** The longest a job waits in-process for a slot of a busy endpoint before putting its delivery off. */
+export const BUSY_WAIT_MS = 2_000;
 /** A job this much early (or less) for its attempt is put back until the attempt is due. */
 const EARLY_JOB_TOLERANCE_SECONDS = 60;
 /** How long past the timeout a claimed attempt holds its delivery (then a crashed worker's claim lapses). */
@@ -56,7 +63,7 @@ export type AttemptResult =
   | { kind: "failed"; attempt: number; outcome: PostOutcome; nextAttemptInSeconds: number | null; endpointDisabled: boolean }
   | { kind: "skipped"; reason: "not_found" | "done" | "in_flight" | "not_due" | "endpoint_disabled" | "busy" };
 
-const jobData = z.object({ tenantId: z.string().min(1), deliveryId: z.string().min(1) });
+const jobData = z.object({ tenantId: z.string().min(1), deliveryId: z.string().min(1), endpointId: z.string().min(1).optional() });
 
 export const deliverWebhookJob: JobHandler = async (data) => {
   const parsed = jobData.safeParse(data);
@@ -64,7 +71,91 @@ export const deliverWebhookJob: JobHandler = async (data) => {
     logger.error({ issues: parsed.error.issues.length }, "webhooks.deliver job without tenantId/deliveryId");
     return;
   }
-  await attemptDelivery(parsed.data.tenantId, parsed.data.deliveryId);
+  const { tenantId, deliveryId, endpointId } = parsed.data;
+  // A job that names its endpoint queues behind this process's attempts to it (when its pace says
+  // a turn comes soon), instead of claiming, finding it busy and being put off by seconds.
+  const release = endpointId ? await slots.acquire(endpointId, BUSY_WAIT_MS) : null;
+  try {
+    await attemptDelivery(tenantId, deliveryId);
+  } finally {
+    release?.();
+  }
+};
+
+/**
+ * This process's turns at each endpoint, first come first served: at most MAX_IN_FLIGHT_PER_ENDPOINT
+ * jobs hold one, the next wait in line. Only an ordering of this process's own jobs: the count of
+ * `sending` rows in the database stays the bound, across processes, checked by every claim.
+ */
+interface Line {
+  /** Jobs holding a turn. */
+  holders: number;
+  waiting: (() => void)[];
+  /** Moving average of the recent turns' time. */
+  recentMs: number | null;
+  /** When each turn in hand began. */
+  since: Set<number>;
+}
+
+const slots = {
+  lines: new Map<string, Line>(),
+  line(endpointId: string): Line {
+    let line = this.lines.get(endpointId);
+    if (!line) this.lines.set(endpointId, (line = { holders: 0, waiting: [], recentMs: null, since: new Set() }));
+    return line;
+  },
+  /**
+   * A turn at the endpoint: at once while fewer than MAX_IN_FLIGHT_PER_ENDPOINT hold one; else in
+   * line, when the endpoint's pace (its recent turns' time, or longer while a turn in hand has run
+   * longer) times the jobs ahead, shared by the turns, says it comes within `withinMs`, and then for
+   * at most `withinMs`. Answers the function that gives it back, or null: no turn (the claim then
+   * finds the endpoint busy and the delivery is put off, as for any other process's job).
+   */
+  async acquire(endpointId: string, withinMs: number): Promise<(() => void) | null> {
+    const line = this.line(endpointId);
+    if (line.holders < MAX_IN_FLIGHT_PER_ENDPOINT && line.waiting.length === 0) return this.hold(endpointId, line);
+    const now = performance.now();
+    let pace = line.recentMs ?? 0;
+    for (const started of line.since) pace = Math.max(pace, now - started);
+    if (((line.waiting.length + 1) * pace) / MAX_IN_FLIGHT_PER_ENDPOINT > withinMs) return null;
+    const handedOver = await new Promise<boolean>((resolve) => {
+      const take = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        line.waiting.splice(line.waiting.indexOf(take), 1);
+        resolve(false);
+      }, withinMs);
+      line.waiting.push(take);
+    });
+    if (!handedOver) {
+      this.forget(endpointId, line);
+      return null;
+    }
+    return this.hold(endpointId, line, true);
+  },
+  hold(endpointId: string, line: Line, handedOver = false): () => void {
+    if (!handedOver) line.holders++;
+    let started = performance.now();
+    while (line.since.has(started)) started += 1e-6;
+    line.since.add(started);
+    return () => {
+      line.since.delete(started);
+      const took = performance.now() - started;
+      line.recentMs = line.recentMs === null ? took : line.recentMs * 0.8 + took * 0.2;
+      const next = line.waiting.shift();
+      // The turn passes straight to the first in line, so a job fetched later cannot take it first.
+      if (next) next();
+      else {
+        line.holders--;
+        this.forget(endpointId, line);
+      }
+    };
+  },
+  forget(endpointId: string, line: Line): void {
+    if (line.holders === 0 && line.waiting.length === 0) this.lines.delete(endpointId);
+  },
 };
 
 type Claimed = { kind: "claimed"; attempt: number; failures: number; endpoint: WebhookEndpoint; event: { id: string; type: string; payload: string } };
@@ -73,12 +164,15 @@ export async function attemptDelivery(tenantId: string, deliveryId: string, give
   const options = { ...defaults.options, ...given };
   const clock = options.now ?? (() => new Date());
   const timeoutMs = options.timeoutMs;
-  const allowPrivate = options.allowPrivate ?? allowPrivateUrls();
-
   const claim = await claimDelivery(tenantId, deliveryId, clock(), timeoutMs);
+  if (claim.kind === "busy") {
+    await scheduleDelivery(db(), tenantId, deliveryId, BUSY_RETRY_SECONDS + Math.floor(Math.random() * BUSY_RETRY_SECONDS), claim.endpointId);
+    return { kind: "skipped", reason: "busy" };
+  }
   if (claim.kind !== "claimed") return claim;
 
   const { endpoint, event } = claim;
+  const allowPrivate = options.allowPrivate ?? allowPrivateUrls();
   let outcome: PostOutcome;
   try {
     const headers = signatureHeaders(signingSecrets(endpoint, clock()), event.id, event.payload, clock());
@@ -97,37 +191,77 @@ export async function attemptDelivery(tenantId: string, deliveryId: string, give
   return result;
 }
 
-async function claimDelivery(tenantId: string, deliveryId: string, now: Date, timeoutMs: number | undefined): Promise<Claimed | Extract<AttemptResult, { kind: "skipped" }>> {
+/** `busy`: the endpoint has MAX_IN_FLIGHT_PER_ENDPOINT attempts in flight; the caller waits or puts the delivery off. */
+type Busy = { kind: "busy"; endpointId: string };
+
+/**
+ * Claims the delivery for one attempt in one round trip: the transaction locks the endpoint (the
+ * lock order of every path that changes both: endpoint, then delivery), then one statement locks
+ * the delivery, counts the endpoint's attempts in flight and, when it may go, marks it `sending` —
+ * sent together, so the count's snapshot is taken once the endpoint lock is held (a claim of the
+ * same endpoint that committed meanwhile is counted). Only when it may not go does a second
+ * statement do what that case needs.
+ */
+async function claimDelivery(tenantId: string, deliveryId: string, now: Date, timeoutMs: number | undefined): Promise<Claimed | Busy | Extract<AttemptResult, { kind: "skipped" }>> {
+  const at = now.toISOString();
+  const leaseUntil = new Date(now.getTime() + (timeoutMs ?? 10_000) + LEASE_GRACE_MS).toISOString();
   return db().transaction(async (tx) => {
-    const [found] = await tx
-      .select({ endpointId: webhookDeliveries.endpointId })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.id, deliveryId)));
-    if (!found) return { kind: "skipped", reason: "not_found" } as const;
-    // Endpoint first, then the delivery: the lock order of every path that changes both.
-    const [endpoint] = await tx
-      .select()
-      .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, found.endpointId)))
-      .for("no key update");
-    const [delivery] = await tx
-      .select()
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.id, deliveryId)))
-      .for("update");
-    if (!endpoint || !delivery) return { kind: "skipped", reason: "not_found" } as const;
-    if (delivery.state === "delivered" || delivery.state === "failed" || delivery.state === "canceled") return { kind: "skipped", reason: "done" } as const;
-    if (delivery.state === "sending" && delivery.leaseUntil && delivery.leaseUntil > now) {
+    const [[endpoint], [row]] = await Promise.all([
+      tx
+        .select()
+        .from(webhookEndpoints)
+        .where(
+          and(
+            eq(webhookEndpoints.tenantId, tenantId),
+            eq(webhookEndpoints.id, sql`(select ${webhookDeliveries.endpointId} from ${webhookDeliveries} where ${webhookDeliveries.tenantId} = ${tenantId} and ${webhookDeliveries.id} = ${deliveryId})`),
+          ),
+        )
+        .for("no key update"),
+      selectRows<ClaimRow>(
+        sql`with d as (
+              select * from webhook_deliveries where tenant_id = ${tenantId} and id = ${deliveryId} for update
+            ), busy as (
+              select count(*)::int as n from webhook_deliveries b, d
+              where b.tenant_id = ${tenantId} and b.endpoint_id = d.endpoint_id and b.state = 'sending' and b.lease_until > ${at}::timestamptz
+            ), claimed as (
+              update webhook_deliveries u
+              set state = 'sending', attempts = d.attempts + 1, lease_until = ${leaseUntil}::timestamptz, updated_at = ${at}::timestamptz
+              from d, busy
+              where u.tenant_id = ${tenantId} and u.id = ${deliveryId}
+                and d.state in ('pending', 'sending')
+                and not (d.state = 'sending' and d.lease_until is not null and d.lease_until > ${at}::timestamptz)
+                and not (d.next_attempt_at is not null and d.next_attempt_at > ${at}::timestamptz + interval '2 seconds')
+                and coalesce((select e.enabled from webhook_endpoints e where e.tenant_id = ${tenantId} and e.id = d.endpoint_id), false)
+                and busy.n < ${MAX_IN_FLIGHT_PER_ENDPOINT}
+                and exists (select 1 from outbound_events ev where ev.tenant_id = ${tenantId} and ev.id = d.event_id)
+              returning u.attempts
+            )
+            select d.state, d.attempts, d.retry_step, d.event_id, busy.n as busy,
+              (d.state = 'sending' and d.lease_until is not null and d.lease_until > ${at}::timestamptz) as in_flight,
+              (extract(epoch from d.lease_until - ${at}::timestamptz) * 1000)::float8 as lease_left_ms,
+              (extract(epoch from d.next_attempt_at - ${at}::timestamptz) * 1000)::float8 as due_in_ms,
+              (select attempts from claimed) as claimed_attempt,
+              ev.id as ev_id, ev.type as ev_type, case when exists (select 1 from claimed) then ev.payload end as ev_payload
+            from d cross join busy left join outbound_events ev on ev.tenant_id = ${tenantId} and ev.id = d.event_id`,
+        tx,
+      ),
+    ]);
+    if (!endpoint || !row) return { kind: "skipped", reason: "not_found" } as const;
+    if (row.claimed_attempt !== null && row.ev_id !== null && row.ev_type !== null && row.ev_payload !== null) {
+      return { kind: "claimed", attempt: Number(row.claimed_attempt), failures: Number(row.retry_step), endpoint, event: { id: row.ev_id, type: row.ev_type, payload: row.ev_payload } } as const;
+    }
+    if (row.state === "delivered" || row.state === "failed" || row.state === "canceled") return { kind: "skipped", reason: "done" } as const;
+    if (row.in_flight) {
       // Another attempt holds it. Should that attempt die before recording (its job then retried too
       // early, say), this check comes back once the lease has lapsed, so the delivery is never stranded.
-      await scheduleDelivery(tx, tenantId, deliveryId, Math.ceil((delivery.leaseUntil.getTime() - now.getTime()) / 1000) + 1);
+      await scheduleDelivery(tx, tenantId, deliveryId, Math.ceil(Number(row.lease_left_ms) / 1000) + 1, endpoint.id);
       return { kind: "skipped", reason: "in_flight" } as const;
     }
-    if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > now.getTime() + 2000) {
+    if (row.due_in_ms !== null && Number(row.due_in_ms) > 2000) {
       // Its own job, early by the clocks' difference: come back when due. A much earlier one is stale
       // (the attempt it was for already happened); the job of the next attempt is already queued.
-      const remainingSeconds = Math.ceil((delivery.nextAttemptAt.getTime() - now.getTime()) / 1000);
-      if (remainingSeconds <= EARLY_JOB_TOLERANCE_SECONDS) await scheduleDelivery(tx, tenantId, deliveryId, remainingSeconds + 1);
+      const remainingSeconds = Math.ceil(Number(row.due_in_ms) / 1000);
+      if (remainingSeconds <= EARLY_JOB_TOLERANCE_SECONDS) await scheduleDelivery(tx, tenantId, deliveryId, remainingSeconds + 1, endpoint.id);
       return { kind: "skipped", reason: "not_due" } as const;
     }
     if (!endpoint.enabled) {
@@ -137,40 +271,34 @@ async function claimDelivery(tenantId: string, deliveryId: string, now: Date, ti
         .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.id, deliveryId)));
       return { kind: "skipped", reason: "endpoint_disabled" } as const;
     }
-    const [busy] = await tx
-      .select({ count: sql<number>`count(*)::int` })
-      .from(webhookDeliveries)
-      .where(
-        and(
-          eq(webhookDeliveries.tenantId, tenantId),
-          eq(webhookDeliveries.endpointId, endpoint.id),
-          eq(webhookDeliveries.state, "sending"),
-          gt(webhookDeliveries.leaseUntil, now),
-        ),
-      );
-    if (Number(busy?.count ?? 0) >= MAX_IN_FLIGHT_PER_ENDPOINT) {
-      await scheduleDelivery(tx, tenantId, deliveryId, BUSY_RETRY_SECONDS + Math.floor(Math.random() * BUSY_RETRY_SECONDS));
-      return { kind: "skipped", reason: "busy" } as const;
-    }
-    const [event] = await tx
-      .select({ id: outboundEvents.id, type: outboundEvents.type, payload: outboundEvents.payload })
-      .from(outboundEvents)
-      .where(and(eq(outboundEvents.tenantId, tenantId), eq(outboundEvents.id, delivery.eventId)));
-    if (!event) return { kind: "skipped", reason: "not_found" } as const;
-    const attempt = delivery.attempts + 1;
-    await tx
-      .update(webhookDeliveries)
-      .set({ state: "sending", attempts: attempt, leaseUntil: new Date(now.getTime() + (timeoutMs ?? 10_000) + LEASE_GRACE_MS), updatedAt: now })
-      .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.id, deliveryId)));
-    return { kind: "claimed", attempt, failures: delivery.retryStep, endpoint, event } as const;
+    if (Number(row.busy) >= MAX_IN_FLIGHT_PER_ENDPOINT) return { kind: "busy", endpointId: endpoint.id } as const;
+    return { kind: "skipped", reason: "not_found" } as const;
   });
+}
+
+/** What the claim statement answers about the delivery (timestamps as milliseconds from now). */
+interface ClaimRow {
+  state: string;
+  attempts: number;
+  retry_step: number;
+  event_id: string;
+  busy: number;
+  in_flight: boolean;
+  lease_left_ms: number | null;
+  due_in_ms: number | null;
+  claimed_attempt: number | null;
+  ev_id: string | null;
+  ev_type: string | null;
+  ev_payload: string | null;
 }
 
 async function recordAttempt(tenantId: string, deliveryId: string, claim: Claimed, outcome: PostOutcome, now: Date, random?: () => number): Promise<AttemptResult> {
   const { endpoint, event, attempt } = claim;
   const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+  // The statements that do not depend on each other go out together (postgres.js pipelines them on
+  // the transaction's connection, and the server runs them in this order).
   return db().transaction(async (tx): Promise<AttemptResult> => {
-    await tx.insert(webhookDeliveryAttempts).values({
+    const logged = tx.insert(webhookDeliveryAttempts).values({
       tenantId,
       deliveryId,
       endpointId: endpoint.id,
@@ -185,22 +313,28 @@ async function recordAttempt(tenantId: string, deliveryId: string, claim: Claime
     });
     const mine = and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.state, "sending"), eq(webhookDeliveries.attempts, attempt));
     if (delivered) {
-      await tx
-        .update(webhookDeliveries)
-        .set({ state: "delivered", deliveredAt: now, lastStatus: outcome.status, lastError: null, leaseUntil: null, nextAttemptAt: null, updatedAt: now })
-        .where(mine);
-      await tx
-        .update(webhookEndpoints)
-        .set({ failingSince: null })
-        .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, endpoint.id), sql`${webhookEndpoints.failingSince} is not null`));
+      await Promise.all([
+        logged,
+        tx
+          .update(webhookDeliveries)
+          .set({ state: "delivered", deliveredAt: now, lastStatus: outcome.status, lastError: null, leaseUntil: null, nextAttemptAt: null, updatedAt: now })
+          .where(mine),
+        tx
+          .update(webhookEndpoints)
+          .set({ failingSince: null })
+          .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, endpoint.id), sql`${webhookEndpoints.failingSince} is not null`)),
+      ]);
       return { kind: "delivered", attempt, status: outcome.status! };
     }
 
-    const [current] = await tx
-      .update(webhookEndpoints)
-      .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${now.toISOString()}::timestamptz)` })
-      .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, endpoint.id)))
-      .returning();
+    const [, [current]] = await Promise.all([
+      logged,
+      tx
+        .update(webhookEndpoints)
+        .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${now.toISOString()}::timestamptz)` })
+        .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, endpoint.id)))
+        .returning(),
+    ]);
     const lastError = outcome.error ?? `HTTP ${outcome.status}`;
     const failingFor = current?.failingSince ? now.getTime() - current.failingSince.getTime() : 0;
     if (current?.enabled && failingFor >= DISABLE_AFTER_FAILING_MS) {
@@ -219,7 +353,7 @@ async function recordAttempt(tenantId: string, deliveryId: string, claim: Claime
       .set({ state: "pending", retryStep: failures, lastStatus: outcome.status, lastError, leaseUntil: null, nextAttemptAt: new Date(now.getTime() + delay * 1000), updatedAt: now })
       .where(mine)
       .returning({ id: webhookDeliveries.id });
-    if (updated) await scheduleDelivery(tx, tenantId, deliveryId, delay);
+    if (updated) await scheduleDelivery(tx, tenantId, deliveryId, delay, endpoint.id);
     return { kind: "failed", attempt, outcome, nextAttemptInSeconds: updated ? delay : null, endpointDisabled: false };
   });
 }

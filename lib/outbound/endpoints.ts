@@ -192,7 +192,7 @@ export async function setEndpointEnabled(actor: Actor, endpointId: string, enabl
           ),
         )
         .returning({ id: webhookDeliveries.id, eventId: webhookDeliveries.eventId });
-      for (const row of existing) await scheduleDelivery(tx, actor.tenant.id, row.id);
+      for (const row of existing) await scheduleDelivery(tx, actor.tenant.id, row.id, undefined, endpoint.id);
       const restarted = new Set(existing.map((row) => row.eventId));
       await fanOut(
         tx,

@@ -63,6 +63,6 @@ export async function fanOut(
   );
   if (rows.length === 0) return [];
   await executor.insert(webhookDeliveries).values(rows);
-  for (const row of rows) await scheduleDelivery(executor, tenantId, row.id, options.startAfterSeconds);
+  for (const row of rows) await scheduleDelivery(executor, tenantId, row.id, options.startAfterSeconds, row.endpointId);
   return rows;
 }
