@@ -8,7 +8,7 @@ import { paymentsOfOrders, toApiOrder } from "@/lib/api/orders";
 import { createApiToken } from "@/lib/api/tokens";
 import { applyObservation, rederiveOrder } from "@/lib/ledger/apply";
 import { observationOf } from "@/lib/ledger/observations";
-import { attemptDelivery, MAX_IN_FLIGHT_PER_ENDPOINT, retryDelaySeconds, RETRY_SCHEDULE_SECONDS } from "@/lib/outbound/deliver";
+import { attemptDelivery, deliverWebhookJob, MAX_IN_FLIGHT_PER_ENDPOINT, retryDelaySeconds, RETRY_SCHEDULE_SECONDS } from "@/lib/outbound/deliver";
 import { createEndpoint, rotateEndpointSecret, sendTestEvent, setEndpointEnabled } from "@/lib/outbound/endpoints";
 import { ORDER_EVENT_TYPES, orderEventTypes } from "@/lib/outbound/events";
 import { postJson } from "@/lib/outbound/http";
@@ -264,6 +264,21 @@ describe("signed deliveries to a real receiver", () => {
     expect(await attemptDelivery(m.tenant.id, deliveries[2]!.id)).toEqual({ kind: "skipped", reason: "busy" });
     expect((await Promise.all(first)).map((r) => r.kind)).toEqual(["delivered", "delivered"]);
     expect(await attemptDelivery(m.tenant.id, deliveries[2]!.id)).toMatchObject({ kind: "delivered" });
+  });
+
+  it("jobs for a quick endpoint wait their turn in the worker instead of being put off: six at once are all delivered", async () => {
+    const m = await merchantWithOrder();
+    const { endpoint } = await withEndpoint(m, ["order.paid"]);
+    const extra = await Promise.all([1, 2, 3, 4, 5].map(async () => (await import("../fixtures")).fixtureOrder(m.tenant, m.item)));
+    await send(m, envelope("payment.succeeded", paymentData(m.order)));
+    for (const order of extra) await send(m, envelope("payment.succeeded", paymentData(order)));
+    const deliveries = await deliveriesOf(m.tenant, endpoint.id);
+    expect(deliveries).toHaveLength(6);
+    // Slow enough that the third job finds two in flight, quick enough that three rounds fit in BUSY_WAIT_MS.
+    receiver.always({ status: 200, delayMs: 400 });
+    await Promise.all(deliveries.map((d) => deliverWebhookJob({ tenantId: m.tenant.id, deliveryId: d.id, endpointId: endpoint.id }, { id: d.id, retryCount: 0 })));
+    expect((await deliveriesOf(m.tenant, endpoint.id)).map((d) => d.state)).toEqual(Array(6).fill("delivered"));
+    expect(receiver.received).toHaveLength(6);
   });
 
   it("rotation: both secrets sign during the 24 h overlap, only the new one after", async () => {
