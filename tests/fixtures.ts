@@ -16,7 +16,10 @@ import {
   type Tenant,
 } from "@/db/schema";
 import { ownerActor } from "@/lib/auth/actor";
-import { signUp } from "@/lib/auth/accounts";
+import { insertUser, signUp } from "@/lib/auth/accounts";
+import { hashPassword } from "@/lib/auth/password";
+import type { Role } from "@/lib/auth/roles";
+import { accountMembers } from "@/db/schema-auth";
 import { insertItem } from "@/lib/items/items";
 import { encryptSecret, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
@@ -202,4 +205,15 @@ export { signBare, signLegacy };
 export async function startOfAFreshMinuteWindow(neededSeconds = 10): Promise<void> {
   const intoMinute = Date.now() % 60_000;
   if (60_000 - intoMinute < neededSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+}
+
+/** Another user joins the account with `role`, as an accepted invitation leaves them (password: the fixtures' one). */
+export async function addMember(of: { tenant: Tenant }, role: Role) {
+  const passwordHash = await hashPassword("long enough password");
+  const user = await db().transaction(async (tx) => {
+    const created = await insertUser(tx, { id: newId("usr"), email: uniqueEmail("member"), passwordHash });
+    await tx.insert(accountMembers).values({ accountId: of.tenant.accountId, userId: created.id, role });
+    return created;
+  });
+  return { user, tenant: of.tenant };
 }

@@ -20,19 +20,18 @@ import OrderPage from "@/app/dashboard/orders/[id]/page";
 import TeamPage from "@/app/dashboard/settings/team/page";
 import { connectAction } from "@/app/onboarding/actions";
 import { db } from "@/db/client";
-import { webhookEvents, type Tenant } from "@/db/schema";
-import { accountMembers, invitations, type Role } from "@/db/schema-auth";
+import { webhookEvents } from "@/db/schema";
+import { invitations } from "@/db/schema-auth";
 import { inviteMember } from "@/lib/auth/team";
 import { eq } from "drizzle-orm";
 import { createApiToken } from "@/lib/api/tokens";
-import { insertUser, signUp } from "@/lib/auth/accounts";
-import { hashPassword } from "@/lib/auth/password";
+import { signUp } from "@/lib/auth/accounts";
 import { FORBIDDEN_MESSAGES } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
-import { newId, randomBase62 } from "@/lib/ids";
+import { randomBase62 } from "@/lib/ids";
 import { createEndpoint } from "@/lib/outbound/endpoints";
 import { uniqueEmail, withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder } from "../fixtures";
+import { addMember as member, connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder } from "../fixtures";
 import { html } from "./next-errors";
 import { signInRecently, signOut } from "./session";
 import { tenantSnapshot } from "./snapshot";
@@ -91,17 +90,6 @@ async function account() {
   if (!invited.ok) throw new Error(invited.message);
   const [invitation] = await db().select().from(invitations).where(eq(invitations.accountId, m.tenant.accountId));
   return { ...m, item, paid, differs, subscription, event: event!, tokenId: token.row.id, endpointId: endpoint.endpoint.id, invitationId: invitation!.id };
-}
-
-/** Another user joins the account with `role`, as an accepted invitation leaves them. */
-async function member(of: { tenant: Tenant }, role: Role) {
-  const passwordHash = await hashPassword("long enough password");
-  const user = await db().transaction(async (tx) => {
-    const created = await insertUser(tx, { id: newId("usr"), email: uniqueEmail("member"), passwordHash });
-    await tx.insert(accountMembers).values({ accountId: of.tenant.accountId, userId: created.id, role });
-    return created;
-  });
-  return { user, tenant: of.tenant };
 }
 
 /** Every acting form of the dashboard, with valid input for the account's own rows. */

@@ -10,10 +10,8 @@ import SettingsPage from "@/app/dashboard/settings/page";
 import { setTwoFactorRequirementAction } from "@/app/dashboard/settings/team/actions";
 import TeamPage from "@/app/dashboard/settings/team/page";
 import { db } from "@/db/client";
-import { accounts, auditLog, items, type Tenant } from "@/db/schema";
-import { accountMembers, userTwoFactor, type Role } from "@/db/schema-auth";
-import { insertUser } from "@/lib/auth/accounts";
-import { hashPassword } from "@/lib/auth/password";
+import { accounts, auditLog, items } from "@/db/schema";
+import { userTwoFactor } from "@/db/schema-auth";
 import { FORBIDDEN_MESSAGES } from "@/lib/auth/roles";
 import { secretContext } from "@/lib/auth/second-factor";
 import { createSession, findLiveSession, mustSetUpTwoFactor } from "@/lib/auth/sessions";
@@ -21,9 +19,9 @@ import { decodeTotpKey, totpCode, totpStepAt } from "@/lib/auth/totp";
 import { beginTwoFactorSetup, confirmTwoFactorSetup } from "@/lib/auth/two-factor";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
-import { newId, randomBase62 } from "@/lib/ids";
-import { uniqueEmail, withTestDatabase } from "../db";
-import { connectedMerchant } from "../fixtures";
+import { randomBase62 } from "@/lib/ids";
+import { withTestDatabase } from "../db";
+import { addMember as member, connectedMerchant } from "../fixtures";
 import { expectRedirect, html } from "./next-errors";
 import { signInRecently, signOut, TWO_FACTOR_SETUP_PATH } from "./session";
 
@@ -65,17 +63,6 @@ async function turnOnTwoFactor(userId: string): Promise<void> {
   await beginTwoFactorSetup(actor);
   const confirmed = await confirmTwoFactorSetup(actor, await appCode(userId, -1));
   if (!confirmed.ok) throw new Error(confirmed.reason);
-}
-
-/** Another user joins the account with `role`, as an accepted invitation leaves them. */
-async function member(of: { tenant: Tenant }, role: Role) {
-  const passwordHash = await hashPassword("long enough password");
-  const user = await db().transaction(async (tx) => {
-    const created = await insertUser(tx, { id: newId("usr"), email: uniqueEmail("member"), passwordHash });
-    await tx.insert(accountMembers).values({ accountId: of.tenant.accountId, userId: created.id, role });
-    return created;
-  });
-  return { user, tenant: of.tenant };
 }
 
 const requiredAt = async (accountId: string) => (await db().select({ at: accounts.twoFactorRequiredAt }).from(accounts).where(eq(accounts.id, accountId)))[0]!.at;
