@@ -5,12 +5,14 @@ import { defineConfig } from "@playwright/test";
  * E2E: the production build (`npm run build` first) on port 3200 against the local Whop sandbox on
  * port 4310, with the database DATABASE_URL names (CI: a fresh Postgres) or the embedded one.
  */
-const APP_PORT = 3200;
-const SANDBOX_PORT = 4310;
+// E2E_PORT_OFFSET moves every port at once, so two checkouts can run their suites side by side.
+const OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 0);
+const APP_PORT = 3200 + OFFSET;
+const SANDBOX_PORT = 4310 + OFFSET;
 const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 const SANDBOX_URL = `http://127.0.0.1:${SANDBOX_PORT}`;
-const MAIL_SMTP_PORT = 2525;
-const MAIL_HTTP_PORT = 2526;
+const MAIL_SMTP_PORT = 2525 + OFFSET;
+const MAIL_HTTP_PORT = 2526 + OFFSET;
 const MAIL_URL = `http://127.0.0.1:${MAIL_HTTP_PORT}`;
 
 export default defineConfig({

@@ -3,8 +3,10 @@ import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import { expect, type Page, type TestInfo } from "@playwright/test";
 
-/** The local Whop sandbox playwright.config.ts starts for the e2e run. */
-export const SANDBOX_URL = "http://127.0.0.1:4310";
+/** The ports playwright.config.ts gives the sandbox and the mail sink (moved by E2E_PORT_OFFSET). */
+const OFFSET = Number(process.env.E2E_PORT_OFFSET ?? 0);
+export const SANDBOX_URL = `http://127.0.0.1:${4310 + OFFSET}`;
+export const MAIL_URL = `http://127.0.0.1:${2526 + OFFSET}`;
 export const PASSWORD = "a long enough passphrase";
 
 export const uniqueEmail = (label = "seller") => `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`;

@@ -1,9 +1,8 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { PASSWORD, review, uniqueEmail } from "./helpers";
+import { MAIL_URL, PASSWORD, review, uniqueEmail } from "./helpers";
 
 /* Forgot password → the mail (through the worker and a real SMTP server) → reset → log in. */
 
-const MAIL_URL = "http://127.0.0.1:2526";
 
 async function mailFor(request: APIRequestContext, to: string, subject: string): Promise<string> {
   let text = "";
