@@ -7,7 +7,9 @@
 import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { itemWithBuyerOrders } from "@/lib/api/access";
-import { createApiToken, hashApiToken, liveTokenByHash } from "@/lib/api/tokens";
+import { hashCredential } from "@/lib/api/key-format";
+import { API_SCOPES } from "@/lib/api/scopes";
+import { createApiToken, liveTokenByHash } from "@/lib/api/tokens";
 import { ownerActor } from "@/lib/auth/actor";
 import { insertUser } from "@/lib/auth/accounts";
 import { insertItem } from "@/lib/items/items";
@@ -40,7 +42,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const started = performance.now();
   const whopMark = ctx.whop.calls.length;
   const { tenantId, itemId, userId } = await generate(ctx.runId);
-  const created = await createApiToken(ownerActor((await getTenantById(tenantId))!, { id: userId, email: "bench@example.com" }), "bench");
+  const created = await createApiToken(ownerActor((await getTenantById(tenantId))!, { id: userId, email: "bench@example.com" }), "bench", API_SCOPES);
   if (!created.ok) throw new Error(created.message);
   const token = created.token;
   ctx.log(`access: data generated and analysed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -194,7 +196,7 @@ interface Plan {
 /** The two queries behind one access answer, from the app's own builders. */
 async function explainQueries(tenantId: string, itemId: string, token: string): Promise<Plan[]> {
   return [
-    await explain("token lookup", liveTokenByHash(hashApiToken(token)).getSQL()),
+    await explain("token lookup", liveTokenByHash(hashCredential(token)).getSQL()),
     await explain("access by email", itemWithBuyerOrders(tenantId, { item: itemId, email: "buyer4242@access.example" }).getSQL()),
   ];
 }

@@ -10,13 +10,21 @@ import { Field } from "@/components/ui/field";
 
 type Action = (state: ActionState, formData: FormData) => Promise<ActionState>;
 
-/** Name a new token; the token itself appears once, under the form, with a copy button. */
-export function CreateApiTokenForm({ action }: { action: Action }) {
+export interface ScopeChoice {
+  value: string;
+  description: string;
+  /** Ticked unless the merchant chose otherwise: the read scopes. */
+  byDefault: boolean;
+}
+
+/** Name a new token and choose its scopes (read-only by default); the token itself appears once, under the form, with a copy button. */
+export function CreateApiTokenForm({ action, scopes }: { action: Action; scopes: ScopeChoice[] }) {
   const [state, formAction] = useActionState(action, {});
   const errors = state.fieldErrors ?? {};
+  const chosen = state.values?.scopes !== undefined ? new Set(state.values.scopes.split(",")) : null;
   return (
     <div className="space-y-4">
-      <form key={JSON.stringify(state.values ?? {})} action={formAction} className="flex flex-wrap items-start gap-3" noValidate>
+      <form key={JSON.stringify(state.values ?? {})} action={formAction} className="space-y-4" noValidate>
         <Field
           label="Name"
           name="name"
@@ -26,9 +34,27 @@ export function CreateApiTokenForm({ action }: { action: Action }) {
           defaultValue={state.values?.name ?? ""}
           error={errors.name}
           hint="The app that will use it, so you know which token to revoke."
-          className="min-w-56 flex-1"
         />
-        <SubmitButton pendingLabel="Creating…" className="mt-6.5">
+        <fieldset className="space-y-2" aria-describedby={errors.scopes ? "scopes-error" : undefined}>
+          <legend className="text-sm font-medium text-zinc-800">Scopes</legend>
+          <div className="grid gap-x-6 gap-y-1.5 sm:grid-cols-2">
+            {scopes.map((scope) => (
+              <label key={scope.value} className="flex items-start gap-2 text-sm">
+                <input type="checkbox" name="scopes" value={scope.value} defaultChecked={chosen ? chosen.has(scope.value) : scope.byDefault} className="mt-0.5 size-4 shrink-0 accent-brand-500" />
+                <span>
+                  <span className="font-mono text-xs leading-5 text-zinc-800">{scope.value}</span>
+                  <span className="block text-xs text-zinc-600">{scope.description}</span>
+                </span>
+              </label>
+            ))}
+          </div>
+          {errors.scopes && (
+            <p id="scopes-error" role="alert" className="text-sm text-red-700">
+              {errors.scopes}
+            </p>
+          )}
+        </fieldset>
+        <SubmitButton pendingLabel="Creating…">
           Create token
         </SubmitButton>
       </form>

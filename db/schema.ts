@@ -545,6 +545,14 @@ export const apiTokens = pgTable(
     tokenHash: text("token_hash").notNull(),
     /** Last four characters of the token. */
     tokenHint: text("token_hint").notNull(),
+    /**
+     * What the token may do (lib/api/scopes.ts), chosen at creation. The default is every scope:
+     * the tokens made before scopes existed keep what they could do; new tokens always name theirs.
+     */
+    scopes: text("scopes")
+      .array()
+      .notNull()
+      .default(sql`'{orders:read,access:read,events:read,licenses:write}'::text[]`),
     createdByUserId: text("created_by_user_id"),
     createdAt: createdAt(),
     /** Refreshed at most once a minute, so that using a token is not a write per request. */

@@ -1,15 +1,16 @@
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
 import { logger } from "@/lib/logger";
+import type { ApiScope } from "./scopes";
 import { authenticateApiToken, type AuthenticatedToken } from "./tokens";
 
 /**
  * The merchant API's one wrapper for route handlers (`/api/v1/…`): resolves the bearer token to
- * its tenant, hands `{ request, token, params }` to the handler, answers every failure as
+ * its tenant, refuses a token without the route's scope (403), hands `{ request, token, params }` to the handler, answers every failure as
  * `{ "error": { "code", "message" } }` with a stable code, and logs one line per request —
  * never the token, the query or the body.
  */
 
-export const API_ERROR_CODES = ["missing_token", "invalid_token", "invalid_request", "not_found", "item_not_found", "rate_limited", "service_unavailable"] as const;
+export const API_ERROR_CODES = ["missing_token", "invalid_token", "insufficient_scope", "invalid_request", "not_found", "item_not_found", "rate_limited", "service_unavailable"] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 export function apiError(status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}): Response {
@@ -28,7 +29,7 @@ export interface ApiContext<P> {
 
 type RouteContext<P> = { params: Promise<P> };
 
-export function withApiToken<P = Record<string, never>>(operation: string, handler: (context: ApiContext<P>) => Promise<Response>) {
+export function withApiToken<P = Record<string, never>>(operation: string, scope: ApiScope, handler: (context: ApiContext<P>) => Promise<Response>) {
   return async (request: Request, route: RouteContext<P>): Promise<Response> => {
     const started = performance.now();
     const requestId = requestIdFrom(request.headers);
@@ -42,6 +43,9 @@ export function withApiToken<P = Record<string, never>>(operation: string, handl
           auth.reason === "missing"
             ? apiError(401, "missing_token", "Send your API token as `Authorization: Bearer whc_…` (create one under Dashboard → API).", { "WWW-Authenticate": "Bearer" })
             : apiError(401, "invalid_token", "This API token is not valid: it may be mistyped or revoked.", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+      } else if (!auth.token.scopes.includes(scope)) {
+        tenantId = auth.token.tenantId;
+        response = insufficientScope(scope);
       } else {
         tenantId = auth.token.tenantId;
         response = await handler({ request, token: auth.token, params: await route.params });
@@ -54,6 +58,12 @@ export function withApiToken<P = Record<string, never>>(operation: string, handl
     log.info({ operation, tenantId, status: response.status, durationMs: Math.round(performance.now() - started) }, "merchant API request");
     return response;
   };
+}
+
+export function insufficientScope(scope: ApiScope): Response {
+  return apiError(403, "insufficient_scope", `This token lacks the \`${scope}\` scope. Create a token with it under Dashboard → API.`, {
+    "WWW-Authenticate": `Bearer error="insufficient_scope", scope="${scope}"`,
+  });
 }
 
 /** zod issues as one readable line: `email: Enter an email address; item: Required`. */

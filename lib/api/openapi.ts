@@ -2,6 +2,7 @@ import { ORDER_EVENT_TYPES } from "@/lib/outbound/events";
 import { ORDER_STATUSES } from "@/lib/orders/queries";
 import { LICENSE_FAILURES_PER_MINUTE } from "./access";
 import { API_ERROR_CODES } from "./handler";
+import { API_SCOPES, type ApiScope } from "./scopes";
 
 /** The merchant API's OpenAPI 3.1 document, served at /api/v1/openapi.json. */
 
@@ -10,10 +11,12 @@ const errorResponse = (description: string) => ({ description, content: { "appli
 const jsonResponse = (description: string, schema: object) => ({ description, content: { "application/json": { schema } } });
 const nullable = (type: string, extra: object = {}) => ({ type: [type, "null"], ...extra });
 
-const COMMON_ERRORS = {
+/** The errors every operation may answer, with the one scope it needs. */
+const commonErrors = (scope: ApiScope) => ({
   "401": errorResponse("`missing_token` (no Authorization header) or `invalid_token` (mistyped, unknown or revoked)."),
+  "403": errorResponse(`\`insufficient_scope\`: the token lacks the \`${scope}\` scope.`),
   "503": errorResponse("`service_unavailable`: retry after the `Retry-After` seconds."),
-};
+});
 
 const membershipSchema = {
   type: "object",
@@ -61,6 +64,7 @@ export function openApiDocument(appUrl: string) {
     paths: {
       "/api/v1/access": {
         get: {
+          security: [{ bearerToken: ["access:read"] }],
           operationId: "checkAccess",
           summary: "Whether a buyer currently holds a valid membership for an item",
           parameters: [
@@ -72,12 +76,13 @@ export function openApiDocument(appUrl: string) {
             "200": jsonResponse("The answer. `membership` is the order that grants access, else the most recent one that did; null when the buyer never bought the item.", ref("Access")),
             "400": errorResponse("`invalid_request`: a parameter is missing or malformed."),
             "404": errorResponse("`item_not_found`: no item of this account has that id."),
-            ...COMMON_ERRORS,
+            ...commonErrors("access:read"),
           },
         },
       },
       "/api/v1/licenses/validate": {
         post: {
+          security: [{ bearerToken: ["licenses:write"] }],
           operationId: "validateLicense",
           summary: "Validate a Whop license key",
           description: `Unknown keys are counted per account: after ${LICENSE_FAILURES_PER_MINUTE} in a minute every validation answers 429 until the minute ends.`,
@@ -89,12 +94,13 @@ export function openApiDocument(appUrl: string) {
             "200": jsonResponse("`valid` true or false; `reason` says why not (`unknown_license`, `invalid`, `expired`).", ref("LicenseValidation")),
             "400": errorResponse("`invalid_request`: the body is not JSON or has no license_key."),
             "429": errorResponse("`rate_limited`: too many unknown keys; retry after `Retry-After` seconds."),
-            ...COMMON_ERRORS,
+            ...commonErrors("licenses:write"),
           },
         },
       },
       "/api/v1/orders": {
         get: {
+          security: [{ bearerToken: ["orders:read"] }],
           operationId: "listOrders",
           summary: "Orders, newest first, with cursor pagination",
           parameters: [
@@ -110,24 +116,26 @@ export function openApiDocument(appUrl: string) {
               properties: { object: { const: "list" }, data: { type: "array", items: ref("Order") }, next_cursor: nullable("string", { description: "Null on the last page." }) },
             }),
             "400": errorResponse("`invalid_request`: a bad status, item, limit or cursor."),
-            ...COMMON_ERRORS,
+            ...commonErrors("orders:read"),
           },
         },
       },
       "/api/v1/orders/{id}": {
         get: {
+          security: [{ bearerToken: ["orders:read"] }],
           operationId: "getOrder",
           summary: "One order",
           parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^ord_[A-Za-z0-9]{20}$" } }],
           responses: {
             "200": jsonResponse("The order.", ref("Order")),
             "404": errorResponse("`not_found`: no order of this account has that id."),
-            ...COMMON_ERRORS,
+            ...commonErrors("orders:read"),
           },
         },
       },
       "/api/v1/events": {
         get: {
+          security: [{ bearerToken: ["events:read"] }],
           operationId: "listEvents",
           summary: "The webhook events, oldest first, to catch up on what your endpoint missed",
           description:
@@ -148,13 +156,19 @@ export function openApiDocument(appUrl: string) {
               },
             }),
             "400": errorResponse("`invalid_request`: a bad `after` (not an event of this account), `limit` or `type`."),
-            ...COMMON_ERRORS,
+            ...commonErrors("events:read"),
           },
         },
       },
     },
     components: {
-      securitySchemes: { bearerToken: { type: "http", scheme: "bearer", description: "An API token `whc_…` from Dashboard → API." } },
+      securitySchemes: {
+        bearerToken: {
+          type: "http",
+          scheme: "bearer",
+          description: `An API token \`whc_…\` from Dashboard → API, with the scopes chosen when it was made (${API_SCOPES.map((scope) => `\`${scope}\``).join(", ")}); each operation lists the one it needs.`,
+        },
+      },
       schemas: {
         Error: {
           type: "object",

@@ -1,57 +1,25 @@
-import { createHash } from "node:crypto";
-import type { Actor } from "@/lib/auth/actor";
-import { authorize } from "@/lib/auth/roles";
-import { crc32 } from "node:zlib";
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db, type Transaction } from "@/db/client";
 import { apiTokenHashes, apiTokens, type ApiToken } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
+import type { Actor } from "@/lib/auth/actor";
+import { authorize } from "@/lib/auth/roles";
 import { requireRecentAuthentication, type ReauthMethod } from "@/lib/auth/step-up";
 import { randomBase62 } from "@/lib/ids";
+import { credentialKind, hashCredential, newCredential } from "./key-format";
+import { DEFAULT_SCOPES, type ApiScope } from "./scopes";
 
 /**
- * Per-tenant tokens for the merchant API (`/api/v1/…`). A token is `whc_` + 32 random base62
- * characters (190 bits) + a 6-character checksum, so that secret scanners can recognise one
- * (`whc_[A-Za-z0-9]{38}`) and a mistyped token is refused without touching the database. Only its
- * SHA-256 is stored; the merchant sees it once.
+ * Per-tenant secret tokens for the merchant API (`/api/v1/…`), in the format of ./key-format.ts,
+ * each with the scopes chosen when it was made (./scopes.ts). Only its SHA-256 is stored; the
+ * merchant sees it once.
  */
 
-export const API_TOKEN_PREFIX = "whc_";
-const RANDOM_LENGTH = 32;
-const CHECKSUM_LENGTH = 6;
-const TOKEN_PATTERN = /^whc_[A-Za-z0-9]{38}$/;
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /** A tenant keeps at most this many live tokens: one per app or environment is the intent. */
 export const MAX_ACTIVE_TOKENS = 20;
 /** last_used_at is refreshed at most this often, so that a busy token is not a write per request. */
 const LAST_USED_PRECISION_MS = 60_000;
-
-function checksum(body: string): string {
-  let value = crc32(body);
-  let out = "";
-  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
-    out = BASE62[value % 62] + out;
-    value = Math.floor(value / 62);
-  }
-  return out;
-}
-
-export function newApiTokenValue(): string {
-  const body = `${API_TOKEN_PREFIX}${randomBase62(RANDOM_LENGTH)}`;
-  return `${body}${checksum(body)}`;
-}
-
-/** Shape and checksum: a token that fails this was never issued by us. */
-export function isWellFormedApiToken(token: string): boolean {
-  if (!TOKEN_PATTERN.test(token)) return false;
-  const body = token.slice(0, -CHECKSUM_LENGTH);
-  return checksum(body) === token.slice(-CHECKSUM_LENGTH);
-}
-
-export function hashApiToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
 
 export const tokenNameSchema = z
   .string()
@@ -72,11 +40,11 @@ export async function insertApiToken(tx: Transaction, values: typeof apiTokens.$
 
 export type CreateTokenResult = { ok: true; token: string; row: ApiToken } | { ok: false; message: string; reauthenticate?: ReauthMethod };
 
-export async function createApiToken(actor: Actor, name: string): Promise<CreateTokenResult> {
+export async function createApiToken(actor: Actor, name: string, scopes: readonly ApiScope[] = DEFAULT_SCOPES): Promise<CreateTokenResult> {
   authorize(actor, "admin");
   const recent = await requireRecentAuthentication(actor.sessionId, actor);
   if (!recent.ok) return { ok: false, message: recent.message, reauthenticate: recent.method };
-  const token = newApiTokenValue();
+  const token = newCredential("secret");
   return db().transaction(async (tx) => {
     // Serialises token creation per tenant so that two concurrent creations cannot pass the cap.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`api_tokens:${actor.tenant.id}`}))`);
@@ -91,8 +59,9 @@ export async function createApiToken(actor: Actor, name: string): Promise<Create
       id: `tok_${randomBase62(16)}`,
       tenantId: actor.tenant.id,
       name,
-      tokenHash: hashApiToken(token),
+      tokenHash: hashCredential(token),
       tokenHint: token.slice(-4),
+      scopes: [...scopes],
       createdByUserId: actor.userId,
     });
     await recordAudit(tx, {
@@ -100,7 +69,7 @@ export async function createApiToken(actor: Actor, name: string): Promise<Create
       actorUserId: actor.userId,
       action: "api_token.created",
       ip: actor.ip,
-      detail: { tokenName: name, tokenHint: row.tokenHint },
+      detail: { tokenName: name, tokenHint: row.tokenHint, scopes: row.scopes },
     });
     return { ok: true, token, row } as const;
   });
@@ -141,6 +110,7 @@ export async function listApiTokens(tenantId: string): Promise<ApiToken[]> {
 export interface AuthenticatedToken {
   tenantId: string;
   tokenId: string;
+  scopes: readonly ApiScope[];
 }
 
 export type TokenCheck = { ok: true; token: AuthenticatedToken } | { ok: false; reason: "missing" | "invalid" };
@@ -148,7 +118,7 @@ export type TokenCheck = { ok: true; token: AuthenticatedToken } | { ok: false; 
 /** One statement: a probe of the hash lookup's primary key, then of the token's (tenant_id, id). */
 export function liveTokenByHash(tokenHash: string) {
   return db()
-    .select({ tenantId: apiTokens.tenantId, id: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+    .select({ tenantId: apiTokens.tenantId, id: apiTokens.id, scopes: apiTokens.scopes, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokenHashes)
     .innerJoin(apiTokens, and(eq(apiTokens.tenantId, apiTokenHashes.tenantId), eq(apiTokens.id, apiTokenHashes.tokenId)))
     .where(and(eq(apiTokenHashes.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
@@ -160,9 +130,9 @@ export async function authenticateApiToken(authorization: string | null): Promis
   const match = authorization?.match(/^\s*Bearer\s+(\S+)\s*$/i);
   if (!authorization?.trim()) return { ok: false, reason: "missing" };
   const token = match?.[1];
-  if (!token || !isWellFormedApiToken(token)) return { ok: false, reason: "invalid" };
+  if (!token || credentialKind(token) !== "secret") return { ok: false, reason: "invalid" };
 
-  const [row] = await liveTokenByHash(hashApiToken(token));
+  const [row] = await liveTokenByHash(hashCredential(token));
   if (!row) return { ok: false, reason: "invalid" };
 
   const now = Date.now();
@@ -178,5 +148,5 @@ export async function authenticateApiToken(authorization: string | null): Promis
         ),
       );
   }
-  return { ok: true, token: { tenantId: row.tenantId, tokenId: row.id } };
+  return { ok: true, token: { tenantId: row.tenantId, tokenId: row.id, scopes: row.scopes as ApiScope[] } };
 }

@@ -9,6 +9,7 @@ import { POST as deliverWebhook } from "@/app/api/webhooks/whop/[tenantId]/route
 import { db } from "@/db/client";
 import { apiTokens, orders, type Item, type Order } from "@/db/schema";
 import { LICENSE_FAILURES_PER_MINUTE } from "@/lib/api/access";
+import { API_SCOPES } from "@/lib/api/scopes";
 import { createApiToken, MAX_ACTIVE_TOKENS, revokeApiToken } from "@/lib/api/tokens";
 import { ownerActor } from "@/lib/auth/actor";
 import { randomBase62 } from "@/lib/ids";
@@ -23,7 +24,7 @@ async function merchant() {
   const { tenant, secret } = await withWebhookSecret(m.tenant);
   const item = await fixtureItem(tenant, { title: `Course ${randomBase62(6)}` });
   const actor = ownerActor(tenant, m.user);
-  const created = await createApiToken(actor, "Course site");
+  const created = await createApiToken(actor, "Course site", API_SCOPES);
   if (!created.ok) throw new Error(created.message);
   return { ...m, tenant, actor, secret, item, token: created.token, tokenRow: created.row };
 }

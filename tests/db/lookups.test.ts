@@ -59,7 +59,7 @@ describe("global lookups", () => {
     expect(await db().select().from(apiTokenHashes).where(eq(apiTokenHashes.tokenHash, created.row.tokenHash))).toEqual([
       { tokenHash: created.row.tokenHash, tenantId: tenant.id, tokenId: created.row.id },
     ]);
-    expect(await authenticateApiToken(`Bearer ${created.token}`)).toEqual({ ok: true, token: { tenantId: tenant.id, tokenId: created.row.id } });
+    expect(await authenticateApiToken(`Bearer ${created.token}`)).toEqual({ ok: true, token: { tenantId: tenant.id, tokenId: created.row.id, scopes: created.row.scopes } });
     await revokeApiToken(actor, created.row.id);
     expect(await db().$count(apiTokenHashes, eq(apiTokenHashes.tokenHash, created.row.tokenHash))).toBe(1);
     expect(await authenticateApiToken(`Bearer ${created.token}`)).toEqual({ ok: false, reason: "invalid" });

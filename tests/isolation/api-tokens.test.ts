@@ -8,7 +8,7 @@ import { createApiToken } from "@/lib/api/tokens";
 import { withTestDatabase } from "../db";
 import { connectedMerchant } from "../fixtures";
 import { expectRedirect, html } from "./next-errors";
-import { signInAs, signInRecently, signOut } from "./session";
+import { signInRecently, signOut } from "./session";
 import { tenantSnapshot } from "./snapshot";
 
 vi.mock("@/lib/auth/session", () => import("./session"));
@@ -45,6 +45,7 @@ describe("/dashboard/api", () => {
     expect(page).not.toContain(a.token);
     expect(page).not.toContain("B&#x27;s license server");
     expect(page).toContain("/api/v1/openapi.json");
+    expect(page).toContain("licenses:write");
   });
 });
 
@@ -55,20 +56,27 @@ describe("createApiTokenAction", () => {
     const beforeB = await tenantSnapshot(b.tenant.id);
     await signInRecently(a);
 
-    const state = await createApiTokenAction({}, form({ name: "  Members area  ", tenantId: b.tenant.id }));
+    const fields = form({ name: "  Members area  ", tenantId: b.tenant.id });
+    fields.append("scopes", "licenses:write");
+    fields.append("scopes", "orders:read");
+    const state = await createApiTokenAction({}, fields);
     expect(state.success).toContain("Members area");
     expect(state.reveal).toMatch(/^whc_[A-Za-z0-9]{38}$/);
     const rows = await db().select().from(apiTokens).where(eq(apiTokens.tenantId, a.tenant.id));
-    expect(rows.map((row) => [row.name, row.tokenHint])).toEqual([["Members area", state.reveal!.slice(-4)]]);
+    expect(rows.map((row) => [row.name, row.tokenHint, row.scopes])).toEqual([["Members area", state.reveal!.slice(-4), ["orders:read", "licenses:write"]]]);
     const audit = await db().select().from(auditLog).where(eq(auditLog.tenantId, a.tenant.id));
     expect(audit.map((entry) => entry.action)).toContain("api_token.created");
     expect(JSON.stringify(audit)).not.toContain(state.reveal!);
     expect(await tenantSnapshot(b.tenant.id)).toBe(beforeB);
   });
 
-  it("asks for a name", async () => {
-    signInAs(await connectedMerchant());
-    expect(await createApiTokenAction({}, form({ name: "   " }))).toMatchObject({ fieldErrors: { name: expect.stringContaining("Name the token") } });
+  it("asks for a name and at least one known scope, and makes nothing without them", async () => {
+    const a = await connectedMerchant();
+    await signInRecently(a);
+    expect(await createApiTokenAction({}, form({ name: "   ", scopes: "orders:read" }))).toMatchObject({ fieldErrors: { name: expect.stringContaining("Name the token") } });
+    expect(await createApiTokenAction({}, form({ name: "app" }))).toMatchObject({ fieldErrors: { scopes: "Choose at least one scope." }, values: { name: "app" } });
+    expect(await createApiTokenAction({}, form({ name: "app", scopes: "orders:write" }))).toMatchObject({ fieldErrors: { scopes: expect.stringContaining("not a scope") } });
+    expect(await db().select().from(apiTokens).where(eq(apiTokens.tenantId, a.tenant.id))).toEqual([]);
   });
 });
 

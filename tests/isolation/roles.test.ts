@@ -109,7 +109,7 @@ function actingForms(a: Awaited<ReturnType<typeof account>>) {
     saveWebhookSecret: () => saveWebhookSecretAction(NO_PREVIOUS_STATE, form({ webhookSecret: `ws_${randomBase62(40)}` })),
     createWebhook: () => createWebhookAction(NO_PREVIOUS_STATE, form({})),
     updateWebhookEvents: () => updateWebhookEventsAction(NO_PREVIOUS_STATE, form({})),
-    createApiToken: () => createApiTokenAction(NO_PREVIOUS_STATE, form({ name: "viewer's token" })),
+    createApiToken: () => createApiTokenAction(NO_PREVIOUS_STATE, form({ name: "viewer's token", scopes: "orders:read" })),
     revokeApiToken: () => revokeApiTokenAction(NO_PREVIOUS_STATE, form({ tokenId: a.tokenId })),
     createEndpoint: () => createWebhookEndpointAction(NO_PREVIOUS_STATE, form({ url: "https://hooks.example.com/new", eventTypes: "order.paid" })),
     rotateEndpointSecret: () => rotateWebhookSecretAction(NO_PREVIOUS_STATE, form({ endpointId: a.endpointId })),

@@ -155,14 +155,14 @@ describe("step-up on the other sensitive actions", () => {
     await signInRecently(a);
     await stale(a);
 
-    expect(await createApiTokenAction(NO_PREVIOUS_STATE, form({ name: "app", ...smuggled(b) }))).toMatchObject({ reauthenticate: "password" });
+    expect(await createApiTokenAction(NO_PREVIOUS_STATE, form({ name: "app", scopes: "orders:read", ...smuggled(b) }))).toMatchObject({ reauthenticate: "password" });
     expect(await replaceKeyAction(NO_PREVIOUS_STATE, form({ apiKey: "apik_whatever0123456789abcdefghij" }))).toMatchObject({ reauthenticate: "password" });
     expect(await db().$count(apiTokens, eq(apiTokens.tenantId, a.tenant.id))).toBe(0);
 
     // B's password is not A's.
     expect(await confirmItsYouAction(NO_PREVIOUS_STATE, form({ secret: "not the fixtures' password" }))).toMatchObject({ fieldErrors: { secret: "That password is not right." } });
     expect((await confirmItsYouAction(NO_PREVIOUS_STATE, form({ secret: password, ...smuggled(b) }))).success).toContain("Confirmed");
-    expect((await createApiTokenAction(NO_PREVIOUS_STATE, form({ name: "app" }))).reveal).toMatch(/^whc_/);
+    expect((await createApiTokenAction(NO_PREVIOUS_STATE, form({ name: "app", scopes: "orders:read" }))).reveal).toMatch(/^whc_/);
     expect(await authSnapshot(b)).toBe(beforeB);
   });
 });

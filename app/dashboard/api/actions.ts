@@ -2,14 +2,19 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { scopesSchema } from "@/lib/api/scopes";
 import { createApiToken, revokeApiToken, tokenNameSchema } from "@/lib/api/tokens";
 import { actorAction } from "@/lib/auth/action";
 
 // Both act on the session's account only: the token id is looked up within it.
 
-export const createApiTokenAction = actorAction(z.object({ name: tokenNameSchema }), async (actor, { name }) => {
-  const result = await createApiToken(actor, name);
-  if (!result.ok) return { error: result.message, reauthenticate: result.reauthenticate };
+export const createApiTokenAction = actorAction(z.object({ name: tokenNameSchema }), async (actor, { name }, formData) => {
+  const chosen = formData.getAll("scopes").filter((value): value is string => typeof value === "string");
+  const values = { name, scopes: chosen.join(",") };
+  const scopes = scopesSchema.safeParse(chosen);
+  if (!scopes.success) return { fieldErrors: { scopes: scopes.error.issues[0]!.message }, values };
+  const result = await createApiToken(actor, name, scopes.data);
+  if (!result.ok) return { error: result.message, reauthenticate: result.reauthenticate, values };
   revalidatePath("/dashboard/api");
   return { success: `Token “${name}” created. Copy it now: it is shown only once.`, reveal: result.token };
 });

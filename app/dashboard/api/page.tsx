@@ -1,5 +1,6 @@
 import { CreateApiTokenForm, RevokeApiTokenForm } from "@/components/api-token-forms";
 import { Card } from "@/components/ui/card";
+import { API_SCOPES, DEFAULT_SCOPES, SCOPE_DESCRIPTIONS } from "@/lib/api/scopes";
 import { listApiTokens, MAX_ACTIVE_TOKENS } from "@/lib/api/tokens";
 import { requireAccount } from "@/lib/auth/session";
 import { env } from "@/lib/env";
@@ -49,9 +50,12 @@ curl -H "Authorization: Bearer whc_…" "${base}/api/v1/orders?limit=50"`}
 
       <Card
         title="Create a token"
-        description={`Tokens are shown once and stored only as a hash. One per app or environment, up to ${MAX_ACTIVE_TOKENS} at a time.`}
+        description={`Secret tokens are for your servers: never ship one inside an app a buyer can open. They are shown once and stored only as a hash. One per app or environment, up to ${MAX_ACTIVE_TOKENS} at a time.`}
       >
-        <CreateApiTokenForm action={createApiTokenAction} />
+        <CreateApiTokenForm
+          action={createApiTokenAction}
+          scopes={API_SCOPES.map((scope) => ({ value: scope, description: SCOPE_DESCRIPTIONS[scope], byDefault: DEFAULT_SCOPES.includes(scope) }))}
+        />
       </Card>
 
       <section aria-labelledby="tokens-heading" className="space-y-3">
@@ -67,6 +71,13 @@ curl -H "Authorization: Bearer whc_…" "${base}/api/v1/orders?limit=50"`}
                 <div className="min-w-48 flex-1">
                   <p className={`font-medium wrap-anywhere ${token.revokedAt ? "text-zinc-500 line-through" : "text-zinc-900"}`}>{token.name}</p>
                   <p className="font-mono text-xs whitespace-nowrap text-zinc-600">whc_…{token.tokenHint}</p>
+                  <ul aria-label="Scopes" className="mt-1 flex flex-wrap gap-1">
+                    {token.scopes.map((scope) => (
+                      <li key={scope} className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-[11px] text-zinc-700">
+                        {scope}
+                      </li>
+                    ))}
+                  </ul>
                 </div>
                 <dl className="grid grid-cols-[auto_auto] gap-x-2 text-xs text-zinc-600">
                   <dt className="text-zinc-500">Created</dt>

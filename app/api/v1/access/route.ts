@@ -4,7 +4,7 @@ import { apiError, apiJson, describeIssues, withApiToken } from "@/lib/api/handl
 export const dynamic = "force-dynamic";
 
 /** GET /api/v1/access?item=item_…&email=… (or whop_user_id=…): does this buyer hold a valid membership? */
-export const GET = withApiToken("access.check", async ({ request, token }) => {
+export const GET = withApiToken("access.check", "access:read", async ({ request, token }) => {
   const query = accessQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) return apiError(400, "invalid_request", describeIssues(query.error.issues));
   const answer = await checkAccess(token.tenantId, query.data);

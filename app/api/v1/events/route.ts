@@ -4,7 +4,7 @@ import { eventListQuerySchema, listEvents } from "@/lib/outbound/feed";
 export const dynamic = "force-dynamic";
 
 /** GET /api/v1/events?after=&limit=&type=: the webhook events, oldest first after `after`. */
-export const GET = withApiToken("events.list", async ({ request, token }) => {
+export const GET = withApiToken("events.list", "events:read", async ({ request, token }) => {
   const query = eventListQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) return apiError(400, "invalid_request", describeIssues(query.error.issues));
   const result = await listEvents(token.tenantId, query.data);

@@ -4,7 +4,7 @@ import { apiError, apiJson, describeIssues, withApiToken } from "@/lib/api/handl
 export const dynamic = "force-dynamic";
 
 /** POST /api/v1/licenses/validate { "license_key": "…" }: is this Whop license key valid, for which item, until when? */
-export const POST = withApiToken("licenses.validate", async ({ request, token }) => {
+export const POST = withApiToken("licenses.validate", "licenses:write", async ({ request, token }) => {
   let body: unknown;
   try {
     body = await request.json();

@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 const notFound = () => apiError(404, "not_found", "No order of this account has that id.");
 
 /** GET /api/v1/orders/ord_…: one order of the token's account (another account's id is simply not found). */
-export const GET = withApiToken<{ id: string }>("orders.get", async ({ params, token }) => {
+export const GET = withApiToken<{ id: string }>("orders.get", "orders:read", async ({ params, token }) => {
   const id = orderIdSchema.safeParse(params.id);
   if (!id.success) return notFound();
   const order = await getApiOrder(token.tenantId, id.data);

@@ -1,0 +1,1 @@
+ALTER TABLE "api_tokens" ADD COLUMN "scopes" text[] DEFAULT '{orders:read,access:read,events:read,licenses:write}'::text[] NOT NULL;
