@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, customType, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, customType, date, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /*
  * Every tenant-owned table carries tenant_id in its keys and indexes, so that a tenant-sharded
@@ -417,6 +417,8 @@ export const ledgerRefunds = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     index("ledger_refunds_tenant_order_idx").on(t.tenantId, t.orderId),
     index("ledger_refunds_tenant_payment_idx").on(t.tenantId, t.paymentId),
+    // The carried-over tallies, which the overview adds to a window from their own rows.
+    index("ledger_refunds_tenant_migrated_idx").on(t.tenantId, t.paymentId).where(sql`migrated`),
   ],
 );
 
@@ -445,6 +447,57 @@ export const ledgerDisputes = pgTable(
     index("ledger_disputes_tenant_order_idx").on(t.tenantId, t.orderId),
     index("ledger_disputes_tenant_payment_idx").on(t.tenantId, t.paymentId),
   ],
+);
+
+/*
+ * The overview's figures, kept by the database itself: triggers on orders, ledger_payments,
+ * ledger_refunds and ledger_disputes (migration 0018_overview_rollups) add each row's change
+ * to these rows in the same transaction, so the overview reads a few rows per UTC day instead of
+ * every paid order of the window, and no write path can forget them. See lib/overview/queries.ts.
+ */
+export const overviewDays = pgTable(
+  "overview_days",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** The UTC day. */
+    day: date("day", { mode: "string" }).notNull(),
+    /** The order's currency (paid orders, churn) or the ledger row's (money; none said: usd). */
+    currency: text("currency").notNull(),
+    /** Orders in a settled status (paid, refunded, disputed…) whose paid_at falls on the day: the chart. */
+    paidOrders: integer("paid_orders").notNull().default(0),
+    /** Succeeded payments' amounts paid on the day. */
+    paidMinor: bigint("paid_minor", { mode: "number" }).notNull().default(0),
+    /** Orders whose latest succeeded payment in this currency was on the day (an order counts once per window). */
+    payingOrders: integer("paying_orders").notNull().default(0),
+    /** Renewal payments paid on the day, and their amounts. */
+    renewals: integer("renewals").notNull().default(0),
+    renewalMinor: bigint("renewal_minor", { mode: "number" }).notNull().default(0),
+    /** Succeeded refunds of the tenant's orders created (by Whop's time) on the day; the carried-over tallies aside. */
+    refundedMinor: bigint("refunded_minor", { mode: "number" }).notNull().default(0),
+    /** Lost disputes of the tenant's orders, by the day they were decided. */
+    lostMinor: bigint("lost_minor", { mode: "number" }).notNull().default(0),
+    /** Subscriptions that ended (canceled or expired) on the day. */
+    churned: integer("churned").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.day, t.currency] })],
+);
+
+/** Subscriptions per currency, billing period and state, with the sum of their prices: MRR and subscribers. */
+export const subscriptionTotals = pgTable(
+  "subscription_totals",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    currency: text("currency").notNull(),
+    billingPeriodDays: integer("billing_period_days").notNull(),
+    state: subscriptionState("state").notNull(),
+    subscriptions: integer("subscriptions").notNull().default(0),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.currency, t.billingPeriodDays, t.state] })],
 );
 
 /**

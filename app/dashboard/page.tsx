@@ -8,11 +8,10 @@ import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { formatMoney, type Currency } from "@/lib/money";
 import { hasAnyWebhookEvent } from "@/lib/ledger/events";
-import { revenueByCurrency } from "@/lib/ledger/queries";
-import { listOrders, paidOrdersPerDay } from "@/lib/orders/queries";
+import { listOrders } from "@/lib/orders/queries";
+import { overviewFigures } from "@/lib/overview/queries";
 import { openProblems, PROBLEM_KINDS, type ProblemKind } from "@/lib/problems/report";
 import { isConnected } from "@/lib/tenants/queries";
-import { renewalActivity, subscriptionSummary } from "@/lib/subscriptions/queries";
 
 export const metadata = { title: "Dashboard" };
 
@@ -38,18 +37,8 @@ export default async function DashboardPage() {
     );
   }
 
-  const [problems, revenue, revenueWeek, recent, anyEvent, perDay, renewals, subscriptions] = await Promise.all([
-    openProblems(tenant.id),
-    revenueByCurrency(tenant.id, { days: 30 }),
-    revenueByCurrency(tenant.id, { days: 7 }),
-    listOrders(tenant.id, {}, 5),
-    hasAnyWebhookEvent(tenant.id),
-    paidOrdersPerDay(tenant.id, 30),
-    renewalActivity(tenant.id, 30),
-    subscriptionSummary(tenant.id),
-  ]);
-  const chartDays = perDay.map((day, i) => ({ ...day, renewals: renewals.perDay[i]?.count ?? 0 }));
-  const renewalRevenue = renewals.byCurrency;
+  const [problems, recent, anyEvent, figures] = await Promise.all([openProblems(tenant.id), listOrders(tenant.id, {}, 5), hasAnyWebhookEvent(tenant.id), overviewFigures(tenant.id)]);
+  const { days: chartDays, revenue30d: revenue, revenue7d: revenueWeek, renewals30d: renewalRevenue, subscriptions } = figures;
 
   const banners: Banner[] = problems.map((problem) => {
     const kind = PROBLEM_KINDS[problem.kind as ProblemKind];
@@ -130,7 +119,7 @@ export default async function DashboardPage() {
             Manage integration
           </Link>
         </Card>
-        <Card title="Revenue" description="Paid orders net of refunds, per currency.">
+        <Card title="Revenue" description="Paid orders net of refunds and lost disputes, per currency, by UTC day (today included, as the chart below).">
           {revenue.length === 0 ? (
             <p className="text-sm text-zinc-600">
               No paid orders yet.{" "}

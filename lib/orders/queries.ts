@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
 import { db } from "@/db/client";
@@ -6,9 +6,6 @@ import { items, ledgerPayments, orders, orderStatus, type Item, type Order } fro
 
 export const ORDER_STATUSES = orderStatus.enumValues;
 export type OrderStatus = Order["status"];
-
-/** Orders whose payment succeeded (whatever happened to the money after). */
-const SETTLED: OrderStatus[] = ["paid", "partially_refunded", "refunded", "disputed", "dispute_lost"];
 
 export const orderFilterSchema = z.object({
   status: z.enum(ORDER_STATUSES).optional().catch(undefined),
@@ -121,31 +118,4 @@ export async function getOrder(tenantId: string, orderId: string): Promise<{ ord
     .where(and(eq(orders.tenantId, tenantId), eq(orders.id, orderId)))
     .limit(1);
   return row;
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** `YYYY-MM-DD` of the UTC day an instant falls on. */
-export function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-/**
- * Orders paid per UTC day over the last `days` days ending today (by paid_at; settled orders, so
- * a paid order refunded later still counted the day it was paid), oldest first, every day present.
- */
-export async function paidOrdersPerDay(tenantId: string, days: number, now = new Date()): Promise<{ day: string; count: number }[]> {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const since = new Date(today - (days - 1) * DAY_MS);
-  const day = sql<string>`to_char(date_trunc('day', ${orders.paidAt} at time zone 'UTC'), 'YYYY-MM-DD')`;
-  const rows = await db()
-    .select({ day, count: sql<string>`count(*)` })
-    .from(orders)
-    .where(and(eq(orders.tenantId, tenantId), inArray(orders.status, SETTLED), gte(orders.paidAt, since)))
-    .groupBy(day);
-  const counts = new Map(rows.map((row) => [row.day, Number(row.count)]));
-  return Array.from({ length: days }, (_, i) => {
-    const key = utcDay(new Date(since.getTime() + i * DAY_MS));
-    return { day: key, count: counts.get(key) ?? 0 };
-  });
 }

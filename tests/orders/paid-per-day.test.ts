@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import DashboardPage from "@/app/dashboard/page";
 import { databaseKind, db } from "@/db/client";
-import { paidOrdersPerDay } from "@/lib/orders/queries";
+import { paidOrdersPerDay } from "@/lib/overview/queries";
 import { withTestDatabase } from "../db";
 import type { Item, Tenant } from "@/db/schema";
 import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder, type LedgerSeed } from "../fixtures";

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db, selectRows } from "@/db/client";
 import { ledgerDisputes, ledgerRefunds, orders, type Item, type Order, type Tenant } from "@/db/schema";
-import { revenueByCurrency } from "@/lib/ledger/queries";
+import { revenueByCurrency } from "@/lib/overview/queries";
 import { listOrders, ORDER_STATUSES, type OrderFilter, type OrderRow } from "@/lib/orders/queries";
 import { withTestDatabase } from "../db";
 import { randomBase62 } from "@/lib/ids";
