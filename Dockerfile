@@ -3,6 +3,9 @@
 #   docker build -t whop-connector .
 #   docker run --rm -e DATABASE_URL=… whop-connector node scripts/migrate.mjs     # once per release
 #   docker run -p 3000:3000 -e DATABASE_URL=… -e APP_URL=https://… -e SESSION_SECRET=… -e ENCRYPTION_KEYS=… whop-connector
+# The job worker is an image of its own, from the same build (same environment as the app):
+#   docker build --target worker -t whop-connector-worker .
+#   docker run -e DATABASE_URL=… -e APP_URL=https://… -e SESSION_SECRET=… -e ENCRYPTION_KEYS=… -e SMTP_URL=… -e EMAIL_FROM=… whop-connector-worker
 # See README "Deploying".
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -26,9 +29,26 @@ ENV NEXT_TELEMETRY_DISABLED=1 \
     BUILD_STANDALONE=1
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
-RUN npx next build
+RUN npx next build && node scripts/build-worker.mjs
 
-# 3. Runtime: no compiler, no dev dependencies, no source.
+# 3. The job worker (`--target worker`): dist/worker.mjs — scripts/worker.ts bundled by esbuild,
+#    our code only — run by plain node on the production dependencies (no tsx, no compiler).
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts/patch-postgres.mjs ./scripts/patch-postgres.mjs
+RUN npm install --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS worker
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+# Node is PID 1 and handles SIGTERM: it stops taking jobs and finishes those in hand (up to 25 s).
+CMD ["node", "dist/worker.mjs"]
+
+# 4. Runtime (the default target, the app): no compiler, no dev dependencies, no source.
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \

@@ -4,7 +4,7 @@
  * order changes committed through the ledger (each writing its outbound event, deliveries and jobs
  * in the order's transaction), and `npm run worker` as a process of its own.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -73,14 +73,21 @@ export async function startReceiver(secrets: Map<string, string>): Promise<Recei
 }
 
 /**
- * `npm run worker` as its own process group (detached: its pid is the group id, for RSS sampling).
- * Run with `node --import tsx`, not the tsx CLI, whose child would survive a SIGKILL of the CLI.
+ * `npm run worker` as its own process group (detached: its pid is the group id, for RSS sampling):
+ * the bundle `npm run worker` builds (scripts/build-worker.mjs, rebuilt once per run of this
+ * process), run by node itself — not through npm, whose own process would be sampled too and
+ * would survive a SIGKILL of the group's leader.
  */
 export function spawnWorker(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/worker.ts")], { cwd: ROOT, env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  if (!workerBuilt) {
+    execFileSync(process.execPath, [path.join(ROOT, "scripts/build-worker.mjs")], { cwd: ROOT, stdio: "inherit" });
+    workerBuilt = true;
+  }
+  const child = spawn(process.execPath, [path.join(ROOT, "dist/worker.mjs")], { cwd: ROOT, env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", () => {});
   return child;
 }
+let workerBuilt = false;
 
 export interface Shop {
   tenantId: string;
