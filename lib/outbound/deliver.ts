@@ -16,11 +16,16 @@ import type { Resolver } from "./ssrf";
  * the attempt, then either mark it delivered or schedule the next attempt — 30 s, 5 min, 30 min,
  * 2 h, 8 h, 24 h, 24 h, 24 h (±10 %), about three and a half days in all. An endpoint whose every
  * attempt failed for 3 days is disabled and the merchant told (problem `webhook_endpoint_disabled`).
- * At most MAX_IN_FLIGHT_PER_ENDPOINT attempts run against one endpoint at a time: a delivery finding
- * it busy comes back a few seconds later, so one slow endpoint holds two workers, not all of them.
- * A job (not a direct call) that finds an endpoint busy with this process's own attempts first
- * waits for one of them to end and claims again, when the endpoint's pace says a slot comes free
- * within BUSY_WAIT_MS (counting the jobs already waiting for it): at volume a fast endpoint is busy
+ * Attempts in flight per endpoint are bounded, and the bound follows the endpoint's pace: a quick
+ * endpoint (its last QUICK_SAMPLE attempts each answered 2xx within QUICK_ANSWER_MS, and none of its
+ * attempts in flight has run longer) may have QUICK_IN_FLIGHT_PER_ENDPOINT at a time; any other —
+ * new, slow, failing, timing out — MIN_IN_FLIGHT_PER_ENDPOINT. A delivery finding its endpoint at
+ * the bound comes back a few seconds later, so a slow endpoint holds two of a worker's
+ * WORKER_DELIVERY_CONCURRENCY jobs, not all of them; an endpoint that turns slow falls back to two
+ * as soon as one attempt has run past QUICK_ANSWER_MS (its attempts already in flight finish or
+ * time out). A job (not a direct call) that finds an endpoint busy with this process's own attempts
+ * first waits for one of them to end and claims again, when the endpoint's pace says a turn comes
+ * within BUSY_WAIT_MS (counting the jobs already waiting for it): at volume a quick endpoint is busy
  * most of the time, and putting its deliveries off by 5–10 s each made them late. A slow or hanging
  * endpoint gets no waiters, so it still holds no more workers than its attempts in flight.
  * A job that runs again for a delivery already delivered (or not yet due) does nothing.
@@ -29,7 +34,20 @@ import type { Resolver } from "./ssrf";
 export const RETRY_SCHEDULE_SECONDS = [30, 5 * 60, 30 * 60, 2 * 3600, 8 * 3600, 24 * 3600, 24 * 3600, 24 * 3600] as const;
 export const MAX_ATTEMPTS = RETRY_SCHEDULE_SECONDS.length + 1;
 export const DISABLE_AFTER_FAILING_MS = 3 * 24 * 3600 * 1000;
-export const MAX_IN_FLIGHT_PER_ENDPOINT = 2;
+/** Attempts in flight at an endpoint that is new, slow or failing. */
+export const MIN_IN_FLIGHT_PER_ENDPOINT = 2;
+/** Attempts in flight at a quick endpoint (see above): more turns, so it keeps up with a burst of events. */
+export const QUICK_IN_FLIGHT_PER_ENDPOINT = 6;
+/** An endpoint is quick while its recent attempts answered 2xx within this time, and none in flight has run longer. */
+export const QUICK_ANSWER_MS = 1_000;
+/** How many of its latest attempts decide whether an endpoint is quick. */
+export const QUICK_SAMPLE = 3;
+/**
+ * Delivery jobs one worker process runs at once: room for a quick endpoint's turns and more, so a
+ * quick endpoint that hangs holds QUICK_IN_FLIGHT_PER_ENDPOINT of them for one timeout at worst,
+ * a slow one MIN_IN_FLIGHT_PER_ENDPOINT, and the others keep theirs.
+ */
+export const WORKER_DELIVERY_CONCURRENCY = 12;
 const BUSY_RETRY_SECONDS = 5;
 /** The longest a job waits in-process for a slot of a busy endpoint before putting its delivery off. */
 export const BUSY_WAIT_MS = 2_000;
@@ -83,9 +101,10 @@ export const deliverWebhookJob: JobHandler = async (data) => {
 };
 
 /**
- * This process's turns at each endpoint, first come first served: at most MAX_IN_FLIGHT_PER_ENDPOINT
- * jobs hold one, the next wait in line. Only an ordering of this process's own jobs: the count of
- * `sending` rows in the database stays the bound, across processes, checked by every claim.
+ * This process's turns at each endpoint, first come first served: at most the endpoint's bound (as
+ * its latest claim here reported it; MIN_IN_FLIGHT_PER_ENDPOINT before any) of jobs hold one, the
+ * next wait in line. Only an ordering of this process's own jobs: the count of `sending` rows in the
+ * database stays the bound, across processes, checked by every claim.
  */
 interface Line {
   /** Jobs holding a turn. */
@@ -99,13 +118,23 @@ interface Line {
 
 const slots = {
   lines: new Map<string, Line>(),
+  /** Each endpoint's bound as its latest claim in this process answered it (the most recent endpoints only). */
+  bounds: new Map<string, number>(),
+  bound(endpointId: string): number {
+    return this.bounds.get(endpointId) ?? MIN_IN_FLIGHT_PER_ENDPOINT;
+  },
+  learn(endpointId: string, bound: number): void {
+    this.bounds.delete(endpointId);
+    this.bounds.set(endpointId, bound);
+    if (this.bounds.size > 10_000) this.bounds.delete(this.bounds.keys().next().value!);
+  },
   line(endpointId: string): Line {
     let line = this.lines.get(endpointId);
     if (!line) this.lines.set(endpointId, (line = { holders: 0, waiting: [], recentMs: null, since: new Set() }));
     return line;
   },
   /**
-   * A turn at the endpoint: at once while fewer than MAX_IN_FLIGHT_PER_ENDPOINT hold one; else in
+   * A turn at the endpoint: at once while fewer than its bound hold one; else in
    * line, when the endpoint's pace (its recent turns' time, or longer while a turn in hand has run
    * longer) times the jobs ahead, shared by the turns, says it comes within `withinMs`, and then for
    * at most `withinMs`. Answers the function that gives it back, or null: no turn (the claim then
@@ -113,11 +142,12 @@ const slots = {
    */
   async acquire(endpointId: string, withinMs: number): Promise<(() => void) | null> {
     const line = this.line(endpointId);
-    if (line.holders < MAX_IN_FLIGHT_PER_ENDPOINT && line.waiting.length === 0) return this.hold(endpointId, line);
+    const bound = this.bound(endpointId);
+    if (line.holders < bound && line.waiting.length === 0) return this.hold(endpointId, line);
     const now = performance.now();
     let pace = line.recentMs ?? 0;
     for (const started of line.since) pace = Math.max(pace, now - started);
-    if (((line.waiting.length + 1) * pace) / MAX_IN_FLIGHT_PER_ENDPOINT > withinMs) return null;
+    if (((line.waiting.length + 1) * pace) / bound > withinMs) return null;
     const handedOver = await new Promise<boolean>((resolve) => {
       const take = () => {
         clearTimeout(timer);
@@ -144,8 +174,9 @@ const slots = {
       line.since.delete(started);
       const took = performance.now() - started;
       line.recentMs = line.recentMs === null ? took : line.recentMs * 0.8 + took * 0.2;
-      const next = line.waiting.shift();
-      // The turn passes straight to the first in line, so a job fetched later cannot take it first.
+      // The turn passes straight to the first in line, so a job fetched later cannot take it first
+      // (unless the endpoint's bound has dropped below the turns in hand: then it is given up).
+      const next = line.holders <= this.bound(endpointId) ? line.waiting.shift() : undefined;
       if (next) next();
       else {
         line.holders--;
@@ -191,13 +222,15 @@ export async function attemptDelivery(tenantId: string, deliveryId: string, give
   return result;
 }
 
-/** `busy`: the endpoint has MAX_IN_FLIGHT_PER_ENDPOINT attempts in flight; the caller waits or puts the delivery off. */
+/** `busy`: the endpoint has as many attempts in flight as its bound allows; the caller waits or puts the delivery off. */
 type Busy = { kind: "busy"; endpointId: string };
 
 /**
  * Claims the delivery for one attempt in one round trip: the transaction locks the endpoint (the
  * lock order of every path that changes both: endpoint, then delivery), then one statement locks
- * the delivery, counts the endpoint's attempts in flight and, when it may go, marks it `sending` —
+ * the delivery, counts the endpoint's attempts in flight, works out its bound from its pace (its
+ * latest attempts, newest first on the delivery log's index, and how long those in flight have
+ * run) and, when it may go, marks it `sending` —
  * sent together, so the count's snapshot is taken once the endpoint lock is held (a claim of the
  * same endpoint that committed meanwhile is counted). Only when it may not go does a second
  * statement do what that case needs.
@@ -206,47 +239,65 @@ async function claimDelivery(tenantId: string, deliveryId: string, now: Date, ti
   const at = now.toISOString();
   const leaseUntil = new Date(now.getTime() + (timeoutMs ?? 10_000) + LEASE_GRACE_MS).toISOString();
   return db().transaction(async (tx) => {
+    // The endpoint's lock must go out first (`execute()` sends it now; a query builder left in the
+    // array would only be sent when Promise.all gets to it, after the claim): the claim's count of
+    // attempts in flight must see every claim of the endpoint that committed before it.
+    const lockEndpoint = tx
+      .select()
+      .from(webhookEndpoints)
+      .where(
+        and(
+          eq(webhookEndpoints.tenantId, tenantId),
+          eq(webhookEndpoints.id, sql`(select ${webhookDeliveries.endpointId} from ${webhookDeliveries} where ${webhookDeliveries.tenantId} = ${tenantId} and ${webhookDeliveries.id} = ${deliveryId})`),
+        ),
+      )
+      .for("no key update")
+      .execute();
     const [[endpoint], [row]] = await Promise.all([
-      tx
-        .select()
-        .from(webhookEndpoints)
-        .where(
-          and(
-            eq(webhookEndpoints.tenantId, tenantId),
-            eq(webhookEndpoints.id, sql`(select ${webhookDeliveries.endpointId} from ${webhookDeliveries} where ${webhookDeliveries.tenantId} = ${tenantId} and ${webhookDeliveries.id} = ${deliveryId})`),
-          ),
-        )
-        .for("no key update"),
+      lockEndpoint,
       selectRows<ClaimRow>(
         sql`with d as (
               select * from webhook_deliveries where tenant_id = ${tenantId} and id = ${deliveryId} for update
             ), busy as (
-              select count(*)::int as n from webhook_deliveries b, d
+              select count(*)::int as n,
+                count(*) filter (where b.updated_at < ${at}::timestamptz - ${QUICK_ANSWER_MS} * interval '1 millisecond')::int as long_running
+              from webhook_deliveries b, d
               where b.tenant_id = ${tenantId} and b.endpoint_id = d.endpoint_id and b.state = 'sending' and b.lease_until > ${at}::timestamptz
+            ), recent as (
+              select count(*)::int as n, coalesce(bool_and(a.status between 200 and 299 and a.duration_ms <= ${QUICK_ANSWER_MS}), false) as quick
+              from d cross join lateral (
+                select status, duration_ms from webhook_delivery_attempts
+                where tenant_id = ${tenantId} and endpoint_id = d.endpoint_id
+                order by created_at desc, id desc limit ${QUICK_SAMPLE}
+              ) a
+            ), bound as (
+              select case when recent.n > 0 and recent.quick and busy.long_running = 0 then ${QUICK_IN_FLIGHT_PER_ENDPOINT} else ${MIN_IN_FLIGHT_PER_ENDPOINT} end::int as n
+              from busy, recent
             ), claimed as (
               update webhook_deliveries u
               set state = 'sending', attempts = d.attempts + 1, lease_until = ${leaseUntil}::timestamptz, updated_at = ${at}::timestamptz
-              from d, busy
+              from d, busy, bound
               where u.tenant_id = ${tenantId} and u.id = ${deliveryId}
                 and d.state in ('pending', 'sending')
                 and not (d.state = 'sending' and d.lease_until is not null and d.lease_until > ${at}::timestamptz)
                 and not (d.next_attempt_at is not null and d.next_attempt_at > ${at}::timestamptz + interval '2 seconds')
                 and coalesce((select e.enabled from webhook_endpoints e where e.tenant_id = ${tenantId} and e.id = d.endpoint_id), false)
-                and busy.n < ${MAX_IN_FLIGHT_PER_ENDPOINT}
+                and busy.n < bound.n
                 and exists (select 1 from outbound_events ev where ev.tenant_id = ${tenantId} and ev.id = d.event_id)
               returning u.attempts
             )
-            select d.state, d.attempts, d.retry_step, d.event_id, busy.n as busy,
+            select d.state, d.attempts, d.retry_step, d.event_id, busy.n as busy, bound.n as bound,
               (d.state = 'sending' and d.lease_until is not null and d.lease_until > ${at}::timestamptz) as in_flight,
               (extract(epoch from d.lease_until - ${at}::timestamptz) * 1000)::float8 as lease_left_ms,
               (extract(epoch from d.next_attempt_at - ${at}::timestamptz) * 1000)::float8 as due_in_ms,
               (select attempts from claimed) as claimed_attempt,
               ev.id as ev_id, ev.type as ev_type, case when exists (select 1 from claimed) then ev.payload end as ev_payload
-            from d cross join busy left join outbound_events ev on ev.tenant_id = ${tenantId} and ev.id = d.event_id`,
+            from d cross join busy cross join bound left join outbound_events ev on ev.tenant_id = ${tenantId} and ev.id = d.event_id`,
         tx,
       ),
     ]);
     if (!endpoint || !row) return { kind: "skipped", reason: "not_found" } as const;
+    slots.learn(endpoint.id, Number(row.bound));
     if (row.claimed_attempt !== null && row.ev_id !== null && row.ev_type !== null && row.ev_payload !== null) {
       return { kind: "claimed", attempt: Number(row.claimed_attempt), failures: Number(row.retry_step), endpoint, event: { id: row.ev_id, type: row.ev_type, payload: row.ev_payload } } as const;
     }
@@ -271,7 +322,7 @@ async function claimDelivery(tenantId: string, deliveryId: string, now: Date, ti
         .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.id, deliveryId)));
       return { kind: "skipped", reason: "endpoint_disabled" } as const;
     }
-    if (Number(row.busy) >= MAX_IN_FLIGHT_PER_ENDPOINT) return { kind: "busy", endpointId: endpoint.id } as const;
+    if (Number(row.busy) >= Number(row.bound)) return { kind: "busy", endpointId: endpoint.id } as const;
     return { kind: "skipped", reason: "not_found" } as const;
   });
 }
@@ -283,6 +334,7 @@ interface ClaimRow {
   retry_step: number;
   event_id: string;
   busy: number;
+  bound: number;
   in_flight: boolean;
   lease_left_ms: number | null;
   due_in_ms: number | null;

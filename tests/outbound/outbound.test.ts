@@ -8,7 +8,16 @@ import { paymentsOfOrders, toApiOrder } from "@/lib/api/orders";
 import { createApiToken } from "@/lib/api/tokens";
 import { applyObservation, rederiveOrder } from "@/lib/ledger/apply";
 import { observationOf } from "@/lib/ledger/observations";
-import { attemptDelivery, deliverWebhookJob, MAX_IN_FLIGHT_PER_ENDPOINT, retryDelaySeconds, RETRY_SCHEDULE_SECONDS } from "@/lib/outbound/deliver";
+import {
+  attemptDelivery,
+  deliverWebhookJob,
+  MIN_IN_FLIGHT_PER_ENDPOINT,
+  QUICK_ANSWER_MS,
+  QUICK_IN_FLIGHT_PER_ENDPOINT,
+  QUICK_SAMPLE,
+  retryDelaySeconds,
+  RETRY_SCHEDULE_SECONDS,
+} from "@/lib/outbound/deliver";
 import { createEndpoint, rotateEndpointSecret, sendTestEvent, setEndpointEnabled } from "@/lib/outbound/endpoints";
 import { ORDER_EVENT_TYPES, orderEventTypes } from "@/lib/outbound/events";
 import { postJson } from "@/lib/outbound/http";
@@ -58,6 +67,13 @@ const attemptsOf = (tenant: Tenant, deliveryId: string) =>
     .where(and(eq(webhookDeliveryAttempts.tenantId, tenant.id), eq(webhookDeliveryAttempts.deliveryId, deliveryId)))
     .orderBy(webhookDeliveryAttempts.id);
 const orderRow = async (m: Merchant) => (await db().select().from(orders).where(and(eq(orders.tenantId, m.tenant.id), eq(orders.id, m.order.id))))[0]!;
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 const jobsFor = (deliveryId: string) =>
   selectRows<{ count: number }>(sql`select count(*)::int as count from pgboss.job where name = 'webhooks.deliver' and data->>'deliveryId' = ${deliveryId}`);
 
@@ -259,7 +275,7 @@ describe("signed deliveries to a real receiver", () => {
     const deliveries = await deliveriesOf(m.tenant, endpoint.id);
     expect(deliveries).toHaveLength(3);
     receiver.always({ status: 200, delayMs: 600 });
-    const first = deliveries.slice(0, MAX_IN_FLIGHT_PER_ENDPOINT).map((d) => attemptDelivery(m.tenant.id, d.id));
+    const first = deliveries.slice(0, MIN_IN_FLIGHT_PER_ENDPOINT).map((d) => attemptDelivery(m.tenant.id, d.id));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await attemptDelivery(m.tenant.id, deliveries[2]!.id)).toEqual({ kind: "skipped", reason: "busy" });
     expect((await Promise.all(first)).map((r) => r.kind)).toEqual(["delivered", "delivered"]);
@@ -279,6 +295,55 @@ describe("signed deliveries to a real receiver", () => {
     await Promise.all(deliveries.map((d) => deliverWebhookJob({ tenantId: m.tenant.id, deliveryId: d.id, endpointId: endpoint.id }, { id: d.id, retryCount: 0 })));
     expect((await deliveriesOf(m.tenant, endpoint.id)).map((d) => d.state)).toEqual(Array(6).fill("delivered"));
     expect(receiver.received).toHaveLength(6);
+  });
+
+  it("the bound holds for attempts claimed at the same moment: three at once to a new endpoint, two go out, the third finds it busy", async () => {
+    const m = await merchantWithOrder();
+    const { endpoint } = await withEndpoint(m, ["order.paid"]);
+    const { fixtureOrder } = await import("../fixtures");
+    const extra = await Promise.all([1, 2].map(() => fixtureOrder(m.tenant, m.item)));
+    await send(m, envelope("payment.succeeded", paymentData(m.order)));
+    for (const order of extra) await send(m, envelope("payment.succeeded", paymentData(order)));
+    const deliveries = await deliveriesOf(m.tenant, endpoint.id);
+    receiver.always({ status: 200, delayMs: 500 });
+    // Open enough pooled connections first, so the three claims really run side by side.
+    await Promise.all([1, 2, 3, 4].map(() => db().execute(sql`select pg_sleep(0.05)`)));
+    const results = await Promise.all(deliveries.map((d) => attemptDelivery(m.tenant.id, d.id)));
+    expect(results.map((r) => r.kind).sort()).toEqual(["delivered", "delivered", "skipped"]);
+    expect(results.find((r) => r.kind === "skipped")).toEqual({ kind: "skipped", reason: "busy" });
+    expect(receiver.received).toHaveLength(MIN_IN_FLIGHT_PER_ENDPOINT);
+  });
+
+  it("a quick endpoint gets more than two turns; once an attempt runs past QUICK_ANSWER_MS, and while its latest attempts timed out, it gets two", async () => {
+    const m = await merchantWithOrder();
+    const { endpoint } = await withEndpoint(m, ["order.paid"]);
+    const { fixtureOrder } = await import("../fixtures");
+    const extra = await Promise.all(Array.from({ length: QUICK_SAMPLE + 6 }, () => fixtureOrder(m.tenant, m.item)));
+    await send(m, envelope("payment.succeeded", paymentData(m.order)));
+    for (const order of extra) await send(m, envelope("payment.succeeded", paymentData(order)));
+    const deliveries = await deliveriesOf(m.tenant, endpoint.id);
+    const next = () => deliveries.shift()!.id;
+    // Its first attempts answer at once: a quick endpoint.
+    for (let i = 0; i < QUICK_SAMPLE; i++) expect(await attemptDelivery(m.tenant.id, next())).toMatchObject({ kind: "delivered" });
+
+    // It starts hanging: three attempts at once all go out (a new or slow endpoint would get two)…
+    receiver.always("hang");
+    const timeoutMs = QUICK_ANSWER_MS + 1_500;
+    const hanging = [next(), next(), next()].map((id) => attemptDelivery(m.tenant.id, id, { timeoutMs }));
+    await until(() => receiver.received.length === QUICK_SAMPLE + 3);
+    expect(QUICK_IN_FLIGHT_PER_ENDPOINT).toBeGreaterThan(3);
+    // …and once they have run longer than QUICK_ANSWER_MS it is slow: the next one finds it busy.
+    await new Promise((resolve) => setTimeout(resolve, QUICK_ANSWER_MS + 200));
+    expect(await attemptDelivery(m.tenant.id, next())).toEqual({ kind: "skipped", reason: "busy" });
+    expect((await Promise.all(hanging)).map((r) => r.kind)).toEqual(["failed", "failed", "failed"]);
+
+    // Nothing in flight, but its latest attempts timed out: two turns, the third finds it busy.
+    receiver.always({ status: 200, delayMs: 400 });
+    const [a, b, c] = [next(), next(), next()];
+    const two = [attemptDelivery(m.tenant.id, a), attemptDelivery(m.tenant.id, b)];
+    await until(() => receiver.received.length === QUICK_SAMPLE + 5);
+    expect(await attemptDelivery(m.tenant.id, c)).toEqual({ kind: "skipped", reason: "busy" });
+    expect((await Promise.all(two)).map((r) => r.kind)).toEqual(["delivered", "delivered"]);
   });
 
   it("rotation: both secrets sign during the 24 h overlap, only the new one after", async () => {
