@@ -58,9 +58,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     if (arrived !== undefined) lags.push(Math.max(0, arrived - Number(event.created_ms)));
   }
   const lag = summarize(lags);
+  // Jobs beyond one per delivery: attempts put off because their endpoint was at its bound.
+  const [{ jobs }] = (await selectRows<{ jobs: number }>(
+    sql`select (select count(*) from pgboss.job where name = 'webhooks.deliver' and data->>'tenantId' in (${ours})) + (select count(*) from pgboss.archive where name = 'webhooks.deliver' and data->>'tenantId' in (${ours})) as jobs`,
+  )) as [{ jobs: number }];
   const peakMb = round(rss.peakBytes / 1024 / 1024, 1);
   const throughput = round((receiver.seen.size / wallMs) * 1000, 1);
-  ctx.log(`outbound: ${receiver.seen.size} delivered in ${(wallMs / 1000).toFixed(1)} s (${throughput}/s; commits took ${(committedMs / 1000).toFixed(1)} s), lag p50 ${lag.p50} ms p99 ${lag.p99} ms, worker peak RSS ${peakMb} MB`);
+  ctx.log(`outbound: ${receiver.seen.size} delivered in ${(wallMs / 1000).toFixed(1)} s (${throughput}/s; commits took ${(committedMs / 1000).toFixed(1)} s), lag p50 ${lag.p50} ms p99 ${lag.p99} ms, worker peak RSS ${peakMb} MB, ${Number(jobs)} jobs, at most ${receiver.peakOpenPerEndpoint} requests open at one endpoint`);
   return [
     noWhopResult({
       benchmark: "outbound",
@@ -70,7 +74,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
       wallMs,
       latency: lag,
       failures,
-      metrics: { deliveriesPerSecond: throughput, commitSeconds: round(committedMs / 1000, 1), lagP50Ms: lag.p50, lagP99Ms: lag.p99, workerPeakRssMb: peakMb },
+      metrics: { deliveriesPerSecond: throughput, commitSeconds: round(committedMs / 1000, 1), lagP50Ms: lag.p50, lagP99Ms: lag.p99, workerPeakRssMb: peakMb, jobs: Number(jobs), peakOpenPerEndpoint: receiver.peakOpenPerEndpoint },
       targets: [
         { name: "lag commit → first delivery, p99", target: `≤ ${MAX_LAG_P99_MS} ms`, actual: `${lag.p99} ms`, met: lag.p99 <= MAX_LAG_P99_MS },
         { name: "worker peak RSS", target: `≤ ${MAX_WORKER_RSS_MB} MB`, actual: `${peakMb} MB`, met: peakMb <= MAX_WORKER_RSS_MB },

@@ -20,6 +20,8 @@ export interface Receiver {
   /** `endpoint id:event id` → when it first arrived (ms since the epoch). */
   firstArrival: Map<string, number>;
   forged: number;
+  /** The most requests one endpoint had open at the receiver at once. */
+  peakOpenPerEndpoint: number;
   total(): number;
   up(): Promise<void>;
   down(): Promise<void>;
@@ -34,9 +36,15 @@ export async function startReceiver(secrets: Map<string, string>): Promise<Recei
     seen: new Map(),
     firstArrival: new Map(),
     forged: 0,
+    peakOpenPerEndpoint: 0,
     total: () => [...receiver.seen.values()].reduce((sum, n) => sum + n, 0),
     async up() {
+      const open = new Map<string, number>();
       server = http.createServer((request, response) => {
+        const path = request.url ?? "";
+        open.set(path, (open.get(path) ?? 0) + 1);
+        receiver.peakOpenPerEndpoint = Math.max(receiver.peakOpenPerEndpoint, open.get(path)!);
+        response.on("close", () => open.set(path, open.get(path)! - 1));
         const chunks: Buffer[] = [];
         request.on("data", (chunk: Buffer) => chunks.push(chunk));
         request.on("end", () => {
