@@ -22,14 +22,16 @@ const TENANTS = 10;
  * worker's delivery capacity, for comparing changes to it on a busy machine.
  */
 const DRAIN = process.env.BENCH_OUTBOUND_DRAIN === "1";
+/** `BENCH_OUTBOUND_ANSWER_MS`: the receiver takes this long to answer each delivery (default 0: at once). */
+const ANSWER_MS = Number(process.env.BENCH_OUTBOUND_ANSWER_MS ?? 0);
 const MAX_LAG_P99_MS = 2_000;
 const MAX_WORKER_RSS_MB = 200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
-  ctx.log(`outbound: ${ORDERS * 2} order changes of ${TENANTS} merchants, one worker, a local receiver`);
+  ctx.log(`outbound: ${ORDERS * 2} order changes of ${TENANTS} merchants, one worker, a local receiver${ANSWER_MS > 0 ? ` answering after ${ANSWER_MS} ms` : ""}`);
   const secrets = new Map<string, string>();
-  const receiver = await startReceiver(secrets);
+  const receiver = await startReceiver(secrets, ANSWER_MS);
   const shops = await setUpShops(receiver, secrets, TENANTS, Math.ceil(ORDERS / TENANTS));
   const changes = shops.reduce((n, shop) => n + 2 * shop.orders.length, 0);
 

@@ -27,8 +27,11 @@ export interface Receiver {
   down(): Promise<void>;
 }
 
-/** Answers 200 to a delivery whose signature verifies with the secret of the endpoint its path names (`/hooks/<endpoint id>`), else 400. */
-export async function startReceiver(secrets: Map<string, string>): Promise<Receiver> {
+/**
+ * Answers 200 to a delivery whose signature verifies with the secret of the endpoint its path names
+ * (`/hooks/<endpoint id>`), else 400 — after `answerDelayMs`, like an app that takes that long.
+ */
+export async function startReceiver(secrets: Map<string, string>, answerDelayMs = 0): Promise<Receiver> {
   let server: http.Server | undefined;
   let port = 0;
   const receiver: Receiver = {
@@ -57,7 +60,8 @@ export async function startReceiver(secrets: Map<string, string>): Promise<Recei
             const key = `${endpointId}:${event.id}`;
             receiver.seen.set(key, (receiver.seen.get(key) ?? 0) + 1);
             if (!receiver.firstArrival.has(key)) receiver.firstArrival.set(key, Date.now());
-            response.writeHead(200).end("ok");
+            if (answerDelayMs > 0) setTimeout(() => response.writeHead(200).end("ok"), answerDelayMs);
+            else response.writeHead(200).end("ok");
           } catch {
             receiver.forged++;
             response.writeHead(400).end("bad signature");
