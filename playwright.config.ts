@@ -54,6 +54,7 @@ export default defineConfig({
         NEXT_TELEMETRY_DISABLED: "1",
         APP_URL,
         WHOP_API_ORIGIN: SANDBOX_URL,
+        WHOP_SANDBOX_API_ORIGIN: SANDBOX_URL,
         SESSION_SECRET: randomBytes(32).toString("base64url"),
         ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
         LOG_LEVEL: "warn",

@@ -161,7 +161,8 @@ async function generate(runId: string): Promise<{ tenantId: string; itemId: stri
   await db().execute(sql`insert into accounts (id) values (${`acc_${prefix}`})`);
   await db().execute(sql`
     insert into tenants (id, account_id, public_id, whop_company_id, whop_company_title, environment, connected_at, key_verified_at)
-    values (${tenantId}, ${`acc_${prefix}`}, ${`wh_${prefix}`}, ${`biz_${prefix}`}, 'Bench access', 'sandbox', now(), now())`);
+    values (${tenantId}, ${`acc_${prefix}`}, ${`wh_${prefix}`}, ${`biz_${prefix}`}, 'Bench access', 'live', now(), now())`);
+  await db().execute(sql`insert into account_tenants (account_id, environment, tenant_id) values (${`acc_${prefix}`}, 'live', ${tenantId})`);
   await db().execute(sql`insert into tenant_public_ids (public_id, tenant_id) values (${`wh_${prefix}`}, ${tenantId})`);
   await db().transaction((tx) => insertUser(tx, { id: userId, email: `bench-${runId}-access@example.com`, passwordHash: "not a hash: nobody signs in" }));
   await db().transaction((tx) =>

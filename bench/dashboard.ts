@@ -163,7 +163,7 @@ async function generate(runId: string): Promise<{ tenantId: string; userId: stri
   await db().execute(sql`
     insert into tenants (id, account_id, public_id, whop_company_id, whop_company_title, environment, connected_at, key_verified_at)
     select 'ten_' || ${prefix} || '_' || lpad(g::text, 6, '0'), 'acc_' || ${prefix} || '_' || lpad(g::text, 6, '0'), 'wh_' || substr(md5(${prefix} || g::text), 1, 22),
-           'biz_' || substr(md5('biz' || ${prefix} || g::text), 1, 14), 'Bench dashboard ' || g, 'sandbox', now(), now()
+           'biz_' || substr(md5('biz' || ${prefix} || g::text), 1, 14), 'Bench dashboard ' || g, 'live', now(), now()
     from generate_series(0, ${TENANTS - 1}) g`);
   await db().execute(sql`
     insert into items (id, tenant_id, slug, title, price_minor, currency)
@@ -172,6 +172,7 @@ async function generate(runId: string): Promise<{ tenantId: string; userId: stri
     from generate_series(0, ${TENANTS - 1}) g`);
   // Their global lookups, as insertTenants and insertItems write them.
   await db().execute(sql`insert into tenant_public_ids (public_id, tenant_id) select public_id, id from tenants where id like ${`ten_${prefix}_%`}`);
+  await db().execute(sql`insert into account_tenants (account_id, environment, tenant_id) select account_id, environment, id from tenants where id like ${`ten_${prefix}_%`}`);
   await db().execute(sql`insert into item_slugs (slug, tenant_id, item_id) select slug, tenant_id, id from items where tenant_id like ${`ten_${prefix}_%`}`);
   await db().transaction(async (tx) => {
     await insertUser(tx, { id: userId, email: `bench-${runId}-dashboard@example.com`, passwordHash: "not a hash: the bench signs in with a sealed session" });

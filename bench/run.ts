@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       APP_URL: appUrl,
       WHOP_API_ORIGIN: whop.url,
+      WHOP_SANDBOX_API_ORIGIN: whop.url,
       SESSION_SECRET: randomBytes(32).toString("base64url"),
       ENCRYPTION_KEYS: `bench:${randomBytes(32).toString("base64")}`,
       LOG_LEVEL: "warn",

@@ -25,6 +25,7 @@ export const CITUS_EXEMPT_TABLES = {
 export const CITUS_DISTRIBUTION_KEYS = {
   accounts: "id",
   account_members: "account_id",
+  account_tenants: "account_id",
   invitations: "account_id",
   users: "id",
   sessions: "user_id",

@@ -1,4 +1,5 @@
 import { bigint, foreignKey, index, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { environment } from "./environment";
 import { accounts, users } from "./schema";
 
 /*
@@ -12,8 +13,9 @@ import { accounts, users } from "./schema";
 /**
  * One row per signed-in browser. The sealed session cookie carries only (id, user_id): ending the
  * row ends the session everywhere the cookie was copied. `account_id` is the account the browser
- * is working in (the account switcher moves it); the request is signed in only while the user is
- * still a member of it.
+ * is working in (the account switcher moves it), `environment` which of its tenants (the header's
+ * Switch to Test / Switch to Live); the request is signed in only while the user is still a member
+ * of the account.
  */
 export const sessions = pgTable(
   "sessions",
@@ -23,6 +25,7 @@ export const sessions = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     id: text("id").notNull(),
     accountId: text("account_id").notNull(),
+    environment: environment("environment").notNull().default("live"),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     /** Refreshed at most once a minute while the session is used. */
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { environment } from "./environment";
 import { bigint, bigserial, boolean, customType, date, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /*
@@ -15,12 +16,10 @@ import { bigint, bigserial, boolean, customType, date, foreignKey, index, intege
 const createdAt = () => timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
 
-export const whopEnvironment = pgEnum("whop_environment", ["production", "sandbox"]);
-
 /**
  * The organisation a merchant signs up as: it holds the team (account_members, invitations) and
- * its tenant, the environment its data lives in (test mode will give an account a second one).
- * Users and roles belong here, never to a tenant.
+ * a tenant per environment (account_tenants), the data each environment keeps apart. Users and
+ * roles belong here, never to a tenant.
  */
 export const accounts = pgTable("accounts", {
   id: text("id").primaryKey(),
@@ -44,7 +43,8 @@ export const tenants = pgTable(
     publicId: text("public_id").notNull(),
     whopCompanyId: text("whop_company_id"),
     whopCompanyTitle: text("whop_company_title"),
-    environment: whopEnvironment("environment"),
+    /** Which of its account's environments this tenant is, for good (account_tenants keeps one per environment). */
+    environment: environment("environment").notNull().default("live"),
     whopApiKeyCiphertext: text("whop_api_key_ciphertext"),
     whopApiKeyHint: text("whop_api_key_hint"),
     /** Id of the ENCRYPTION_KEYS entry the API key is encrypted under (rotation reporting). */
@@ -65,6 +65,26 @@ export const tenants = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [index("tenants_account_idx").on(t.accountId)],
+);
+
+/**
+ * An account's tenant in each environment: the primary key keeps an account to one tenant per
+ * environment, and it is how a session (account, environment) finds its tenant. Written with the
+ * tenant (insertTenants); the Live tenant at sign-up, the Test one when the account first
+ * switches to Test.
+ */
+export const accountTenants = pgTable(
+  "account_tenants",
+  {
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    environment: environment("environment").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.environment] })],
 );
 
 /** Global lookup: a webhook URL's public id → its tenant (one row per tenant, written with it). */
@@ -784,3 +804,4 @@ export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
 export type WebhookDeliveryAttempt = typeof webhookDeliveryAttempts.$inferSelect;
 
 export * from "./schema-auth";
+export * from "./environment";

@@ -24,6 +24,9 @@ const rawSchema = z.object({
   WHOP_API_ORIGIN: z
     .url({ protocol: /^https?$/, error: "must be an http(s) origin such as https://api.whop.com" })
     .default("https://api.whop.com"),
+  WHOP_SANDBOX_API_ORIGIN: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) origin such as https://sandbox-api.whop.com" })
+    .default("https://sandbox-api.whop.com"),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   WEBHOOK_PAYLOAD_RETENTION_DAYS: z.coerce
     .number({ error: "must be a whole number of days" })
@@ -51,8 +54,10 @@ export interface Env {
   appUrl: string;
   sessionSecret: string;
   encryptionKeys: Keyring;
+  /** Whop's production API: where Live tenants' calls go. */
   whopApiOrigin: string;
-  whopEnvironment: "production" | "sandbox";
+  /** Whop's sandbox: where Test tenants' calls go. */
+  whopSandboxApiOrigin: string;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Raw Whop webhook payloads older than this are removed (the ledger rows stay). */
   webhookPayloadRetentionDays: number;
@@ -139,15 +144,14 @@ export function parseEnv(source: NodeJS.ProcessEnv, dataDir = path.resolve(".dat
   }
   if (problems.length > 0 || !keyring || !sessionSecret) throw new ConfigError(problems);
 
-  const whopApiOrigin = new URL(raw.WHOP_API_ORIGIN).origin;
   return {
     nodeEnv: raw.NODE_ENV,
     databaseUrl: raw.DATABASE_URL,
     appUrl: (raw.APP_URL ?? "http://localhost:3000").replace(/\/+$/, ""),
     sessionSecret,
     encryptionKeys: keyring,
-    whopApiOrigin,
-    whopEnvironment: whopEnvironmentOf(whopApiOrigin),
+    whopApiOrigin: new URL(raw.WHOP_API_ORIGIN).origin,
+    whopSandboxApiOrigin: new URL(raw.WHOP_SANDBOX_API_ORIGIN).origin,
     logLevel: raw.LOG_LEVEL,
     webhookPayloadRetentionDays: raw.WEBHOOK_PAYLOAD_RETENTION_DAYS,
     smtpUrl: raw.SMTP_URL ?? null,
@@ -177,12 +181,6 @@ export function databaseEnv(source: NodeJS.ProcessEnv = process.env, dataDir = p
   const parsed = rawSchema.pick({ NODE_ENV: true, DATABASE_URL: true }).safeParse(source);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
   return { nodeEnv: parsed.data.NODE_ENV, databaseUrl: parsed.data.DATABASE_URL, dataDir };
-}
-
-/** Whop's sandbox host, or a local emulator, is a sandbox; everything else is treated as production. */
-function whopEnvironmentOf(origin: string): "production" | "sandbox" {
-  const host = new URL(origin).hostname;
-  return /sandbox/i.test(host) || host === "localhost" || host.startsWith("127.") ? "sandbox" : "production";
 }
 
 const cache = globalThis as unknown as { __whopConnectorEnv?: Env };

@@ -26,9 +26,10 @@ async function main(): Promise<void> {
   console.log(
     [
       `Local Whop sandbox listening on ${sandbox.url}`,
-      `  API origin (WHOP_API_ORIGIN): ${sandbox.url}`,
+      `  API origin (WHOP_API_ORIGIN and WHOP_SANDBOX_API_ORIGIN): ${sandbox.url}`,
       `  Company:         ${seed.companyTitle} (${seed.companyId})`,
       `  Company API key: ${seed.companyKey}`,
+      `  Test mode's:     ${seed.testCompanyTitle} (${seed.testCompanyId}), key ${seed.testCompanyKey}`,
       `  User key:        ${seed.userKey}   (rejected: not a company key)`,
       `  Restricted key:  ${seed.restrictedKey}   (valid, lacks permissions)`,
       `  No-webhook key:  ${seed.noWebhookKey}   (lacks developer:manage_webhook)`,

@@ -221,6 +221,10 @@ export interface SandboxSeed {
   restrictedKey: string;
   /** A company key with every permission except `developer:manage_webhook`. */
   noWebhookKey: string;
+  /** A second company, for the app's Test mode: the demo points Live and Test at this one sandbox, each with a company of its own. */
+  testCompanyId: string;
+  testCompanyTitle: string;
+  testCompanyKey: string;
 }
 
 /** Constant so that the demo and e2e tests can rely on them across runs. */
@@ -231,6 +235,9 @@ export const DEMO_SEED: SandboxSeed = {
   userKey: "apik_demo_U5rK8mW2qN7vT4xC1zL9pB6hD3sF0gJy",
   restrictedKey: "apik_demo_R2eS5tR9iC4tE7dK1yN8oP3eR6mZ0qXw",
   noWebhookKey: "apik_demo_N4oW8eB2hO6oK9kE3yM7aN1aG5eZ0rTs",
+  testCompanyId: "biz_DemoTestCo0001",
+  testCompanyTitle: "Demo Test Company",
+  testCompanyKey: "apik_demo_T3sT7mO4dE8kY2qW6nC1vB9xZ5pL0rHj",
 };
 const DEMO_USER_ID = "user_DemoOwnerUser";
 const DEMO_CREATED_AT = new Date("2025-01-15T12:00:00.000Z");
@@ -337,6 +344,8 @@ export class SandboxState {
       DEMO_SEED.companyId,
       DEMO_CREATED_AT,
     );
+    const testKeys = { companyKey: DEMO_SEED.testCompanyKey, restrictedKey: newApiKey(), noWebhookKey: newApiKey(), userKey: newApiKey() };
+    this.createCompany(DEMO_SEED.testCompanyTitle, testKeys, DEMO_SEED.testCompanyId, DEMO_CREATED_AT);
   }
 }
 

@@ -23,7 +23,9 @@ const app = spawn("npx", ["next", "dev", "-p", String(APP_PORT)], {
   env: {
     ...process.env,
     APP_URL,
+    // Live and Test both talk to the local sandbox: each environment connects its own demo company key.
     WHOP_API_ORIGIN: sandbox.url,
+    WHOP_SANDBOX_API_ORIGIN: sandbox.url,
     NEXT_TELEMETRY_DISABLED: "1",
     // The embedded database lives in the app's process, so the job worker runs there too (lib/jobs/in-process.ts).
     RUN_WORKER_IN_PROCESS: process.env.RUN_WORKER_IN_PROCESS ?? "1",
@@ -75,6 +77,10 @@ if (await waitForApp()) {
     2. Paste this demo company key into "Whop API key":
 
          ${seed.companyKey}
+
+    Test mode (Switch to Test in the header) connects a company of its own:
+
+         ${seed.testCompanyKey}   (${seed.testCompanyTitle})
 
     Other keys to see the wizard's messages:
       user key (not a company key):  ${seed.userKey}

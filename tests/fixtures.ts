@@ -14,7 +14,9 @@ import {
   type LedgerRefund,
   type Order,
   type Tenant,
+  type User,
 } from "@/db/schema";
+import { openEnvironment } from "@/lib/tenants/queries";
 import { ownerActor } from "@/lib/auth/actor";
 import { insertUser, signUp } from "@/lib/auth/accounts";
 import { hashPassword } from "@/lib/auth/password";
@@ -29,25 +31,30 @@ import { markRenewals } from "@/lib/ledger/apply";
 import { uniqueEmail } from "./db";
 import { signBare, signLegacy, signStandard as signStandardWith } from "./signing";
 
-/** A merchant whose tenant is connected to a Whop company with `apiKey` (stored like onboarding does). */
+/** Stores `apiKey` of `companyId` on the tenant, as onboarding does once Whop accepted it. */
+async function connectTenant(tenantId: string, apiKey: string, companyId: string, title: string): Promise<Tenant> {
+  const ciphertext = encryptSecret(apiKey, { tenantId, field: "whop_api_key" }, env().encryptionKeys);
+  const [tenant] = await db()
+    .update(tenants)
+    .set({ whopCompanyId: companyId, whopCompanyTitle: title, whopApiKeyCiphertext: ciphertext, whopApiKeyHint: keyHint(apiKey), connectedAt: new Date(), keyVerifiedAt: new Date() })
+    .where(eq(tenants.id, tenantId))
+    .returning();
+  return tenant!;
+}
+
+/** A merchant whose (Live) tenant is connected to a Whop company with `apiKey` (stored like onboarding does). */
 export async function connectedMerchant(apiKey = `apik_${randomBase62(24)}`, companyId = `biz_${randomBase62(14)}`) {
   const result = await signUp({ email: uniqueEmail(), password: "long enough password", ip: null });
   if (!result.ok) throw new Error("sign-up failed");
-  const ciphertext = encryptSecret(apiKey, { tenantId: result.tenant.id, field: "whop_api_key" }, env().encryptionKeys);
-  const [tenant] = await db()
-    .update(tenants)
-    .set({
-      whopCompanyId: companyId,
-      whopCompanyTitle: "Fixture Co",
-      environment: "production",
-      whopApiKeyCiphertext: ciphertext,
-      whopApiKeyHint: keyHint(apiKey),
-      connectedAt: new Date(),
-      keyVerifiedAt: new Date(),
-    })
-    .where(eq(tenants.id, result.tenant.id))
-    .returning();
-  return { tenant: tenant!, user: result.user, account: result.account, apiKey, actor: ownerActor(tenant!, result.user) };
+  const tenant = await connectTenant(result.tenant.id, apiKey, companyId, "Fixture Co");
+  return { tenant, user: result.user, account: result.account, apiKey, actor: ownerActor(tenant, result.user) };
+}
+
+/** The merchant's account in Test (opened as the header's switch does), connected to a Whop sandbox company of its own. */
+export async function connectedTestEnvironment(merchant: { user: User; account: { id: string } }, apiKey = `apik_${randomBase62(24)}`, companyId = `biz_${randomBase62(14)}`) {
+  const opened = await db().transaction((tx) => openEnvironment(tx, merchant.account.id, "test"));
+  const tenant = await connectTenant(opened!.id, apiKey, companyId, "Fixture Sandbox Co");
+  return { tenant, user: merchant.user, account: merchant.account, apiKey, actor: ownerActor(tenant, merchant.user) };
 }
 
 export async function fixtureItem(tenant: Tenant, overrides: Partial<typeof items.$inferInsert> = {}): Promise<Item> {

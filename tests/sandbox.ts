@@ -6,18 +6,21 @@ import { startWhopSandbox, type SandboxOptions, type WhopSandbox } from "@/sandb
 
 /**
  * Integration tests against the local Whop sandbox: starts one for the file and points the app's
- * WHOP_API_ORIGIN at it, restoring the msw origin afterwards. Read `.current` inside tests.
+ * WHOP_API_ORIGIN and WHOP_SANDBOX_API_ORIGIN (Live and Test) at it, restoring the msw origins
+ * afterwards. Read `.current` inside tests.
  */
 export function withLocalSandbox(options: SandboxOptions = {}): { current: WhopSandbox } {
   const handle = {} as { current: WhopSandbox };
-  const previousOrigin = process.env.WHOP_API_ORIGIN;
+  const previous = { live: process.env.WHOP_API_ORIGIN, test: process.env.WHOP_SANDBOX_API_ORIGIN };
   beforeAll(async () => {
     handle.current = await startWhopSandbox({ port: 0, ...options });
     process.env.WHOP_API_ORIGIN = handle.current.url;
+    process.env.WHOP_SANDBOX_API_ORIGIN = handle.current.url;
     resetEnvCache();
   });
   afterAll(async () => {
-    process.env.WHOP_API_ORIGIN = previousOrigin;
+    process.env.WHOP_API_ORIGIN = previous.live;
+    process.env.WHOP_SANDBOX_API_ORIGIN = previous.test;
     resetEnvCache();
     await handle.current?.close();
   });

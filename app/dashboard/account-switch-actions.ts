@@ -1,9 +1,10 @@
 "use server";
 
+import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { requireSignedIn } from "@/lib/auth/session";
-import { switchSessionAccount } from "@/lib/auth/sessions";
+import { switchSessionAccount, switchSessionEnvironment } from "@/lib/auth/sessions";
 
 /**
  * The header's account switcher: the session moves to another account the user belongs to (the
@@ -17,4 +18,23 @@ export async function switchAccountAction(formData: FormData): Promise<void> {
     await switchSessionAccount({ sessionId: live.session.id, userId: live.user.id }, parsed.data.accountId);
   }
   redirect("/dashboard");
+}
+
+const switchEnvironmentSchema = z.object({ environment: z.enum(["live", "test"]), next: z.enum(["/dashboard", "/onboarding"]).catch("/dashboard") });
+
+/**
+ * **Switch to Test** / **Switch to Live**: the session moves to the signed-in account's other
+ * environment (its Test tenant is created the first time); input that does not parse changes
+ * nothing. Then to the overview, or back to the wizard it was pressed on.
+ */
+export async function switchEnvironmentAction(formData: FormData): Promise<void> {
+  const live = await requireSignedIn();
+  const parsed = switchEnvironmentSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) redirect("/dashboard");
+  if (parsed.data.environment !== live.session.environment) {
+    await switchSessionEnvironment({ sessionId: live.session.id, userId: live.user.id }, live.account.id, parsed.data.environment);
+    // Every page the browser holds shows the other environment now, the header's layout included.
+    revalidatePath("/", "layout");
+  }
+  redirect(parsed.data.next);
 }

@@ -5,10 +5,11 @@ import { VerifyEmailBanner } from "@/components/account-forms";
 import { NavLink } from "@/components/nav-link";
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { listUserAccounts } from "@/lib/auth/sessions";
-import { switchAccountAction } from "./account-switch-actions";
+import { EnvironmentSwitch, TestModeBanner } from "@/components/environment";
+import { switchAccountAction, switchEnvironmentAction } from "./account-switch-actions";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
-  const { user, tenant, role, account } = await requireSignedIn();
+  const { user, tenant, role, account, session } = await requireSignedIn();
   const accounts = await listUserAccounts(user.id);
   return (
     <div className="min-h-screen">
@@ -16,8 +17,10 @@ export default async function DashboardLayout({ children }: { children: React.Re
         Two rows at every width: the brand with the account controls, then the nav. The nav wraps
         (two rows on a phone) instead of scrolling, so every destination stays on screen. The account
         element beside Log out is compact (an initial) on a phone, the email and role from sm up; a
-        user of several accounts gets the account switcher beside it.
+        user of several accounts gets the account switcher beside it, and everyone the switch between
+        Live and Test. In Test a stripe above the header says so on every page.
       */}
+      {session.environment === "test" && <TestModeBanner />}
       <header className="border-b border-zinc-200 bg-white">
         <div className="mx-auto max-w-5xl space-y-2 px-4 py-3">
           <div className="flex items-center gap-3">
@@ -48,6 +51,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
                   <button className="rounded-md px-2 py-1 text-xs font-medium text-zinc-700 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-100">Switch</button>
                 </form>
               )}
+              <EnvironmentSwitch environment={session.environment} action={switchEnvironmentAction} next="/dashboard" />
               <form action="/logout" method="post">
                 <button className="rounded-md px-2 py-1 font-medium text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500">
                   Log out

@@ -29,7 +29,14 @@ export default async function DashboardPage() {
 
   if (!isConnected(tenant)) {
     return (
-      <Card title="Connect your Whop company" description="Paste one Whop company API key to start selling with checkout links.">
+      <Card
+        title={tenant.environment === "test" ? "Connect your Whop sandbox company" : "Connect your Whop company"}
+        description={
+          tenant.environment === "test"
+            ? "Test mode has its own Whop key: paste a company API key from Whop's sandbox to try checkout links with test payments."
+            : "Paste one Whop company API key to start selling with checkout links."
+        }
+      >
         <Link href="/onboarding" className={buttonClass()}>
           Connect Whop
         </Link>
@@ -109,7 +116,7 @@ export default async function DashboardPage() {
                 {tenant.keyRejectedAt ? "Key rejected" : "Connected"}
               </span>
             </Detail>
-            <Detail term="Environment">{tenant.environment === "sandbox" ? "Sandbox" : "Production"}</Detail>
+            <Detail term="Environment">{tenant.environment === "test" ? "Test (Whop's sandbox)" : "Live (Whop's production)"}</Detail>
             <Detail term="API key">
               <span className="font-mono">•••• {tenant.whopApiKeyHint}</span>
             </Detail>

@@ -58,7 +58,6 @@ export async function setUpShops(runId: string, n: number, label: string): Promi
         publicId: shop.publicId,
         whopCompanyId: `biz_${randomBase62(14)}`,
         whopCompanyTitle: `Bench ${label} ${runId} ${i}`,
-        environment: "sandbox" as const,
         whopApiKeyCiphertext: encryptSecret(`apik_${randomBase62(30)}`, { tenantId: shop.tenantId, field: "whop_api_key" }, keys),
         whopApiKeyHint: "bnch",
         webhookSecretCiphertext: encryptSecret(shop.secret, { tenantId: shop.tenantId, field: "webhook_secret" }, keys),

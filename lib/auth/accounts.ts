@@ -1,6 +1,6 @@
 import { and, eq, TransactionRollbackError } from "drizzle-orm";
 import { db, type Transaction } from "@/db/client";
-import { accounts, tenants, userEmails, users, type Account, type Tenant, type User } from "@/db/schema";
+import { accounts, accountTenants, tenants, userEmails, users, type Account, type Environment, type Tenant, type User } from "@/db/schema";
 import { accountMembers, userTwoFactor } from "@/db/schema-auth";
 import { recordAudit, recordUserAudit } from "@/lib/audit/log";
 import { newId, newPublicTenantId } from "@/lib/ids";
@@ -43,8 +43,9 @@ export async function findUserByEmail(email: string): Promise<User | undefined> 
 export type SignUpResult = { ok: true; user: User; account: Account; tenant: Tenant } | { ok: false; reason: "email_taken" | "throttled" };
 
 /**
- * A new account with its tenant, in the caller's transaction: every account is created through
- * here (sign-up, fixtures, benches). Its owner is added by the caller.
+ * A new account with its Live tenant, in the caller's transaction: every account is created
+ * through here (sign-up, fixtures, benches). Its owner is added by the caller; its Test tenant
+ * comes when it first switches to Test (lib/tenants/queries.ts `openEnvironment`).
  */
 export async function insertAccount(tx: Transaction, tenantValues: Omit<typeof tenants.$inferInsert, "accountId" | "id" | "publicId"> = {}): Promise<{ account: Account; tenant: Tenant }> {
   const [account] = await tx.insert(accounts).values({ id: newId("acc") }).returning();
@@ -113,14 +114,15 @@ export async function logIn(input: { email: string; password: string; ip: string
   return { ok: true, user, accountId, secondFactor: false };
 }
 
-/** A user with an account they belong to (the first they joined, unless `accountId` names one), its tenant and their role. */
-export async function findMembership(userId: string, accountId?: string) {
+/** A user with an account they belong to (the first they joined, unless `accountId` names one), its tenant in `environment` and their role. */
+export async function findMembership(userId: string, accountId?: string, environment: Environment = "live") {
   const [row] = await db()
     .select({ user: users, account: accounts, tenant: tenants, role: accountMembers.role, twoFactorOn: twoFactorOnColumn })
     .from(accountMembers)
     .innerJoin(users, eq(users.id, accountMembers.userId))
     .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
-    .innerJoin(tenants, eq(tenants.accountId, accountMembers.accountId))
+    .innerJoin(accountTenants, and(eq(accountTenants.accountId, accountMembers.accountId), eq(accountTenants.environment, environment)))
+    .innerJoin(tenants, eq(tenants.id, accountTenants.tenantId))
     .leftJoin(userTwoFactor, eq(userTwoFactor.userId, accountMembers.userId))
     .where(and(eq(accountMembers.userId, userId), accountId === undefined ? undefined : eq(accountMembers.accountId, accountId)))
     .orderBy(accountMembers.createdAt)

@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
 import { db, type Executor } from "@/db/client";
-import { accounts, tenants, users, type Account, type Tenant, type User } from "@/db/schema";
+import { accounts, accountTenants, tenants, users, type Account, type Environment, type Tenant, type User } from "@/db/schema";
 import { accountMembers, sessions, userTwoFactor, type Role, type Session } from "@/db/schema-auth";
 import { recordUserAudit } from "@/lib/audit/log";
 import { randomBase62 } from "@/lib/ids";
+import { accountNameOf, openEnvironment } from "@/lib/tenants/queries";
 
 /*
  * Server-side sessions. The sealed cookie names a row here; a request is signed in while that row
@@ -31,6 +32,18 @@ export async function defaultAccountId(userId: string, executor: Executor = db()
   return row?.accountId;
 }
 
+/**
+ * The environment a session starts in when it enters an account (log-in, the account switcher, an
+ * accepted invitation): the one the user last worked in there, else the first the account has a
+ * tenant in — Live for every new account.
+ */
+function startingEnvironment(userId: string, accountId: string): SQL<Environment> {
+  return sql<Environment>`coalesce(
+    (select ${sessions.environment} from ${sessions} where ${sessions.userId} = ${userId} and ${sessions.accountId} = ${accountId} order by ${sessions.lastSeenAt} desc limit 1),
+    (select ${accountTenants.environment} from ${accountTenants} where ${accountTenants.accountId} = ${accountId} order by ${accountTenants.environment} limit 1),
+    'live')`;
+}
+
 export async function createSession(
   executor: Executor,
   user: Pick<User, "id">,
@@ -43,6 +56,7 @@ export async function createSession(
       userId: user.id,
       id: `ses_${randomBase62(32)}`,
       accountId,
+      environment: startingEnvironment(user.id, accountId),
       expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
       // Signing in is proving who one is: sensitive actions need no step-up for the next 10 minutes.
       reauthenticatedAt: new Date(),
@@ -77,8 +91,9 @@ export function mustSetUpTwoFactor(live: { account: Pick<Account, "twoFactorRequ
 export const twoFactorOnColumn = sql<boolean>`(${userTwoFactor.enabledAt} is not null)`;
 
 /**
- * The signed-in user, the account they work in, its tenant and their role, for a cookie's session
- * while it is live and the user still belongs to that account: one statement.
+ * The signed-in user, the account they work in, its tenant in the session's environment and their
+ * role, for a cookie's session while it is live and the user still belongs to that account: one
+ * statement.
  */
 export async function findLiveSession(ref: SessionRef, now = new Date()): Promise<LiveSession | undefined> {
   const [row] = await db()
@@ -87,7 +102,8 @@ export async function findLiveSession(ref: SessionRef, now = new Date()): Promis
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(accountMembers, and(eq(accountMembers.accountId, sessions.accountId), eq(accountMembers.userId, sessions.userId)))
     .innerJoin(accounts, eq(accounts.id, sessions.accountId))
-    .innerJoin(tenants, eq(tenants.accountId, sessions.accountId))
+    .innerJoin(accountTenants, and(eq(accountTenants.accountId, sessions.accountId), eq(accountTenants.environment, sessions.environment)))
+    .innerJoin(tenants, eq(tenants.id, accountTenants.tenantId))
     .leftJoin(userTwoFactor, eq(userTwoFactor.userId, sessions.userId))
     .where(and(eq(sessions.userId, ref.userId), eq(sessions.id, ref.sessionId), isNull(sessions.endedAt), gt(sessions.expiresAt, now)))
     .limit(1);
@@ -101,21 +117,20 @@ export async function findLiveSession(ref: SessionRef, now = new Date()): Promis
   return row;
 }
 
-/** The accounts a user belongs to, for the header's switcher: each with its tenant's name and the user's role. */
+/** The accounts a user belongs to, for the header's switcher: each with its name and the user's role. */
 export async function listUserAccounts(userId: string): Promise<{ accountId: string; name: string | null; role: Role }[]> {
   return db()
-    .select({ accountId: accountMembers.accountId, name: tenants.whopCompanyTitle, role: accountMembers.role })
+    .select({ accountId: accountMembers.accountId, name: accountNameOf(accountMembers.accountId), role: accountMembers.role })
     .from(accountMembers)
-    .innerJoin(tenants, eq(tenants.accountId, accountMembers.accountId))
     .where(eq(accountMembers.userId, userId))
     .orderBy(asc(accountMembers.createdAt), asc(accountMembers.accountId));
 }
 
-/** The account switcher: the session now works in `accountId`, if the user is a member of it. */
+/** The account switcher: the session now works in `accountId` (in the environment it starts in there), if the user is a member of it. */
 export async function switchSessionAccount(ref: SessionRef, accountId: string): Promise<boolean> {
   const moved = await db()
     .update(sessions)
-    .set({ accountId })
+    .set({ accountId, environment: startingEnvironment(ref.userId, accountId) })
     .where(
       and(
         eq(sessions.userId, ref.userId),
@@ -126,6 +141,25 @@ export async function switchSessionAccount(ref: SessionRef, accountId: string): 
     )
     .returning({ id: sessions.id });
   return moved.length > 0;
+}
+
+/**
+ * **Switch to Test** / **Switch to Live**: the session now works in the account's tenant of
+ * `environment`, opened (created, not connected yet) the first time. Any member may switch: it
+ * changes what they look at, not what they may do. False when the session has ended or moved to
+ * another account meanwhile.
+ */
+export async function switchSessionEnvironment(ref: SessionRef, accountId: string, environment: Environment): Promise<boolean> {
+  return db().transaction(async (tx) => {
+    const tenant = await openEnvironment(tx, accountId, environment);
+    if (!tenant) return false;
+    const moved = await tx
+      .update(sessions)
+      .set({ environment })
+      .where(and(eq(sessions.userId, ref.userId), eq(sessions.id, ref.sessionId), eq(sessions.accountId, accountId), isNull(sessions.endedAt)))
+      .returning({ id: sessions.id });
+    return moved.length > 0;
+  });
 }
 
 /** The user's live sessions, most recently used first. */

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
 import { db, type Executor, type Transaction } from "@/db/client";
 import { accounts, tenants, users, type User } from "@/db/schema";
+import { accountNameOf } from "@/lib/tenants/queries";
 import { accountMembers, invitations, invitationTokens, sessions, userTwoFactor, type Invitation, type Role } from "@/db/schema-auth";
 import { recordAudit } from "@/lib/audit/log";
 import { env } from "@/lib/env";
@@ -52,7 +53,7 @@ export function invitationLink(raw: string): string {
 }
 
 async function tenantIdOf(tx: Transaction, accountId: string): Promise<string> {
-  const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.accountId, accountId)).orderBy(asc(tenants.createdAt)).limit(1);
+  const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.accountId, accountId)).orderBy(asc(tenants.environment)).limit(1);
   if (!tenant) throw new Error(`account ${accountId} has no tenant`);
   return tenant.id;
 }
@@ -145,10 +146,9 @@ export type InvitationCheck =
 /** What `/invite/[token]` shows: the open invitation the link names, or why it no longer works. */
 export async function findInvitation(raw: string, now = new Date(), executor: Executor = db()): Promise<InvitationCheck> {
   const [row] = await executor
-    .select({ invitation: invitations, company: tenants.whopCompanyTitle })
+    .select({ invitation: invitations, company: accountNameOf(invitations.accountId) })
     .from(invitationTokens)
     .innerJoin(invitations, and(eq(invitations.accountId, invitationTokens.accountId), eq(invitations.id, invitationTokens.invitationId)))
-    .innerJoin(tenants, eq(tenants.accountId, invitations.accountId))
     .where(eq(invitationTokens.tokenHash, digestToken(raw)))
     .limit(1);
   if (!row) return { ok: false, reason: "invalid" };

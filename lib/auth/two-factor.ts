@@ -1,7 +1,8 @@
 import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import QRCode from "qrcode";
 import { db, type Executor } from "@/db/client";
-import { accounts, tenants, users, type User } from "@/db/schema";
+import { accounts, users, type User } from "@/db/schema";
+import { accountNameOf } from "@/lib/tenants/queries";
 import { accountMembers, recoveryCodes, userTwoFactor } from "@/db/schema-auth";
 import { recordUserAudit } from "@/lib/audit/log";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
@@ -103,10 +104,9 @@ export async function confirmTwoFactorSetup(actor: UserActor, input: string, now
 /** The names of the user's accounts whose owners require two-factor of every member. */
 export async function accountsRequiringTwoFactor(user: UserRef): Promise<string[]> {
   const rows = await db()
-    .selectDistinct({ accountId: accounts.id, name: tenants.whopCompanyTitle })
+    .select({ accountId: accounts.id, name: accountNameOf(accounts.id) })
     .from(accountMembers)
     .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
-    .innerJoin(tenants, eq(tenants.accountId, accounts.id))
     .where(and(eq(accountMembers.userId, user.userId), isNotNull(accounts.twoFactorRequiredAt)));
   return rows.map((row) => row.name ?? "An account not connected yet");
 }

@@ -121,7 +121,7 @@ async function findReusableOrder(tenantId: string, item: Item, attemptId: string
 }
 
 async function openWhopCheckout(tenant: Tenant, item: Item, order: Order): Promise<BuyerCheckoutResult> {
-  const { appUrl, whopEnvironment } = env();
+  const { appUrl } = env();
   const currency = item.currency as Currency;
   const metadata = { order_id: order.id, tenant_id: tenant.id, item_id: item.id };
   // A subscription is a renewal plan; its prices come from the one rule in lib/subscriptions/billing.ts.
@@ -162,7 +162,7 @@ async function openWhopCheckout(tenant: Tenant, item: Item, order: Order): Promi
     ]);
     return { kind: "redirect", url: checkout.purchaseUrl, orderId: order.id, reused: false };
   } catch (error) {
-    const message = describeWhopProblem(error, { environment: whopEnvironment, operation: "checkout" });
+    const message = describeWhopProblem(error, { tenant, operation: "checkout" });
     await db()
       .update(orders)
       .set({ status: "failed", failureReason: message, updatedAt: new Date() })

@@ -106,7 +106,7 @@ export async function createItem(actor: Actor, input: ItemInput): Promise<ItemRe
     const product = await whopClientForTenant(tenant).createProduct({ idempotencyKey: id, title: input.title.slice(0, ITEM_TITLE_MAX) });
     productId = product.id;
   } catch (error) {
-    return { ok: false, message: `${describeWhopProblem(error, { environment: env().whopEnvironment, operation: "product" })} Nothing was saved.` };
+    return { ok: false, message: `${describeWhopProblem(error, { tenant, operation: "product" })} Nothing was saved.` };
   }
   return db().transaction(async (tx) => {
     const item = await insertItem(tx, { id, tenantId: tenant.id, slug: newItemSlug(), ...input, whopProductId: productId });

@@ -5,7 +5,6 @@ import { z } from "zod";
 import { db, type Executor } from "@/db/client";
 import { ledgerPayments, ledgerRefunds, orders, refundRequests, type Order, type Tenant } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
-import { env } from "@/lib/env";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import { formatMoney, isCurrency, parsePrice, toMajorUnits } from "@/lib/money";
@@ -204,7 +203,7 @@ export async function requestRefund(actor: Actor, form: RefundForm): Promise<Ref
     logger.warn({ err: error, tenantId: tenant.id, orderId: order.id }, "refund request failed");
     const ambiguous = isWhopApiError(error) && (error.kind === "timeout" || error.kind === "server_error" || error.kind === "unreachable");
     if (!ambiguous) {
-      const message = describeWhopProblem(error, { environment: env().whopEnvironment, operation: "refund" });
+      const message = describeWhopProblem(error, { tenant, operation: "refund" });
       await settleRequest(tenant.id, order.id, requestId, "failed", message);
       return { ok: false, message };
     }

@@ -5,7 +5,6 @@ import { z } from "zod";
 import { db } from "@/db/client";
 import { orders, type Order } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
-import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { formatMoney, isCurrency } from "@/lib/money";
 import { isConnected } from "@/lib/tenants/queries";
@@ -69,7 +68,7 @@ export async function requestMembershipCancel(actor: Actor, form: CancelMembersh
     });
   } catch (error) {
     logger.warn({ err: error, tenantId: tenant.id, orderId: order.id }, "membership cancellation failed");
-    return { ok: false, message: describeWhopProblem(error, { environment: env().whopEnvironment, operation: "membership_cancel" }) };
+    return { ok: false, message: describeWhopProblem(error, { tenant, operation: "membership_cancel" }) };
   }
 
   const now = new Date();

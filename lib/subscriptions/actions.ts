@@ -5,7 +5,6 @@ import { orders, type Order, type Tenant } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/auth/roles";
-import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { isConnected } from "@/lib/tenants/queries";
 import { whopClientForTenant } from "@/lib/tenants/whop";
@@ -134,7 +133,7 @@ export async function requestSubscriptionAction(actor: Actor, form: Subscription
     const ambiguous = isWhopApiError(error) && (error.kind === "timeout" || error.kind === "server_error" || error.kind === "unreachable");
     if (!ambiguous) {
       await settle(tenant.id, order.id, form.action, null);
-      return { ok: false, message: describeWhopProblem(error, { environment: env().whopEnvironment, operation: "membership_cancel" }) };
+      return { ok: false, message: describeWhopProblem(error, { tenant, operation: "membership_cancel" }) };
     }
     return settleFromWhop(tenant, order, form.action);
   }

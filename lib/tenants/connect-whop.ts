@@ -7,7 +7,7 @@ import { recordAudit } from "@/lib/audit/log";
 import { resolveProblems } from "@/lib/problems/report";
 import { encryptSecret, encryptionKeyIdOf, keyHint } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
-import { createWhopClient, type WhopCompany } from "@/lib/whop/client";
+import { createWhopClient, whopApiOriginFor, type WhopCompany } from "@/lib/whop/client";
 import { requireRecentAuthentication, type ReauthMethod } from "@/lib/auth/step-up";
 import { hitRateLimit } from "@/lib/rate-limit";
 import { checkKeyFormat, isCompanyKeyPrefix } from "@/lib/whop/key-format";
@@ -46,15 +46,17 @@ export async function connectWhopKey(actor: Actor, pastedKey: string): Promise<C
     return { ok: false, message: `Too many keys were checked for this account recently. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` };
   }
   const apiKey = format.key;
-  const { whopApiOrigin, whopEnvironment, encryptionKeys } = env();
+  const { encryptionKeys } = env();
+  // The key is checked against the Whop world of the tenant's environment: a sandbox key in Test, a production key in Live.
+  const environment = tenant.environment;
 
   let company: WhopCompany;
   try {
-    company = await createWhopClient({ apiKey, origin: whopApiOrigin }).getCompany();
+    company = await createWhopClient({ apiKey, origin: whopApiOriginFor(environment), environment }).getCompany();
   } catch (error) {
     return {
       ok: false,
-      message: describeKeyProblem(error, { environment: whopEnvironment, keyLooksLikeCompanyKey: isCompanyKeyPrefix(apiKey) }),
+      message: describeKeyProblem(error, { environment, keyLooksLikeCompanyKey: isCompanyKeyPrefix(apiKey) }),
     };
   }
 
@@ -75,7 +77,6 @@ export async function connectWhopKey(actor: Actor, pastedKey: string): Promise<C
       .set({
         whopCompanyId: company.id,
         whopCompanyTitle: company.title,
-        environment: whopEnvironment,
         whopApiKeyCiphertext: ciphertext,
         whopApiKeyHint: keyHint(apiKey),
         whopApiKeyEncryptionKeyId: encryptionKeyIdOf(ciphertext),

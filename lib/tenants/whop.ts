@@ -5,14 +5,11 @@ import { createWhopClient, whopApiOriginFor, type WhopClient, type WhopClientOpt
 
 /**
  * The Whop client acting for a connected tenant, with its decrypted key (never leaves this call),
- * talking to the world the key was connected in: the tenant's environment picks the origin, and
- * every error the client throws carries that environment.
+ * talking to the Whop world of its environment (Test: Whop's sandbox, Live: production), and every
+ * error the client throws carries that environment.
  */
 export function whopClientForTenant(tenant: Tenant, options: Partial<Pick<WhopClientOptions, "timeoutMs" | "maxRetries">> = {}): WhopClient {
   if (!tenant.whopApiKeyCiphertext) throw new Error(`Tenant ${tenant.id} is not connected to Whop`);
-  const { whopApiOrigin, whopEnvironment, encryptionKeys } = env();
-  const apiKey = decryptSecret(tenant.whopApiKeyCiphertext, { tenantId: tenant.id, field: "whop_api_key" }, encryptionKeys);
-  const environment = tenant.environment ?? whopEnvironment;
-  const origin = whopApiOriginFor(environment, { origin: whopApiOrigin, environment: whopEnvironment });
-  return createWhopClient({ apiKey, origin, environment, ...options });
+  const apiKey = decryptSecret(tenant.whopApiKeyCiphertext, { tenantId: tenant.id, field: "whop_api_key" }, env().encryptionKeys);
+  return createWhopClient({ apiKey, origin: whopApiOriginFor(tenant.environment), environment: tenant.environment, ...options });
 }

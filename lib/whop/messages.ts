@@ -98,12 +98,7 @@ const OPERATION_PERMISSIONS: Partial<Record<WhopOperation, string>> = {
 export interface WhopProblemContext {
   operation: WhopOperation;
   /** The tenant the call was made for: its environment is the world its key lives in. */
-  tenant?: { environment: WhopEnvironment | null } | null;
-  /**
-   * Accepted for callers written before the error and the tenant carried it; the tenant's and
-   * the error's own environment win over it. Drop it from new calls.
-   */
-  environment?: WhopEnvironment;
+  tenant?: { environment: WhopEnvironment } | null;
 }
 
 /**
@@ -113,12 +108,12 @@ export interface WhopProblemContext {
 export function describeWhopProblem(err: unknown, ctx: WhopProblemContext): string {
   const during = OPERATION_LABEL[ctx.operation];
   if (!(err instanceof WhopApiError)) return `Something went wrong while ${during} on Whop.`;
-  const environment = ctx.tenant?.environment ?? err.environment ?? ctx.environment;
+  const environment = ctx.tenant?.environment ?? err.environment;
 
   switch (err.kind) {
     case "unauthorized":
-      if (environment === "sandbox") {
-        return `Whop's sandbox rejected your API key while ${during}; it may have been revoked, or it is a production key (this account is connected to Whop's sandbox, sandbox-api.whop.com). Replace it under Integrations → Whop.`;
+      if (environment === "test") {
+        return `Whop's sandbox rejected your API key while ${during}; it may have been revoked, or it is a production key (Test mode talks to Whop's sandbox, sandbox-api.whop.com). Replace it under Integrations → Whop.`;
       }
       return `Whop rejected your API key while ${during}; it may have been revoked. Replace it under Integrations → Whop.`;
     case "forbidden":
@@ -164,10 +159,11 @@ export function describeWebhookEventsProblem(
   return describeWhopProblem(err, { operation: ctx.operation, tenant: ctx.tenant });
 }
 
+/** A 401 on a pasted key is often a key of the other world: say which world this environment talks to, and where the other key goes. */
 function environmentHint(environment: WhopEnvironment): string {
-  return environment === "production"
-    ? "This connector talks to Whop's production API; sandbox keys only work against sandbox-api.whop.com."
-    : "This connector talks to Whop's sandbox (sandbox-api.whop.com); production keys only work against api.whop.com.";
+  return environment === "live"
+    ? "Live mode talks to Whop's production API (api.whop.com); a sandbox key belongs in Test mode (Switch to Test)."
+    : "Test mode talks to Whop's sandbox (sandbox-api.whop.com); a production key belongs in Live mode (Switch to Live).";
 }
 
 function grantPermissions(missing: readonly string[]): string {

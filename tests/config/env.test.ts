@@ -61,7 +61,8 @@ describe("configuration", () => {
   });
 
   it("names each malformed variable", () => {
-    const problems = problemsOf({ NODE_ENV: "production", SESSION_SECRET: "short", APP_URL: "not a url", LOG_LEVEL: "loud", DATABASE_URL: "mysql://x" });
+    const problems = problemsOf({ NODE_ENV: "production", SESSION_SECRET: "short", APP_URL: "not a url", LOG_LEVEL: "loud", DATABASE_URL: "mysql://x", WHOP_SANDBOX_API_ORIGIN: "ftp://sandbox" });
+    expect(problems.join("\n")).toMatch(/WHOP_SANDBOX_API_ORIGIN must be an http\(s\) origin such as https:\/\/sandbox-api.whop.com/);
     expect(problems.join("\n")).toMatch(/SESSION_SECRET must be at least 32 characters/);
     expect(problems.join("\n")).toMatch(/APP_URL must be an http\(s\) URL/);
     expect(problems.join("\n")).toMatch(/LOG_LEVEL must be one of/);
@@ -75,11 +76,12 @@ describe("configuration", () => {
 
   it("starts in production with everything set", () => {
     const env = parseEnv(
-      { ...PRODUCTION_MAIL, NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://pay.example.com/", ENCRYPTION_KEYS: goodKeys(), WHOP_API_ORIGIN: "https://sandbox-api.whop.com" },
+      { ...PRODUCTION_MAIL, NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), APP_URL: "https://pay.example.com/", ENCRYPTION_KEYS: goodKeys(), WHOP_API_ORIGIN: "https://api.whop.com/", WHOP_SANDBOX_API_ORIGIN: "https://sandbox.example.com/v1" },
       tmpDir(),
     );
     expect(env.appUrl).toBe("https://pay.example.com");
-    expect(env.whopEnvironment).toBe("sandbox");
+    expect(env.whopApiOrigin).toBe("https://api.whop.com");
+    expect(env.whopSandboxApiOrigin).toBe("https://sandbox.example.com");
     expect(env.encryptionKeys.primary.id).toBe("k1");
   });
 
@@ -91,6 +93,6 @@ describe("configuration", () => {
     expect(second.sessionSecret).toBe(first.sessionSecret);
     expect(first.appUrl).toBe("http://localhost:3000");
     expect(first.whopApiOrigin).toBe("https://api.whop.com");
-    expect(first.whopEnvironment).toBe("production");
+    expect(first.whopSandboxApiOrigin).toBe("https://sandbox-api.whop.com");
   });
 });

@@ -66,5 +66,6 @@ describe("migration 0015: accounts and teams", () => {
       { email: "two@example.com", user_id: "usr_two" },
     ]);
     await client.close();
-  });
+    // Two full migrations on an embedded database: slow on a busy machine.
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { redirect } from "next/navigation";
 import { db } from "@/db/client";
-import type { User } from "@/db/schema";
+import type { Environment, User } from "@/db/schema";
 import { sessions, type Session } from "@/db/schema-auth";
 import type { Actor } from "@/lib/auth/actor";
 import { findMembership } from "@/lib/auth/accounts";
@@ -14,11 +14,18 @@ import { mustSetUpTwoFactor, type LiveSession } from "@/lib/auth/sessions";
  *   vi.mock("@/lib/auth/session", () => import("./session"));
  */
 
-let signedIn: { userId: string; accountId?: string } | undefined;
+let signedIn: { userId: string; accountId?: string; environment: Environment } | undefined;
 
-/** As the session cookie: the user and, when given, the account (by its tenant) they work in. */
-export function signInAs(as: { user: Pick<User, "id">; tenant?: { accountId: string }; accountId?: string }): void {
-  signedIn = { userId: as.user.id, accountId: as.accountId ?? as.tenant?.accountId };
+type SignIn = { user: Pick<User, "id">; tenant?: { accountId: string; environment?: Environment }; accountId?: string; environment?: Environment };
+
+/** As the session cookie: the user and, when given, the account and environment (by its tenant) they work in; Live unless told. */
+export function signInAs(as: SignIn): void {
+  signedIn = { userId: as.user.id, accountId: as.accountId ?? as.tenant?.accountId, environment: as.environment ?? as.tenant?.environment ?? "live" };
+}
+
+/** The header's Switch to Test / Switch to Live, as the session row records it. */
+export function switchEnvironment(environment: Environment): void {
+  if (signedIn) signedIn = { ...signedIn, environment };
 }
 
 export function signOut(): void {
@@ -35,12 +42,13 @@ export const TEST_SESSION_ID = `ses_${"T".repeat(32)}`;
 
 export async function currentAccount(): Promise<LiveSession | undefined> {
   if (!signedIn) return undefined;
-  const membership = await findMembership(signedIn.userId, signedIn.accountId);
+  const membership = await findMembership(signedIn.userId, signedIn.accountId, signedIn.environment);
   if (!membership) return undefined;
   const session: Session = {
     userId: membership.user.id,
     id: TEST_SESSION_ID,
     accountId: membership.account.id,
+    environment: signedIn.environment,
     createdAt: new Date(),
     lastSeenAt: new Date(),
     expiresAt: new Date(Date.now() + 86_400_000),
@@ -53,14 +61,15 @@ export async function currentAccount(): Promise<LiveSession | undefined> {
 }
 
 /** signInAs, with TEST_SESSION_ID's row written (or refreshed) as just logged in: sensitive actions pass step-up. */
-export async function signInRecently(as: { user: Pick<User, "id">; tenant?: { accountId: string }; accountId?: string }): Promise<void> {
+export async function signInRecently(as: SignIn): Promise<void> {
   signInAs(as);
   const live = await currentAccount();
   if (!live) throw new Error("signInRecently: the user is not a member of that account");
+  const where = { accountId: live.account.id, environment: live.session.environment };
   await db()
     .insert(sessions)
-    .values({ userId: as.user.id, id: TEST_SESSION_ID, accountId: live.account.id, expiresAt: new Date(Date.now() + 86_400_000), reauthenticatedAt: new Date() })
-    .onConflictDoUpdate({ target: [sessions.userId, sessions.id], set: { reauthenticatedAt: new Date(), endedAt: null, accountId: live.account.id } });
+    .values({ userId: as.user.id, id: TEST_SESSION_ID, ...where, expiresAt: new Date(Date.now() + 86_400_000), reauthenticatedAt: new Date() })
+    .onConflictDoUpdate({ target: [sessions.userId, sessions.id], set: { reauthenticatedAt: new Date(), endedAt: null, ...where } });
 }
 
 export const TWO_FACTOR_SETUP_PATH = "/dashboard/settings?two-factor=required";

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       APP_URL: `http://127.0.0.1:${port}`,
       WHOP_API_ORIGIN: sandbox.url,
+      WHOP_SANDBOX_API_ORIGIN: sandbox.url,
       SESSION_SECRET: randomBytes(32).toString("base64url"),
       ENCRYPTION_KEYS: `load:${randomBytes(32).toString("base64")}`,
       LOG_LEVEL: "fatal",

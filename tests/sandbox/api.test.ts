@@ -281,14 +281,15 @@ describe("faults and rate limits", () => {
 });
 
 describe("control endpoints", () => {
-  it("reset forgets everything except the seeded demo company", async () => {
+  it("reset forgets everything except the seeded demo companies (Live's and Test's)", async () => {
     const isolated = await startSandbox();
     try {
       const extra = await createCompany(isolated, "Gone soon");
-      expect((await api(isolated, "/_sandbox/state")).json.companies).toHaveLength(2);
+      expect((await api(isolated, "/_sandbox/state")).json.companies).toHaveLength(3);
       await api(isolated, "/_sandbox/reset", { body: {} });
       const state = (await api(isolated, "/_sandbox/state")).json;
-      expect(state.companies.map((c: { id: string }) => c.id)).toEqual([DEMO_SEED.companyId]);
+      expect(state.companies.map((c: { id: string }) => c.id)).toEqual([DEMO_SEED.companyId, DEMO_SEED.testCompanyId]);
+      expect((await api(isolated, "/api/v1/accounts/me", { key: DEMO_SEED.testCompanyKey })).json).toMatchObject({ id: DEMO_SEED.testCompanyId });
       expect((await api(isolated, "/api/v1/accounts/me", { key: extra.companyKey })).status).toBe(401);
       expect((await api(isolated, "/api/v1/accounts/me", { key: DEMO_SEED.companyKey })).status).toBe(200);
     } finally {

@@ -58,7 +58,7 @@ describe("connecting a Whop company", () => {
     expect(result).toEqual({ ok: true, company: { id: company.id, title: company.title } });
 
     const stored = (await getTenantById(tenant.id))!;
-    expect(stored).toMatchObject({ whopCompanyId: company.id, whopCompanyTitle: "Acme Templates", whopApiKeyHint: "fXYZ", environment: "production" });
+    expect(stored).toMatchObject({ whopCompanyId: company.id, whopCompanyTitle: "Acme Templates", whopApiKeyHint: "fXYZ", environment: "live" });
     expect(stored.whopApiKeyEncryptionKeyId).toBe(env().encryptionKeys.primary.id);
     expect(stored.keyVerifiedAt).toBeInstanceOf(Date);
     expect(decryptSecret(stored.whopApiKeyCiphertext!, { tenantId: tenant.id, field: "whop_api_key" }, env().encryptionKeys)).toBe(GOOD_KEY);

@@ -106,7 +106,7 @@ describe("refundPayment", () => {
     capture(REFUND, forbidden("payment:manage"));
     const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh" }));
     expect(err).toMatchObject({ kind: "forbidden", missingPermissions: ["payment:manage"] });
-    const message = describeWhopProblem(err, { environment: "production", operation: "refund" });
+    const message = describeWhopProblem(err, { tenant: { environment: "live" }, operation: "refund" });
     expect(message).toContain("refunding the payment");
     expect(message).toContain("payment:manage");
     expect(message).not.toContain(API_KEY);
@@ -115,14 +115,14 @@ describe("refundPayment", () => {
   it("a bare 403 still names the permission refunds need", async () => {
     capture(REFUND, () => HttpResponse.json({ error: { message: "Forbidden" } }, { status: 403 }));
     const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh" }));
-    expect(describeWhopProblem(err, { environment: "production", operation: "refund" })).toContain("(missing: payment:manage)");
+    expect(describeWhopProblem(err, { tenant: { environment: "live" }, operation: "refund" })).toContain("(missing: payment:manage)");
   });
 
   it("Whop's refusal (more than is left) is quoted to the merchant", async () => {
     capture(REFUND, () => HttpResponse.json({ error: { type: "bad_request", message: "Refund amount must be greater than 0 and at most 5" } }, { status: 400 }));
     const err = await whopErrorOf(() => makeClient().refundPayment({ paymentId: "pay_Ab12Cd34Ef56Gh", partialAmount: 9 }));
     expect(err.kind).toBe("bad_request");
-    expect(describeWhopProblem(err, { environment: "production", operation: "refund" })).toBe(
+    expect(describeWhopProblem(err, { tenant: { environment: "live" }, operation: "refund" })).toBe(
       "Whop refused refunding the payment (400): “Refund amount must be greater than 0 and at most 5”.",
     );
   });
@@ -148,11 +148,11 @@ describe("cancelMembership", () => {
   it("a missing membership:cancel is named to the merchant; a 404 says Whop refused", async () => {
     capture(CANCEL, forbidden("membership:cancel"));
     const err = await whopErrorOf(() => makeClient().cancelMembership({ membershipId: "mem_Ab12Cd34Ef56Gh", mode: "immediate" }));
-    expect(describeWhopProblem(err, { environment: "sandbox", operation: "membership_cancel" })).toContain("canceling the membership (missing: membership:cancel)");
+    expect(describeWhopProblem(err, { tenant: { environment: "test" }, operation: "membership_cancel" })).toContain("canceling the membership (missing: membership:cancel)");
 
     server.resetHandlers();
     capture(CANCEL, () => HttpResponse.json({ error: { type: "not_found", message: "Membership not found" } }, { status: 404 }));
     const missing = await whopErrorOf(() => makeClient().cancelMembership({ membershipId: "mem_Ab12Cd34Ef56Gh", mode: "immediate" }));
-    expect(describeWhopProblem(missing, { environment: "sandbox", operation: "membership_cancel" })).toBe("Whop refused canceling the membership (404): “Membership not found”.");
+    expect(describeWhopProblem(missing, { tenant: { environment: "test" }, operation: "membership_cancel" })).toBe("Whop refused canceling the membership (404): “Membership not found”.");
   });
 });

@@ -160,7 +160,7 @@ describe("createCheckoutConfiguration", () => {
     expect(err.kind).toBe("bad_request");
     expect(err.whopMessage).toBe("Title is too long");
     expect(calls).toBe(1);
-    expect(describeWhopProblem(err, { environment: "production", operation: "checkout" })).toBe(
+    expect(describeWhopProblem(err, { tenant: { environment: "live" }, operation: "checkout" })).toBe(
       "Whop refused creating a checkout for a buyer (400): “Title is too long”.",
     );
   });
@@ -179,7 +179,7 @@ describe("createCheckoutConfiguration", () => {
 
     expect(err.kind).toBe("missing_permissions");
     expect(err.missingPermissions).toEqual(["plan:create"]);
-    expect(describeWhopProblem(err, { environment: "production", operation: "checkout" })).toContain(
+    expect(describeWhopProblem(err, { tenant: { environment: "live" }, operation: "checkout" })).toContain(
       "(missing: plan:create)",
     );
   });
@@ -254,7 +254,7 @@ describe("createWebhook", () => {
 
     expect(err.kind).toBe("forbidden");
     expect(err.missingPermissions).toEqual(["developer:manage_webhook"]);
-    expect(describeWhopProblem(err, { environment: "production", operation: "webhook" })).toContain(
+    expect(describeWhopProblem(err, { tenant: { environment: "live" }, operation: "webhook" })).toContain(
       "needed for creating the webhook (missing: developer:manage_webhook)",
     );
   });

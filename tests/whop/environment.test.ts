@@ -6,7 +6,7 @@ import { db } from "@/db/client";
 import { tenants } from "@/db/schema";
 import { env } from "@/lib/env";
 import { whopClientForTenant } from "@/lib/tenants/whop";
-import { WHOP_SANDBOX_API_ORIGIN, whopApiOriginFor } from "@/lib/whop/client";
+import { whopApiOriginFor } from "@/lib/whop/client";
 import { describeWhopProblem } from "@/lib/whop/messages";
 import { connectedMerchant } from "../fixtures";
 import { withTestDatabase } from "../db";
@@ -21,51 +21,48 @@ afterAll(() => server.close());
 
 const rejected = () => HttpResponse.json({ error: { type: "unauthorized", message: "Invalid API key" } }, { status: 401 });
 const SANDBOX_REJECTED =
-  "Whop's sandbox rejected your API key while reading payments; it may have been revoked, or it is a production key (this account is connected to Whop's sandbox, sandbox-api.whop.com). Replace it under Integrations → Whop.";
+  "Whop's sandbox rejected your API key while reading payments; it may have been revoked, or it is a production key (Test mode talks to Whop's sandbox, sandbox-api.whop.com). Replace it under Integrations → Whop.";
 const PRODUCTION_REJECTED = "Whop rejected your API key while reading payments; it may have been revoked. Replace it under Integrations → Whop.";
+const SANDBOX_ORIGIN = env().whopSandboxApiOrigin;
 
 describe("the origin a tenant's calls go to", () => {
-  const production = { origin: "https://api.whop.com", environment: "production" } as const;
-  const localSandbox = { origin: "http://127.0.0.1:4010", environment: "sandbox" } as const;
-
-  it.each([
-    ["production", production, "https://api.whop.com"],
-    ["sandbox", production, WHOP_SANDBOX_API_ORIGIN],
-    [null, production, "https://api.whop.com"],
-    ["sandbox", localSandbox, "http://127.0.0.1:4010"],
-    ["production", localSandbox, "http://127.0.0.1:4010"],
-  ] as const)("a %s tenant with %j configured → %s", (environment, configured, origin) => {
-    expect(whopApiOriginFor(environment, configured)).toBe(origin);
+  it("Live goes to WHOP_API_ORIGIN, Test to WHOP_SANDBOX_API_ORIGIN", () => {
+    const origins = { whopApiOrigin: "https://api.whop.com", whopSandboxApiOrigin: "https://sandbox-api.whop.com" };
+    expect(whopApiOriginFor("live", origins)).toBe("https://api.whop.com");
+    expect(whopApiOriginFor("test", origins)).toBe("https://sandbox-api.whop.com");
+    // The demo points both at one local sandbox.
+    expect(whopApiOriginFor("test", { whopApiOrigin: "http://127.0.0.1:4010", whopSandboxApiOrigin: "http://127.0.0.1:4010" })).toBe("http://127.0.0.1:4010");
   });
 
-  it("whopClientForTenant sends a production tenant to the configured origin and a sandbox tenant to Whop's sandbox", async () => {
-    expect(env().whopEnvironment).toBe("production");
+  it("whopClientForTenant sends a Live tenant to the configured origin and a Test tenant to the sandbox origin", async () => {
+    expect(SANDBOX_ORIGIN).not.toBe(ORIGIN);
     const { tenant } = await connectedMerchant();
+    expect(tenant.environment).toBe("live");
     const hits: string[] = [];
     const answer = ({ request }: { request: Request }) => {
       hits.push(new URL(request.url).origin);
       return HttpResponse.json({ id: "pay_Ab12Cd34Ef56Gh" });
     };
-    server.use(http.get(`${ORIGIN}/api/v1/payments/:id`, answer), http.get(`${WHOP_SANDBOX_API_ORIGIN}/api/v1/payments/:id`, answer));
+    server.use(http.get(`${ORIGIN}/api/v1/payments/:id`, answer), http.get(`${SANDBOX_ORIGIN}/api/v1/payments/:id`, answer));
 
     await whopClientForTenant(tenant).getPayment("pay_Ab12Cd34Ef56Gh");
-    const [sandboxTenant] = await db().update(tenants).set({ environment: "sandbox" }).where(eq(tenants.id, tenant.id)).returning();
-    await whopClientForTenant(sandboxTenant!).getPayment("pay_Ab12Cd34Ef56Gh");
+    const [testTenant] = await db().update(tenants).set({ environment: "test" }).where(eq(tenants.id, tenant.id)).returning();
+    await whopClientForTenant(testTenant!).getPayment("pay_Ab12Cd34Ef56Gh");
 
-    expect(hits).toEqual([ORIGIN, WHOP_SANDBOX_API_ORIGIN]);
+    expect(hits).toEqual([ORIGIN, SANDBOX_ORIGIN]);
   });
 
   it("a tenant's errors carry its environment, so the message needs no environment from the caller", async () => {
     const { tenant } = await connectedMerchant();
-    const [sandboxTenant] = await db().update(tenants).set({ environment: "sandbox" }).where(eq(tenants.id, tenant.id)).returning();
-    server.use(http.get(`${WHOP_SANDBOX_API_ORIGIN}/api/v1/payments/:id`, rejected), http.get(`${ORIGIN}/api/v1/payments/:id`, rejected));
+    const [testTenant] = await db().update(tenants).set({ environment: "test" }).where(eq(tenants.id, tenant.id)).returning();
+    server.use(http.get(`${SANDBOX_ORIGIN}/api/v1/payments/:id`, rejected), http.get(`${ORIGIN}/api/v1/payments/:id`, rejected));
 
-    const sandboxErr = await whopErrorOf(() => whopClientForTenant(sandboxTenant!).getPayment("pay_1"));
-    expect(sandboxErr.environment).toBe("sandbox");
+    const sandboxErr = await whopErrorOf(() => whopClientForTenant(testTenant!).getPayment("pay_1"));
+    expect(sandboxErr.environment).toBe("test");
     expect(describeWhopProblem(sandboxErr, { operation: "payments" })).toBe(SANDBOX_REJECTED);
 
     const productionErr = await whopErrorOf(() => whopClientForTenant(tenant).getPayment("pay_1"));
-    expect(productionErr.environment).toBe("production");
+    expect(productionErr.environment).toBe("live");
     expect(describeWhopProblem(productionErr, { operation: "payments" })).toBe(PRODUCTION_REJECTED);
   });
 });
@@ -78,27 +75,19 @@ describe("describeWhopProblem: where the environment comes from", () => {
       http.get(`${ORIGIN}/api/v1/payments/down`, () => new HttpResponse(null, { status: 503 })),
       http.get(`${ORIGIN}/api/v1/payments/gone`, () => HttpResponse.error()),
     );
-    const client = makeClient({ environment: "sandbox", maxRetries: 0 });
+    const client = makeClient({ environment: "test", maxRetries: 0 });
     for (const [id, kind] of [["unauthorized", "unauthorized"], ["broken", "bad_request"], ["down", "server_error"], ["gone", "unreachable"]]) {
-      expect(await whopErrorOf(() => client.getPayment(id!))).toMatchObject({ kind, environment: "sandbox" });
+      expect(await whopErrorOf(() => client.getPayment(id!))).toMatchObject({ kind, environment: "test" });
     }
     expect((await whopErrorOf(() => makeClient().getPayment("unauthorized"))).environment).toBeUndefined();
   });
 
-  it("the tenant argument names the world when the error does not", async () => {
+  it("the tenant argument names the world when the error does not, and wins over the error's", async () => {
     server.use(http.get(`${ORIGIN}/api/v1/payments/:id`, rejected));
     const err = await whopErrorOf(() => makeClient().getPayment("pay_1"));
-    expect(describeWhopProblem(err, { operation: "payments", tenant: { environment: "sandbox" } })).toBe(SANDBOX_REJECTED);
-    expect(describeWhopProblem(err, { operation: "payments", tenant: { environment: "production" } })).toBe(PRODUCTION_REJECTED);
-  });
-
-  it("the old environment option is still accepted, and the tenant's or the error's environment wins over it", async () => {
-    server.use(http.get(`${ORIGIN}/api/v1/payments/:id`, rejected));
-    const bare = await whopErrorOf(() => makeClient().getPayment("pay_1"));
-    expect(describeWhopProblem(bare, { environment: "sandbox", operation: "payments" })).toBe(SANDBOX_REJECTED);
-    expect(describeWhopProblem(bare, { environment: "sandbox", operation: "payments", tenant: { environment: "production" } })).toBe(PRODUCTION_REJECTED);
-
-    const sandboxErr = await whopErrorOf(() => makeClient({ environment: "sandbox" }).getPayment("pay_1"));
-    expect(describeWhopProblem(sandboxErr, { environment: "production", operation: "payments" })).toBe(SANDBOX_REJECTED);
+    expect(describeWhopProblem(err, { operation: "payments", tenant: { environment: "test" } })).toBe(SANDBOX_REJECTED);
+    expect(describeWhopProblem(err, { operation: "payments", tenant: { environment: "live" } })).toBe(PRODUCTION_REJECTED);
+    const sandboxErr = await whopErrorOf(() => makeClient({ environment: "test" }).getPayment("pay_1"));
+    expect(describeWhopProblem(sandboxErr, { operation: "payments", tenant: { environment: "live" } })).toBe(PRODUCTION_REJECTED);
   });
 });

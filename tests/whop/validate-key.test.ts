@@ -18,7 +18,7 @@ afterAll(() => server.close());
 
 const ME = `${ORIGIN}/api/v1/accounts/me`;
 const V5_COMPANY = `${ORIGIN}/api/v5/company`;
-const production = { environment: "production", keyLooksLikeCompanyKey: true } as const;
+const production = { environment: "live", keyLooksLikeCompanyKey: true } as const;
 
 /** A local port that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -111,14 +111,11 @@ describe("getCompany: what the merchant is told when it fails", () => {
     expect(err.whopMessage).toBe("Invalid API key [redacted]");
     const message = describeKeyProblem(err, production);
     expect(message).toContain("Whop rejected this API key");
-    expect(message).toContain(
-      "This connector talks to Whop's production API; sandbox keys only work against sandbox-api.whop.com.",
-    );
+    expect(message).toContain("Live mode talks to Whop's production API (api.whop.com); a sandbox key belongs in Test mode (Switch to Test).");
     expectNoKey(message);
 
-    const sandbox = describeKeyProblem(err, { environment: "sandbox", keyLooksLikeCompanyKey: true });
-    expect(sandbox).toContain("sandbox-api.whop.com");
-    expect(sandbox).toContain("production keys only work against api.whop.com");
+    const sandbox = describeKeyProblem(err, { environment: "test", keyLooksLikeCompanyKey: true });
+    expect(sandbox).toContain("Test mode talks to Whop's sandbox (sandbox-api.whop.com); a production key belongs in Live mode (Switch to Live).");
   });
 
   it("401 in the v2 error shape is still unauthorized", async () => {
@@ -182,7 +179,7 @@ describe("getCompany: what the merchant is told when it fails", () => {
 
     expect(err.kind).toBe("forbidden");
     expect(err.status).toBe(403);
-    expect(describeKeyProblem(err, { environment: "production", keyLooksLikeCompanyKey: false })).toBe(
+    expect(describeKeyProblem(err, { environment: "live", keyLooksLikeCompanyKey: false })).toBe(
       "This looks like a user or app key, not a company API key. Create one under your Whop dashboard → Developer → Company API keys; it starts with apik_ and should have the Admin role.",
     );
     // A bare 403 for an apik_ key may be either: name both and where to get the right key.

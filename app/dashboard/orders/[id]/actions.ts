@@ -15,7 +15,6 @@ import {
 } from "@/lib/orders/after-sale";
 import { requestSubscriptionAction, subscriptionActionFormSchema, type SubscriptionActionResult } from "@/lib/subscriptions/actions";
 import { describeWhopProblem } from "@/lib/whop/messages";
-import { env } from "@/lib/env";
 import { ForbiddenError } from "@/lib/auth/roles";
 
 const OUTCOME_TEXT = {
@@ -32,7 +31,7 @@ export const reconcileOrderAction = actorAction(z.object({ orderId: z.string().m
     return { success: OUTCOME_TEXT[result.outcome] };
   } catch (error) {
     if (error instanceof ForbiddenError) throw error;
-    return { error: describeWhopProblem(error, { environment: env().whopEnvironment, operation: "payments" }) };
+    return { error: describeWhopProblem(error, { tenant: actor.tenant, operation: "payments" }) };
   }
 });
 
