@@ -1,8 +1,10 @@
 import Link from "next/link";
 import { OrderStatusWithFlags } from "@/components/order-status";
+import { SubscriptionStateBadge } from "@/components/subscription-state";
 import { formatDateTime } from "@/lib/format";
 import { formatMoney, type Currency } from "@/lib/money";
 import type { OrderRow } from "@/lib/orders/queries";
+import { displayState } from "@/lib/subscriptions/lifecycle";
 
 /*
  * One table, two layouts. From lg up, where all six columns fit, it is a table. Below lg (a phone,
@@ -17,7 +19,11 @@ import type { OrderRow } from "@/lib/orders/queries";
 const LABELLED = "max-lg:flex max-lg:items-baseline max-lg:gap-3 max-lg:before:w-24 max-lg:before:shrink-0 max-lg:before:text-xs max-lg:before:text-zinc-500 max-lg:before:content-[attr(data-label)]";
 const CELL = "lg:px-4 lg:py-2.5";
 
-export function OrdersTable({ rows }: { rows: OrderRow[] }) {
+/*
+ * A subscription's order keeps the order's status words (a trial's order is Pending until Whop's
+ * first charge); its subscription state stands beside them, so a trial reads "Pending · Trialing".
+ */
+export function OrdersTable({ rows, now = new Date() }: { rows: OrderRow[]; now?: Date }) {
   return (
     <div className="overflow-hidden rounded-xl border border-zinc-200 bg-white shadow-sm lg:overflow-x-auto">
       <table role="table" className="min-w-full text-sm max-lg:block lg:divide-y lg:divide-zinc-200">
@@ -47,7 +53,10 @@ export function OrdersTable({ rows }: { rows: OrderRow[] }) {
                 {itemTitle}
               </td>
               <td role="cell" className={`${CELL} max-lg:col-span-2 max-lg:row-start-2`}>
-                <OrderStatusWithFlags order={order} />
+                <span className="inline-flex flex-wrap items-center gap-1">
+                  <OrderStatusWithFlags order={order} />
+                  {subscriptionBadge(order, now)}
+                </span>
               </td>
               <td
                 role="cell"
@@ -71,4 +80,9 @@ export function OrdersTable({ rows }: { rows: OrderRow[] }) {
       </table>
     </div>
   );
+}
+
+function subscriptionBadge(order: OrderRow["order"], now: Date) {
+  const state = order.billingPeriodDays === null ? null : displayState(order, now);
+  return state ? <SubscriptionStateBadge state={state} /> : null;
 }

@@ -1,6 +1,8 @@
 import type { OrderFilter, OrderRow } from "@/lib/orders/queries";
 import { listOrders } from "@/lib/orders/queries";
 import { isCurrency, toMajorString } from "@/lib/money";
+import { billingOfDays } from "@/lib/subscriptions/billing";
+import { displayState } from "@/lib/subscriptions/lifecycle";
 
 /*
  * The orders CSV: RFC 4180 (CRLF rows, fields quoted when they hold a quote, comma or line
@@ -40,6 +42,11 @@ export const ORDER_CSV_COLUMNS = [
   "buyer_email",
   "whop_payment_id",
   "whop_checkout_id",
+  // A subscription's columns, empty for a one-time order (billing says one_time).
+  "subscription_state",
+  "billing",
+  "current_period_end",
+  "cancel_at_period_end",
 ] as const;
 
 /** Amounts in decimal major units ("29.99"), exact: `amount` in the order's currency, `paid` and `refunded` in the one Whop charged. */
@@ -47,7 +54,15 @@ function major(minor: number, currency: string): string {
   return isCurrency(currency) ? toMajorString(minor, currency) : String(minor);
 }
 
-export function orderCsvRow({ order, itemTitle }: OrderRow): string {
+/** How often the order bills, as the item form's snake_case words (an unusual period: `every_<n>_days`). */
+function billingWord(days: number | null): string {
+  return billingOfDays(days) ?? `every_${days}_days`;
+}
+
+/** One order as a row; the subscription state as the Subscriptions page shows it at `now`. */
+export function orderCsvRow({ order, itemTitle }: OrderRow, now = new Date()): string {
+  const days = order.billingPeriodDays ?? null;
+  const subscription = days !== null;
   return csvRow([
     order.createdAt.toISOString(),
     order.id,
@@ -63,6 +78,10 @@ export function orderCsvRow({ order, itemTitle }: OrderRow): string {
     order.buyerEmail,
     order.whopPaymentId,
     order.whopCheckoutId,
+    subscription ? displayState(order, now) : null,
+    billingWord(days),
+    subscription ? (order.currentPeriodEnd?.toISOString() ?? null) : null,
+    subscription ? order.cancelAtPeriodEnd : null,
   ]);
 }
 
@@ -88,7 +107,7 @@ export function ordersCsvStream(tenantId: string, filter: Omit<OrderFilter, "cur
       }
       if (done) return;
       const page = await listOrders(tenantId, { ...filter, cursor }, pageSize);
-      if (page.rows.length > 0) controller.enqueue(encoder.encode(page.rows.map(orderCsvRow).join("")));
+      if (page.rows.length > 0) controller.enqueue(encoder.encode(page.rows.map((row) => orderCsvRow(row)).join("")));
       cursor = page.nextCursor ?? undefined;
       if (!cursor) {
         done = true;

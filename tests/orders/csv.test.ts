@@ -71,14 +71,14 @@ describe("orderCsvRow", () => {
 
   it("writes amounts in major units, the currency upper-case and escapes untrusted text", () => {
     expect(orderCsvRow({ order, itemTitle: "Pack, \"deluxe\"" })).toBe(
-      '2031-02-03T04:05:06.789Z,ord_1,"Pack, ""deluxe""",partially_refunded,true,false,29.99,USD,29.99,5.00,USD,\'=cmd@example.com,pay_1,\r\n',
+      '2031-02-03T04:05:06.789Z,ord_1,"Pack, ""deluxe""",partially_refunded,true,false,29.99,USD,29.99,5.00,USD,\'=cmd@example.com,pay_1,,,one_time,,\r\n',
     );
     expect(orderCsvRow({ order: { ...order, amountMinor: 1500, paidMinor: 1500, refundedMinor: 0, currency: "jpy", paidCurrency: "jpy" }, itemTitle: "x" })).toContain(",1500,JPY,1500,0,JPY,");
   });
 
   it("leaves paid empty before any payment and writes the flags as they are", () => {
     const pending = { ...order, status: "pending", paidMinor: null, paidCurrency: null, refundedMinor: 0, refundPending: false, amountMismatch: false } as Order;
-    expect(orderCsvRow({ order: pending, itemTitle: "x" })).toBe("2031-02-03T04:05:06.789Z,ord_1,x,pending,false,false,29.99,USD,,0.00,,'=cmd@example.com,pay_1,\r\n");
+    expect(orderCsvRow({ order: pending, itemTitle: "x" })).toBe("2031-02-03T04:05:06.789Z,ord_1,x,pending,false,false,29.99,USD,,0.00,,'=cmd@example.com,pay_1,,,one_time,,\r\n");
     const differs = { ...order, status: "paid", paidMinor: 3499, refundedMinor: 0, refundPending: false, amountMismatch: true } as Order;
     expect(orderCsvRow({ order: differs, itemTitle: "x" })).toContain(",paid,false,true,29.99,USD,34.99,0.00,USD,");
     // Whop charged euros for a dollar order: paid and refunded are euros, and the row says so.
@@ -86,8 +86,18 @@ describe("orderCsvRow", () => {
     expect(orderCsvRow({ order: inEuros, itemTitle: "x" })).toContain(",paid,false,true,29.99,USD,27.50,10.00,EUR,");
   });
 
+  it("adds a subscription's state as the Subscriptions page shows it, its billing, period end and cancel at period end", () => {
+    const now = new Date("2031-03-01T00:00:00Z");
+    const trial = { ...order, status: "pending", paidMinor: null, paidCurrency: null, refundedMinor: 0, refundPending: false, billingPeriodDays: 30, subscriptionState: "trialing", currentPeriodEnd: new Date("2031-03-08T00:00:00Z"), cancelAtPeriodEnd: false } as Order;
+    expect(orderCsvRow({ order: trial, itemTitle: "x" }, now)).toMatch(/,pending,.*,trialing,monthly,2031-03-08T00:00:00\.000Z,false\r\n$/);
+    // Canceling, and the period is over: canceled, as the Subscriptions page says before Whop does.
+    const ended = { ...trial, status: "paid", billingPeriodDays: 365, subscriptionState: "canceling", currentPeriodEnd: new Date("2031-02-28T00:00:00Z"), cancelAtPeriodEnd: true } as Order;
+    expect(orderCsvRow({ order: ended, itemTitle: "x" }, now)).toMatch(/,canceled,yearly,2031-02-28T00:00:00\.000Z,true\r\n$/);
+    expect(orderCsvRow({ order: { ...trial, billingPeriodDays: 14 } as Order, itemTitle: "x" }, now)).toContain(",trialing,every_14_days,");
+  });
+
   it("has one header per cell of a row", () => {
-    expect(ORDER_CSV_COLUMNS).toEqual(["created_at", "order_id", "item", "status", "refund_pending", "amount_differs", "amount", "currency", "paid", "refunded", "paid_currency", "buyer_email", "whop_payment_id", "whop_checkout_id"]);
+    expect(ORDER_CSV_COLUMNS).toEqual(["created_at", "order_id", "item", "status", "refund_pending", "amount_differs", "amount", "currency", "paid", "refunded", "paid_currency", "buyer_email", "whop_payment_id", "whop_checkout_id", "subscription_state", "billing", "current_period_end", "cancel_at_period_end"]);
     expect(orderCsvRow({ order, itemTitle: "x" }).replace(/\r\n$/, "").split(",")).toHaveLength(ORDER_CSV_COLUMNS.length);
   });
 

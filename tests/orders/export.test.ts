@@ -120,6 +120,10 @@ describe("GET /dashboard/orders/export", () => {
       expect.stringMatching(/^buyer249\d@example\.com$/),
       expect.stringMatching(/^pay_/),
       "",
+      "",
+      "one_time",
+      "",
+      "",
     ]);
     for (const status of ["paid", "pending", "refunded"]) {
       const row = rows.find((r) => r[3] === status)!;

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import SubscriptionsPage from "@/app/dashboard/subscriptions/page";
 import DashboardPage from "@/app/dashboard/page";
+import OrdersPage from "@/app/dashboard/orders/page";
 import type { Order, Tenant } from "@/db/schema";
 import { randomBase62 } from "@/lib/ids";
 import { renewalRevenueByCurrency, renewalsPerDay, subscriptionSummary } from "@/lib/overview/queries";
@@ -97,6 +98,15 @@ describe("/dashboard/subscriptions", () => {
     expect(page).toContain(pastDue.rows[0]!.order.id);
     for (const id of [foreign.id, once.id]) expect(page).not.toContain(id);
     expect(page).not.toContain(made.find((o) => o.subscriptionState === "active")!.id);
+  });
+
+  it("the orders list shows a trial's order as Pending with its subscription state beside it", async () => {
+    const merchant = await connectedMerchant();
+    const trial = await subscriptionOf(merchant.tenant, { subscriptionState: "trialing", status: "pending" });
+    signInAs(merchant);
+    const page = html(await OrdersPage({ searchParams: Promise.resolve({}) }));
+    const row = page.slice(page.indexOf(trial.id));
+    expect(row.slice(0, row.indexOf("</tr>"))).toMatch(/Pending<\/span>.*Trialing<\/span>/s);
   });
 
   it("the overview shows MRR, subscribers and churn, and renewal revenue in the revenue card", async () => {
