@@ -179,27 +179,22 @@ export const CONTROL_ROUTES: ControlRoute[] = [
       return { status: 200, body: paymentJson(declineCheckout(context, target, buyerEmail(body)), context.state) };
     },
   },
-  {
-    method: "POST",
-    template: "/_sandbox/memberships/:id/renew",
-    handle({ params }, context) {
-      return { status: 200, body: paymentJson(renewNow(context, params.id!), context.state) };
-    },
-  },
-  {
-    method: "POST",
-    template: "/_sandbox/memberships/:id/fail-renewal",
-    handle({ params }, context) {
-      return { status: 200, body: paymentJson(failRenewal(context, params.id!), context.state) };
-    },
-  },
-  {
-    method: "POST",
-    template: "/_sandbox/memberships/:id/end-trial",
-    handle({ params }, context) {
-      return { status: 200, body: paymentJson(endTrial(context, params.id!), context.state) };
-    },
-  },
+  // The moments of a subscription that charge: each answers the payment it made.
+  ...(
+    [
+      ["renew", renewNow],
+      ["fail-renewal", failRenewal],
+      ["end-trial", endTrial],
+    ] as const
+  ).map(
+    ([moment, play]): ControlRoute => ({
+      method: "POST",
+      template: `/_sandbox/memberships/:id/${moment}`,
+      handle({ params }, context) {
+        return { status: 200, body: paymentJson(play(context, params.id!), context.state) };
+      },
+    }),
+  ),
   {
     method: "POST",
     template: "/_sandbox/memberships/:id/period-end",

@@ -15,6 +15,14 @@ function renewalMembership(context: PurchaseContext, membershipId: string): Memb
   return membership;
 }
 
+/** A subscription that renews at its period end: not ended, not set to cancel at period end. */
+function renewingMembership(context: PurchaseContext, membershipId: string, hint = ""): Membership {
+  const membership = renewalMembership(context, membershipId);
+  if (membership.status === "canceled" || membership.status === "expired") throw badRequest(`Membership ${membershipId} is ${membership.status}`);
+  if (membership.cancelAtPeriodEnd) throw badRequest(`Membership ${membershipId} cancels at period end: it does not renew${hint}`);
+  return membership;
+}
+
 function membershipEvent(context: PurchaseContext, type: string, membership: Membership): void {
   context.dispatcher.dispatch({
     type,
@@ -53,9 +61,7 @@ function renewalCharge(membership: Membership, now: Date): Payment {
  * back, `membership.updated` otherwise). A membership set to cancel at period end does not renew.
  */
 export function renewNow(context: PurchaseContext, membershipId: string): Payment {
-  const membership = renewalMembership(context, membershipId);
-  if (membership.status === "canceled" || membership.status === "expired") throw badRequest(`Membership ${membershipId} is ${membership.status}`);
-  if (membership.cancelAtPeriodEnd) throw badRequest(`Membership ${membershipId} cancels at period end: it does not renew (reach its period end instead)`);
+  const membership = renewingMembership(context, membershipId, " (reach its period end instead)");
   const now = new Date();
   const payment = renewalCharge(membership, now);
   context.state.payments.set(payment.id, payment);
@@ -72,9 +78,7 @@ export function renewNow(context: PurchaseContext, membershipId: string): Paymen
 
 /** A renewal charge fails: `payment.failed` (`subscription_cycle`), and the membership is `past_due` (`membership.updated`). */
 export function failRenewal(context: PurchaseContext, membershipId: string): Payment {
-  const membership = renewalMembership(context, membershipId);
-  if (membership.status === "canceled" || membership.status === "expired") throw badRequest(`Membership ${membershipId} is ${membership.status}`);
-  if (membership.cancelAtPeriodEnd) throw badRequest(`Membership ${membershipId} cancels at period end: it does not renew`);
+  const membership = renewingMembership(context, membershipId);
   const now = new Date();
   const payment = renewalCharge(membership, now);
   payment.status = "open";

@@ -95,10 +95,16 @@ export async function listOrders(tenantId: string, filter: OrderFilter, pageSize
   if (filter.status) conditions.push(eq(orders.status, filter.status));
   if (filter.item) conditions.push(eq(orders.itemId, filter.item));
   if (filter.q) conditions.push(searchCondition(tenantId, filter.q));
-  const cursor = decodeCursor(filter.cursor);
-  if (cursor) {
-    conditions.push(keysetBefore(orders.createdAt, orders.id, cursor.createdAt, cursor.id));
-  }
+  return pageOfOrders(conditions, filter.cursor, pageSize);
+}
+
+/**
+ * One keyset page of the orders matching `conditions` (tenant first), with their item's title,
+ * newest first, and the cursor of the next page: the orders list and the subscriptions list.
+ */
+export async function pageOfOrders(conditions: SQL[], cursorText: string | undefined, pageSize: number): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
+  const cursor = decodeCursor(cursorText);
+  if (cursor) conditions.push(keysetBefore(orders.createdAt, orders.id, cursor.createdAt, cursor.id));
   const rows = await db()
     .select({ order: orders, itemTitle: items.title })
     .from(orders)

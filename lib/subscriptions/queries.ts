@@ -1,9 +1,7 @@
-import { and, desc, eq, isNotNull, type SQL } from "drizzle-orm";
+import { eq, isNotNull, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "@/db/client";
-import { keysetBefore } from "@/db/keyset";
-import { items, orders } from "@/db/schema";
-import { decodeCursor, encodeCursor, type OrderRow } from "@/lib/orders/queries";
+import { orders } from "@/db/schema";
+import { pageOfOrders, type OrderRow } from "@/lib/orders/queries";
 import { SUBSCRIPTION_STATES } from "./lifecycle";
 
 /*
@@ -24,15 +22,5 @@ export async function listSubscriptions(tenantId: string, filter: SubscriptionFi
   // The partial indexes' own predicate, so the planner matches them.
   const conditions: SQL[] = [eq(orders.tenantId, tenantId), isSubscription];
   if (filter.state) conditions.push(eq(orders.subscriptionState, filter.state as (typeof SUBSCRIPTION_STATES)[number]));
-  const cursor = decodeCursor(filter.cursor);
-  if (cursor) conditions.push(keysetBefore(orders.createdAt, orders.id, cursor.createdAt, cursor.id));
-  const rows = await db()
-    .select({ order: orders, itemTitle: items.title })
-    .from(orders)
-    .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
-    .where(and(...conditions))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(pageSize + 1);
-  const page = rows.slice(0, pageSize);
-  return { rows: page, nextCursor: rows.length > pageSize ? encodeCursor(page[page.length - 1]!.order) : null };
+  return pageOfOrders(conditions, filter.cursor, pageSize);
 }
