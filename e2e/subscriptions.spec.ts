@@ -62,6 +62,13 @@ test("a monthly item with a trial: trial → active → renewal → past due →
   await page.goto("/dashboard/subscriptions");
   await eventually(page, () => expect(page.getByRole("row").filter({ hasText: "Monthly club" }).getByText("Trialing", { exact: true })).toBeVisible({ timeout: 1_000 }));
   await noSidewaysScroll(page, testInfo, "03-subscriptions-trialing");
+  // The orders list: the order is Pending until Whop's first charge, and says it is a trial.
+  await page.goto("/dashboard/orders");
+  const orderRow = page.getByRole("row").filter({ hasText: "Monthly club" });
+  await expect(orderRow.getByText("Pending", { exact: true })).toBeVisible();
+  await expect(orderRow.getByText("Trialing", { exact: true })).toBeVisible();
+  await noSidewaysScroll(page, testInfo, "03-orders-trialing");
+  await page.goto("/dashboard/subscriptions");
   await page.getByRole("row").filter({ hasText: "Monthly club" }).getByRole("link").first().click();
   await expect(page).toHaveURL(/\/dashboard\/orders\/ord_/);
   await expect(detail(page, "State")).toContainText("Trialing");
