@@ -115,3 +115,29 @@ export function RevokeApiTokenForm({ action, tokenId, name }: { action: Action; 
     </>
   );
 }
+
+/** Rotate publishable key (Owner), in two steps: every app holding the old key stops validating at once. */
+export function RotatePublishableKeyForm({ action }: { action: Action }) {
+  const [state, formAction] = useActionState(action, {});
+  const [confirming, setConfirming] = useState(false);
+  const small = "rounded-md px-2.5 py-1.5 text-xs font-semibold focus-visible:outline-2 focus-visible:outline-brand-500";
+  return (
+    <div className="space-y-3">
+      {confirming ? (
+        <form action={formAction} className="flex flex-wrap items-center gap-2">
+          <span className="text-xs text-zinc-600">Apps with the current key stop working at once.</span>
+          <button className={`${small} bg-red-700 text-white hover:bg-red-800`}>Rotate now</button>
+          <button type="button" onClick={() => setConfirming(false)} className={`${small} text-zinc-700 hover:bg-zinc-100`}>
+            Keep
+          </button>
+        </form>
+      ) : (
+        <button type="button" onClick={() => setConfirming(true)} className={`${small} text-zinc-800 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50`}>
+          Rotate publishable key
+        </button>
+      )}
+      {state.error && <Notice tone="error">{state.error}</Notice>}
+      {state.success && <Notice tone="success">{state.success}</Notice>}
+    </div>
+  );
+}

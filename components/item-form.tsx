@@ -13,9 +13,12 @@ interface ItemValues {
   description: string;
   billing: string;
   trialDays: string;
+  /** "on" when ticked (as a form posts a checkbox). */
+  issueLicenseKeys?: string;
+  activationLimit?: string;
 }
 
-/** Create and edit an item: Title, Price, Currency, Billing, Free trial (days), Description. */
+/** Create and edit an item: Title, Price, Currency, Billing, Free trial (days), Issue license keys, Activation limit, Description. */
 export function ItemForm({
   action,
   currencies,
@@ -68,6 +71,31 @@ export function ItemForm({
         defaultValue={values.trialDays ?? ""}
         error={errors.trialDays}
         hint="Optional, recurring items only: the first charge comes when the trial ends."
+        className="sm:col-span-3"
+      />
+      <div className="sm:col-span-3">
+        <label className="mt-7 flex items-start gap-2 text-sm font-medium text-zinc-800">
+          <input
+            type="checkbox"
+            name="issueLicenseKeys"
+            defaultChecked={values.issueLicenseKeys === "on"}
+            aria-describedby="issue-license-keys-hint"
+            className="mt-0.5 size-4 shrink-0 accent-brand-500"
+          />
+          Issue license keys
+        </label>
+        <p id="issue-license-keys-hint" className="mt-1 text-xs text-zinc-600">
+          Each paid order gets a key the buyer sees on the thank-you page (Whop&apos;s own key instead, when its product has Software Licensing).
+        </p>
+      </div>
+      <Field
+        label="Activation limit"
+        name="activationLimit"
+        inputMode="numeric"
+        placeholder="No limit"
+        defaultValue={values.activationLimit ?? ""}
+        error={errors.activationLimit}
+        hint="Optional: on how many machines one license may be active at once."
         className="sm:col-span-3"
       />
       <TextAreaField

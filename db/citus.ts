@@ -11,6 +11,7 @@ export const CITUS_EXEMPT_TABLES = {
   tenant_public_ids: "global lookup: a webhook URL's public id → tenant",
   item_slugs: "global lookup: a checkout slug → (tenant, item)",
   api_token_hashes: "global lookup: an API token's hash → (tenant, token)",
+  publishable_keys: "global lookup: a publishable key → tenant",
   user_emails: "global lookup: a log-in email → user",
   auth_tokens: "global lookup: a mailed token's hash → user",
   invitation_tokens: "global lookup: an invitation link's token hash → (account, invitation)",

@@ -52,6 +52,8 @@ export const tenants = pgTable(
     webhookSecretCiphertext: text("webhook_secret_ciphertext"),
     webhookSecretPreviousCiphertext: text("webhook_secret_previous_ciphertext"),
     webhookSecretPreviousExpiresAt: timestamp("webhook_secret_previous_expires_at", { withTimezone: true }),
+    /** The publishable key (`whp_…`, lib/api/publishable-keys.ts): not a secret, shown on the API page; unique through publishable_keys. */
+    publishableKey: text("publishable_key"),
     whopWebhookId: text("whop_webhook_id"),
     /**
      * The events last set on the webhook the product created (whop_webhook_id), so that a longer
@@ -206,6 +208,10 @@ export const items = pgTable(
     billingPeriodDays: integer("billing_period_days"),
     /** Free trial of a recurring item, in days (null: none). */
     trialPeriodDays: integer("trial_period_days"),
+    /** Each paid order gets a license key of our own (lib/licenses), unless Whop sends its own. */
+    issueLicenseKeys: boolean("issue_license_keys").notNull().default(false),
+    /** How many machines one license may be active on at once (null: no limit). */
+    activationLimit: integer("activation_limit"),
     active: boolean("active").notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -638,6 +644,43 @@ export const apiTokens = pgTable(
   ],
 );
 
+/** Global lookup: a publishable key (`whp_…`, public by design, so kept as it is) → its tenant. Only the current key has a row. */
+export const publishableKeys = pgTable(
+  "publishable_keys",
+  {
+    key: text("key").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("publishable_keys_tenant_idx").on(t.tenantId)],
+);
+
+/**
+ * A license in use on one of the buyer's machines (POST /api/v1/licenses/activate). Live until
+ * deactivated (by the app, or the merchant's Reset activations); the item's Activation limit
+ * counts the live ones of an order, under the order's row lock.
+ */
+export const licenseActivations = pgTable(
+  "license_activations",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    orderId: text("order_id").notNull(),
+    instanceName: text("instance_name").notNull(),
+    createdAt: createdAt(),
+    deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    foreignKey({ columns: [t.tenantId, t.orderId], foreignColumns: [orders.tenantId, orders.id] }).onDelete("cascade"),
+    index("license_activations_tenant_order_idx").on(t.tenantId, t.orderId).where(sql`deactivated_at is null`),
+  ],
+);
+
 /**
  * Global lookup: a token's SHA-256 → its token row, which the merchant API authenticates by. Kept
  * when the token is revoked (the token row says so), gone with the row.
@@ -794,6 +837,7 @@ export type Problem = typeof problems.$inferSelect;
 export type User = typeof users.$inferSelect;
 export type AuditEntry = typeof auditLog.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
+export type LicenseActivation = typeof licenseActivations.$inferSelect;
 export type LedgerPayment = typeof ledgerPayments.$inferSelect;
 export type LedgerRefund = typeof ledgerRefunds.$inferSelect;
 export type LedgerDispute = typeof ledgerDisputes.$inferSelect;

@@ -1,11 +1,9 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db/client";
-import { items, orders, type Item, type Order } from "@/db/schema";
+import { items, orders, type Order } from "@/db/schema";
 import { orderAccess, type AccessFields, type AccessState } from "@/lib/ledger/access";
-import { hashLicenseKey } from "@/lib/ledger/license-key";
 import { displayState, type SubscriptionState } from "@/lib/subscriptions/lifecycle";
-import { checkRateLimit, hitRateLimit } from "@/lib/rate-limit";
 
 /**
  * Who holds access, answered from what Whop's webhooks (and reconciliation) recorded on our
@@ -127,48 +125,4 @@ function membershipView(
 /** "valid" only when the order grants access; otherwise what the membership's state is. */
 function accessStateOf(order: AccessFields, now: Date): MembershipState {
   return orderAccess(order, now).state;
-}
-
-export const licenseBodySchema = z.object({
-  license_key: z.string().trim().min(1, "is required").max(200, "is longer than any license key"),
-});
-
-export type LicenseAnswer =
-  | { valid: false; reason: "unknown_license" }
-  | { valid: boolean; reason: "expired" | "invalid" | null; item: Pick<Item, "id" | "title">; membership: MembershipView };
-
-/** One index probe on (tenant_id, license_key_hash): the stored key is never compared character by character. */
-export async function validateLicenseKey(tenantId: string, licenseKey: string, now = new Date()): Promise<LicenseAnswer> {
-  const [row] = await db()
-    .select({ order: orders, item: { id: items.id, title: items.title } })
-    .from(orders)
-    .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
-    .where(and(eq(orders.tenantId, tenantId), eq(orders.licenseKeyHash, hashLicenseKey(licenseKey))))
-    .orderBy(desc(orders.createdAt))
-    .limit(1);
-  if (!row) return { valid: false, reason: "unknown_license" };
-  const state = accessStateOf(row.order, now);
-  return {
-    valid: state === "valid",
-    reason: state === "valid" ? null : state === "expired" ? "expired" : "invalid",
-    item: row.item,
-    membership: membershipView(row.order, state),
-  };
-}
-
-/** Unknown license keys a tenant may try per minute before validation pauses (guessing keys is pointless). */
-export const LICENSE_FAILURES_PER_MINUTE = 30;
-
-/**
- * License validation with a brake on guessing: unknown keys are counted per tenant in Postgres
- * (so the limit holds across instances); past the limit every validation answers "throttled"
- * until the minute ends, valid keys too — otherwise the brake would still tell a guess that hit.
- */
-export async function validateLicenseThrottled(tenantId: string, licenseKey: string): Promise<LicenseAnswer | { throttled: true; retryAfterSeconds: number }> {
-  const bucket = `license_failures:${tenantId}`;
-  const status = await checkRateLimit(bucket, LICENSE_FAILURES_PER_MINUTE, 60);
-  if (!status.allowed) return { throttled: true, retryAfterSeconds: status.retryAfterSeconds };
-  const answer = await validateLicenseKey(tenantId, licenseKey);
-  if (answer.reason === "unknown_license") await hitRateLimit(bucket, LICENSE_FAILURES_PER_MINUTE, 60);
-  return answer;
 }

@@ -1,5 +1,11 @@
+import type { z } from "zod";
+import { clientIpFrom } from "@/lib/http/client-ip";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/lib/http/request-id";
+import type { UnknownLicense } from "@/lib/licenses/licenses";
+import type { LicenseCaller, LicenseThrottled } from "@/lib/licenses/throttle";
 import { logger } from "@/lib/logger";
+import { credentialKind } from "./key-format";
+import { tenantOfPublishableKey } from "./publishable-keys";
 import type { ApiScope } from "./scopes";
 import { authenticateApiToken, type AuthenticatedToken } from "./tokens";
 
@@ -10,12 +16,18 @@ import { authenticateApiToken, type AuthenticatedToken } from "./tokens";
  * never the token, the query or the body.
  */
 
-export const API_ERROR_CODES = ["missing_token", "invalid_token", "insufficient_scope", "invalid_request", "not_found", "item_not_found", "rate_limited", "service_unavailable"] as const;
+export const API_ERROR_CODES = ["missing_token", "invalid_token", "insufficient_scope", "invalid_request", "not_found", "item_not_found", "unknown_license", "mistyped_license", "activation_not_found", "activation_limit_reached", "license_not_valid", "rate_limited", "service_unavailable"] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
-export function apiError(status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+/** `extra` rides beside `error` (the license an activation was refused for). */
+export function apiError(status: number, code: ApiErrorCode, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): Response {
+  return Response.json({ error: { code, message }, ...extra }, { status, headers: { "Cache-Control": "no-store", ...headers } });
 }
+
+const missingToken = () =>
+  apiError(401, "missing_token", "Send your API token as `Authorization: Bearer whc_…` (create one under Dashboard → API).", { "WWW-Authenticate": "Bearer" });
+const invalidToken = () => apiError(401, "invalid_token", "This API token is not valid: it may be mistyped or revoked.", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+const unavailable = () => apiError(503, "service_unavailable", "Temporarily unable to answer. Retry in a few seconds.", { "Retry-After": "5" });
 
 export function apiJson(body: unknown, status = 200): Response {
   return Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
@@ -29,35 +41,95 @@ export interface ApiContext<P> {
 
 type RouteContext<P> = { params: Promise<P> };
 
+/** What each wrapper's authentication step hands back: the answer, and the tenant it was for (for the log line). */
+type Served = { response: Response; tenantId?: string };
+
+/** One request of the merchant API: runs `work`, answers 503 when it throws, tags the request id and logs one line. */
+async function serve(request: Request, operation: string, work: () => Promise<Served>): Promise<Response> {
+  const started = performance.now();
+  const requestId = requestIdFrom(request.headers);
+  const log = logger.child({ requestId });
+  let served: Served;
+  try {
+    served = await work();
+  } catch (error) {
+    log.error({ err: error, operation }, "merchant API request failed");
+    served = { response: unavailable() };
+  }
+  const { response, tenantId } = served;
+  response.headers.set(REQUEST_ID_HEADER, requestId);
+  log.info({ operation, tenantId, status: response.status, durationMs: Math.round(performance.now() - started) }, "merchant API request");
+  return response;
+}
+
 export function withApiToken<P = Record<string, never>>(operation: string, scope: ApiScope, handler: (context: ApiContext<P>) => Promise<Response>) {
-  return async (request: Request, route: RouteContext<P>): Promise<Response> => {
-    const started = performance.now();
-    const requestId = requestIdFrom(request.headers);
-    const log = logger.child({ requestId });
-    let response: Response;
-    let tenantId: string | undefined;
-    try {
+  return (request: Request, route: RouteContext<P>): Promise<Response> =>
+    serve(request, operation, async () => {
       const auth = await authenticateApiToken(request.headers.get("authorization"));
-      if (!auth.ok) {
-        response =
-          auth.reason === "missing"
-            ? apiError(401, "missing_token", "Send your API token as `Authorization: Bearer whc_…` (create one under Dashboard → API).", { "WWW-Authenticate": "Bearer" })
-            : apiError(401, "invalid_token", "This API token is not valid: it may be mistyped or revoked.", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
-      } else if (!auth.token.scopes.includes(scope)) {
-        tenantId = auth.token.tenantId;
-        response = insufficientScope(scope);
-      } else {
-        tenantId = auth.token.tenantId;
-        response = await handler({ request, token: auth.token, params: await route.params });
+      if (!auth.ok) return { response: auth.reason === "missing" ? missingToken() : invalidToken() };
+      const tenantId = auth.token.tenantId;
+      if (!auth.token.scopes.includes(scope)) return { response: insufficientScope(scope), tenantId };
+      return { response: await handler({ request, token: auth.token, params: await route.params }), tenantId };
+    });
+}
+
+export interface LicenseContext {
+  request: Request;
+  caller: LicenseCaller;
+}
+
+/**
+ * The license routes' wrapper: the tenant's publishable key (`whp_…`, safe inside an app) or a
+ * secret token with the `licenses:write` scope. The caller it hands on carries the credential and
+ * the client's IP, which the license throttles count by (never the account).
+ */
+export function withLicenseCredential(operation: string, handler: (context: LicenseContext) => Promise<Response>) {
+  return (request: Request): Promise<Response> =>
+    serve(request, operation, async () => {
+      const presented = bearerOf(request.headers.get("authorization"));
+      const ip = clientIpFrom(request.headers);
+      if (presented === null) return { response: missingToken() };
+      if (credentialKind(presented) === "publishable") {
+        const tenantId = await tenantOfPublishableKey(presented);
+        if (tenantId === null) {
+          return { response: apiError(401, "invalid_token", "This publishable key is not valid: it may be mistyped or rotated (see Dashboard → API).", { "WWW-Authenticate": 'Bearer error="invalid_token"' }) };
+        }
+        return { response: await handler({ request, caller: { tenantId, credential: { kind: "publishable", id: tenantId }, ip } }), tenantId };
       }
-    } catch (error) {
-      log.error({ err: error, operation }, "merchant API request failed");
-      response = apiError(503, "service_unavailable", "Temporarily unable to answer. Retry in a few seconds.", { "Retry-After": "5" });
-    }
-    response.headers.set(REQUEST_ID_HEADER, requestId);
-    log.info({ operation, tenantId, status: response.status, durationMs: Math.round(performance.now() - started) }, "merchant API request");
-    return response;
-  };
+      const auth = await authenticateApiToken(request.headers.get("authorization"));
+      if (!auth.ok) return { response: auth.reason === "missing" ? missingToken() : invalidToken() };
+      const tenantId = auth.token.tenantId;
+      if (!auth.token.scopes.includes("licenses:write")) return { response: insufficientScope("licenses:write"), tenantId };
+      return { response: await handler({ request, caller: { tenantId, credential: { kind: "secret", id: auth.token.tokenId }, ip } }), tenantId };
+    });
+}
+
+function bearerOf(authorization: string | null): string | null {
+  if (!authorization?.trim()) return null;
+  return authorization.match(/^\s*Bearer\s+(\S+)\s*$/i)?.[1] ?? "";
+}
+
+/** A JSON body parsed by `schema`, or the 400 to answer. */
+export async function parseJsonBody<S extends z.ZodType>(request: Request, schema: S, shape: string): Promise<{ ok: true; data: z.output<S> } | { ok: false; response: Response }> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    return { ok: false, response: apiError(400, "invalid_request", `The body must be JSON: ${shape}.`) };
+  }
+  const parsed = schema.safeParse(body);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, response: apiError(400, "invalid_request", describeIssues(parsed.error.issues)) };
+}
+
+/** A license question answered without a license: throttled (429) or an unknown or mistyped key (404). */
+export function licenseAnswer(answer: LicenseThrottled | UnknownLicense): Response {
+  if ("throttled" in answer) {
+    const what = { client: "Too many unknown license keys from this client", license_key: "Too many requests for this license key", api_key: "Too many license requests with this API key" }[answer.limit];
+    return apiError(429, "rate_limited", `${what}. Try again in ${answer.retryAfterSeconds} seconds.`, { "Retry-After": String(answer.retryAfterSeconds) });
+  }
+  return answer.reason === "mistyped_license"
+    ? apiError(404, "mistyped_license", "This license key has a typo: check it against the key you were given.")
+    : apiError(404, "unknown_license", "No license of this account has that key.");
 }
 
 export function insufficientScope(scope: ApiScope): Response {

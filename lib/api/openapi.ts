@@ -1,6 +1,6 @@
 import { ORDER_EVENT_TYPES } from "@/lib/outbound/events";
 import { ORDER_STATUSES } from "@/lib/orders/queries";
-import { LICENSE_FAILURES_PER_MINUTE } from "./access";
+import { LICENSE_LIMITS } from "@/lib/licenses/throttle";
 import { API_ERROR_CODES } from "./handler";
 import { API_SCOPES, type ApiScope } from "./scopes";
 
@@ -50,6 +50,26 @@ const subscriptionSchema = {
   },
 };
 
+const LICENSE_KEY = { type: "string", maxLength: 200, description: "As the buyer typed it: our keys forgive case, missing dashes and O/0, I/1." };
+const ACTIVATION_ID = { type: "string", pattern: "^act_[A-Za-z0-9]{20}$" };
+
+/** The three license operations: the publishable key or a token with `licenses:write`, the same throttles and errors. */
+function licenseOperation(operation: { operationId: string; summary: string; body: { required: string[]; properties: Record<string, object> }; responses: Record<string, object> }) {
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    description: `Accepts the publishable key (\`whp_…\`, made to ship inside your app) or a secret token with \`licenses:write\`. Throttled per client IP (${LICENSE_LIMITS.failuresPerIp} unknown or mistyped keys a minute; ${LICENSE_LIMITS.perPublishableClient} questions a minute with the publishable key), per license key (${LICENSE_LIMITS.perLicenseKey} a minute) and per secret token (${LICENSE_LIMITS.perSecretToken} a minute), never per account.`,
+    security: [{ publishableKey: [] }, { bearerToken: ["licenses:write"] }],
+    requestBody: { required: true, content: { "application/json": { schema: { type: "object", ...operation.body } } } },
+    responses: {
+      ...operation.responses,
+      "400": errorResponse("`invalid_request`: the body is not JSON or a field is missing or malformed."),
+      "429": errorResponse("`rate_limited`: retry after `Retry-After` seconds."),
+      ...commonErrors("licenses:write"),
+    },
+  };
+}
+
 export function openApiDocument(appUrl: string) {
   return {
     openapi: "3.1.0",
@@ -81,22 +101,42 @@ export function openApiDocument(appUrl: string) {
         },
       },
       "/api/v1/licenses/validate": {
-        post: {
-          security: [{ bearerToken: ["licenses:write"] }],
+        post: licenseOperation({
           operationId: "validateLicense",
-          summary: "Validate a Whop license key",
-          description: `Unknown keys are counted per account: after ${LICENSE_FAILURES_PER_MINUTE} in a minute every validation answers 429 until the minute ends.`,
-          requestBody: {
-            required: true,
-            content: { "application/json": { schema: { type: "object", required: ["license_key"], properties: { license_key: { type: "string", maxLength: 200 } } } } },
-          },
+          summary: "Validate a license key (and, optionally, one of its activations)",
+          body: { required: ["license_key"], properties: { license_key: LICENSE_KEY, activation_id: ACTIVATION_ID } },
           responses: {
-            "200": jsonResponse("`valid` true or false; `reason` says why not (`unknown_license`, `invalid`, `expired`).", ref("LicenseValidation")),
-            "400": errorResponse("`invalid_request`: the body is not JSON or has no license_key."),
-            "429": errorResponse("`rate_limited`: too many unknown keys; retry after `Retry-After` seconds."),
-            ...commonErrors("licenses:write"),
+            "200": jsonResponse(
+              "`valid` true or false; `reason` says why not: `unknown_license`, `mistyped_license` (one of our keys with a typo, caught by its checksum), `invalid`, `expired`, `activation_not_found` (the key is valid but that activation is not live).",
+              ref("License"),
+            ),
           },
-        },
+        }),
+      },
+      "/api/v1/licenses/activate": {
+        post: licenseOperation({
+          operationId: "activateLicense",
+          summary: "Activate a license on one machine, within the item's Activation limit",
+          body: { required: ["license_key", "instance_name"], properties: { license_key: LICENSE_KEY, instance_name: { type: "string", maxLength: 120, description: "The machine or install, e.g. the computer's name." } } },
+          responses: {
+            "201": jsonResponse("Activated: `activation_id` is what the app keeps (validate and deactivate with it).", {
+              allOf: [{ type: "object", required: ["activation_id"], properties: { activation_id: ACTIVATION_ID } }, ref("License")],
+            }),
+            "404": errorResponse("`unknown_license` or `mistyped_license`."),
+            "409": errorResponse("`activation_limit_reached` (deactivate a machine first) or `license_not_valid`; `license` beside `error` says why."),
+          },
+        }),
+      },
+      "/api/v1/licenses/deactivate": {
+        post: licenseOperation({
+          operationId: "deactivateLicense",
+          summary: "Deactivate one activation, freeing its seat (whether or not the license is still valid)",
+          body: { required: ["license_key", "activation_id"], properties: { license_key: LICENSE_KEY, activation_id: ACTIVATION_ID } },
+          responses: {
+            "200": jsonResponse("Deactivated.", { allOf: [{ type: "object", properties: { deactivated: { const: true }, activation_id: ACTIVATION_ID } }, ref("License")] }),
+            "404": errorResponse("`unknown_license`, `mistyped_license` or `activation_not_found`."),
+          },
+        }),
       },
       "/api/v1/orders": {
         get: {
@@ -163,6 +203,11 @@ export function openApiDocument(appUrl: string) {
     },
     components: {
       securitySchemes: {
+        publishableKey: {
+          type: "http",
+          scheme: "bearer",
+          description: "The account's publishable key `whp_…` (Dashboard → API): only the license operations accept it, so it is safe inside an app.",
+        },
         bearerToken: {
           type: "http",
           scheme: "bearer",
@@ -211,14 +256,24 @@ export function openApiDocument(appUrl: string) {
             subscription: { oneOf: [ref("Subscription"), { type: "null" }], description: "The subscription of the order `membership` names; null for a one-time purchase or no order." },
           },
         },
-        LicenseValidation: {
+        License: {
           type: "object",
           required: ["valid", "reason"],
           properties: {
             valid: { type: "boolean" },
-            reason: nullable("string", { enum: ["unknown_license", "invalid", "expired", null] }),
+            reason: nullable("string", { enum: ["unknown_license", "mistyped_license", "invalid", "expired", "activation_not_found", null] }),
             item: ref("Item"),
             membership: ref("Membership"),
+            activations: {
+              type: "object",
+              properties: { used: { type: "integer" }, limit: nullable("integer", { description: "The item's Activation limit; null: no limit." }) },
+            },
+            activation: {
+              oneOf: [
+                { type: "object", properties: { id: ACTIVATION_ID, instance_name: { type: "string" }, created_at: { type: "string", format: "date-time" } } },
+                { type: "null" },
+              ],
+            },
           },
         },
         Order: {
@@ -267,6 +322,9 @@ export function openApiDocument(appUrl: string) {
                 { type: "null" },
               ],
             },
+            license_key: nullable("string", {
+              description: "The buyer's license key: one of ours (an item with Issue license keys, from the first succeeded payment) or Whop's own when its product has Software Licensing; null otherwise. Valid exactly while `access` is true.",
+            }),
             payments: { type: "array", items: ref("Payment"), description: "Every Whop payment of the order, oldest first: a subscription's renewals are payments of the same order." },
             created_at: { type: "string", format: "date-time" },
             paid_at: nullable("string", { format: "date-time" }),

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import { openLicenseKey } from "@/lib/licenses/keys";
 import { db, type Executor } from "@/db/client";
 import { ledgerPayments, type LedgerPayment, type Order } from "@/db/schema";
 import { subscriptionView, type SubscriptionView } from "./access";
@@ -55,6 +56,8 @@ export interface ApiOrder {
   membership: { whop_membership_id: string | null; state: AccessState; whop_status: string | null; expires_at: string | null };
   /** A subscription's lifecycle and billing; null for a one-time purchase. */
   subscription: (SubscriptionView & { billing_period_days: number; trial_period_days: number | null }) | null;
+  /** The buyer's license key: one of ours (an item with Issue license keys) or Whop's; null when there is none. */
+  license_key: string | null;
   /** Every Whop payment of the order (a subscription's renewals too), oldest first (by when it was paid or made). */
   payments: ApiPayment[];
   created_at: string;
@@ -130,6 +133,7 @@ export function toApiOrder(order: Order, itemTitle: string, payments: readonly P
       expires_at: order.membershipExpiresAt?.toISOString() ?? null,
     },
     subscription: subscription && { ...subscription, billing_period_days: order.billingPeriodDays!, trial_period_days: order.trialPeriodDays },
+    license_key: openLicenseKey(order),
     payments: payments.map(toApiPayment),
     created_at: order.createdAt.toISOString(),
     paid_at: order.paidAt?.toISOString() ?? null,

@@ -33,6 +33,8 @@ export type AuditAction =
   | "email.verified"
   | "api_token.created"
   | "api_token.revoked"
+  | "publishable_key.rotated"
+  | "license.activations_reset"
   | "webhook_endpoint.created"
   | "webhook_endpoint.secret_rotated"
   | "webhook_endpoint.disabled"

@@ -39,6 +39,8 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   "email.verified": "Email verified",
   "api_token.created": "API token created",
   "api_token.revoked": "API token revoked",
+  "publishable_key.rotated": "Publishable key rotated",
+  "license.activations_reset": "License activations reset",
   "webhook_endpoint.created": "Webhook endpoint added",
   "webhook_endpoint.secret_rotated": "Webhook endpoint secret rotated",
   "webhook_endpoint.disabled": "Webhook endpoint disabled",

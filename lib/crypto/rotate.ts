@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNotNull, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { orders, tenants, userTwoFactor, webhookEndpoints } from "@/db/schema";
+import { orders, outboundEvents, tenants, userTwoFactor, webhookEndpoints } from "@/db/schema";
+import { sealedKeyOf } from "@/lib/outbound/payload";
 import type { Keyring } from "./keyring";
 import { decryptSecret, DecryptionError, encryptionKeyIdOf, encryptSecret, reencryptIfStale, type SecretField } from "./secrets";
 import { secretContext } from "@/lib/auth/second-factor";
@@ -75,6 +76,7 @@ export async function rotateStoredSecrets(database: Database, keyring: Keyring, 
     after = batch[batch.length - 1]!.id;
   }
   await rotateLicenseKeys(database, keyring, batchSize, report);
+  await rotateSealedEventKeys(database, keyring, batchSize, report);
   await rotateEndpointSecrets(database, keyring, batchSize, report);
   await rotateTotpSecrets(database, keyring, batchSize, report);
   return report;
@@ -116,6 +118,37 @@ async function rotateLicenseKeys(database: Database, keyring: Keyring, batchSize
         .set({ licenseKeyCiphertext: moved })
         .where(and(eq(orders.tenantId, row.tenantId), eq(orders.id, row.id), eq(orders.licenseKeyCiphertext, row.stored!)))
         .returning({ id: orders.id });
+      if (updated.length === 0) continue;
+      report.rowsMoved++;
+      report.secretsMoved++;
+    }
+    const last = batch[batch.length - 1]!;
+    after = { tenantId: last.tenantId, id: last.id };
+  }
+}
+
+/** The license keys sealed in stored outbound events (lib/outbound/payload.ts), one event row at a time. */
+async function rotateSealedEventKeys(database: Database, keyring: Keyring, batchSize: number, report: RotationReport): Promise<void> {
+  let after = { tenantId: "", id: "" };
+  for (;;) {
+    const batch = await database
+      .select({ tenantId: outboundEvents.tenantId, id: outboundEvents.id, payload: outboundEvents.payload })
+      .from(outboundEvents)
+      .where(and(sql`${outboundEvents.payload} like '%"license_key":"sealed:%'`, sql`(${outboundEvents.tenantId}, ${outboundEvents.id}) > (${after.tenantId}, ${after.id})`))
+      .orderBy(asc(outboundEvents.tenantId), asc(outboundEvents.id))
+      .limit(batchSize);
+    if (batch.length === 0) return;
+    for (const row of batch) {
+      report.rowsScanned++;
+      const sealed = sealedKeyOf(row.payload);
+      if (!sealed) continue;
+      const moved = openOrFlag(report, row.tenantId, () => reencryptIfStale(sealed.ciphertext, { tenantId: row.tenantId, field: "license_key", rowId: sealed.orderId }, keyring));
+      if (moved === UNREADABLE || !moved) continue;
+      const updated = await database
+        .update(outboundEvents)
+        .set({ payload: sealed.replace(moved) })
+        .where(and(eq(outboundEvents.tenantId, row.tenantId), eq(outboundEvents.id, row.id), eq(outboundEvents.payload, row.payload)))
+        .returning({ id: outboundEvents.id });
       if (updated.length === 0) continue;
       report.rowsMoved++;
       report.secretsMoved++;

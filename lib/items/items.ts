@@ -14,6 +14,8 @@ import { describeWhopProblem } from "@/lib/whop/messages";
 
 export const ITEM_TITLE_MAX = 80; // Whop's product title limit
 export const ITEM_DESCRIPTION_MAX = 500; // Whop's plan description limit
+/** The most machines one license may be active on, when the merchant sets a limit. */
+export const ACTIVATION_LIMIT_MAX = 10_000;
 
 /** The item form, as typed by the merchant; the price becomes minor units of the chosen currency. */
 export const itemFormSchema = z
@@ -36,6 +38,8 @@ export const itemFormSchema = z
       .optional()
       .default("one_time"),
     trialDays: z.string().trim().max(10, `Enter a number of days from 0 to ${TRIAL_DAYS_MAX}.`).optional().default(""),
+    issueLicenseKeys: z.literal("on", { message: "Tick the box or leave it empty." }).optional(),
+    activationLimit: z.string().trim().max(10, `Enter a number of machines from 1 to ${ACTIVATION_LIMIT_MAX}.`).optional().default(""),
   })
   .transform((form, ctx) => {
     const price = parsePrice(form.price, form.currency);
@@ -56,6 +60,14 @@ export const itemFormSchema = z
       ctx.addIssue({ code: "custom", path: ["trialDays"], message: "A free trial needs recurring billing: choose Weekly, Monthly, Every 3 months or Yearly." });
       return z.NEVER;
     }
+    let activationLimit: number | null = null;
+    if (form.activationLimit !== "") {
+      activationLimit = /^\d{1,5}$/.test(form.activationLimit) ? Number(form.activationLimit) : NaN;
+      if (!Number.isInteger(activationLimit) || activationLimit < 1 || activationLimit > ACTIVATION_LIMIT_MAX) {
+        ctx.addIssue({ code: "custom", path: ["activationLimit"], message: `Enter a whole number of machines from 1 to ${ACTIVATION_LIMIT_MAX}, or leave it empty for no limit.` });
+        return z.NEVER;
+      }
+    }
     return {
       title: form.title,
       description: form.description,
@@ -63,12 +75,15 @@ export const itemFormSchema = z
       priceMinor: price.minor,
       billingPeriodDays: form.billing === "one_time" ? null : BILLING_PERIODS[form.billing].days,
       trialPeriodDays,
+      issueLicenseKeys: form.issueLicenseKeys === "on",
+      activationLimit,
     };
   });
 
 type ItemFormOutput = z.output<typeof itemFormSchema>;
 /** The form's output; a caller that says nothing of billing makes (or keeps) a one-time item. */
-export type ItemInput = Omit<ItemFormOutput, "billingPeriodDays" | "trialPeriodDays"> & Partial<Pick<ItemFormOutput, "billingPeriodDays" | "trialPeriodDays">>;
+export type ItemInput = Omit<ItemFormOutput, "billingPeriodDays" | "trialPeriodDays" | "issueLicenseKeys" | "activationLimit"> &
+  Partial<Pick<ItemFormOutput, "billingPeriodDays" | "trialPeriodDays" | "issueLicenseKeys" | "activationLimit">>;
 
 export type ItemResult = { ok: true; item: Item } | { ok: false; message: string };
 

@@ -1,9 +1,7 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
-import { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, refundRequests, type LedgerPayment, type Order } from "@/db/schema";
+import { items, ledgerDisputes, ledgerPayments, ledgerRefunds, orders, refundRequests, type LedgerPayment, type Order } from "@/db/schema";
 import { isRenewal } from "@/lib/subscriptions/billing";
-import { encryptSecret } from "@/lib/crypto/secrets";
-import { env } from "@/lib/env";
 import { fromMajorString, isCurrency } from "@/lib/money";
 import { recordOrderChange } from "@/lib/outbound/outbox";
 import { reportProblem } from "@/lib/problems/report";
@@ -11,7 +9,7 @@ import { applyMembershipReport, type MembershipFacts } from "@/lib/subscriptions
 import { membershipStatusValid } from "./access";
 import { advanceDispute, advancePayment, advanceRefund, deriveOrder, DISPUTE_RANK, REFUND_RANK, type DerivedOrder } from "./derive";
 import { lockOrderFor } from "./find";
-import { hashLicenseKey, licenseKeyHint } from "./license-key";
+import { licenseKeyDigest, newLicenseKey, sealLicenseKey } from "@/lib/licenses/keys";
 import type { DisputeFact, MembershipFact, Observation, PaymentFact, RefundFact } from "./observations";
 
 /*
@@ -277,14 +275,10 @@ async function applyMembership(tx: Transaction, tenantId: string, order: Order |
     change.membershipExpiresAt = fact.expiresAt;
     if (fact.expiresAt) notes.push(`membership ends ${fact.expiresAt.toISOString()}`);
   }
-  if (fact.licenseKey) {
-    const hash = hashLicenseKey(fact.licenseKey);
-    if (hash !== order.licenseKeyHash) {
-      change.licenseKeyHash = hash;
-      change.licenseKeyHint = licenseKeyHint(fact.licenseKey);
-      change.licenseKeyCiphertext = encryptSecret(fact.licenseKey.trim(), { tenantId, field: "license_key", rowId: order.id }, env().encryptionKeys);
-      notes.push("license key recorded");
-    }
+  // Whop's own key (a product with its Software Licensing) is the order's key, instead of one of ours.
+  if (fact.licenseKey && licenseKeyDigest(fact.licenseKey) !== order.licenseKeyHash) {
+    Object.assign(change, sealLicenseKey(tenantId, order.id, fact.licenseKey));
+    notes.push("license key recorded");
   }
   if (fact.userId && !order.whopUserId) change.whopUserId = fact.userId;
   if (fact.userEmail && !order.buyerEmail) change.buyerEmail = fact.userEmail;
@@ -341,13 +335,20 @@ export async function markRenewals(tx: Transaction, tenantId: string, order: Pic
 
 async function writeDerived(tx: Transaction, tenantId: string, order: Order, identity: Partial<Order>, rowNote: string | null): Promise<Application> {
   // Derived from the order as this change leaves it (a membership report moves a subscription's state).
-  const { derived, payments } = await deriveWithPayments(tx, tenantId, { ...order, ...identity });
+  const keyless = order.licenseKeyHash === null && identity.licenseKeyHash === undefined;
+  const [{ derived, payments }, issuesKeys] = await Promise.all([deriveWithPayments(tx, tenantId, { ...order, ...identity }), keyless ? itemIssuesLicenseKeys(tx, tenantId, order.itemId) : false]);
   await markRenewals(tx, tenantId, order, derived.paidAt, payments);
   const change: Partial<Order> = { ...identity };
+  // The first succeeded payment of an item that issues license keys gives the order one of ours,
+  // under the order's row lock: exactly once, whatever replays or concurrent events follow.
+  if (issuesKeys && derived.paidAt !== null) {
+    Object.assign(change, sealLicenseKey(tenantId, order.id, newLicenseKey()));
+  }
+  const issued = change.licenseKeyHash !== undefined && identity.licenseKeyHash === undefined;
   for (const [key, value] of Object.entries(derived) as [keyof DerivedOrder, DerivedOrder[keyof DerivedOrder]][]) {
     if (!same(order[key], value)) (change as Record<string, unknown>)[key] = value;
   }
-  const notes = [rowNote, change.status ? `order ${order.status} → ${change.status}` : null].filter((note): note is string => note !== null);
+  const notes = [rowNote, issued ? "license key issued" : null, change.status ? `order ${order.status} → ${change.status}` : null].filter((note): note is string => note !== null);
   if (change.refundPending !== undefined) notes.push(change.refundPending ? "refund pending" : "no refund pending");
   if (change.amountMismatch === true) notes.push("amount differs from the order's");
   if (change.subscriptionState !== undefined && change.subscriptionState !== null) notes.push(`subscription ${order.subscriptionState ?? "new"} → ${change.subscriptionState}`);
@@ -366,6 +367,14 @@ async function writeDerived(tx: Transaction, tenantId: string, order: Order, ide
     await reportProblem(tenantId, "amount_mismatch", `Order ${order.id}: Whop charged a different amount or currency than the order's. It grants no access until you accept it on the order page or refund it.`, tx);
   }
   return { result: "applied", detail: notes.join("; ") || "details recorded", orderId: order.id };
+}
+
+async function itemIssuesLicenseKeys(tx: Transaction, tenantId: string, itemId: string): Promise<boolean> {
+  const [item] = await tx
+    .select({ issueLicenseKeys: items.issueLicenseKeys })
+    .from(items)
+    .where(and(eq(items.tenantId, tenantId), eq(items.id, itemId)));
+  return item?.issueLicenseKeys ?? false;
 }
 
 /** Derives the (locked) order again after something other than an observation changed its inputs. */

@@ -6,6 +6,7 @@ import { allowPrivateUrls } from "./config";
 import type { JobHandler } from "@/lib/jobs/registry";
 import { logger } from "@/lib/logger";
 import { reportProblem } from "@/lib/problems/report";
+import { openPayload } from "./payload";
 import { postJson, type PostOutcome } from "./http";
 import { scheduleDelivery } from "./queue";
 import { signatureHeaders, signingSecrets } from "./signing";
@@ -206,10 +207,11 @@ export async function attemptDelivery(tenantId: string, deliveryId: string, give
   const allowPrivate = options.allowPrivate ?? allowPrivateUrls();
   let outcome: PostOutcome;
   try {
-    const headers = signatureHeaders(signingSecrets(endpoint, clock()), event.id, event.payload, clock());
-    outcome = await postJson(endpoint.url, event.payload, headers, { timeoutMs, allowPrivate, resolve: options.resolve });
+    const body = openPayload(tenantId, event.payload);
+    const headers = signatureHeaders(signingSecrets(endpoint, clock()), event.id, body, clock());
+    outcome = await postJson(endpoint.url, body, headers, { timeoutMs, allowPrivate, resolve: options.resolve });
   } catch (error) {
-    // The secret could not be read (ENCRYPTION_KEYS changed) or signing failed: an attempt that failed before sending.
+    // A secret (the signing secret, a sealed license key) could not be read (ENCRYPTION_KEYS changed) or signing failed: an attempt that failed before sending.
     logger.error({ err: error, tenantId, endpointId: endpoint.id }, "webhook delivery could not be signed");
     outcome = { status: null, error: "the signing secret could not be read", body: null, durationMs: 0 };
   }

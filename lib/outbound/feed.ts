@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db } from "@/db/client";
 import { outboundEvents } from "@/db/schema";
 import { ORDER_EVENT_TYPES, TEST_EVENT_TYPE } from "./events";
+import { openPayload } from "./payload";
 
 /*
  * GET /api/v1/events: the same events the endpoints receive, oldest first after a cursor, for an
@@ -52,7 +53,7 @@ export async function listEvents(tenantId: string, query: EventListQuery): Promi
     ok: true,
     page: {
       object: "list",
-      data: page.map((row) => JSON.parse(row.payload) as unknown),
+      data: page.map((row) => JSON.parse(openPayload(tenantId, row.payload)) as unknown),
       next_cursor: rows.length > query.limit ? page[page.length - 1]!.id : null,
     },
   };

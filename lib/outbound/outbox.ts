@@ -4,6 +4,7 @@ import { items, outboundEvents, webhookDeliveries, webhookEndpoints, type Order 
 import { paymentsOfOrders, toApiOrder } from "@/lib/api/orders";
 import { randomBase62 } from "@/lib/ids";
 import { newEventId, orderEventTypes } from "./events";
+import { sealedPayload } from "./payload";
 import { scheduleDelivery } from "./queue";
 
 /*
@@ -35,7 +36,7 @@ export async function recordOrderChange(tx: Transaction, tenantId: string, befor
   const createdAt = now.toISOString();
   const events = types.map((type) => {
     const id = newEventId();
-    return { tenantId, id, type, orderId: after.id, createdAt: now, payload: JSON.stringify({ id, type, created_at: createdAt, data }) };
+    return { tenantId, id, type, orderId: after.id, createdAt: now, payload: sealedPayload({ id, type, created_at: createdAt, data }, after.licenseKeyCiphertext) };
   });
   await tx.insert(outboundEvents).values(events);
   await fanOut(tx, tenantId, events);

@@ -50,7 +50,7 @@ import { FORBIDDEN_MESSAGES } from "@/lib/auth/roles";
 import { createSession, findLiveSession, switchSessionAccount, switchSessionEnvironment } from "@/lib/auth/sessions";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
-import { hashLicenseKey, licenseKeyHint } from "@/lib/ledger/license-key";
+import { licenseKeyDigest as hashLicenseKey, licenseKeyHint } from "@/lib/licenses/keys";
 import { createEndpoint } from "@/lib/outbound/endpoints";
 import { reportProblem } from "@/lib/problems/report";
 import { openEnvironment } from "@/lib/tenants/queries";

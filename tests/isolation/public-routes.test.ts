@@ -10,8 +10,9 @@ import { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, webhookEvents, t
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { NO_MATCHING_ORDER } from "@/lib/ledger/apply";
+import { newLicenseKey, sealLicenseKey } from "@/lib/licenses/keys";
 import { withTestDatabase } from "../db";
-import { connectedMerchant, fixtureItem, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
+import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
 import { expectNotFound, html } from "./next-errors";
 import { tenantSnapshot } from "./snapshot";
 
@@ -76,6 +77,29 @@ describe("/pay/[slug]/done", () => {
     await expectNotFound(() => donePage(otherItemOfB.slug, order.id));
     await expectNotFound(() => donePage(b.item.slug, `ord_${randomBase62(20)}`));
     await expectNotFound(() => donePage(b.item.slug, "not-an-order-id"));
+  });
+
+  it("shows the license key only to the browser that bought, once the order grants access", async () => {
+    const m = await merchant();
+    const key = newLicenseKey();
+    const pending = await fixtureOrder(m.tenant, m.item);
+    const { order } = await fixtureLedger(m.tenant, pending, { payments: [{}] });
+    await db().update(orders).set(sealLicenseKey(m.tenant.id, order.id, key)).where(eq(orders.id, order.id));
+
+    browser.attemptCookie = order.attemptId;
+    expect(html(await donePage(m.item.slug, order.id))).toContain(key);
+    browser.attemptCookie = randomBase62(24);
+    const elsewhere = html(await donePage(m.item.slug, order.id));
+    expect(elsewhere).toContain("Payment received");
+    expect(elsewhere).not.toContain(key);
+    expect(elsewhere).not.toContain("Your license key");
+    browser.attemptCookie = undefined;
+    expect(html(await donePage(m.item.slug, order.id))).not.toContain(key);
+
+    // Refunded: no access, so no key even for the buyer's browser.
+    await db().update(orders).set({ status: "refunded", refundedMinor: order.amountMinor }).where(eq(orders.id, order.id));
+    browser.attemptCookie = order.attemptId;
+    expect(html(await donePage(m.item.slug, order.id))).not.toContain(key);
   });
 });
 

@@ -1,11 +1,11 @@
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createApiTokenAction, revokeApiTokenAction } from "@/app/dashboard/api/actions";
+import { createApiTokenAction, revokeApiTokenAction, rotatePublishableKeyAction } from "@/app/dashboard/api/actions";
 import { reapplyEventAction } from "@/app/dashboard/events/actions";
 import { createWebhookAction, replaceKeyAction, saveWebhookSecretAction, updateWebhookEventsAction } from "@/app/dashboard/integrations/whop/actions";
 import { createItemAction, setItemActiveAction, updateItemAction } from "@/app/dashboard/items/actions";
-import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction, subscriptionAction } from "@/app/dashboard/orders/[id]/actions";
+import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction, resetActivationsAction, subscriptionAction } from "@/app/dashboard/orders/[id]/actions";
 import { deleteAccountAction } from "@/app/dashboard/settings/actions";
 import {
   createWebhookEndpointAction,
@@ -20,15 +20,17 @@ import OrderPage from "@/app/dashboard/orders/[id]/page";
 import TeamPage from "@/app/dashboard/settings/team/page";
 import { connectAction } from "@/app/onboarding/actions";
 import { db } from "@/db/client";
-import { webhookEvents } from "@/db/schema";
+import { licenseActivations, orders, webhookEvents } from "@/db/schema";
 import { invitations } from "@/db/schema-auth";
 import { inviteMember } from "@/lib/auth/team";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { publishableKeyFor } from "@/lib/api/publishable-keys";
 import { createApiToken } from "@/lib/api/tokens";
 import { signUp } from "@/lib/auth/accounts";
 import { FORBIDDEN_MESSAGES } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
+import { newLicenseKey, sealLicenseKey } from "@/lib/licenses/keys";
 import { createEndpoint } from "@/lib/outbound/endpoints";
 import { uniqueEmail, withTestDatabase } from "../db";
 import { addMember as member, connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder } from "../fixtures";
@@ -82,6 +84,10 @@ async function account() {
     .insert(webhookEvents)
     .values({ tenantId: m.tenant.id, eventKey: `msg_${randomBase62(20)}`, eventType: "payment.succeeded", scheme: "standard", result: "applied", orderId: paid.id, payload: "{}" })
     .returning();
+  // The paid order's license (a key of ours) is active on one machine.
+  await db().update(orders).set(sealLicenseKey(m.tenant.id, paid.id, newLicenseKey())).where(and(eq(orders.tenantId, m.tenant.id), eq(orders.id, paid.id)));
+  await db().insert(licenseActivations).values({ tenantId: m.tenant.id, id: `act_${randomBase62(20)}`, orderId: paid.id, instanceName: "Studio iMac" });
+  await publishableKeyFor(m.tenant.id);
   const token = await createApiToken(m.actor, "existing");
   if (!token.ok) throw new Error(token.message);
   const endpoint = await createEndpoint(m.actor, { url: "http://127.0.0.1:9/hooks", eventTypes: ["order.paid"] }, { allowPrivate: true });
@@ -116,6 +122,7 @@ function actingForms(a: Awaited<ReturnType<typeof account>>) {
     sendTestEvent: () => sendTestWebhookAction(NO_PREVIOUS_STATE, form({ endpointId: a.endpointId })),
     disableEndpoint: () => setWebhookEndpointEnabledAction(NO_PREVIOUS_STATE, form({ endpointId: a.endpointId, enabled: "false" })),
     deleteEndpoint: () => deleteWebhookEndpointAction(NO_PREVIOUS_STATE, form({ endpointId: a.endpointId })),
+    resetActivations: () => resetActivationsAction(NO_PREVIOUS_STATE, form({ orderId: a.paid.id })),
     resendDelivery: () => resendWebhookDeliveryAction(NO_PREVIOUS_STATE, form({ deliveryId: `dlv_${randomBase62(20)}` })),
   };
 }
@@ -128,6 +135,7 @@ function ownerForms(a: Awaited<ReturnType<typeof account>>) {
     revokeInvitation: () => revokeInvitationAction(NO_PREVIOUS_STATE, form({ invitationId: a.invitationId })),
     changeRole: () => changeRoleAction(NO_PREVIOUS_STATE, form({ userId: a.user.id, role: "viewer" })),
     removeMember: () => removeMemberAction(NO_PREVIOUS_STATE, form({ userId: a.user.id })),
+    rotatePublishableKey: () => rotatePublishableKeyAction(NO_PREVIOUS_STATE, form({})),
     requireTwoFactor: () => setTwoFactorRequirementAction(NO_PREVIOUS_STATE, form({ required: "true" })),
   };
 }
@@ -191,10 +199,11 @@ describe("the order page", () => {
     await signInRecently(await member(a, "viewer"));
     const viewerMarkup = await page();
     expect(viewerMarkup).toContain(a.paid.id);
-    for (const label of [`aria-label="Refund"`, "Cancel the buyer", "Check with Whop"]) expect(viewerMarkup).not.toContain(label);
+    for (const label of [`aria-label="Refund"`, "Cancel the buyer", "Check with Whop", "Reset activations"]) expect(viewerMarkup).not.toContain(label);
+    expect(viewerMarkup).toContain("Studio iMac");
     await signInRecently(await member(a, "admin"));
     const adminMarkup = await page();
-    for (const label of [`aria-label="Refund"`, "Cancel the buyer", "Check with Whop"]) expect(adminMarkup).toContain(label);
+    for (const label of [`aria-label="Refund"`, "Cancel the buyer", "Check with Whop", "Reset activations"]) expect(adminMarkup).toContain(label);
   });
 
   it("shows a Viewer a subscription's state but not Cancel at period end or Cancel now; an Admin sees them", async () => {

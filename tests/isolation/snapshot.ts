@@ -3,7 +3,7 @@ import { selectRows } from "@/db/client";
 
 /**
  * Everything one tenant owns, as JSON text: the tenant row, its account with members, their users and invitations, items, orders, the ledger
- * (payments, refunds, disputes, refund requests), webhook events, problems, API tokens, audit trail and the
+ * (payments, refunds, disputes, refund requests), webhook events, problems, license activations, the publishable key, API tokens, audit trail and the
  * merchant's own webhooks (outbound events, endpoints, deliveries, attempts). Equal snapshots before and after a request mean the request
  * neither changed nor added anything of that tenant's.
  */
@@ -23,6 +23,8 @@ export async function tenantSnapshot(tenantId: string): Promise<string> {
       'refund_requests', (select coalesce(json_agg(rr order by rr.id), '[]') from refund_requests rr where rr.tenant_id = ${tenantId}),
       'events', (select coalesce(json_agg(e order by e.id), '[]') from webhook_events e where e.tenant_id = ${tenantId}),
       'problems', (select coalesce(json_agg(p order by p.kind), '[]') from problems p where p.tenant_id = ${tenantId}),
+      'license_activations', (select coalesce(json_agg(la order by la.id), '[]') from license_activations la where la.tenant_id = ${tenantId}),
+      'publishable_keys', (select coalesce(json_agg(pk order by pk.key), '[]') from publishable_keys pk where pk.tenant_id = ${tenantId}),
       'api_tokens', (select coalesce(json_agg(k order by k.id), '[]') from api_tokens k where k.tenant_id = ${tenantId}),
       'audit', (select coalesce(json_agg(a order by a.id), '[]') from audit_log a where a.tenant_id = ${tenantId}),
       'outbound_events', (select coalesce(json_agg(oe order by oe.id), '[]') from outbound_events oe where oe.tenant_id = ${tenantId}),

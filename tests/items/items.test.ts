@@ -30,7 +30,8 @@ const form = (values: Record<string, string>) => itemFormSchema.safeParse({ titl
 
 describe("the item form", () => {
   it("turns the typed price into minor units of the chosen currency", () => {
-    expect(form({}).data).toEqual({ title: "Template pack", description: null, currency: "usd", priceMinor: 2999, billingPeriodDays: null, trialPeriodDays: null });
+    expect(form({}).data).toEqual({ title: "Template pack", description: null, currency: "usd", priceMinor: 2999, billingPeriodDays: null, trialPeriodDays: null, issueLicenseKeys: false, activationLimit: null });
+    expect(form({ issueLicenseKeys: "on", activationLimit: " 3 " }).data).toMatchObject({ issueLicenseKeys: true, activationLimit: 3 });
     expect(form({ price: "1500", currency: "JPY", description: "  " }).data).toMatchObject({ currency: "jpy", priceMinor: 1500, description: null });
   });
 
@@ -42,6 +43,7 @@ describe("the item form", () => {
     expect(issues({ price: "0" })).toEqual([["price", "The price must be more than zero."]]);
     expect(issues({ currency: "doge" })).toEqual([["currency", "Choose a currency from the list."]]);
     expect(issues({ description: "y".repeat(501) })).toEqual([["description", "Keep the description under 501 characters."]]);
+    for (const activationLimit of ["0", "-1", "2.5", "lots", "10001"]) expect(issues({ activationLimit })?.[0]?.[0]).toBe("activationLimit");
   });
 });
 

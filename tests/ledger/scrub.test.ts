@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { selectRows } from "@/db/client";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
-import { validateLicenseKey } from "@/lib/api/access";
-import { hashLicenseKey } from "@/lib/ledger/license-key";
+import { validateLicense } from "@/lib/licenses/licenses";
+import { licenseKeyDigest as hashLicenseKey } from "@/lib/licenses/keys";
 import { scrubPayload } from "@/lib/ledger/scrub";
 import { withTestDatabase } from "../db";
 import { envelope, eventsOf, membershipData, merchantWithOrder, orderNow, paymentData, send } from "./helpers";
@@ -46,7 +46,8 @@ describe("scrubbed before storing", () => {
     const order = await orderNow(m.order);
     expect(order).toMatchObject({ licenseKeyHash: hashLicenseKey(licenseKey), licenseKeyHint: "9F3A" });
     expect(decryptSecret(order.licenseKeyCiphertext!, { tenantId: m.tenant.id, field: "license_key", rowId: order.id }, env().encryptionKeys)).toBe(licenseKey);
-    expect(await validateLicenseKey(m.tenant.id, licenseKey)).toMatchObject({ valid: true });
+    const caller = { tenantId: m.tenant.id, credential: { kind: "publishable" as const, id: m.tenant.id }, ip: "203.0.113.9" };
+    expect(await validateLicense(caller, { license_key: licenseKey })).toMatchObject({ valid: true });
   });
 
   it("leaves ordinary fields alone and does not touch its input", () => {

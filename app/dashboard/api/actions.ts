@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { rotatePublishableKey } from "@/lib/api/publishable-keys";
 import { scopesSchema } from "@/lib/api/scopes";
 import { createApiToken, revokeApiToken, tokenNameSchema } from "@/lib/api/tokens";
 import { actorAction } from "@/lib/auth/action";
@@ -24,4 +25,10 @@ export const revokeApiTokenAction = actorAction(z.object({ tokenId: z.string().t
   if (!result.ok) return { error: result.message, reauthenticate: result.reauthenticate };
   revalidatePath("/dashboard/api");
   return { success: `Token “${result.row.name}” revoked: apps using it now get 401.` };
+});
+
+export const rotatePublishableKeyAction = actorAction(z.object({}), async (actor) => {
+  const result = await rotatePublishableKey(actor);
+  revalidatePath("/dashboard/api");
+  return { success: `New publishable key …${result.key.slice(-4)}: apps with the old one now get 401. Ship the new one in your app.` };
 });

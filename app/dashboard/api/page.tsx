@@ -1,17 +1,20 @@
-import { CreateApiTokenForm, RevokeApiTokenForm } from "@/components/api-token-forms";
+import { CreateApiTokenForm, RevokeApiTokenForm, RotatePublishableKeyForm } from "@/components/api-token-forms";
+import { CopyableValue } from "@/components/copyable-value";
 import { Card } from "@/components/ui/card";
+import { publishableKeyFor } from "@/lib/api/publishable-keys";
 import { API_SCOPES, DEFAULT_SCOPES, SCOPE_DESCRIPTIONS } from "@/lib/api/scopes";
 import { listApiTokens, MAX_ACTIVE_TOKENS } from "@/lib/api/tokens";
+import { hasRole } from "@/lib/auth/roles";
 import { requireAccount } from "@/lib/auth/session";
 import { env } from "@/lib/env";
 import { formatDateTime } from "@/lib/format";
-import { createApiTokenAction, revokeApiTokenAction } from "./actions";
+import { createApiTokenAction, revokeApiTokenAction, rotatePublishableKeyAction } from "./actions";
 
 export const metadata = { title: "API" };
 
 export default async function ApiPage() {
-  const { tenant } = await requireAccount();
-  const tokens = await listApiTokens(tenant.id);
+  const { tenant, role } = await requireAccount();
+  const [tokens, publishable] = await Promise.all([listApiTokens(tenant.id), publishableKeyFor(tenant.id)]);
   const base = env().appUrl;
   const active = tokens.filter((token) => !token.revokedAt).length;
 
@@ -41,11 +44,28 @@ export default async function ApiPage() {
   "${base}/api/v1/access?item=item_…&email=buyer@example.com"
 # {"access":true,"item":{…},"membership":{"state":"valid",…}}
 
-curl -X POST -H "Authorization: Bearer whc_…" -H "Content-Type: application/json" \\
-  -d '{"license_key":"…"}' ${base}/api/v1/licenses/validate
-
 curl -H "Authorization: Bearer whc_…" "${base}/api/v1/orders?limit=50"`}
         </pre>
+      </Card>
+
+      <Card
+        title="Publishable key"
+        description="For your app itself: it can only validate, activate and deactivate license keys, so it is safe to ship inside a desktop or mobile app. Never ship a secret token (whc_…): it reads your orders and buyers."
+      >
+        <div className="space-y-4">
+          <CopyableValue id="publishable-key" label="Publishable key" value={publishable} copyLabel="Copy key" />
+          {/* Scrolls sideways inside itself on a phone, so it takes focus: keyboard users can scroll it too. */}
+          <pre
+            tabIndex={0}
+            aria-label="Example license requests"
+            className="overflow-x-auto rounded-md bg-zinc-900 p-4 text-xs leading-relaxed text-zinc-100 focus-visible:outline-2 focus-visible:outline-brand-500"
+          >
+            {`curl -X POST -H "Authorization: Bearer ${publishable}" -H "Content-Type: application/json" \\
+  -d '{"license_key":"…","instance_name":"Studio iMac"}' ${base}/api/v1/licenses/activate
+# 201 {"activation_id":"act_…","valid":true,"activations":{"used":1,"limit":3},…}`}
+          </pre>
+          {hasRole(role, "owner") && <RotatePublishableKeyForm action={rotatePublishableKeyAction} />}
+        </div>
       </Card>
 
       <Card

@@ -49,6 +49,11 @@ export default async function ItemsPage() {
                     <div className="min-w-0 flex-1">
                       <p className="font-medium text-zinc-900">{item.title}</p>
                       {item.description && <p className="mt-0.5 line-clamp-2 text-sm text-zinc-600">{item.description}</p>}
+                      {item.issueLicenseKeys && (
+                        <p className="mt-0.5 text-xs text-zinc-600">
+                          License keys{item.activationLimit !== null ? `, up to ${item.activationLimit} activation${item.activationLimit === 1 ? "" : "s"}` : ""}
+                        </p>
+                      )}
                     </div>
                     <p className="font-semibold tabular-nums">
                       {formatMoney(item.priceMinor, item.currency as Currency)}

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { cookies, headers } from "next/headers";
 import { z } from "zod";
+import { ATTEMPT_COOKIE } from "@/lib/checkout/attempt-cookie";
 import { buyerPage } from "@/lib/checkout/buyer-page";
 import { createBuyerCheckout, type BuyerCheckoutResult } from "@/lib/checkout/create-buyer-checkout";
 import { env } from "@/lib/env";
@@ -10,7 +11,6 @@ import { logger, type Logger } from "@/lib/logger";
 
 export const dynamic = "force-dynamic";
 
-const ATTEMPT_COOKIE = "whop_connector_checkout";
 const slugSchema = z.string().regex(/^[A-Za-z0-9]{16}$/);
 const attemptSchema = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/);
 

@@ -33,6 +33,8 @@ export default async function EditItemPage({ params }: { params: Promise<{ id: s
             description: item.description ?? "",
             billing: billingOfDays(item.billingPeriodDays) ?? "monthly",
             trialDays: item.trialPeriodDays ? String(item.trialPeriodDays) : "",
+            issueLicenseKeys: item.issueLicenseKeys ? "on" : "",
+            activationLimit: item.activationLimit === null ? "" : String(item.activationLimit),
           }}
         />
       </Card>

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { ActionState } from "@/lib/actions";
 import { actorAction } from "@/lib/auth/action";
 import { checkOrderWithWhop } from "@/lib/ledger/reconcile";
+import { resetActivations } from "@/lib/licenses/licenses";
 import { refundFormSchema, requestRefund, type RefundResult } from "@/lib/ledger/refunds";
 import {
   acceptPayment,
@@ -53,3 +54,10 @@ export const subscriptionAction = actorAction(subscriptionActionFormSchema, asyn
 );
 
 export const acceptPaymentAction = actorAction(acceptPaymentFormSchema, async (actor, input) => toActionState(await acceptPayment(actor, input), input.orderId));
+
+export const resetActivationsAction = actorAction(z.object({ orderId: z.string().min(1).max(64) }), async (actor, { orderId }) => {
+  const result = await resetActivations(actor, orderId);
+  if (!result.ok) return { error: result.message };
+  revalidatePath(`/dashboard/orders/${orderId}`);
+  return { success: `${result.count} activation${result.count === 1 ? "" : "s"} reset. The buyer can activate again.` };
+});

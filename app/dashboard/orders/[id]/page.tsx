@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CancelMembershipForm } from "@/components/cancel-membership-form";
+import { CopyableValue } from "@/components/copyable-value";
 import { OrderActionButton } from "@/components/order-action-button";
 import { OrderStatusWithFlags } from "@/components/order-status";
 import { RefundForm } from "@/components/refund-form";
@@ -15,13 +16,15 @@ import { NO_ACCESS_TEXT, orderAccess } from "@/lib/ledger/access";
 import { orderEvents } from "@/lib/ledger/events";
 import { orderLedger } from "@/lib/ledger/queries";
 import { canRefund, refundPosition } from "@/lib/ledger/refunds";
+import { openLicenseKey } from "@/lib/licenses/keys";
+import { listActivations } from "@/lib/licenses/licenses";
 import { formatMoney, isCurrency, toMajorString, type Currency } from "@/lib/money";
 import { canCancelMembership } from "@/lib/orders/after-sale";
 import { getOrder } from "@/lib/orders/queries";
 import { availableSubscriptionActions, SUBSCRIPTION_ACTION_LABEL, SUBSCRIPTION_ACTION_PENDING_TEXT, type SubscriptionAction } from "@/lib/subscriptions/actions";
 import { billingLabel, everyText, isRenewal } from "@/lib/subscriptions/billing";
 import { displayState, SUBSCRIPTION_STATE_MEANING } from "@/lib/subscriptions/lifecycle";
-import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction, subscriptionAction } from "./actions";
+import { acceptPaymentAction, cancelMembershipAction, reconcileOrderAction, refundOrderAction, resetActivationsAction, subscriptionAction } from "./actions";
 
 const SUBSCRIPTION_ACTION_HINT: Record<SubscriptionAction, string> = {
   cancel_at_period_end: "Stops renewing; the buyer keeps access until the current period ends.",
@@ -46,7 +49,13 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
   const found = await getOrder(tenant.id, id);
   if (!found) notFound();
   const { order, item } = found;
-  const [events, ledger, position] = await Promise.all([orderEvents(tenant.id, order.id), orderLedger(tenant.id, order.id), refundPosition(undefined, order)]);
+  const [events, ledger, position, activations] = await Promise.all([
+    orderEvents(tenant.id, order.id),
+    orderLedger(tenant.id, order.id),
+    refundPosition(undefined, order),
+    order.licenseKeyCiphertext ? listActivations(tenant.id, order.id) : [],
+  ]);
+  const licenseKey = openLicenseKey(order);
   const money = (minor: number | null, currency: string | null = order.currency) =>
     minor === null ? "—" : isCurrency(currency ?? order.currency) ? formatMoney(minor, (currency ?? order.currency) as Currency) : `${minor} ${currency}`;
   const access = orderAccess(order);
@@ -120,11 +129,6 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           <Detail term="Access">
             {access.access ? <span className="text-emerald-800">Granted</span> : <span>No access — {NO_ACCESS_TEXT[access.reason!]}</span>}
           </Detail>
-          {order.licenseKeyHint && (
-            <Detail term="License key">
-              <span className="font-mono text-xs">…{order.licenseKeyHint}</span>
-            </Detail>
-          )}
           {order.failureReason && <Detail term="Why it failed">{order.failureReason}</Detail>}
         </dl>
         {order.whopCheckoutId && acts && (
@@ -168,6 +172,37 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
               />
             </section>
           )}
+        </Card>
+      )}
+      {licenseKey && (
+        <Card title="License" description={access.access ? "Valid: the buyer's apps can activate it." : "Not valid while the order grants no access."}>
+          <div className="space-y-4">
+            <CopyableValue id="order-license-key" label="License key" value={licenseKey} copyLabel="Copy key" />
+            <section aria-labelledby="activations-heading">
+              <h3 id="activations-heading" className="text-sm font-semibold text-zinc-900">
+                Activations{" "}
+                <span className="font-normal text-zinc-600">
+                  ({activations.length}
+                  {item.activationLimit !== null ? ` of ${item.activationLimit}` : ""})
+                </span>
+              </h3>
+              {activations.length === 0 ? (
+                <p className="mt-1 text-sm text-zinc-600">Not active on any machine.</p>
+              ) : (
+                <ul className="mt-2 divide-y divide-zinc-100 text-sm">
+                  {activations.map((activation) => (
+                    <li key={activation.id} className="flex flex-wrap justify-between gap-x-4 py-1.5">
+                      <span className="wrap-anywhere text-zinc-900">{activation.instanceName}</span>
+                      <span className="text-xs text-zinc-500">since {formatDateTime(activation.createdAt)}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            {acts && activations.length > 0 && (
+              <OrderActionButton orderId={order.id} action={resetActivationsAction} label="Reset activations" pendingLabel="Resetting…" />
+            )}
+          </div>
         </Card>
       )}
       <Card title="Ledger" description="Every payment, refund and dispute Whop reported for this order, each by its own Whop id.">

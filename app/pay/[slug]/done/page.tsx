@@ -1,9 +1,14 @@
 import { and, eq } from "drizzle-orm";
+import { cookies } from "next/headers";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { db } from "@/db/client";
 import { itemSlugs, items, orders } from "@/db/schema";
+import { CopyableValue } from "@/components/copyable-value";
+import { ATTEMPT_COOKIE, isBuyersBrowser } from "@/lib/checkout/attempt-cookie";
 import { formatDateTime } from "@/lib/format";
+import { orderAccess } from "@/lib/ledger/access";
+import { openLicenseKey } from "@/lib/licenses/keys";
 import { formatMoney, type Currency } from "@/lib/money";
 import { everyText } from "@/lib/subscriptions/billing";
 
@@ -46,6 +51,9 @@ export default async function CheckoutDonePage({
   if (!row) notFound();
 
   const { order } = row;
+  // The key is the buyer's: shown only to the browser that checked out (its attempt cookie), once the order grants access.
+  const licenseKey =
+    order.licenseKeyCiphertext && orderAccess(order).access && isBuyersBrowser((await cookies()).get(ATTEMPT_COOKIE)?.value, order.attemptId) ? openLicenseKey(order) : null;
   // A free trial charges nothing yet: its order stays pending while the subscription is trialing.
   const trialing = order.subscriptionState === "trialing";
   const text = trialing
@@ -62,6 +70,12 @@ export default async function CheckoutDonePage({
         <p className="text-sm text-zinc-500">{row.item.title}</p>
         <h1 className={`mt-1 text-xl font-semibold ${text.tone}`}>{text.title}</h1>
         <p className="mt-2 text-zinc-600">{text.body}</p>
+        {licenseKey && (
+          <div className="mt-6 space-y-2 rounded-lg border border-emerald-200 bg-emerald-50/50 p-4">
+            <CopyableValue id="license-key" label="Your license key" value={licenseKey} copyLabel="Copy key" />
+            <p className="text-xs text-zinc-600">Keep it: the app asks for it. The seller can send it to you again.</p>
+          </div>
+        )}
         <p className="mt-6 text-sm text-zinc-500">
           Amount: <span className="font-medium text-zinc-800">{formatMoney(order.amountMinor, order.currency as Currency)}</span>
           {order.billingPeriodDays !== null && <span> every {everyText(order.billingPeriodDays)}</span>}

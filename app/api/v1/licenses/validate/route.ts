@@ -1,23 +1,12 @@
-import { licenseBodySchema, validateLicenseThrottled } from "@/lib/api/access";
-import { apiError, apiJson, describeIssues, withApiToken } from "@/lib/api/handler";
+import { apiJson, licenseAnswer, parseJsonBody, withLicenseCredential } from "@/lib/api/handler";
+import { validateBodySchema, validateLicense } from "@/lib/licenses/licenses";
 
 export const dynamic = "force-dynamic";
 
-/** POST /api/v1/licenses/validate { "license_key": "…" }: is this Whop license key valid, for which item, until when? */
-export const POST = withApiToken("licenses.validate", "licenses:write", async ({ request, token }) => {
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    return apiError(400, "invalid_request", 'The body must be JSON: { "license_key": "…" }.');
-  }
-  const parsed = licenseBodySchema.safeParse(body);
-  if (!parsed.success) return apiError(400, "invalid_request", describeIssues(parsed.error.issues));
-  const answer = await validateLicenseThrottled(token.tenantId, parsed.data.license_key);
-  if ("throttled" in answer) {
-    return apiError(429, "rate_limited", `Too many unknown license keys. Try again in ${answer.retryAfterSeconds} seconds.`, {
-      "Retry-After": String(answer.retryAfterSeconds),
-    });
-  }
-  return apiJson(answer);
+/** POST /api/v1/licenses/validate { license_key, activation_id? }: is this license key valid now (and is that activation live)? */
+export const POST = withLicenseCredential("licenses.validate", async ({ request, caller }) => {
+  const body = await parseJsonBody(request, validateBodySchema, '{ "license_key": "…" }');
+  if (!body.ok) return body.response;
+  const answer = await validateLicense(caller, body.data);
+  return "throttled" in answer ? licenseAnswer(answer) : apiJson(answer);
 });
