@@ -12,7 +12,7 @@ export function CopyableValue({ id, label, value, copyLabel }: { id: string; lab
           id={id}
           readOnly
           value={value}
-          className="min-w-0 flex-1 basis-56 rounded-md border border-zinc-300 bg-zinc-50 px-3 py-1.5 font-mono text-sm text-zinc-900"
+          className="min-w-0 flex-1 basis-56 rounded-md border border-zinc-300 bg-zinc-50 px-3 py-1.5 font-mono text-xs text-zinc-900 sm:text-sm"
         />
         <CopyButton value={value} label={copyLabel} />
       </div>

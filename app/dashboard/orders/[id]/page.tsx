@@ -199,7 +199,7 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
                 </ul>
               )}
             </section>
-            {acts && activations.length > 0 && (
+            {acts && (
               <OrderActionButton orderId={order.id} action={resetActivationsAction} label="Reset activations" pendingLabel="Resetting…" />
             )}
           </div>
