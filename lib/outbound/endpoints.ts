@@ -3,12 +3,14 @@ import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/auth/roles";
 import { z } from "zod";
 import { db, type Executor, type Transaction } from "@/db/client";
+import { keysetBefore } from "@/db/keyset";
 import { outboundEvents, webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, type WebhookEndpoint } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { env } from "@/lib/env";
 import { randomBase62 } from "@/lib/ids";
 import { resolveProblems } from "@/lib/problems/report";
+import { hitRateLimit } from "@/lib/rate-limit";
 import { allowPrivateUrls } from "./config";
 import { attemptDelivery, type AttemptResult, type DeliveryOptions } from "./deliver";
 import { isOrderEventType, newEventId, ORDER_EVENT_TYPES, TEST_EVENT_TYPE, type OrderEventType } from "./events";
@@ -28,6 +30,8 @@ export const MAX_ENDPOINTS = 10;
 export const RESEND_LIMIT = 1000;
 /** The job that backs up an inline attempt (test event, resend), should the request die midway. */
 const BACKUP_JOB_SECONDS = 15;
+/** Test events and resends, together, per endpoint and minute: each one is a request to the merchant's app sent at once. */
+export const MANUAL_SENDS_PER_MINUTE = 10;
 export const ENDPOINT_NOT_FOUND = "That endpoint does not exist.";
 export const DELIVERY_NOT_FOUND = "That delivery does not exist.";
 
@@ -237,9 +241,21 @@ function describeAttempt(result: AttemptResult, what: string): Outcome {
   }
 }
 
+/**
+ * Counts a test event or resend to the endpoint (one upsert, in Postgres, so the limit holds across
+ * instances and double clicks): the refusal's message, or null when it may go.
+ */
+async function manualSendRefused(tenantId: string, endpointId: string): Promise<string | null> {
+  const limit = await hitRateLimit(`webhook-manual-send:${tenantId}:${endpointId}`, MANUAL_SENDS_PER_MINUTE, 60);
+  if (limit.allowed) return null;
+  return `Too many test events and resends to this endpoint: at most ${MANUAL_SENDS_PER_MINUTE} a minute. Try again in ${limit.retryAfterSeconds} s.`;
+}
+
 /** A `webhook.test` event to this endpoint alone, attempted right away (retried like any other if it fails). */
 export async function sendTestEvent(actor: Actor, endpointId: string, options: DeliveryOptions = {}): Promise<Outcome> {
   authorize(actor, "admin");
+  const refused = await manualSendRefused(actor.tenant.id, endpointId);
+  if (refused) return { ok: false, message: refused };
   const now = new Date();
   const delivery = await db().transaction(async (tx): Promise<{ error: string } | { deliveryId: string }> => {
     const endpoint = await lockEndpoint(tx, actor.tenant.id, endpointId);
@@ -264,12 +280,14 @@ export async function sendTestEvent(actor: Actor, endpointId: string, options: D
 export async function resendDelivery(actor: Actor, deliveryId: string, options: DeliveryOptions = {}): Promise<Outcome> {
   authorize(actor, "admin");
   const now = new Date();
+  const [found] = await db()
+    .select({ endpointId: webhookDeliveries.endpointId })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.tenantId, actor.tenant.id), eq(webhookDeliveries.id, deliveryId)));
+  if (!found) return { ok: false, message: DELIVERY_NOT_FOUND };
+  const refused = await manualSendRefused(actor.tenant.id, found.endpointId);
+  if (refused) return { ok: false, message: refused };
   const ready = await db().transaction(async (tx): Promise<{ error: string } | { ok: true }> => {
-    const [found] = await tx
-      .select({ endpointId: webhookDeliveries.endpointId })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.tenantId, actor.tenant.id), eq(webhookDeliveries.id, deliveryId)));
-    if (!found) return { error: DELIVERY_NOT_FOUND };
     const endpoint = await lockEndpoint(tx, actor.tenant.id, found.endpointId);
     if (!endpoint) return { error: DELIVERY_NOT_FOUND };
     if (!endpoint.enabled) return { error: "The endpoint is disabled: enable it first." };
@@ -358,9 +376,29 @@ export interface AttemptView {
 
 export const ATTEMPT_LOG_SIZE = 100;
 
-/** The endpoint's delivery log, newest attempt first, with each delivery's state now. */
-export async function listEndpointAttempts(tenantId: string, endpointId: string, limit = ATTEMPT_LOG_SIZE): Promise<AttemptView[]> {
-  return db()
+/** The delivery log's page cursor: the last attempt shown, as `created_at|id` in base64url. */
+export const attemptCursorSchema = z.string().max(200).optional().catch(undefined);
+
+function decodeAttemptCursor(text: string | undefined): { createdAt: Date; id: number } | undefined {
+  if (!text) return undefined;
+  const [iso, id] = Buffer.from(text, "base64url").toString("utf8").split("|");
+  const createdAt = new Date(iso ?? "");
+  return id && /^\d{1,18}$/.test(id) && !Number.isNaN(createdAt.getTime()) ? { createdAt, id: Number(id) } : undefined;
+}
+
+/**
+ * The endpoint's delivery log, newest attempt first, with each delivery's state now: keyset pages
+ * on (created_at, id), each one range of the log's index however deep it is. An unreadable cursor
+ * gives the first page.
+ */
+export async function listEndpointAttempts(
+  tenantId: string,
+  endpointId: string,
+  cursor?: string,
+  pageSize = ATTEMPT_LOG_SIZE,
+): Promise<{ attempts: AttemptView[]; nextCursor: string | null }> {
+  const after = decodeAttemptCursor(cursor);
+  const rows = await db()
     .select({
       id: webhookDeliveryAttempts.id,
       deliveryId: webhookDeliveryAttempts.deliveryId,
@@ -377,9 +415,18 @@ export async function listEndpointAttempts(tenantId: string, endpointId: string,
     })
     .from(webhookDeliveryAttempts)
     .innerJoin(webhookDeliveries, and(eq(webhookDeliveries.tenantId, webhookDeliveryAttempts.tenantId), eq(webhookDeliveries.id, webhookDeliveryAttempts.deliveryId)))
-    .where(and(eq(webhookDeliveryAttempts.tenantId, tenantId), eq(webhookDeliveryAttempts.endpointId, endpointId)))
+    .where(
+      and(
+        eq(webhookDeliveryAttempts.tenantId, tenantId),
+        eq(webhookDeliveryAttempts.endpointId, endpointId),
+        after ? keysetBefore(webhookDeliveryAttempts.createdAt, webhookDeliveryAttempts.id, after.createdAt, after.id) : undefined,
+      ),
+    )
     .orderBy(desc(webhookDeliveryAttempts.createdAt), desc(webhookDeliveryAttempts.id))
-    .limit(limit);
+    .limit(pageSize + 1);
+  const attempts = rows.slice(0, pageSize);
+  const last = attempts[attempts.length - 1];
+  return { attempts, nextCursor: rows.length > pageSize && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString("base64url") : null };
 }
 
 /** Deliveries still waiting for their first attempt (queued), for the log's header. */

@@ -18,7 +18,16 @@ import {
   retryDelaySeconds,
   RETRY_SCHEDULE_SECONDS,
 } from "@/lib/outbound/deliver";
-import { createEndpoint, rotateEndpointSecret, sendTestEvent, setEndpointEnabled } from "@/lib/outbound/endpoints";
+import {
+  ATTEMPT_LOG_SIZE,
+  createEndpoint,
+  listEndpointAttempts,
+  MANUAL_SENDS_PER_MINUTE,
+  resendDelivery,
+  rotateEndpointSecret,
+  sendTestEvent,
+  setEndpointEnabled,
+} from "@/lib/outbound/endpoints";
 import { ORDER_EVENT_TYPES, orderEventTypes } from "@/lib/outbound/events";
 import { postJson } from "@/lib/outbound/http";
 import { signingSecrets } from "@/lib/outbound/signing";
@@ -344,6 +353,64 @@ describe("signed deliveries to a real receiver", () => {
     await until(() => receiver.received.length === QUICK_SAMPLE + 5);
     expect(await attemptDelivery(m.tenant.id, c)).toEqual({ kind: "skipped", reason: "busy" });
     expect((await Promise.all(two)).map((r) => r.kind)).toEqual(["delivered", "delivered"]);
+  });
+
+  it("Send test event and Resend share a limit per endpoint: past it they are refused with a clear message and send nothing", async () => {
+    // A fixed window per minute: start well inside one.
+    const toWindowEnd = 60_000 - (Date.now() % 60_000);
+    if (toWindowEnd < 15_000) await new Promise((resolve) => setTimeout(resolve, toWindowEnd + 100));
+    const m = await merchantWithOrder();
+    const { endpoint } = await withEndpoint(m, ["order.paid"]);
+    const other = await withEndpoint(m, ["order.paid"], "/hooks/other");
+    await send(m, envelope("payment.succeeded", paymentData(m.order)));
+    const [delivery] = await deliveriesOf(m.tenant, endpoint.id);
+    for (let i = 0; i < MANUAL_SENDS_PER_MINUTE - 1; i++) expect((await sendTestEvent(actorOf(m), endpoint.id)).ok).toBe(true);
+    expect((await resendDelivery(actorOf(m), delivery!.id)).ok).toBe(true);
+    const sent = receiver.received.length;
+    expect(sent).toBe(MANUAL_SENDS_PER_MINUTE);
+
+    const refused = await sendTestEvent(actorOf(m), endpoint.id);
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toMatch(new RegExp(`^Too many test events and resends to this endpoint: at most ${MANUAL_SENDS_PER_MINUTE} a minute\\. Try again in \\d+ s\\.$`));
+    expect(await resendDelivery(actorOf(m), delivery!.id)).toMatchObject({ ok: false, message: expect.stringMatching(/^Too many test events and resends/) });
+    expect(receiver.received).toHaveLength(sent);
+    // No event was written for the refused test event.
+    const tests = await db().select().from(outboundEvents).where(and(eq(outboundEvents.tenantId, m.tenant.id), eq(outboundEvents.type, "webhook.test")));
+    expect(tests).toHaveLength(MANUAL_SENDS_PER_MINUTE - 1);
+    // Another endpoint counts its own.
+    expect((await sendTestEvent(actorOf(m), other.endpoint.id)).ok).toBe(true);
+  });
+
+  it("the delivery log pages beyond its first page: newest first, every attempt once, ties in time broken by id", async () => {
+    const m = await merchantWithOrder();
+    const { endpoint } = await withEndpoint(m, ["order.paid"]);
+    await send(m, envelope("payment.succeeded", paymentData(m.order)));
+    const [delivery] = await deliveriesOf(m.tenant, endpoint.id);
+    const [event] = await eventsOfOrder(m.tenant, m.order.id);
+    const base = Date.now() - 3_600_000;
+    // Two attempts per instant, so a page boundary falls between rows of the same time.
+    const rows = Array.from({ length: ATTEMPT_LOG_SIZE + 5 }, (_, i) => ({
+      tenantId: m.tenant.id,
+      deliveryId: delivery!.id,
+      endpointId: endpoint.id,
+      eventId: event!.id,
+      eventType: "order.paid",
+      attempt: i + 1,
+      status: 500,
+      durationMs: 3,
+      createdAt: new Date(base + Math.floor(i / 2) * 1000),
+    }));
+    await db().insert(webhookDeliveryAttempts).values(rows);
+    const first = await listEndpointAttempts(m.tenant.id, endpoint.id);
+    expect(first.attempts).toHaveLength(ATTEMPT_LOG_SIZE);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await listEndpointAttempts(m.tenant.id, endpoint.id, first.nextCursor!);
+    expect(second.attempts).toHaveLength(5);
+    expect(second.nextCursor).toBeNull();
+    const seen = [...first.attempts, ...second.attempts].map((a) => a.attempt);
+    expect(seen).toEqual(rows.map((r) => r.attempt).reverse());
+    // A cursor that is not one of ours gives the first page.
+    expect((await listEndpointAttempts(m.tenant.id, endpoint.id, "not-a-cursor")).attempts[0]!.attempt).toBe(ATTEMPT_LOG_SIZE + 5);
   });
 
   it("rotation: both secrets sign during the 24 h overlap, only the new one after", async () => {

@@ -1,9 +1,10 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { Pagination } from "@/components/pagination";
 import { EndpointButton } from "@/components/webhook-endpoint-forms";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
-import { ATTEMPT_LOG_SIZE, countQueuedDeliveries, getEndpoint, listEndpointAttempts } from "@/lib/outbound/endpoints";
+import { ATTEMPT_LOG_SIZE, attemptCursorSchema, countQueuedDeliveries, getEndpoint, listEndpointAttempts } from "@/lib/outbound/endpoints";
 import { resendWebhookDeliveryAction } from "../actions";
 import { EndpointControls, EndpointStatus } from "../endpoint-controls";
 
@@ -17,12 +18,20 @@ const STATE_TEXT: Record<string, string> = {
   canceled: "canceled (endpoint disabled)",
 };
 
-export default async function WebhookEndpointPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function WebhookEndpointPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams?: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { tenant } = await requireAccount();
   const { id } = await params;
+  const cursor = attemptCursorSchema.parse((await searchParams)?.cursor);
   const endpoint = await getEndpoint(tenant.id, id);
   if (!endpoint) notFound();
-  const [attempts, queued] = await Promise.all([listEndpointAttempts(tenant.id, endpoint.id), countQueuedDeliveries(tenant.id, endpoint.id)]);
+  const basePath = `/dashboard/webhooks/${encodeURIComponent(endpoint.id)}`;
+  const [{ attempts, nextCursor }, queued] = await Promise.all([listEndpointAttempts(tenant.id, endpoint.id, cursor), countQueuedDeliveries(tenant.id, endpoint.id)]);
 
   return (
     <>
@@ -41,7 +50,7 @@ export default async function WebhookEndpointPage({ params }: { params: Promise<
         <h2 id="log-heading" className="text-base font-semibold">
           Delivery log{" "}
           <span className="font-normal text-zinc-500">
-            (latest {ATTEMPT_LOG_SIZE} attempts{queued > 0 ? `; ${queued} waiting for a first attempt` : ""})
+            (newest first, {ATTEMPT_LOG_SIZE} attempts a page{queued > 0 ? `; ${queued} waiting for a first attempt` : ""})
           </span>
         </h2>
         {attempts.length === 0 ? (
@@ -88,6 +97,7 @@ export default async function WebhookEndpointPage({ params }: { params: Promise<
             })}
           </ul>
         )}
+        <Pagination basePath={basePath} onLaterPage={Boolean(cursor)} nextHref={nextCursor ? `${basePath}?${new URLSearchParams({ cursor: nextCursor })}` : null} />
       </section>
     </>
   );
