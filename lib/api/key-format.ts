@@ -7,7 +7,10 @@ import { randomBase62 } from "@/lib/ids";
  * `whc_` + 32 random base62 characters (190 bits) + a 6-character CRC32 checksum, so that secret
  * scanners recognise one (`whc_[A-Za-z0-9]{38}`) and a mistyped one is refused without a database
  * lookup. A publishable key has the same shape under `whp_` (made to ship inside an app: it can only
- * validate, activate and deactivate license keys). Both are looked up by SHA-256.
+ * validate, activate and deactivate license keys). Both are looked up by SHA-256. A credential of an
+ * account's Test mode says so: `test_` follows the prefix (`whc_test_…`, `whp_test_…`), so a
+ * scanner pattern tells a leaked live token (`whc_[A-Za-z0-9]{38}`) from a test one
+ * (`whc_test_[A-Za-z0-9]{38}`), and a person reading one knows which environment it opens.
  */
 
 export const CREDENTIAL_KINDS = {
@@ -19,7 +22,9 @@ export type CredentialKind = keyof typeof CREDENTIAL_KINDS;
 const RANDOM_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const SHAPE = /^(whc|whp)_[A-Za-z0-9]{38}$/;
+const SHAPE = /^(whc|whp)_(test_)?[A-Za-z0-9]{38}$/;
+/** What follows the kind's prefix on a Test mode credential. */
+export const TEST_MARK = "test_";
 
 function checksum(body: string): string {
   let value = crc32(body);
@@ -31,8 +36,13 @@ function checksum(body: string): string {
   return out;
 }
 
-export function newCredential(kind: CredentialKind): string {
-  const body = `${CREDENTIAL_KINDS[kind]}${randomBase62(RANDOM_LENGTH)}`;
+/** The visible start of a credential of `kind` in `environment` (`whc_`, `whc_test_`, …). */
+export function credentialPrefix(kind: CredentialKind, environment: "live" | "test" = "live"): string {
+  return `${CREDENTIAL_KINDS[kind]}${environment === "test" ? TEST_MARK : ""}`;
+}
+
+export function newCredential(kind: CredentialKind, environment: "live" | "test" = "live"): string {
+  const body = `${credentialPrefix(kind, environment)}${randomBase62(RANDOM_LENGTH)}`;
   return `${body}${checksum(body)}`;
 }
 

@@ -44,7 +44,7 @@ export async function createApiToken(actor: Actor, name: string, scopes: readonl
   authorize(actor, "admin");
   const recent = await requireRecentAuthentication(actor.sessionId, actor);
   if (!recent.ok) return { ok: false, message: recent.message, reauthenticate: recent.method };
-  const token = newCredential("secret");
+  const token = newCredential("secret", actor.tenant.environment);
   return db().transaction(async (tx) => {
     // Serialises token creation per tenant so that two concurrent creations cannot pass the cap.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`api_tokens:${actor.tenant.id}`}))`);

@@ -337,6 +337,8 @@ describe.each(["test", "live"] as const)("signed in to %s", (environment) => {
       return { status: response.status, body: JSON.stringify(await response.json()) };
     };
 
+    // A token says which environment it opens.
+    expect(mine.token).toMatch(environment === "test" ? /^whc_test_[A-Za-z0-9]{38}$/ : /^whc_[A-Za-z0-9]{38}$/);
     expect((await call(getOrderRoute, `/api/v1/orders/${theirs.paid.id}`, {}, { id: theirs.paid.id })).status).toBe(404);
     expect((await call(getOrderRoute, `/api/v1/orders/${mine.paid.id}`, {}, { id: mine.paid.id })).status).toBe(200);
     const list = await call(listOrdersRoute, "/api/v1/orders");

@@ -1,6 +1,7 @@
 import { CreateApiTokenForm, RevokeApiTokenForm, RotatePublishableKeyForm } from "@/components/api-token-forms";
 import { CopyableValue } from "@/components/copyable-value";
 import { Card } from "@/components/ui/card";
+import { credentialPrefix } from "@/lib/api/key-format";
 import { publishableKeyFor } from "@/lib/api/publishable-keys";
 import { API_SCOPES, DEFAULT_SCOPES, SCOPE_DESCRIPTIONS } from "@/lib/api/scopes";
 import { listApiTokens, MAX_ACTIVE_TOKENS } from "@/lib/api/tokens";
@@ -90,7 +91,7 @@ curl -H "Authorization: Bearer whc_…" "${base}/api/v1/orders?limit=50"`}
               <li key={token.id} aria-label={token.name} className="flex flex-wrap items-center gap-x-6 gap-y-2 px-5 py-4 text-sm">
                 <div className="min-w-48 flex-1">
                   <p className={`font-medium wrap-anywhere ${token.revokedAt ? "text-zinc-500 line-through" : "text-zinc-900"}`}>{token.name}</p>
-                  <p className="font-mono text-xs whitespace-nowrap text-zinc-600">whc_…{token.tokenHint}</p>
+                  <p className="font-mono text-xs whitespace-nowrap text-zinc-600">{credentialPrefix("secret", tenant.environment)}…{token.tokenHint}</p>
                   <ul aria-label="Scopes" className="mt-1 flex flex-wrap gap-1">
                     {token.scopes.map((scope) => (
                       <li key={scope} className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-[11px] text-zinc-700">
