@@ -15,9 +15,10 @@ import { credentialKind, newCredential } from "./key-format";
 
 /** The tenant's publishable key, made on first use. */
 export async function publishableKeyFor(tenantId: string): Promise<string> {
-  const [tenant] = await db().select({ key: tenants.publishableKey }).from(tenants).where(eq(tenants.id, tenantId));
+  const [tenant] = await db().select({ key: tenants.publishableKey, environment: tenants.environment }).from(tenants).where(eq(tenants.id, tenantId));
   if (tenant?.key) return tenant.key;
-  const key = newCredential("publishable");
+  // A Test tenant's key says so (whp_test_…).
+  const key = newCredential("publishable", tenant?.environment);
   return db().transaction(async (tx) => {
     const [set] = await tx
       .update(tenants)
@@ -38,7 +39,7 @@ export async function publishableKeyFor(tenantId: string): Promise<string> {
 export async function rotatePublishableKey(actor: Actor): Promise<{ ok: true; key: string }> {
   authorize(actor, "owner");
   const previous = await publishableKeyFor(actor.tenant.id);
-  const key = newCredential("publishable");
+  const key = newCredential("publishable", actor.tenant.environment);
   return db().transaction(async (tx) => {
     const [tenant] = await tx.select({ key: tenants.publishableKey }).from(tenants).where(eq(tenants.id, actor.tenant.id)).for("update");
     const old = tenant?.key ?? previous;
