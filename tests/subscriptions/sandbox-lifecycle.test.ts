@@ -79,7 +79,8 @@ describe("a subscription through the sandbox", () => {
     expect(active).toMatchObject({ status: "paid", paidMinor: 999, subscriptionState: "active", amountMismatch: false });
 
     const renewal = await sandbox(`/memberships/${membershipId}/renew`);
-    const renewed = await waitFor(() => orderRow(orderId), (row) => row.paidMinor === 1998);
+    // The renewal payment and the membership's new period arrive as two webhooks, in either order.
+    const renewed = await waitFor(() => orderRow(orderId), (row) => row.paidMinor === 1998 && row.currentPeriodEnd! > active.currentPeriodEnd!);
     expect(renewed).toMatchObject({ status: "paid", paidMinor: 1998, subscriptionState: "active", amountMismatch: false });
     const payments = await db().select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenant.id), eq(ledgerPayments.orderId, orderId)));
     expect(payments.map((p) => [p.billingReason, p.status, p.subtotalMinor]).sort()).toEqual([
