@@ -1,10 +1,8 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS, migrationsUpTo } from "./migrations-up-to";
 
 /*
  * Migration 0015 (accounts and teams) on data written under 0014: every tenant gets an account of
@@ -12,24 +10,6 @@ import { afterAll, describe, expect, it } from "vitest";
  * it, and a TOTP secret remembers the tenant it was sealed under. Runs on a PGlite of its own,
  * whatever DATABASE_URL says: the data must be written before the migration runs.
  */
-
-const MIGRATIONS = path.join(process.cwd(), "db", "migrations");
-const folders: string[] = [];
-afterAll(() => folders.forEach((folder) => fs.rmSync(folder, { recursive: true, force: true })));
-
-/** The committed migrations up to and including `lastTag`, as a folder of their own. */
-function migrationsUpTo(lastTag: string): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
-  folders.push(folder);
-  fs.cpSync(MIGRATIONS, folder, { recursive: true });
-  const journalPath = path.join(folder, "meta", "_journal.json");
-  const journal = JSON.parse(fs.readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
-  const last = journal.entries.findIndex((entry) => entry.tag === lastTag);
-  if (last < 0) throw new Error(`no migration ${lastTag}`);
-  journal.entries = journal.entries.slice(0, last + 1);
-  fs.writeFileSync(journalPath, JSON.stringify(journal));
-  return folder;
-}
 
 describe("migration 0015: accounts and teams", () => {
   it("gives each tenant an account, makes its users Owners, keeps sessions and two-factor working", async () => {

@@ -1,10 +1,8 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS, migrationsUpTo } from "./migrations-up-to";
 
 /*
  * The test-mode migration on data written before it: every tenant becomes its account's tenant in
@@ -14,24 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
  * data must be written before the migration runs.
  */
 
-const MIGRATIONS = path.join(process.cwd(), "db", "migrations");
 const BEFORE = "0018_overview_rollups";
-const folders: string[] = [];
-afterAll(() => folders.forEach((folder) => fs.rmSync(folder, { recursive: true, force: true })));
-
-/** The committed migrations up to and including `lastTag`, as a folder of their own. */
-function migrationsUpTo(lastTag: string): string {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
-  folders.push(folder);
-  fs.cpSync(MIGRATIONS, folder, { recursive: true });
-  const journalPath = path.join(folder, "meta", "_journal.json");
-  const journal = JSON.parse(fs.readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
-  const last = journal.entries.findIndex((entry) => entry.tag === lastTag);
-  if (last < 0) throw new Error(`no migration ${lastTag}`);
-  journal.entries = journal.entries.slice(0, last + 1);
-  fs.writeFileSync(journalPath, JSON.stringify(journal));
-  return folder;
-}
 
 describe("migration: test mode", () => {
   it("puts each tenant in the environment its key belongs to, one per account, and keeps sessions in it", async () => {
