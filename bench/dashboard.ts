@@ -179,53 +179,61 @@ async function generate(runId: string): Promise<{ tenantId: string; userId: stri
     await tx.insert(accountMembers).values({ accountId: `acc_${prefix}_000000`, userId, role: "owner" });
   });
 
-  // Orders: the big tenant's g ∈ [1, ORDERS], two per created_at instant (ties broken by id); the others SMALL_ORDERS each.
-  const statuses = sql.raw(`(array['pending','paid','paid','paid','failed','refunded','partially_refunded','disputed','paid','expired'])[1 + g % 10]::order_status`);
-  await db().execute(sql`
-    insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, whop_checkout_id, whop_payment_id, buyer_email, paid_at, created_at, updated_at)
-    select 'ord_' || ${prefix} || '_' || lpad(g::text, 8, '0'), ${tenantId}, ${`item_${prefix}_000000`}, ${statuses}, 2500, 'usd',
-           md5(g::text), 'ch_' || substr(md5('ch' || g::text), 1, 15), 'pay_' || substr(md5('pay' || g::text), 1, 14),
-           'buyer' || g || '@example.com', now() - (g / 2) * interval '3 seconds', now() - (g / 2) * interval '3 seconds', now()
-    from generate_series(1, ${ORDERS}) g`);
-  await db().execute(sql`
-    insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, created_at)
-    select 'ord_' || ${prefix} || '_' || lpad(t::text, 6, '0') || '_' || g, 'ten_' || ${prefix} || '_' || lpad(t::text, 6, '0'),
-           'item_' || ${prefix} || '_' || lpad(t::text, 6, '0'), 'paid', 2500, 'usd', md5(t::text || g::text), now() - g * interval '1 minute'
-    from generate_series(1, ${TENANTS - 1}) t, generate_series(1, ${SMALL_ORDERS}) g`);
+  // The bulk rows with the row triggers set aside (session_replication_role = replica, this
+  // transaction only): one INSERT … SELECT of 500,000 payments firing the rollup triggers per row
+  // updates the same few overview_days rows hundreds of thousands of times in one transaction, which
+  // runs for many minutes. overview_rebuild then sums every tenant's rollups as the triggers would have.
+  await db().transaction(async (tx) => {
+    await tx.execute(sql`set local session_replication_role = replica`);
+    // Orders: the big tenant's g ∈ [1, ORDERS], two per created_at instant (ties broken by id); the others SMALL_ORDERS each.
+    const statuses = sql.raw(`(array['pending','paid','paid','paid','failed','refunded','partially_refunded','disputed','paid','expired'])[1 + g % 10]::order_status`);
+    await tx.execute(sql`
+      insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, whop_checkout_id, whop_payment_id, buyer_email, paid_at, created_at, updated_at)
+      select 'ord_' || ${prefix} || '_' || lpad(g::text, 8, '0'), ${tenantId}, ${`item_${prefix}_000000`}, ${statuses}, 2500, 'usd',
+             md5(g::text), 'ch_' || substr(md5('ch' || g::text), 1, 15), 'pay_' || substr(md5('pay' || g::text), 1, 14),
+             'buyer' || g || '@example.com', now() - (g / 2) * interval '3 seconds', now() - (g / 2) * interval '3 seconds', now()
+      from generate_series(1, ${ORDERS}) g`);
+    await tx.execute(sql`
+      insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, created_at)
+      select 'ord_' || ${prefix} || '_' || lpad(t::text, 6, '0') || '_' || g, 'ten_' || ${prefix} || '_' || lpad(t::text, 6, '0'),
+             'item_' || ${prefix} || '_' || lpad(t::text, 6, '0'), 'paid', 2500, 'usd', md5(t::text || g::text), now() - g * interval '1 minute'
+      from generate_series(1, ${TENANTS - 1}) t, generate_series(1, ${SMALL_ORDERS}) g`);
 
-  // Events: a realistic ~600-byte payload each, spread over the big tenant's orders.
-  const payload = sql`'{"id":"msg_' || g || '","api_version":"v1","type":"payment.succeeded","data":{"id":"pay_' || md5(g::text) || '","status":"paid","substatus":"succeeded","total":25,"currency":"usd","user":{"id":"user_x","email":"buyer' || g || '@example.com"},"membership":{"id":"mem_' || md5('m' || g::text) || '"},"metadata":{"order_id":"ord_' || ${prefix} || '_' || lpad((1 + g % ${ORDERS})::text, 8, '0') || '"}}}'`;
-  await db().execute(sql`
-    insert into webhook_events (tenant_id, event_key, event_type, scheme, result, detail, order_id, payload, received_at)
-    select ${tenantId}, 'msg_' || ${prefix} || '_' || g, (array['payment.succeeded','membership.activated','refund.created'])[1 + g % 3],
-           (array['standard','standard','legacy','bare']::signature_scheme[])[1 + g % 4], (array['applied','applied','ignored']::webhook_result[])[1 + g % 3],
-           'pending → paid', 'ord_' || ${prefix} || '_' || lpad((1 + g % ${ORDERS})::text, 8, '0'), ${payload}, now() - g * interval '1 second'
-    from generate_series(1, ${EVENTS}) g`);
-  await db().execute(sql`
-    insert into webhook_events (tenant_id, event_key, event_type, scheme, result, payload, received_at)
-    select 'ten_' || ${prefix} || '_' || lpad(t::text, 6, '0'), 'msg_' || ${prefix} || '_' || t || '_' || g, 'payment.succeeded', 'standard', 'applied',
-           '{"id":"msg"}', now() - g * interval '1 minute'
-    from generate_series(1, ${TENANTS - 1}) t, generate_series(1, ${SMALL_EVENTS}) g`);
-  // Subscriptions: the big tenant's own recurring item, SUBSCRIPTIONS orders (every billing period,
-  // mostly active, some trialing, canceling, past due, ended), RENEWALS renewal payments spread over them.
-  const subItem = `item_${prefix}_sub`;
-  await db().execute(sql`insert into items (id, tenant_id, slug, title, price_minor, currency, billing_period_days) values (${subItem}, ${tenantId}, ${`s${prefix}`.slice(0, 16).padEnd(16, "0")}, 'Bench membership', 999, 'usd', 30)`);
-  await db().execute(sql`insert into item_slugs (slug, tenant_id, item_id) select slug, tenant_id, id from items where id = ${subItem}`);
-  const states = sql.raw(`(array['active','active','active','active','active','trialing','canceling','past_due','canceled','expired'])[1 + g % 10]::subscription_state`);
-  await db().execute(sql`
-    insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, whop_checkout_id, whop_membership_id, billing_period_days,
-                        subscription_state, current_period_end, cancel_at_period_end, subscription_ended_at, membership_valid, paid_at, created_at, updated_at)
-    select 'ord_' || ${prefix} || '_s' || lpad(g::text, 8, '0'), ${tenantId}, ${subItem}, 'paid', 999 + (g % 4) * 1000, (array['usd','usd','usd','eur'])[1 + g % 4],
-           md5('s' || g::text), 'ch_' || substr(md5('sch' || g::text), 1, 15), 'mem_' || substr(md5('smem' || g::text), 1, 14), (array[7, 30, 30, 90, 365])[1 + g % 5],
-           ${states}, now() + (g % 30) * interval '1 day', g % 10 = 6, case when g % 10 >= 8 then now() - (g % 60) * interval '1 day' end, g % 10 < 7,
-           now() - (g / 2) * interval '3 seconds', now() - (g / 2) * interval '3 seconds' - interval '1 millisecond', now()
-    from generate_series(1, ${SUBSCRIPTIONS}) g`);
-  await db().execute(sql`
-    insert into ledger_payments (tenant_id, id, order_id, status, amount_minor, subtotal_minor, currency, billing_reason, renewal, paid_at, whop_created_at)
-    select ${tenantId}, 'pay_' || ${prefix} || '_r' || g, 'ord_' || ${prefix} || '_s' || lpad((1 + g % ${SUBSCRIPTIONS})::text, 8, '0'),
-           (case when g % 50 = 0 then 'failed' else 'succeeded' end)::ledger_payment_status, 999, 999, 'usd', 'subscription_cycle', g % 50 <> 0,
-           case when g % 50 = 0 then null else now() - (g % 400) * interval '1 day' end, now() - (g % 400) * interval '1 day'
-    from generate_series(1, ${RENEWALS}) g`);
+    // Events: a realistic ~600-byte payload each, spread over the big tenant's orders.
+    const payload = sql`'{"id":"msg_' || g || '","api_version":"v1","type":"payment.succeeded","data":{"id":"pay_' || md5(g::text) || '","status":"paid","substatus":"succeeded","total":25,"currency":"usd","user":{"id":"user_x","email":"buyer' || g || '@example.com"},"membership":{"id":"mem_' || md5('m' || g::text) || '"},"metadata":{"order_id":"ord_' || ${prefix} || '_' || lpad((1 + g % ${ORDERS})::text, 8, '0') || '"}}}'`;
+    await tx.execute(sql`
+      insert into webhook_events (tenant_id, event_key, event_type, scheme, result, detail, order_id, payload, received_at)
+      select ${tenantId}, 'msg_' || ${prefix} || '_' || g, (array['payment.succeeded','membership.activated','refund.created'])[1 + g % 3],
+             (array['standard','standard','legacy','bare']::signature_scheme[])[1 + g % 4], (array['applied','applied','ignored']::webhook_result[])[1 + g % 3],
+             'pending → paid', 'ord_' || ${prefix} || '_' || lpad((1 + g % ${ORDERS})::text, 8, '0'), ${payload}, now() - g * interval '1 second'
+      from generate_series(1, ${EVENTS}) g`);
+    await tx.execute(sql`
+      insert into webhook_events (tenant_id, event_key, event_type, scheme, result, payload, received_at)
+      select 'ten_' || ${prefix} || '_' || lpad(t::text, 6, '0'), 'msg_' || ${prefix} || '_' || t || '_' || g, 'payment.succeeded', 'standard', 'applied',
+             '{"id":"msg"}', now() - g * interval '1 minute'
+      from generate_series(1, ${TENANTS - 1}) t, generate_series(1, ${SMALL_EVENTS}) g`);
+    // Subscriptions: the big tenant's own recurring item, SUBSCRIPTIONS orders (every billing period,
+    // mostly active, some trialing, canceling, past due, ended), RENEWALS renewal payments spread over them.
+    const subItem = `item_${prefix}_sub`;
+    await tx.execute(sql`insert into items (id, tenant_id, slug, title, price_minor, currency, billing_period_days) values (${subItem}, ${tenantId}, ${`s${prefix}`.slice(0, 16).padEnd(16, "0")}, 'Bench membership', 999, 'usd', 30)`);
+    await tx.execute(sql`insert into item_slugs (slug, tenant_id, item_id) select slug, tenant_id, id from items where id = ${subItem}`);
+    const states = sql.raw(`(array['active','active','active','active','active','trialing','canceling','past_due','canceled','expired'])[1 + g % 10]::subscription_state`);
+    await tx.execute(sql`
+      insert into orders (id, tenant_id, item_id, status, amount_minor, currency, attempt_id, whop_checkout_id, whop_membership_id, billing_period_days,
+                          subscription_state, current_period_end, cancel_at_period_end, subscription_ended_at, membership_valid, paid_at, created_at, updated_at)
+      select 'ord_' || ${prefix} || '_s' || lpad(g::text, 8, '0'), ${tenantId}, ${subItem}, 'paid', 999 + (g % 4) * 1000, (array['usd','usd','usd','eur'])[1 + g % 4],
+             md5('s' || g::text), 'ch_' || substr(md5('sch' || g::text), 1, 15), 'mem_' || substr(md5('smem' || g::text), 1, 14), (array[7, 30, 30, 90, 365])[1 + g % 5],
+             ${states}, now() + (g % 30) * interval '1 day', g % 10 = 6, case when g % 10 >= 8 then now() - (g % 60) * interval '1 day' end, g % 10 < 7,
+             now() - (g / 2) * interval '3 seconds', now() - (g / 2) * interval '3 seconds' - interval '1 millisecond', now()
+      from generate_series(1, ${SUBSCRIPTIONS}) g`);
+    await tx.execute(sql`
+      insert into ledger_payments (tenant_id, id, order_id, status, amount_minor, subtotal_minor, currency, billing_reason, renewal, paid_at, whop_created_at)
+      select ${tenantId}, 'pay_' || ${prefix} || '_r' || g, 'ord_' || ${prefix} || '_s' || lpad((1 + g % ${SUBSCRIPTIONS})::text, 8, '0'),
+             (case when g % 50 = 0 then 'failed' else 'succeeded' end)::ledger_payment_status, 999, 999, 'usd', 'subscription_cycle', g % 50 <> 0,
+             case when g % 50 = 0 then null else now() - (g % 400) * interval '1 day' end, now() - (g % 400) * interval '1 day'
+      from generate_series(1, ${RENEWALS}) g`);
+  });
+  await db().execute(sql`select overview_rebuild(id) from tenants where id like ${`ten_${prefix}_%`}`);
   // The overview shows its cards only to a connected tenant: a key (never decrypted by these pages) and its hint.
   await db().execute(sql`update tenants set whop_api_key_ciphertext = 'bench: never decrypted', whop_api_key_hint = 'nch0' where id = ${tenantId}`);
   // VACUUM as autovacuum would have by then: the visibility map lets the MRR grouping read its index only.
