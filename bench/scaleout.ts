@@ -7,7 +7,7 @@
  */
 import os from "node:os";
 import { describeCpu, measureCpu, type CpuShare } from "./support/cpu";
-import { addPendingOrders, buildDeliveries, checkAnswers, checkDatabase, deliveryRequest, DUPLICATE_SHARE, setUpShops, type Delivery, CONCURRENCY, DELIVERIES, REQUEST_TIMEOUT_MS, ROUNDS, TENANTS, WARM_UP } from "./support/deliveries";
+import { addPendingOrders, buildDeliveries, checkAnswers, checkDatabase, deliveryRequest, DUPLICATE_SHARE, setUpShops, waitForApplied, type Delivery, CONCURRENCY, DELIVERIES, REQUEST_TIMEOUT_MS, ROUNDS, TENANTS, WARM_UP } from "./support/deliveries";
 import { runLoad } from "./support/load";
 import { medianRun, noWhopResult, trimFailures } from "./support/results";
 import { round, summarize } from "./support/stats";
@@ -31,6 +31,7 @@ interface Round {
   /** Events whose copies landed on more than one instance. */
   splitEvents: number;
   cpu: CpuShare;
+  answeredAt: Map<string, number>;
   failures: string[];
 }
 
@@ -52,7 +53,9 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const two = [ctx.appUrl, second.url];
     const pgids = [ctx.appPgid, second.pgid];
     // Warm-up: the second instance is cold (first requests compile routes and fill the JIT and the pool).
-    const warm = await fire(two, pgids, cores, buildDeliveries(pending.splice(0, warmUnique), WARM_UP));
+    const warmDeliveries = buildDeliveries(pending.splice(0, warmUnique), WARM_UP);
+    const warm = await fire(two, pgids, cores, warmDeliveries);
+    warm.failures.push(...(await waitForApplied(warmDeliveries, warm.answeredAt)).failures);
     if (warm.failures.length > 0) throw new Error(`warm-up failed:\n  ${warm.failures.slice(0, 10).join("\n  ")}`);
 
     const single: Round[] = [];
@@ -64,7 +67,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
         // Signed right before sending: the standard and legacy schemes allow ±300 s.
         const deliveries = buildDeliveries(pending.splice(0, unique), DELIVERIES);
         const result = await fire(urls, pgids, cores, deliveries);
-        dbFailures.push(...(await checkDatabase(deliveries)).map((f) => `${urls.length} instance(s): ${f}`));
+        const applied = await waitForApplied(deliveries, result.answeredAt);
+        dbFailures.push(...[...applied.failures, ...(await checkDatabase(deliveries))].map((f) => `${urls.length} instance(s): ${f}`));
         (urls.length === 1 ? single : double).push(result);
       }
       const [s, d] = [single.at(-1)!, double.at(-1)!];
@@ -139,7 +143,7 @@ async function fire(urls: string[], pgids: number[], cores: number, deliveries: 
     { timeoutMs: REQUEST_TIMEOUT_MS },
   );
   const share = cpu();
-  const { times, failures } = checkAnswers(deliveries, responses.flat(), "ingest");
+  const { times, answeredAt, failures } = checkAnswers(deliveries, responses.flat(), "ingest");
   const instancesOf = new Map<string, Set<number>>();
   parts.forEach((p, i) => p.deliveries.forEach((d) => instancesOf.set(d.key, (instancesOf.get(d.key) ?? new Set()).add(i))));
   return {
@@ -149,6 +153,7 @@ async function fire(urls: string[], pgids: number[], cores: number, deliveries: 
     perInstanceRps: parts.map((p, i) => (p.deliveries.length * 1000) / targetWallMs[i]!),
     splitEvents: [...instancesOf.values()].filter((s) => s.size > 1).length,
     cpu: share,
+    answeredAt,
     failures: trimFailures(failures),
   };
 }

@@ -584,10 +584,17 @@ export const webhookEvents = pgTable(
     duplicates: integer("duplicates").notNull().default(0),
     receivedAt: timestamp("received_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     lastDuplicateAt: timestamp("last_duplicate_at", { withTimezone: true }),
+    /**
+     * When it was applied to the ledger. A delivery is answered once its event is recorded (with
+     * this null) and applied right after; a row written whole (reconciliation) is applied as written.
+     */
+    appliedAt: timestamp("applied_at", { withTimezone: true, precision: 3 }).defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex("webhook_events_tenant_key").on(t.tenantId, t.eventKey),
+    // The sweep's work list: the few events recorded but not applied yet, oldest first.
+    index("webhook_events_unapplied_idx").on(t.receivedAt).where(sql`applied_at is null`),
     index("webhook_events_tenant_received_idx").on(t.tenantId, t.receivedAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index("webhook_events_tenant_order_idx").on(t.tenantId, t.orderId),
   ],

@@ -41,15 +41,13 @@ export function withWebhookReceiver(): { url: string } {
   const handle = { url: "" };
   let receiver: http.Server | undefined;
   beforeAll(async () => {
-    const { POST } = await import("@/app/api/webhooks/whop/[tenantId]/route");
+    const { postToWebhookRoute } = await import("./webhook-route");
     receiver = http.createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       const tenantId = req.url!.split("/").pop()!;
       const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)] as [string, string]));
-      const response = await POST(new Request(`http://localhost${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }), {
-        params: Promise.resolve({ tenantId }),
-      });
+      const response = await postToWebhookRoute(new Request(`http://localhost${req.url}`, { method: "POST", headers, body: Buffer.concat(chunks) }), tenantId);
       res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
     });
     await new Promise<void>((resolve) => receiver!.listen(0, "127.0.0.1", resolve));

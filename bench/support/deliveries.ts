@@ -147,14 +147,16 @@ export function deliveryRequest(d: Delivery, target: "ingest" | "ping"): Prepare
 }
 
 /**
- * Checks each answer: 200 with result applied/duplicate (webhook) or 204 (ping); and, over all the
+ * Checks each answer: 200 with result recorded/duplicate (webhook) or 204 (ping); and, over all the
  * answers given (possibly by several instances), that of the copies of one event exactly one was
- * applied, whichever arrived first. Returns the answers' times and the failures.
+ * recorded, whichever arrived first. Returns the answers' times, when each event's recording was
+ * answered (epoch ms, by key) and the failures.
  */
-export function checkAnswers(deliveries: Delivery[], answers: (LoadResponse | Error)[], target: "ingest" | "ping"): { times: number[]; failures: string[] } {
+export function checkAnswers(deliveries: Delivery[], answers: (LoadResponse | Error)[], target: "ingest" | "ping"): { times: number[]; answeredAt: Map<string, number>; failures: string[] } {
   const failures: string[] = [];
   const times: number[] = [];
   const applied = new Map<string, number>();
+  const answeredAt = new Map<string, number>();
   answers.forEach((res, i) => {
     const d = deliveries[i]!;
     if (res instanceof Error) {
@@ -167,17 +169,53 @@ export function checkAnswers(deliveries: Delivery[], answers: (LoadResponse | Er
       return;
     }
     const outcome = resultOf(res.body);
-    if (res.status !== 200 || (outcome !== "applied" && outcome !== "duplicate")) {
+    if (res.status !== 200 || (outcome !== "recorded" && outcome !== "duplicate")) {
       failures.push(`#${i} ${d.duplicate ? "copy" : "delivery"} of ${d.key}: ${res.status} ${res.body.slice(0, 160)}`);
       return;
     }
-    if (outcome === "applied") applied.set(d.key, (applied.get(d.key) ?? 0) + 1);
+    if (outcome === "recorded") {
+      applied.set(d.key, (applied.get(d.key) ?? 0) + 1);
+      answeredAt.set(d.key, res.at);
+    }
   });
   if (target === "ingest") {
     const keys = new Set(deliveries.map((d) => d.key));
-    for (const key of keys) if (applied.get(key) !== 1) failures.push(`event ${key} applied ${applied.get(key) ?? 0} times (expected once)`);
+    for (const key of keys) if (applied.get(key) !== 1) failures.push(`event ${key} recorded ${applied.get(key) ?? 0} times (expected once)`);
   }
-  return { times, failures };
+  return { times, answeredAt, failures };
+}
+
+/** How long the bench waits for the ledger to catch up with the answers before it calls an event lost. */
+const APPLY_WAIT_MS = 60_000;
+
+/**
+ * Waits until every event is applied (the app applies each right after answering it), then
+ * answers the apply lag of each: `applied_at` − the moment its recording was answered (ms).
+ */
+export async function waitForApplied(deliveries: Delivery[], answeredAt: Map<string, number>): Promise<{ lags: number[]; failures: string[] }> {
+  const keys = [...new Set(deliveries.map((d) => d.key))];
+  const tenantIds = [...new Set(deliveries.map((d) => d.shop.tenantId))];
+  const deadline = Date.now() + APPLY_WAIT_MS;
+  let rows: { key: string; appliedAt: number | null }[] = [];
+  for (;;) {
+    rows = [];
+    for (let i = 0; i < keys.length; i += 5000) {
+      rows.push(
+        ...(await db()
+          .select({ key: webhookEvents.eventKey, appliedAt: sql<number | null>`(extract(epoch from ${webhookEvents.appliedAt}) * 1000)::float8` })
+          .from(webhookEvents)
+          .where(and(inArray(webhookEvents.tenantId, tenantIds), inArray(webhookEvents.eventKey, keys.slice(i, i + 5000))))),
+      );
+    }
+    if (rows.every((row) => row.appliedAt !== null) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const unapplied = rows.filter((row) => row.appliedAt === null).length;
+  const lags = rows.flatMap((row) => {
+    const answered = answeredAt.get(row.key);
+    return row.appliedAt === null || answered === undefined ? [] : [Math.max(0, Number(row.appliedAt) - answered)];
+  });
+  return { lags, failures: unapplied > 0 ? [`${unapplied} events still unapplied ${APPLY_WAIT_MS / 1000} s after the load`] : [] };
 }
 
 function resultOf(body: string): string | undefined {

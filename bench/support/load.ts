@@ -15,6 +15,8 @@ export interface LoadResponse {
   body: string;
   /** autocannon's own timing: request written → response read in full. */
   ms: number;
+  /** When the answer was read (epoch ms), to compare with times the database recorded. */
+  at: number;
 }
 
 /** One app instance and the requests it gets, over `connections` keep-alive connections. */
@@ -69,7 +71,7 @@ export async function runLoad(targets: LoadTarget[], { timeoutMs }: { timeoutMs:
             return { ...defaults, method: request.method, path: request.path, headers: { ...request.headers }, body: request.body };
           },
           onResponse: (status, body, context, headers) => {
-            answered = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])), body, ms: Number.NaN };
+            answered = { status, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])), body, ms: Number.NaN, at: Date.now() };
             answers[context.index as number] = answered;
           },
         },

@@ -19,6 +19,8 @@ export const JOBS = {
   prunePayloads: "webhooks.prune_payloads",
   /** The product's mail (lib/mail/queue.ts): retried with backoff while the SMTP server refuses. */
   sendMail: "mail.send",
+  /** Applies the webhook events a request recorded but did not apply (its process died first): every few seconds. */
+  applyRecorded: "webhooks.apply_recorded",
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];

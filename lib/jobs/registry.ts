@@ -1,7 +1,7 @@
 import { JOBS, type JobName } from "./queue";
 import { sendMailJob } from "@/lib/mail/queue";
 import { deliverWebhookJob } from "@/lib/outbound/deliver";
-import { expireCheckoutsJob, prunePayloadsJob, reconcileJob, reconcileOlderJob } from "./scheduled";
+import { applyRecordedJob, expireCheckoutsJob, prunePayloadsJob, reconcileJob, reconcileOlderJob } from "./scheduled";
 
 /**
  * Which function does each queue's jobs. `npm run worker` works every queue listed here (and only
@@ -17,6 +17,7 @@ export const JOB_HANDLERS: Partial<Record<JobName, JobHandler>> = {
   [JOBS.expireCheckouts]: expireCheckoutsJob,
   [JOBS.prunePayloads]: prunePayloadsJob,
   [JOBS.sendMail]: sendMailJob,
+  [JOBS.applyRecorded]: applyRecordedJob,
 };
 
 /** Cron schedules (UTC), registered by every worker at start; pg-boss sends one job per tick whatever the number of workers. */
@@ -25,4 +26,6 @@ export const JOB_SCHEDULES: Partial<Record<JobName, string>> = {
   [JOBS.reconcileOlder]: "17 3 * * *",
   [JOBS.expireCheckouts]: "*/15 * * * *",
   [JOBS.prunePayloads]: "41 3 * * *",
+  // Each run sends the next one a few seconds later (scheduled.ts); the minute's tick restarts that chain if it ever breaks.
+  [JOBS.applyRecorded]: "* * * * *",
 };

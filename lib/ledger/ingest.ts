@@ -1,13 +1,14 @@
 import { and, eq, sql } from "drizzle-orm";
-import { db } from "@/db/client";
+import { db, type Executor } from "@/db/client";
 import { webhookEvents, webhookRejections, type Tenant } from "@/db/schema";
+import { afterResponse } from "@/lib/http/after-response";
 import { logger, type Logger } from "@/lib/logger";
 import { reportProblem } from "@/lib/problems/report";
-import { getTenantByPublicId } from "@/lib/tenants/queries";
-import { webhookSecretsForVerification } from "@/lib/tenants/webhook-secret";
+import { forgetWebhookVerifier, webhookVerifier } from "@/lib/tenants/webhook-verification";
 import { eventKey, normalizeWhopEvent } from "@/lib/whop/events";
 import { verifyWhopSignature, type SignatureScheme } from "@/lib/whop/signatures";
 import { applyObservation, type Application } from "./apply";
+import { applyRecordedEvent } from "./apply-recorded";
 import { observationOf, type Observation } from "./observations";
 import { scrubPayload, unstorableText } from "./scrub";
 
@@ -15,9 +16,13 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 /** Past this, answer 503 and let Whop retry rather than hold the delivery open (dedupe makes a late commit harmless). */
 export const INGEST_DEADLINE_MS = 8_000;
 
-/** What became of a delivery; the route maps each kind to its HTTP answer. */
+/**
+ * What became of a delivery; the route maps each kind to its HTTP answer. `recorded`: committed,
+ * applied to the ledger right after the answer; `applied`/`ignored`: committed and applied before
+ * the answer (an event whose secrets the stored payload no longer holds, see below).
+ */
 export type IngestOutcome =
-  | { kind: "recorded"; result: "applied" | "ignored" | "duplicate"; detail: string; eventType: string }
+  | { kind: "recorded"; result: "recorded" | "applied" | "ignored" | "duplicate"; detail: string; eventType: string }
   | { kind: "unknown_endpoint" }
   | { kind: "no_secret" }
   | { kind: "bad_signature"; reason: string }
@@ -35,14 +40,16 @@ interface Delivery {
 }
 
 /**
- * One delivery to POST /api/webhooks/whop/[tenantId]: verify, record once, apply — the event row
- * and the ledger change commit together or not at all. "recorded" only for what was committed; a
- * database failure is "unavailable" so that Whop retries.
+ * One delivery to POST /api/webhooks/whop/[tenantId]: verify, record once (one statement), and
+ * leave the ledger to `afterResponse` — the answer does not wait for it, and an event recorded
+ * but never applied (the process died in between) is applied by the sweep
+ * (lib/ledger/apply-recorded.ts). "recorded" only for what was committed; a database failure is
+ * "unavailable" so that Whop retries.
  */
 export async function ingestWhopWebhook(delivery: Delivery): Promise<IngestOutcome> {
   const log = delivery.log ?? logger;
   try {
-    return await withDeadline(verifyRecordApply(delivery), INGEST_DEADLINE_MS);
+    return await withDeadline(verifyAndRecord(delivery, log), INGEST_DEADLINE_MS);
   } catch (error) {
     log.error({ err: error, publicTenantId: delivery.publicTenantId }, "webhook not recorded");
     return { kind: "unavailable" };
@@ -51,19 +58,23 @@ export async function ingestWhopWebhook(delivery: Delivery): Promise<IngestOutco
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
-async function verifyRecordApply({ publicTenantId, rawBody, headers, now = new Date() }: Delivery): Promise<IngestOutcome> {
-  const tenant = await getTenantByPublicId(publicTenantId);
-  if (!tenant) return { kind: "unknown_endpoint" };
-
-  const secrets = webhookSecretsForVerification(tenant, now);
-  if (secrets.length === 0) {
-    await reportProblem(tenant.id, "webhook_secret_missing", "Whop is sending webhooks, but no webhook secret is saved, so they cannot be verified.");
+async function verifyAndRecord({ publicTenantId, rawBody, headers, now = new Date() }: Delivery, log: Logger): Promise<IngestOutcome> {
+  let verifier = await webhookVerifier(publicTenantId, { now });
+  if (!verifier) return { kind: "unknown_endpoint" };
+  if (verifier.secrets.length === 0) {
+    await reportProblem(verifier.tenant.id, "webhook_secret_missing", "Whop is sending webhooks, but no webhook secret is saved, so they cannot be verified.");
     return { kind: "no_secret" };
   }
 
-  const verified = verifyWhopSignature({ rawBody, headers, secrets, now });
+  let verified = verifyWhopSignature({ rawBody, headers, secrets: verifier.secrets, now });
   if (!verified.ok) {
-    await countRejection(tenant, verified.reason, now);
+    // The secrets held here may be older than one saved on another instance: read them again once.
+    verifier = await webhookVerifier(publicTenantId, { fresh: true, now });
+    if (!verifier) return { kind: "unknown_endpoint" };
+    verified = verifyWhopSignature({ rawBody, headers, secrets: verifier.secrets, now });
+  }
+  if (!verified.ok) {
+    await countRejection(verifier.tenant.id, verified.reason, now);
     return { kind: "bad_signature", reason: verified.reason };
   }
 
@@ -84,15 +95,45 @@ async function verifyRecordApply({ publicTenantId, rawBody, headers, now = new D
   const normalized = normalizeWhopEvent(payload);
   if (!normalized.ok) return { kind: "malformed", error: normalized.error };
 
-  const key = eventKey(normalized.event, { scheme: verified.scheme, webhookId: verified.webhookId, rawBody });
-  const recorded = await recordAndApply(tenant, {
-    key,
-    eventType: normalized.event.name,
+  const tenantId = verifier.tenant.id;
+  const eventType = normalized.event.name;
+  const observation = observationOf(normalized.event);
+  const recording: Recording = {
+    key: eventKey(normalized.event, { scheme: verified.scheme, webhookId: verified.webhookId, rawBody }),
+    eventType,
     scheme: verified.scheme,
     payload: JSON.stringify(scrubPayload(payload)),
-    observation: observationOf(normalized.event),
-  });
-  return { kind: "recorded", ...recorded, eventType: normalized.event.name };
+    observation,
+  };
+  try {
+    // A license key is scrubbed from the stored payload, so only this request can still apply it:
+    // such an event is applied before the answer, with its recording, as before the sweep existed.
+    if (observation.kind === "membership" && observation.membership.licenseKey) {
+      return { kind: "recorded", ...(await recordAndApply({ id: tenantId }, recording)), eventType };
+    }
+    const recorded = await recordEvent(tenantId, recording);
+    if (recorded === "duplicate") return { kind: "recorded", result: "duplicate", detail: "already recorded", eventType };
+    afterResponse(() => applyRecordedEvent(tenantId, recorded.id, { observation, log }));
+    return { kind: "recorded", result: "recorded", detail: "recorded; applied to the ledger right after the answer", eventType };
+  } catch (error) {
+    // The tenant was deleted since this instance read it: its webhook URL no longer exists.
+    if (postgresErrorCode(error) === FOREIGN_KEY_VIOLATION) {
+      forgetWebhookVerifier(tenantId);
+      return { kind: "unknown_endpoint" };
+    }
+    throw error;
+  }
+}
+
+const FOREIGN_KEY_VIOLATION = "23503";
+
+/** The SQLSTATE of a database error, through drizzle's wrapping. */
+function postgresErrorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Object && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -103,16 +144,16 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-async function countRejection(tenant: Tenant, reason: string, now: Date): Promise<void> {
+async function countRejection(tenantId: string, reason: string, now: Date): Promise<void> {
   const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
   await db()
     .insert(webhookRejections)
-    .values({ tenantId: tenant.id, hour, count: 1, lastReason: reason, lastAt: now })
+    .values({ tenantId, hour, count: 1, lastReason: reason, lastAt: now })
     .onConflictDoUpdate({
       target: [webhookRejections.tenantId, webhookRejections.hour],
       set: { count: sql`${webhookRejections.count} + 1`, lastReason: reason, lastAt: now },
     });
-  await reportProblem(tenant.id, "signature_failures", "Webhook deliveries failed the signature check. Check that the saved webhook secret is the one Whop shows for this endpoint.");
+  await reportProblem(tenantId, "signature_failures", "Webhook deliveries failed the signature check. Check that the saved webhook secret is the one Whop shows for this endpoint.");
 }
 
 export interface Recording {
@@ -123,6 +164,29 @@ export interface Recording {
   /** Already scrubbed of secrets. */
   payload: string;
   observation: Observation;
+}
+
+/**
+ * Records the event once, not yet applied (`applied_at` null): one statement, committed on its
+ * own; a copy bumps the first recording's `duplicates` instead. A copy racing the first waits on
+ * the unique index until that insert commits, then counts as a duplicate.
+ */
+export async function recordEvent(tenantId: string, recording: Omit<Recording, "observation">): Promise<{ id: number } | "duplicate"> {
+  const [recorded] = await db()
+    .insert(webhookEvents)
+    .values({ tenantId, eventKey: recording.key, eventType: recording.eventType, scheme: recording.scheme, result: "ignored", payload: recording.payload, appliedAt: null })
+    .onConflictDoNothing({ target: [webhookEvents.tenantId, webhookEvents.eventKey] })
+    .returning({ id: webhookEvents.id });
+  if (recorded) return recorded;
+  await countDuplicate(db(), tenantId, recording.key);
+  return "duplicate";
+}
+
+function countDuplicate(executor: Executor, tenantId: string, key: string) {
+  return executor
+    .update(webhookEvents)
+    .set({ duplicates: sql`${webhookEvents.duplicates} + 1`, lastDuplicateAt: sql`now()` })
+    .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.eventKey, key)));
 }
 
 /**
@@ -138,16 +202,13 @@ export async function recordAndApply(tenant: Pick<Tenant, "id">, recording: Reco
       .onConflictDoNothing({ target: [webhookEvents.tenantId, webhookEvents.eventKey] })
       .returning({ id: webhookEvents.id });
     if (!recorded) {
-      await tx
-        .update(webhookEvents)
-        .set({ duplicates: sql`${webhookEvents.duplicates} + 1`, lastDuplicateAt: sql`now()` })
-        .where(and(eq(webhookEvents.tenantId, tenant.id), eq(webhookEvents.eventKey, recording.key)));
+      await countDuplicate(tx, tenant.id, recording.key);
       return { result: "duplicate", detail: "already recorded" } as const;
     }
     const application: Application = await applyObservation(tx, tenant.id, recording.observation);
     await tx
       .update(webhookEvents)
-      .set({ result: application.result, detail: application.detail, orderId: application.orderId })
+      .set({ result: application.result, detail: application.detail, orderId: application.orderId, appliedAt: sql`clock_timestamp()` })
       .where(and(eq(webhookEvents.tenantId, tenant.id), eq(webhookEvents.id, recorded.id)));
     return { result: application.result, detail: application.detail };
   });

@@ -13,6 +13,7 @@ import { isConnected } from "@/lib/tenants/queries";
 import { whopClientForTenant } from "@/lib/tenants/whop";
 import { isWhopApiError, type WhopClient, type WhopWebhook, type WhopWebhookEndpoint } from "@/lib/whop/client";
 import { describeWebhookEventsProblem, describeWhopProblem, OPTIONAL_PERMISSIONS } from "@/lib/whop/messages";
+import { forgetWebhookVerifier } from "./webhook-verification";
 
 /**
  * The tenant's webhook secret: pasted by the merchant (webhook created by hand in Whop) or
@@ -444,7 +445,7 @@ async function storeWebhookSecret(input: StoreInput): Promise<{ changed: boolean
   const { tenantId, secret } = input;
   const secretHint = keyHint(secret);
 
-  return db().transaction(async (tx) => {
+  const stored = await db().transaction(async (tx) => {
     const [current] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for("update");
     if (!current) throw new Error(`Tenant ${tenantId} not found`);
     const now = new Date();
@@ -505,6 +506,9 @@ async function storeWebhookSecret(input: StoreInput): Promise<{ changed: boolean
     const previousLive = previous.ciphertext !== null && previous.expiresAt !== null && previous.expiresAt > now;
     return { changed: true, secretHint, previousAcceptedUntil: previousLive ? previous.expiresAt : null };
   });
+  // This instance verifies with the new secret from its next delivery (others re-read on a failed check).
+  if (stored.changed) forgetWebhookVerifier(tenantId);
+  return stored;
 }
 
 function describeCreateWebhookProblem(error: unknown, tenant: Pick<Tenant, "environment">): string {

@@ -8,7 +8,8 @@ export interface WebhookStatus {
   lastDelivery: {
     receivedAt: Date;
     eventType: string;
-    result: WebhookEvent["result"];
+    /** "recorded": answered, not applied to the ledger yet (seconds at most). */
+    result: WebhookEvent["result"] | "recorded";
     detail: string | null;
   } | null;
   /** Deliveries whose signature failed in the last 24 hours (counted per hour bucket). */
@@ -28,6 +29,7 @@ export async function webhookStatus(tenantId: string, now: Date = new Date()): P
         eventType: webhookEvents.eventType,
         result: webhookEvents.result,
         detail: webhookEvents.detail,
+        appliedAt: webhookEvents.appliedAt,
       })
       .from(webhookEvents)
       .where(and(eq(webhookEvents.tenantId, tenantId), ne(webhookEvents.scheme, "reconcile")))
@@ -45,7 +47,7 @@ export async function webhookStatus(tenantId: string, now: Date = new Date()): P
       .limit(1),
   ]);
   return {
-    lastDelivery: last ?? null,
+    lastDelivery: last ? { receivedAt: last.receivedAt, eventType: last.eventType, result: last.appliedAt ? last.result : "recorded", detail: last.appliedAt ? last.detail : null } : null,
     rejectedLast24h: Number(rejections?.total ?? 0),
     lastRejection: lastRejection ?? null,
   };

@@ -5,7 +5,6 @@ import { POST as validateLicenseRoute } from "@/app/api/v1/licenses/validate/rou
 import { GET as openApiRoute } from "@/app/api/v1/openapi.json/route";
 import { GET as getOrderRoute } from "@/app/api/v1/orders/[id]/route";
 import { GET as listOrdersRoute } from "@/app/api/v1/orders/route";
-import { POST as deliverWebhook } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { db } from "@/db/client";
 import { apiTokens, orders, type Item, type Order } from "@/db/schema";
 import { API_SCOPES } from "@/lib/api/scopes";
@@ -14,6 +13,7 @@ import { ownerActor } from "@/lib/auth/actor";
 import { randomBase62 } from "@/lib/ids";
 import { withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
+import { postToWebhookRoute } from "../webhook-route";
 
 withTestDatabase();
 
@@ -53,9 +53,9 @@ async function getOrder(token: string | null, id: string) {
 /** Whop's signed v1 webhook to the merchant's endpoint, through the real route. */
 async function whopSays(m: Merchant, type: string, data: Record<string, unknown>, at = new Date()) {
   const body = JSON.stringify({ id: `msg_${randomBase62(24)}`, api_version: "v1", timestamp: at.toISOString(), type, data });
-  const response = await deliverWebhook(
+  const response = await postToWebhookRoute(
     new Request(`${BASE}/api/webhooks/whop/${m.tenant.publicId}`, { method: "POST", body, headers: { "content-type": "application/json", ...signStandard(m.secret, body) } }),
-    { params: Promise.resolve({ tenantId: m.tenant.publicId }) },
+    m.tenant.publicId,
   );
   expect(response.status).toBe(200);
 }

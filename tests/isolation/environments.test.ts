@@ -38,7 +38,6 @@ import { GET as eventsFeedRoute } from "@/app/api/v1/events/route";
 import { POST as validateLicenseRoute } from "@/app/api/v1/licenses/validate/route";
 import { GET as getOrderRoute } from "@/app/api/v1/orders/[id]/route";
 import { GET as listOrdersRoute } from "@/app/api/v1/orders/route";
-import { POST as deliverWebhook } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { GET as openCheckoutLink } from "@/app/pay/[slug]/route";
 import { db } from "@/db/client";
 import { accountTenants, auditLog, orders, tenantPublicIds, tenants, webhookEvents, type Environment, type Tenant } from "@/db/schema";
@@ -57,6 +56,7 @@ import { openEnvironment } from "@/lib/tenants/queries";
 import { webhookUrl } from "@/lib/tenants/webhook-secret";
 import { uniqueEmail, withTestDatabase } from "../db";
 import { addMember, connectedMerchant, connectedTestEnvironment, fixtureItem, fixtureLedger, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
+import { postToWebhookRoute } from "../webhook-route";
 import { expectNotFound, expectRedirect, html } from "./next-errors";
 import { signInAs, signInRecently, signOut, switchEnvironment, TEST_SESSION_ID } from "./session";
 import { tenantSnapshot } from "./snapshot";
@@ -363,7 +363,7 @@ describe.each(["test", "live"] as const)("signed in to %s", (environment) => {
     const deliver = (secret: string) => {
       const body = JSON.stringify({ id: `msg_${randomBase62(24)}`, api_version: "v1", timestamp: new Date().toISOString(), type: "payment.succeeded", data: { id: `pay_${randomBase62(14)}`, status: "paid", substatus: "succeeded", total: 77.77, currency: "usd", metadata: { order_id: theirs.paid.id } } });
       const request = new Request(`http://localhost/api/webhooks/whop/${mine.tenant.publicId}`, { method: "POST", body, headers: { "content-type": "application/json", ...signStandard(secret, body) } });
-      return deliverWebhook(request, { params: Promise.resolve({ tenantId: mine.tenant.publicId }) });
+      return postToWebhookRoute(request, mine.tenant.publicId);
     };
     expect((await deliver(theirs.secret)).status).toBe(401);
     expect((await deliver(mine.secret)).status).toBe(200);

@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { POST as deliverWebhook } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { GET as openCheckoutLink } from "@/app/pay/[slug]/route";
 import CheckoutDonePage from "@/app/pay/[slug]/done/page";
 import { db } from "@/db/client";
@@ -15,6 +14,7 @@ import { withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
 import { expectNotFound, html } from "./next-errors";
 import { tenantSnapshot } from "./snapshot";
+import { postToWebhookRoute } from "../webhook-route";
 
 /** The buyer's browser as the checkout route reads it: the attempt cookie and the request headers. */
 const browser = vi.hoisted(() => ({ attemptCookie: undefined as string | undefined }));
@@ -137,7 +137,7 @@ describe("POST /api/webhooks/whop/[tenantId]", () => {
       body,
       headers: { "content-type": "application/json", ...signStandard(secret, body) },
     });
-    return deliverWebhook(request, { params: Promise.resolve({ tenantId: tenant.publicId }) });
+    return postToWebhookRoute(request, tenant.publicId);
   }
 
   const event = (type: string, data: Record<string, unknown>) =>

@@ -1,9 +1,9 @@
-import { eq } from "drizzle-orm";
-import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
+import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { ledgerDisputes, ledgerPayments, ledgerRefunds, orders, webhookEvents, type Order, type Tenant } from "@/db/schema";
 import { randomBase62 } from "@/lib/ids";
 import { connectedMerchant, fixtureItem, fixtureOrder, signStandard, withWebhookSecret } from "../fixtures";
+import { postToWebhookRoute } from "../webhook-route";
 
 /*
  * Deliveries in the exact shapes of Whop's v1 SDK types: a Payment, a Refund (whose embedded
@@ -20,15 +20,21 @@ export async function merchantWithOrder(orderOverrides: Partial<Order> = {}, ite
 }
 
 export function deliver(tenant: Pick<Tenant, "publicId">, body: string | Uint8Array, headers: Record<string, string>, path = "") {
-  return POST(new Request(`http://localhost/api/webhooks/whop/${tenant.publicId}${path}`, { method: "POST", body: body as BodyInit, headers: { "content-type": "application/json", ...headers } }), {
-    params: Promise.resolve({ tenantId: tenant.publicId }),
-  });
+  return postToWebhookRoute(new Request(`http://localhost/api/webhooks/whop/${tenant.publicId}${path}`, { method: "POST", body: body as BodyInit, headers: { "content-type": "application/json", ...headers } }), tenant.publicId);
 }
 
-/** Signs (Standard Webhooks, a fresh `webhook-id`) and delivers; answers the status and JSON. */
+/**
+ * Signs (Standard Webhooks, a fresh `webhook-id`) and delivers; answers the status and JSON, and
+ * the event's row as the ledger work after the answer left it (`event.result`: what applying did).
+ */
 export async function send(m: { tenant: Tenant; secret: string }, body: string) {
-  const response = await deliver(m.tenant, body, signStandard(m.secret, body));
-  return { status: response.status, body: (await response.json()) as { result?: string; error?: string } };
+  const headers = signStandard(m.secret, body);
+  const response = await deliver(m.tenant, body, headers);
+  const [event] = await db()
+    .select({ result: webhookEvents.result, detail: webhookEvents.detail, appliedAt: webhookEvents.appliedAt })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.tenantId, m.tenant.id), eq(webhookEvents.eventKey, headers["webhook-id"]!)));
+  return { status: response.status, body: (await response.json()) as { result?: string; error?: string }, event };
 }
 
 export function envelope(type: string, data: Record<string, unknown>, id = `msg_${randomBase62(24)}`) {

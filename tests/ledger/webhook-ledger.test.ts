@@ -34,7 +34,7 @@ describe("the ledger, through POST /api/webhooks/whop/[tenantId] with v1 SDK-sha
     expect(orderAccess(await orderNow(m.order)).access).toBe(true);
 
     const failed = await send(m, envelope("refund.updated", refundData(m.order, "rfnd_Pending0001", 40, "failed")));
-    expect(failed).toMatchObject({ status: 200, body: { result: "applied" } });
+    expect(failed).toMatchObject({ status: 200, body: { result: "recorded" }, event: { result: "applied" } });
     expect(await orderNow(m.order)).toMatchObject({ status: "paid", refundedMinor: 0, refundPending: false });
     expect((await ledgerOf(m.tenant)).refunds).toMatchObject([{ id: "rfnd_Pending0001", status: "failed", amountMinor: 4000 }]);
   });
@@ -48,7 +48,8 @@ describe("the ledger, through POST /api/webhooks/whop/[tenantId] with v1 SDK-sha
       const response = await deliver(m.tenant, body, { ...signLegacy(m.secret, body), "webhook-id": `msg_${randomBase62(24)}` });
       results.push(((await response.json()) as { result: string }).result);
     }
-    expect(results).toEqual(["applied", "duplicate", "duplicate", "duplicate"]);
+    expect(results).toEqual(["recorded", "duplicate", "duplicate", "duplicate"]);
+    expect((await eventsOf(m.tenant)).filter((e) => e.eventType === "refund.updated")).toMatchObject([{ result: "applied", duplicates: 3 }]);
     // The same refund in another envelope (a new message id) is a new event, but still one refund.
     await send(m, envelope("refund.updated", refundData(m.order, "rfnd_Legacy00001", 5, "succeeded")));
     expect(await orderNow(m.order)).toMatchObject({ status: "partially_refunded", refundedMinor: 500 });
@@ -78,7 +79,7 @@ describe("the ledger, through POST /api/webhooks/whop/[tenantId] with v1 SDK-sha
     await send(m, envelope("payment.succeeded", paymentData(m.order)));
     await send(m, envelope("membership.activated", membershipData(m.order)));
     const other = await send(m, envelope("membership.deactivated", membershipData(m.order, { id: "mem_SomeoneElse01", status: "canceled" })));
-    expect(other).toMatchObject({ status: 200, body: { result: "ignored" } });
+    expect(other).toMatchObject({ status: 200, body: { result: "recorded" }, event: { result: "ignored" } });
     const order = await orderNow(m.order);
     expect(order).toMatchObject({ whopMembershipId: `mem_${m.order.id.slice(4, 18)}`, membershipValid: true, membershipStatus: "active" });
     expect(orderAccess(order).access).toBe(true);

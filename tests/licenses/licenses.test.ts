@@ -5,7 +5,6 @@ import { POST as activateRoute } from "@/app/api/v1/licenses/activate/route";
 import { POST as deactivateRoute } from "@/app/api/v1/licenses/deactivate/route";
 import { POST as validateRoute } from "@/app/api/v1/licenses/validate/route";
 import { GET as listOrdersRoute } from "@/app/api/v1/orders/route";
-import { POST as deliverWebhook } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { db } from "@/db/client";
 import { auditLog, licenseActivations, orders, outboundEvents, type Item, type Order } from "@/db/schema";
 import { publishableKeyFor, rotatePublishableKey } from "@/lib/api/publishable-keys";
@@ -20,6 +19,7 @@ import { rotateStoredSecrets } from "@/lib/crypto/rotate";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/secrets";
 import { openPayload, sealedKeyOf, sealedPayload } from "@/lib/outbound/payload";
 import { withTestDatabase } from "../db";
+import { postToWebhookRoute } from "../webhook-route";
 import { connectedMerchant, fixtureItem, fixtureOrder, signStandard, startOfAFreshMinuteWindow, withWebhookSecret } from "../fixtures";
 
 withTestDatabase();
@@ -43,9 +43,9 @@ type Merchant = Awaited<ReturnType<typeof merchant>>;
 
 async function whopSays(m: Merchant, type: string, data: Record<string, unknown>) {
   const body = JSON.stringify({ id: `msg_${randomBase62(24)}`, api_version: "v1", timestamp: new Date().toISOString(), type, data });
-  const response = await deliverWebhook(
+  const response = await postToWebhookRoute(
     new Request(`${BASE}/api/webhooks/whop/${m.tenant.publicId}`, { method: "POST", body, headers: { "content-type": "application/json", ...signStandard(m.secret, body) } }),
-    { params: Promise.resolve({ tenantId: m.tenant.publicId }) },
+    m.tenant.publicId,
   );
   expect(response.status).toBe(200);
 }

@@ -3,11 +3,14 @@
  * webhook deliveries the way Whop sends them (and worse), then with buyers while the Whop sandbox
  * fails. Each order gets payments and a random mix of refunds (pending → succeeded, partial or full;
  * pending → failed; left pending) and disputes (won, lost, left open), its events shuffled and
- * each replayed, under all three signature schemes. Proves that nothing acknowledged is lost,
- * nothing is counted twice, every order and ledger row ends as its events imply, forged deliveries
- * leave no trace, and buyers get the right answers. Bounded: exits by itself (non-zero on any
- * violation) within a few minutes. Sizes: LOAD_DELIVERIES (default 20000), LOAD_TENANTS (50);
- * LOAD_BURSTS (0.15): the share of orders whose deliveries are sent back to back.
+ * each replayed, under all three signature schemes. Midway the app's Postgres connections are
+ * killed, and later the app itself (SIGKILL, then started again) with events answered but not yet
+ * applied; `npm run worker` runs throughout, as in production, and its sweep applies those. Proves
+ * that nothing acknowledged is lost, nothing is counted twice, every order and ledger row ends as
+ * its events imply, forged deliveries leave no trace, and buyers get the right answers. Bounded:
+ * exits by itself (non-zero on any violation) within a few minutes. Sizes: LOAD_DELIVERIES
+ * (default 20000), LOAD_TENANTS (50); LOAD_BURSTS (0.15): the share of orders whose deliveries are
+ * sent back to back.
  */
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -18,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { freePort, runCommand, startApp, type AppProcess } from "../../bench/support/app";
+import { spawnWorker } from "../../bench/support/outbound";
 import { startWhopSandbox, type WhopSandbox } from "../../sandbox/server";
 import { signBare, signLegacy, signStandard } from "../signing";
 
@@ -73,8 +77,14 @@ async function main(): Promise<void> {
   const runId = randomBytes(3).toString("hex");
   let sandbox: WhopSandbox | undefined;
   let app: AppProcess | undefined;
+  let worker: ReturnType<typeof spawnWorker> | undefined;
   const cleanUp = async () => {
     await app?.stop();
+    if (worker?.pid && worker.exitCode === null) {
+      const exited = new Promise((resolve) => worker!.once("exit", resolve));
+      process.kill(-worker.pid, "SIGTERM");
+      await exited;
+    }
     await sandbox?.close();
     const { closeDatabase } = await import("@/db/client");
     await closeDatabase();
@@ -97,8 +107,9 @@ async function main(): Promise<void> {
       SESSION_SECRET: randomBytes(32).toString("base64url"),
       ENCRYPTION_KEYS: `load:${randomBytes(32).toString("base64")}`,
       LOG_LEVEL: "fatal",
-      // Required in production; nothing here sends mail (it is queued, and no worker runs in this test).
-      SMTP_URL: "smtp://127.0.0.1:2525",
+      // Required in production. The sign-ups' mail is queued and the worker's attempts fail (nothing
+      // listens on that port) and are retried later: no mail leaves this test.
+      SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
       EMAIL_FROM: "Whop Connector <no-reply@localhost>",
     };
     Object.assign(process.env, config);
@@ -106,9 +117,15 @@ async function main(): Promise<void> {
     const appEnv = { ...process.env, ...config };
     await runCommand("npm", ["run", "-s", "db:migrate"], appEnv, 120_000);
     app = await startApp(appEnv, { port, readyTimeoutMs: 60_000, log: () => {} });
-    log(`app on ${app.url}, sandbox ${sandbox.url}, run ${runId}`);
+    worker = spawnWorker(appEnv);
+    log(`app on ${app.url}, sandbox ${sandbox.url}, worker pid ${worker.pid}, run ${runId}`);
 
-    await webhookFlood(app.url, runId);
+    // The crash: SIGKILL to the app's whole process group, then `next start` again on the same port.
+    const crashAndRestart = async () => {
+      process.kill(-app!.pgid, "SIGKILL");
+      app = await startApp(appEnv, { port, readyTimeoutMs: 60_000, log: () => {} });
+    };
+    await webhookFlood(app.url, runId, crashAndRestart);
     await checkoutsUnderWhopFaults(app.url, sandbox, runId);
   } catch (error) {
     problems.push(`crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -444,7 +461,19 @@ function tally<T>(values: T[]): Record<string, number> {
   return values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [String(v)]: (acc[String(v)] ?? 0) + 1 }), {});
 }
 
-async function webhookFlood(appUrl: string, runId: string): Promise<void> {
+/** Events of these tenants recorded (answered) but not applied yet. */
+async function unappliedEvents(tenantIds: string[]): Promise<number> {
+  const { db } = await import("@/db/client");
+  const { webhookEvents } = await import("@/db/schema");
+  const { count, isNull } = await import("drizzle-orm");
+  const [row] = await db()
+    .select({ n: count() })
+    .from(webhookEvents)
+    .where(and(inArray(webhookEvents.tenantId, tenantIds), isNull(webhookEvents.appliedAt)));
+  return row?.n ?? 0;
+}
+
+async function webhookFlood(appUrl: string, runId: string, crashAndRestart: () => Promise<void>): Promise<void> {
   // ~40% of the deliveries are unique valid events and ~45% replays of them.
   const ordersPerShop = Math.max(1, Math.round((DELIVERIES * 0.4) / EVENTS_PER_ORDER / TENANTS));
   const shops = await setUpShops(runId, ordersPerShop);
@@ -462,12 +491,17 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
       `disputes ${JSON.stringify(tally(disputes.map((d) => d.outcome)))}, expected orders ${JSON.stringify(tally(plans.map((o) => expectOrder(o).status)))}`,
   );
 
-  // The fault's span in ms since the start; a request whose flight overlaps it belongs to it.
+  // The faults' spans in ms since the start; a request whose flight overlaps one belongs to it.
   const fault = { from: Infinity, to: Infinity };
+  const crash = { from: Infinity, to: Infinity };
+  const tenantIds = shops.map((s) => s.tenantId);
   const outcomes = new Map<Delivery, Outcome>();
   let next = 0;
   let done = 0;
   const faultAt = Math.floor(deliveries.length * 0.4);
+  const crashAt = Math.floor(deliveries.length * 0.7);
+  let restarting: Promise<void> | undefined;
+  let caughtUnapplied = -1;
   const started = Date.now();
 
   async function sendWithRetries(delivery: Delivery): Promise<void> {
@@ -478,7 +512,13 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
       outcome.status = await post(appUrl, delivery);
       if (outcome.status >= 500 || outcome.status === 0) outcome.serverErrors.push({ status: outcome.status, sentAt, at: Date.now() - started });
       const retryable = outcome.status >= 500 || outcome.status === 0;
-      if (!retryable || attempt >= RETRY_DELAYS_MS.length) break;
+      if (!retryable) break;
+      // Whop keeps retrying for 70 s, longer than the app takes to start again after its crash.
+      if (restarting && outcome.status === 0) {
+        await restarting;
+        continue;
+      }
+      if (attempt >= RETRY_DELAYS_MS.length) break;
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
     }
     outcomes.set(delivery, outcome);
@@ -492,6 +532,18 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
       if (done === faultAt) {
         fault.from = Date.now() - started;
         void injectDatabaseFault(() => (fault.to = Date.now() - started));
+      }
+      if (done === crashAt) {
+        crash.from = Date.now() - started;
+        restarting = (async () => {
+          const restarted = crashAndRestart();
+          // Right after the SIGKILL: what the crash caught between the answer and the apply.
+          caughtUnapplied = await unappliedEvents(tenantIds);
+          await restarted;
+          crash.to = Date.now() - started;
+          restarting = undefined;
+          log(`webhooks: killed the app (SIGKILL) with ${caughtUnapplied} events answered but not applied; started again in ${((crash.to - crash.from) / 1000).toFixed(1)} s`);
+        })();
       }
     }
   }
@@ -514,11 +566,24 @@ async function webhookFlood(appUrl: string, runId: string): Promise<void> {
   answers("forged", 401);
   answers("malformed", 400);
   const errors = [...outcomes.values()].flatMap((o) => o.serverErrors);
-  const duringFault = (e: Outcome["serverErrors"][number]) => e.sentAt <= fault.to && e.at >= fault.from;
-  const stray = errors.filter((e) => !duringFault(e));
-  const fault5xx = errors.length - stray.length;
-  check(stray.length === 0, `${stray.length} 5xx/dropped answers outside the injected fault (${fault.from}–${fault.to} ms): ${JSON.stringify(stray.slice(0, 10))}`);
-  log(`webhooks: ${fault5xx} 5xx/dropped answers during the injected fault, all retried`);
+  const during = (span: { from: number; to: number }) => (e: Outcome["serverErrors"][number]) => e.sentAt <= span.to && e.at >= span.from;
+  const stray = errors.filter((e) => !during(fault)(e) && !(e.status === 0 && during(crash)(e)));
+  const fault5xx = errors.filter(during(fault)).length;
+  check(stray.length === 0, `${stray.length} 5xx/dropped answers outside the injected faults (database ${fault.from}–${fault.to} ms, crash ${crash.from}–${crash.to} ms): ${JSON.stringify(stray.slice(0, 10))}`);
+  log(`webhooks: ${fault5xx} 5xx/dropped answers during the database fault, ${errors.length - fault5xx - stray.length} dropped by the crash, all retried`);
+
+  // The crash must have caught events between their answer and their apply, or it proved nothing.
+  check(caughtUnapplied > 0, `the crash caught no event between its answer and its apply (${caughtUnapplied})`);
+  // What the requests could not apply (the crash, the database fault) the worker's sweep does, within seconds.
+  const sweepStarted = Date.now();
+  let left = await unappliedEvents(tenantIds);
+  const leftAtEnd = left;
+  while (left > 0 && Date.now() - sweepStarted < 60_000) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    left = await unappliedEvents(tenantIds);
+  }
+  check(left === 0, `${left} events answered 200 but still not applied 60 s after the flood`);
+  log(`webhooks: ${leftAtEnd} events unapplied when the flood ended, ${left} after ${((Date.now() - sweepStarted) / 1000).toFixed(1)} s (the worker's sweep)`);
 
   await verifyRecorded(shops, deliveries, outcomes);
 }

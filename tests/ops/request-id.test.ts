@@ -66,7 +66,7 @@ describe("one log line per webhook delivery and per checkout, tagged with the re
     expect(response.status).toBe(200);
     expect(response.headers.get("x-request-id")).toBe("whop-retry-1");
     expect(logged.lines).toEqual([
-      expect.objectContaining({ level: "info", requestId: "whop-retry-1", tenant: tenant.publicId, eventType: "payment.succeeded", result: "applied", status: 200, durationMs: expect.any(Number), msg: "webhook delivery" }),
+      expect.objectContaining({ level: "info", requestId: "whop-retry-1", tenant: tenant.publicId, eventType: "payment.succeeded", result: "recorded", status: 200, durationMs: expect.any(Number), msg: "webhook delivery" }),
     ]);
     const text = JSON.stringify(logged.lines);
     expect(text).not.toContain("buyer-ops@example.com");

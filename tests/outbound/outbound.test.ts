@@ -120,7 +120,7 @@ describe("transactional outbox", () => {
     const all = await withEndpoint(m);
     const disputesOnly = await withEndpoint(m, ["order.disputed"]);
 
-    expect((await send(m, envelope("payment.succeeded", paymentData(m.order)))).body.result).toBe("applied");
+    expect(await send(m, envelope("payment.succeeded", paymentData(m.order)))).toMatchObject({ body: { result: "recorded" }, event: { result: "applied" } });
     const events = await eventsOfOrder(m.tenant, m.order.id);
     expect(events.map((event) => event.type)).toEqual(["order.paid"]);
     const body = JSON.parse(events[0]!.payload) as { id: string; type: string; created_at: string; data: unknown };

@@ -54,7 +54,7 @@ describe("order change → outbox → worker → the merchant's endpoint", () =>
     const created = await createEndpoint(m.actor, { url: receiver.url(`/e2e/${m.tenant.id}`), eventTypes: ORDER_EVENT_TYPES }, { allowPrivate: true });
     if (!created.ok) throw new Error(created.message);
 
-    expect((await send(m, envelope("payment.succeeded", paymentData(m.order)))).body.result).toBe("applied");
+    expect(await send(m, envelope("payment.succeeded", paymentData(m.order)))).toMatchObject({ body: { result: "recorded" }, event: { result: "applied" } });
     await until(() => receiver.received.some((request) => request.path === `/e2e/${m.tenant.id}`));
     const [request] = receiver.received.filter((r) => r.path === `/e2e/${m.tenant.id}`);
     const event = new Webhook(created.secret).verify(request!.body, request!.headers) as { id: string; type: string; data: { id: string; status: string; access: boolean } };

@@ -3,8 +3,9 @@ import { describe, expect, it, vi } from "vitest";
 import { randomBase62 } from "@/lib/ids";
 
 /*
- * The database failing before or in the middle of recording a delivery: Whop must get a 503 (so it
- * retries) and nothing may be half-recorded; the retry then applies the event.
+ * The database failing before a delivery is recorded: Whop must get a 503 (so it retries) and
+ * nothing is recorded. Failing in the middle of applying it, after the answer: the event stays
+ * recorded (nothing half-applied), Whop's retry is a duplicate, and the sweep applies it.
  */
 const control = vi.hoisted(() => ({ mode: "ok" as "ok" | "down" | "fails-mid-transaction" }));
 
@@ -44,12 +45,14 @@ const { POST } = await import("@/app/api/webhooks/whop/[tenantId]/route");
 const { db } = await import("@/db/client");
 const { orders, webhookEvents } = await import("@/db/schema");
 const { withTestDatabase } = await import("../db");
+const { afterResponseSettled } = await import("@/lib/http/after-response");
+const { applyRecordedEvents } = await import("@/lib/ledger/apply-recorded");
 const { connectedMerchant, fixtureItem, fixtureOrder, signStandard, withWebhookSecret } = await import("../fixtures");
 
 withTestDatabase();
 
 describe("database unavailable during a delivery", () => {
-  it("answers 503 and records nothing, then applies the retried delivery", async () => {
+  it("answers 503 and records nothing while it is down; an apply that fails midway is left recorded and applied by the sweep", async () => {
     const { tenant: connected } = await connectedMerchant();
     const { tenant, secret } = await withWebhookSecret(connected);
     const order = await fixtureOrder(tenant, await fixtureItem(tenant));
@@ -77,15 +80,21 @@ describe("database unavailable during a delivery", () => {
 
     control.mode = "fails-mid-transaction";
     const midway = await deliver();
+    await afterResponseSettled();
     control.mode = "ok";
-    expect(midway.status).toBe(503);
-    expect(await recorded()).toEqual([]);
+    expect(midway.status).toBe(200);
+    expect(await midway.json()).toEqual({ ok: true, result: "recorded" });
+    expect(await recorded()).toMatchObject([{ appliedAt: null }]);
     expect(await status()).toBe("pending");
 
     const retry = await deliver();
+    await afterResponseSettled();
     expect(retry.status).toBe(200);
-    expect(await retry.json()).toEqual({ ok: true, result: "applied" });
-    expect(await recorded()).toHaveLength(1);
+    expect(await retry.json()).toEqual({ ok: true, result: "duplicate" });
+    expect(await status()).toBe("pending");
+
+    expect(await applyRecordedEvents({ olderThanMs: 0, tenantId: tenant.id })).toEqual({ applied: 1, skipped: 0 });
+    expect(await recorded()).toMatchObject([{ result: "applied", appliedAt: expect.any(Date), duplicates: 1 }]);
     expect(await status()).toBe("paid");
   });
 });

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { db } from "@/db/client";
-import { orders, problems, webhookEvents, webhookRejections, type Order, type Tenant } from "@/db/schema";
+import { orders, problems, tenants, webhookEvents, webhookRejections, type Order, type Tenant } from "@/db/schema";
+import { encryptSecret } from "@/lib/crypto/secrets";
+import { env } from "@/lib/env";
 import { ownerActor } from "@/lib/auth/actor";
 import { randomBase62 } from "@/lib/ids";
 import { withTestDatabase } from "../db";
 import { connectedMerchant, fixtureItem, fixtureOrder, signBare, signLegacy, signStandard, withWebhookSecret } from "../fixtures";
+import { postToWebhookRoute } from "../webhook-route";
 
 withTestDatabase();
 
@@ -20,9 +22,7 @@ async function merchantWithOrder(orderOverrides: Partial<Order> = {}) {
 }
 
 function deliver(tenant: Pick<Tenant, "publicId">, body: string, headers: Record<string, string>) {
-  return POST(new Request(`http://localhost/api/webhooks/whop/${tenant.publicId}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }), {
-    params: Promise.resolve({ tenantId: tenant.publicId }),
-  });
+  return postToWebhookRoute(new Request(`http://localhost/api/webhooks/whop/${tenant.publicId}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }), tenant.publicId);
 }
 
 function v1Payment(order: Order, type = "payment.succeeded", data: Record<string, unknown> = {}) {
@@ -69,7 +69,7 @@ describe("POST /api/webhooks/whop/[tenantId]: verification", () => {
     const body = v1Payment(order);
     const response = await deliver(tenant, body, signStandard(secret, body));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, result: "applied" });
+    expect(await response.json()).toEqual({ ok: true, result: "recorded" });
     expect(await orderNow(order)).toMatchObject({
       status: "paid",
       buyerEmail: "buyer@example.com",
@@ -127,6 +127,21 @@ describe("POST /api/webhooks/whop/[tenantId]: verification", () => {
     const order = await fixtureOrder(rotated, await fixtureItem(rotated));
     const body = v1Payment(order);
     expect((await deliver(rotated, body, signStandard(oldSecret, body))).status).toBe(200);
+    expect((await orderNow(order)).status).toBe("paid");
+  });
+
+  it("accepts at once a secret saved on another instance, though this one holds the old secret", async () => {
+    const { tenant, secret: oldSecret, order } = await merchantWithOrder();
+    const first = v1Payment(order, "payment.created");
+    expect((await deliver(tenant, first, signStandard(oldSecret, first))).status).toBe(200);
+    // Another instance saves a new secret (and keeps nothing of the old one): this process is not told.
+    const newSecret = `ws_${randomBase62(40)}`;
+    await db()
+      .update(tenants)
+      .set({ webhookSecretCiphertext: encryptSecret(newSecret, { tenantId: tenant.id, field: "webhook_secret" }, env().encryptionKeys), webhookSecretPreviousCiphertext: null, webhookSecretPreviousExpiresAt: null })
+      .where(eq(tenants.id, tenant.id));
+    const body = v1Payment(order);
+    expect((await deliver(tenant, body, signStandard(newSecret, body))).status).toBe(200);
     expect((await orderNow(order)).status).toBe("paid");
   });
 
@@ -213,11 +228,12 @@ describe("exactly-once recording and guarded transitions", () => {
     const responses = await Promise.all(Array.from({ length: 50 }, () => deliver(tenant, body, headers)));
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
     const results = await Promise.all(responses.map(async (r) => ((await r.json()) as { result: string }).result));
-    expect(results.filter((r) => r === "applied")).toHaveLength(1);
+    expect(results.filter((r) => r === "recorded")).toHaveLength(1);
     expect(results.filter((r) => r === "duplicate")).toHaveLength(49);
     const events = await eventsOf(tenant);
     expect(events).toHaveLength(1);
     expect(events[0]!.duplicates).toBe(49);
+    expect(events[0]).toMatchObject({ result: "applied", appliedAt: expect.any(Date) });
     expect((await orderNow(order)).status).toBe("paid");
   });
 

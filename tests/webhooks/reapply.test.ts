@@ -2,7 +2,6 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { reapplyEventAction } from "@/app/dashboard/events/actions";
 import EventsPage from "@/app/dashboard/events/page";
-import { POST } from "@/app/api/webhooks/whop/[tenantId]/route";
 import { db } from "@/db/client";
 import { ledgerPayments, ledgerRefunds, orders, webhookEvents, type Order, type Tenant } from "@/db/schema";
 import { randomBase62 } from "@/lib/ids";
@@ -13,6 +12,7 @@ import { connectedMerchant, fixtureItem, fixtureLedger, fixtureOrder, signStanda
 import { expectRedirect, html } from "../isolation/next-errors";
 import { signInAs, signOut } from "../isolation/session";
 import { tenantSnapshot } from "../isolation/snapshot";
+import { postToWebhookRoute } from "../webhook-route";
 
 vi.mock("@/lib/auth/session", () => import("../isolation/session"));
 vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }));
@@ -42,9 +42,9 @@ async function deliverPayment(tenant: Tenant, secret: string, orderId: string, p
       metadata: { order_id: orderId, tenant_id: tenant.id },
     },
   });
-  const response = await POST(
+  const response = await postToWebhookRoute(
     new Request(`http://localhost/api/webhooks/whop/${tenant.publicId}`, { method: "POST", body, headers: { "content-type": "application/json", ...signStandard(secret, body) } }),
-    { params: Promise.resolve({ tenantId: tenant.publicId }) },
+    tenant.publicId,
   );
   expect(response.status).toBe(200);
   const [event] = await db().select().from(webhookEvents).where(eq(webhookEvents.tenantId, tenant.id)).orderBy(webhookEvents.id);

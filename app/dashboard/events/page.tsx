@@ -18,6 +18,7 @@ const RESULT_LOOK = {
   applied: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   ignored: "bg-zinc-100 text-zinc-700 ring-zinc-200",
   failed: "bg-red-50 text-red-800 ring-red-200",
+  recorded: "bg-sky-50 text-sky-800 ring-sky-200",
 } as const;
 
 const SCHEME_LABEL = { standard: "Standard Webhooks", legacy: "x-whop-signature t=…", bare: "x-whop-signature (bare)", reconcile: "read from Whop" } as const;
@@ -76,7 +77,8 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
             <li key={event.id} className="space-y-2 px-4 py-3 text-sm">
               <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
                 <span className="font-mono font-medium">{event.eventType}</span>
-                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${RESULT_LOOK[event.result]}`}>{event.result}</span>
+                {/* Recorded and answered, not applied to the ledger yet (seconds at most). */}
+                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${RESULT_LOOK[event.appliedAt ? event.result : "recorded"]}`}>{event.appliedAt ? event.result : "recorded"}</span>
                 {event.duplicates > 0 && <span className="text-xs text-zinc-500">+{event.duplicates} duplicate deliver{event.duplicates === 1 ? "y" : "ies"}</span>}
                 <span className="ml-auto text-xs text-zinc-500">{formatDateTime(event.receivedAt)}</span>
               </div>

@@ -238,6 +238,7 @@ const RESULT_LABEL: Record<NonNullable<WebhookStatus["lastDelivery"]>["result"],
   applied: { label: "Applied", className: "bg-emerald-50 text-emerald-700" },
   ignored: { label: "Ignored", className: "bg-zinc-100 text-zinc-700" },
   failed: { label: "Failed", className: "bg-red-50 text-red-700" },
+  recorded: { label: "Recorded, applying", className: "bg-sky-50 text-sky-700" },
 };
 
 function DeliveriesCard({ status, secretSaved }: { status: WebhookStatus; secretSaved: boolean }) {

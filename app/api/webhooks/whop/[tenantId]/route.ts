@@ -44,7 +44,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ ten
   return response;
 }
 
-async function receive(request: Request, tenant: string, log: Logger): Promise<{ response: Response; eventType?: string; result: "applied" | "ignored" | "duplicate" | "rejected" | "failed" }> {
+async function receive(request: Request, tenant: string, log: Logger): Promise<{ response: Response; eventType?: string; result: "recorded" | "applied" | "ignored" | "duplicate" | "rejected" | "failed" }> {
   const rawBody = await readRawBody(request);
   if (rawBody === null) return { result: "rejected", response: Response.json({ error: `body larger than ${MAX_WEBHOOK_BYTES} bytes` }, { status: 413 }) };
   const tenantId = publicIdSchema.safeParse(tenant);

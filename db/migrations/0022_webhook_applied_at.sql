@@ -1,0 +1,2 @@
+ALTER TABLE "webhook_events" ADD COLUMN "applied_at" timestamp (3) with time zone DEFAULT now();--> statement-breakpoint
+CREATE INDEX "webhook_events_unapplied_idx" ON "webhook_events" USING btree ("received_at") WHERE applied_at is null;

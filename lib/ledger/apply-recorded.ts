@@ -1,0 +1,86 @@
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { webhookEvents } from "@/db/schema";
+import { logger, type Logger } from "@/lib/logger";
+import { normalizeWhopEvent } from "@/lib/whop/events";
+import { applyObservation, type Application } from "./apply";
+import { observationOf, type Observation } from "./observations";
+
+/*
+ * The second half of a delivery: a recorded event (`applied_at` null) applied to the ledger.
+ * Right after the answer the request applies it from the observation it still holds; the sweep
+ * (`applyRecordedEvents`, a worker job every few seconds) applies whatever a request left — its
+ * process killed between the answer and the apply, the database gone at that moment — from the
+ * stored payload. Each application takes the event row's lock first and only an unapplied row, so
+ * an event is applied once however many requests and sweeps reach for it.
+ */
+
+/** The sweep leaves younger events to the request that recorded them. */
+export const SWEEP_AFTER_MS = 2_000;
+const SWEEP_BATCH = 200;
+
+/**
+ * Applies one recorded event, in one transaction with its row's update (result, detail, order,
+ * `applied_at`). Answers null when there was nothing to do: applied already, or being applied right
+ * now by someone else (locked). Never throws: a failure leaves the event to the sweep.
+ */
+export async function applyRecordedEvent(tenantId: string, eventId: number, { observation, log = logger }: { observation?: Observation; log?: Logger } = {}): Promise<Application | null> {
+  try {
+    return await db().transaction(async (tx) => {
+      const [event] = await tx
+        .select({ id: webhookEvents.id, payload: observation ? sql<string>`''` : webhookEvents.payload })
+        .from(webhookEvents)
+        .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.id, eventId), isNull(webhookEvents.appliedAt)))
+        .for("update", { skipLocked: true });
+      if (!event) return null;
+      const application = await applyObservation(tx, tenantId, observation ?? storedObservation(event.payload));
+      await tx
+        .update(webhookEvents)
+        .set({ result: application.result, detail: application.detail, orderId: application.orderId, appliedAt: sql`clock_timestamp()` })
+        .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.id, eventId)));
+      return application;
+    });
+  } catch (error) {
+    log.warn({ err: error, tenantId, eventId }, "recorded webhook event not applied yet; the sweep will apply it");
+    return null;
+  }
+}
+
+/** What a stored payload says; an unreadable one (it was read once already, so never expected) is ignored with the reason. */
+function storedObservation(payload: string): Observation {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return { kind: "none", reason: "stored payload is not valid JSON" };
+  }
+  const normalized = normalizeWhopEvent(parsed);
+  return normalized.ok ? observationOf(normalized.event) : { kind: "none", reason: `stored payload cannot be read: ${normalized.error}` };
+}
+
+/**
+ * The sweep: applies the events recorded more than `olderThanMs` ago and still unapplied, oldest
+ * first, in batches until none is left (of one tenant's, when `tenantId` is given). Answers how
+ * many it applied, and how many it found applied or locked by someone else, or failed to apply.
+ */
+export async function applyRecordedEvents({ olderThanMs = SWEEP_AFTER_MS, tenantId, log = logger }: { olderThanMs?: number; tenantId?: string; log?: Logger } = {}): Promise<{ applied: number; skipped: number }> {
+  let applied = 0;
+  let skipped = 0;
+  const seen = new Set<string>();
+  for (;;) {
+    const batch = await db()
+      .select({ tenantId: webhookEvents.tenantId, id: webhookEvents.id })
+      .from(webhookEvents)
+      .where(and(isNull(webhookEvents.appliedAt), sql`${webhookEvents.receivedAt} <= now() - make_interval(secs => ${olderThanMs / 1000})`, tenantId ? eq(webhookEvents.tenantId, tenantId) : undefined))
+      .orderBy(asc(webhookEvents.receivedAt))
+      .limit(SWEEP_BATCH);
+    const fresh = batch.filter((event) => !seen.has(`${event.tenantId}:${event.id}`));
+    if (fresh.length === 0) break;
+    for (const event of fresh) {
+      seen.add(`${event.tenantId}:${event.id}`);
+      if (await applyRecordedEvent(event.tenantId, event.id, { log })) applied++;
+      else skipped++;
+    }
+  }
+  return { applied, skipped };
+}
