@@ -40,8 +40,11 @@ export async function hitRateLimit(key: string, limit: number, windowSeconds: nu
     .onConflictDoUpdate({ target: [rateLimitBuckets.key, rateLimitBuckets.windowStart], set: { count: sql`${rateLimitBuckets.count} + 1` } })
     .returning({ count: rateLimitBuckets.count });
   // Old windows are useless: a rare sweep keeps the table small without a scheduler.
-  if (Math.random() < 0.01) {
-    await db().delete(rateLimitBuckets).where(lt(rateLimitBuckets.windowStart, new Date(nowMs - 3_600_000)));
-  }
+  if (Math.random() < 0.01) await sweepRateLimitBuckets(nowMs);
   return { allowed: (row?.count ?? 0) <= limit, retryAfterSeconds: window.retryAfterSeconds };
+}
+
+/** Deletes the windows that ended over an hour ago (called now and then by whoever counts). */
+export async function sweepRateLimitBuckets(nowMs = Date.now()): Promise<void> {
+  await db().delete(rateLimitBuckets).where(lt(rateLimitBuckets.windowStart, new Date(nowMs - 3_600_000)));
 }

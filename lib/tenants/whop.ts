@@ -8,7 +8,7 @@ import { createWhopClient, whopApiOriginFor, type WhopClient, type WhopClientOpt
  * talking to the Whop world of its environment (Test: Whop's sandbox, Live: production), and every
  * error the client throws carries that environment.
  */
-export function whopClientForTenant(tenant: Tenant, options: Partial<Pick<WhopClientOptions, "timeoutMs" | "maxRetries">> = {}): WhopClient {
+export function whopClientForTenant(tenant: Pick<Tenant, "id" | "environment" | "whopApiKeyCiphertext">, options: Partial<Pick<WhopClientOptions, "timeoutMs" | "maxRetries">> = {}): WhopClient {
   if (!tenant.whopApiKeyCiphertext) throw new Error(`Tenant ${tenant.id} is not connected to Whop`);
   const apiKey = decryptSecret(tenant.whopApiKeyCiphertext, { tenantId: tenant.id, field: "whop_api_key" }, env().encryptionKeys);
   return createWhopClient({ apiKey, origin: whopApiOriginFor(tenant.environment), environment: tenant.environment, ...options });
