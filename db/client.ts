@@ -35,11 +35,15 @@ const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
 const cache = globalThis as unknown as { __whopConnectorDb?: Connection };
 
 function connect(): Connection {
-  const { databaseUrl, dataDir, nodeEnv } = databaseEnv();
+  const { databaseUrl, dataDir, nodeEnv, transactionPooler } = databaseEnv();
   if (databaseUrl) {
     // A connection attempt that stalls (say, its backend killed mid-handshake during a failover)
     // fails after 10 s instead of the driver's 30 s, so the pool heals while Whop is still retrying.
-    const sql = postgres(databaseUrl, { max: nodeEnv === "production" ? 10 : 5, connect_timeout: 10, onnotice: () => {} });
+    // Straight to Postgres every statement is prepared once per connection (postgres.js's default);
+    // a transaction-mode pooler hands each transaction to any server connection, which would not
+    // know the statement, so there every statement goes unnamed. Nothing else differs: the app
+    // keeps no session state (advisory locks are transaction-scoped; no SET, no LISTEN).
+    const sql = postgres(databaseUrl, { max: nodeEnv === "production" ? 10 : 5, connect_timeout: 10, prepare: !transactionPooler, onnotice: () => {} });
     // drizzle() set this client's parsers, so a script's rows parse as a drizzle query's would.
     const db = drizzlePostgres(sql, { schema }) as unknown as Database;
     // On a connection of its own: a script may open and commit its own transaction, which

@@ -18,6 +18,8 @@ const rawSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
     .optional(),
+  /** `transaction`: DATABASE_URL leads to a pooler in transaction mode (PgBouncer), which keeps no prepared statement. */
+  DATABASE_POOLER: z.enum(["transaction"], { error: "must be transaction (a pooler in transaction mode, such as PgBouncer) or unset" }).optional(),
   APP_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://pay.example.com" }).optional(),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   ENCRYPTION_KEYS: z.string().optional(),
@@ -170,6 +172,8 @@ function isLoopbackUrl(url: string): boolean {
 export interface DatabaseEnv {
   nodeEnv: Env["nodeEnv"];
   databaseUrl: string | undefined;
+  /** The connection goes through a transaction-mode pooler: no prepared statements. */
+  transactionPooler: boolean;
   dataDir: string;
 }
 
@@ -178,9 +182,9 @@ export interface DatabaseEnv {
  * install) run with DATABASE_URL alone, without the app's secrets or URL.
  */
 export function databaseEnv(source: NodeJS.ProcessEnv = process.env, dataDir = path.resolve(".data")): DatabaseEnv {
-  const parsed = rawSchema.pick({ NODE_ENV: true, DATABASE_URL: true }).safeParse(source);
+  const parsed = rawSchema.pick({ NODE_ENV: true, DATABASE_URL: true, DATABASE_POOLER: true }).safeParse(source);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
-  return { nodeEnv: parsed.data.NODE_ENV, databaseUrl: parsed.data.DATABASE_URL, dataDir };
+  return { nodeEnv: parsed.data.NODE_ENV, databaseUrl: parsed.data.DATABASE_URL, transactionPooler: parsed.data.DATABASE_POOLER === "transaction", dataDir };
 }
 
 const cache = globalThis as unknown as { __whopConnectorEnv?: Env };

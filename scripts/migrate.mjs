@@ -21,7 +21,8 @@ if (!url || !/^postgres(ql)?:\/\//.test(url)) {
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 const migrationsFolder = path.join(root, "db", "migrations");
 // One connection: pg-boss's install is a script that opens and commits its own transaction.
-const sql = postgres(url, { max: 1, onnotice: () => {} });
+// Through a transaction-mode pooler (DATABASE_POOLER=transaction) statements go unprepared, as the app's do.
+const sql = postgres(url, { max: 1, prepare: process.env.DATABASE_POOLER !== "transaction", onnotice: () => {} });
 
 /** As lib/jobs/pg-boss-db.ts binds pg-boss's values: objects as JSON, arrays as Postgres arrays. */
 function bindable(value) {

@@ -56,8 +56,11 @@ describe("configuration", () => {
   });
 
   it("the database needs DATABASE_URL alone, whatever else is missing (npm run db:migrate)", () => {
-    expect(databaseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://db/app" }, "/tmp/x")).toEqual({ nodeEnv: "production", databaseUrl: "postgres://db/app", dataDir: "/tmp/x" });
+    expect(databaseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://db/app" }, "/tmp/x")).toEqual({ nodeEnv: "production", databaseUrl: "postgres://db/app", transactionPooler: false, dataDir: "/tmp/x" });
     expect(() => databaseEnv({ NODE_ENV: "production", DATABASE_URL: "mysql://x" })).toThrow(ConfigError);
+    // Behind PgBouncer in transaction mode: no prepared statements; anything else is refused, not guessed.
+    expect(databaseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://pgbouncer:6432/app", DATABASE_POOLER: "transaction" }).transactionPooler).toBe(true);
+    expect(() => databaseEnv({ NODE_ENV: "production", DATABASE_URL: "postgres://db/app", DATABASE_POOLER: "session" })).toThrow(ConfigError);
   });
 
   it("names each malformed variable", () => {

@@ -10,7 +10,9 @@
  * its events imply, forged deliveries leave no trace, and buyers get the right answers. Bounded:
  * exits by itself (non-zero on any violation) within a few minutes. Sizes: LOAD_DELIVERIES
  * (default 20000), LOAD_TENANTS (50); LOAD_BURSTS (0.15): the share of orders whose deliveries are
- * sent back to back.
+ * sent back to back; LOAD_INSTANCES (1): app instances sharing the database, the deliveries spread
+ * round-robin over them (the crash hits the first). Whatever DATABASE_URL and DATABASE_POOLER say
+ * goes for the app, the worker and the test alike (CI runs it through PgBouncer).
  */
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -30,6 +32,7 @@ const DELIVERIES = Number(process.env.LOAD_DELIVERIES ?? 20_000);
 const TENANTS = Number(process.env.LOAD_TENANTS ?? 50);
 const BURSTS = Number(process.env.LOAD_BURSTS ?? 0.15);
 const CONCURRENCY = 32;
+const INSTANCES = Math.max(1, Number(process.env.LOAD_INSTANCES ?? 1));
 /** Whop retries after 10 s, 20 s and 40 s; compressed a hundredfold. */
 const RETRY_DELAYS_MS = [100, 200, 400];
 const WATCHDOG_MS = 8 * 60_000;
@@ -76,10 +79,10 @@ async function main(): Promise<void> {
   const databaseUrl = preflight();
   const runId = randomBytes(3).toString("hex");
   let sandbox: WhopSandbox | undefined;
-  let app: AppProcess | undefined;
+  const apps: AppProcess[] = [];
   let worker: ReturnType<typeof spawnWorker> | undefined;
   const cleanUp = async () => {
-    await app?.stop();
+    await Promise.all(apps.map((app) => app.stop()));
     if (worker?.pid && worker.exitCode === null) {
       const exited = new Promise((resolve) => worker!.once("exit", resolve));
       process.kill(-worker.pid, "SIGTERM");
@@ -116,20 +119,21 @@ async function main(): Promise<void> {
     (await import("@/lib/env")).resetEnvCache();
     const appEnv = { ...process.env, ...config };
     await runCommand("npm", ["run", "-s", "db:migrate"], appEnv, 120_000);
-    app = await startApp(appEnv, { port, readyTimeoutMs: 60_000, log: () => {} });
+    const ports = [port, ...(await Promise.all(Array.from({ length: INSTANCES - 1 }, () => freePort())))];
+    apps.push(...(await Promise.all(ports.map((p) => startApp(appEnv, { port: p, readyTimeoutMs: 60_000, log: () => {} })))));
     worker = spawnWorker(appEnv);
-    log(`app on ${app.url}, sandbox ${sandbox.url}, worker pid ${worker.pid}, run ${runId}`);
+    log(`app on ${apps.map((app) => app.url).join(", ")}${process.env.DATABASE_POOLER ? ` (through a ${process.env.DATABASE_POOLER}-mode pooler)` : ""}, sandbox ${sandbox.url}, worker pid ${worker.pid}, run ${runId}`);
 
-    // The crash: SIGKILL to the app's whole process group, then `next start` again on the same port.
+    // The crash: SIGKILL to the first app's whole process group, then `next start` again on the same port.
     const crashAndRestart = async () => {
-      process.kill(-app!.pgid, "SIGKILL");
-      app = await startApp(appEnv, { port, readyTimeoutMs: 60_000, log: () => {} });
+      process.kill(-apps[0]!.pgid, "SIGKILL");
+      apps[0] = await startApp(appEnv, { port, readyTimeoutMs: 60_000, log: () => {} });
     };
-    await webhookFlood(app.url, runId, crashAndRestart);
-    await checkoutsUnderWhopFaults(app.url, sandbox, runId);
+    await webhookFlood(apps.map((app) => app.url), runId, crashAndRestart);
+    await checkoutsUnderWhopFaults(apps[0]!.url, sandbox, runId);
   } catch (error) {
     problems.push(`crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    if (app) console.error(app.tail().slice(-20).join("\n"));
+    for (const app of apps) console.error(app.tail().slice(-20).join("\n"));
   }
   await cleanUp();
 
@@ -473,7 +477,7 @@ async function unappliedEvents(tenantIds: string[]): Promise<number> {
   return row?.n ?? 0;
 }
 
-async function webhookFlood(appUrl: string, runId: string, crashAndRestart: () => Promise<void>): Promise<void> {
+async function webhookFlood(appUrls: string[], runId: string, crashAndRestart: () => Promise<void>): Promise<void> {
   // ~40% of the deliveries are unique valid events and ~45% replays of them.
   const ordersPerShop = Math.max(1, Math.round((DELIVERIES * 0.4) / EVENTS_PER_ORDER / TENANTS));
   const shops = await setUpShops(runId, ordersPerShop);
@@ -501,6 +505,7 @@ async function webhookFlood(appUrl: string, runId: string, crashAndRestart: () =
   const faultAt = Math.floor(deliveries.length * 0.4);
   const crashAt = Math.floor(deliveries.length * 0.7);
   let restarting: Promise<void> | undefined;
+  let sent = 0;
   let caughtUnapplied = -1;
   const started = Date.now();
 
@@ -509,7 +514,8 @@ async function webhookFlood(appUrl: string, runId: string, crashAndRestart: () =
     for (let attempt = 0; ; attempt++) {
       outcome.attempts++;
       const sentAt = Date.now() - started;
-      outcome.status = await post(appUrl, delivery);
+      // Round-robin over the instances, as a load balancer would; a retry may land on another one.
+      outcome.status = await post(appUrls[(sent++) % appUrls.length]!, delivery);
       if (outcome.status >= 500 || outcome.status === 0) outcome.serverErrors.push({ status: outcome.status, sentAt, at: Date.now() - started });
       const retryable = outcome.status >= 500 || outcome.status === 0;
       if (!retryable) break;
