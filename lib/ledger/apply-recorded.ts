@@ -11,8 +11,8 @@ import { observationOf, type Observation } from "./observations";
  * Right after the answer the request applies it from the observation it still holds; the sweep
  * (`applyRecordedEvents`, a worker job every few seconds) applies whatever a request left — its
  * process killed between the answer and the apply, the database gone at that moment — from the
- * stored payload. Each application takes the event row's lock first and only an unapplied row, so
- * an event is applied once however many requests and sweeps reach for it.
+ * stored payload. Each application locks the event row first and takes it only while unapplied,
+ * so an event is applied once however many requests and sweeps reach for it.
  */
 
 /** The sweep leaves younger events to the request that recorded them. */
@@ -21,8 +21,8 @@ const SWEEP_BATCH = 200;
 
 /**
  * Applies one recorded event, in one transaction with its row's update (result, detail, order,
- * `applied_at`). Answers null when there was nothing to do: applied already, or being applied right
- * now by someone else (locked). Never throws: a failure leaves the event to the sweep.
+ * `applied_at`). Answers null when there was nothing to do (applied already, perhaps by someone
+ * else while this waited for the row). Never throws: a failure leaves the event to the sweep.
  */
 export async function applyRecordedEvent(tenantId: string, eventId: number, { observation, log = logger }: { observation?: Observation; log?: Logger } = {}): Promise<Application | null> {
   try {
@@ -31,7 +31,9 @@ export async function applyRecordedEvent(tenantId: string, eventId: number, { ob
         .select({ id: webhookEvents.id, payload: observation ? sql<string>`''` : webhookEvents.payload })
         .from(webhookEvents)
         .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.id, eventId), isNull(webhookEvents.appliedAt)))
-        .for("update", { skipLocked: true });
+        // Waits for a lock held elsewhere (a copy's duplicate count, another apply), then re-reads:
+        // applied meanwhile, the row no longer matches. Skipping a locked row would leave it to the sweep.
+        .for("update");
       if (!event) return null;
       const application = await applyObservation(tx, tenantId, observation ?? storedObservation(event.payload));
       await tx
@@ -61,7 +63,7 @@ function storedObservation(payload: string): Observation {
 /**
  * The sweep: applies the events recorded more than `olderThanMs` ago and still unapplied, oldest
  * first, in batches until none is left (of one tenant's, when `tenantId` is given). Answers how
- * many it applied, and how many it found applied or locked by someone else, or failed to apply.
+ * many it applied, and how many it found applied by someone else meanwhile or failed to apply.
  */
 export async function applyRecordedEvents({ olderThanMs = SWEEP_AFTER_MS, tenantId, log = logger }: { olderThanMs?: number; tenantId?: string; log?: Logger } = {}): Promise<{ applied: number; skipped: number }> {
   let applied = 0;
