@@ -437,7 +437,10 @@ function buildDeliveries(shops: Shop[]): { deliveries: Delivery[]; events: SentE
   return { deliveries, events, bursts: burst.length };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+// Idle sockets are closed here after 4 s, before the server's 5 s keep-alive timeout would close
+// them under a request just being sent (a dropped connection no fault caused). With several
+// instances, or one down after its crash, a socket may sit idle that long.
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, timeout: 4_000 });
 
 const latencies: number[] = [];
 
