@@ -45,7 +45,7 @@ function connect(): Connection {
     // keeps no session state (advisory locks are transaction-scoped; no SET, no LISTEN).
     const sql = postgres(databaseUrl, { max: nodeEnv === "production" ? 10 : 5, connect_timeout: 10, prepare: !transactionPooler, onnotice: () => {} });
     // drizzle() set this client's parsers, so a script's rows parse as a drizzle query's would.
-    const db = drizzlePostgres(sql, { schema }) as unknown as Database;
+    const db = drizzlePostgres(preparing(sql), { schema }) as unknown as Database;
     // On a connection of its own: a script may open and commit its own transaction, which
     // postgres.js refuses on a pooled connection (UNSAFE_TRANSACTION).
     const script = async (text: string) => {
@@ -82,6 +82,33 @@ function connect(): Connection {
     }
   };
   return { db: drizzlePglite(client, { schema }) as unknown as Database, kind: "pglite", script, close: () => client.close() };
+}
+
+/**
+ * drizzle sends its query builder's statements with `prepare: false` unless a query is given a
+ * name, and postgres.js then spends two round trips on each statement with parameters: Parse and
+ * Describe, a wait for the parameter types, then Bind and Execute. Let the driver prepare them
+ * instead, as it already does for `db.execute(sql…)`: once per connection and SQL text, after which
+ * the statement is one round trip (Bind and Execute) and Postgres parses it no more. The
+ * connection's own `prepare` still decides (off behind a transaction pooler). A transaction or
+ * savepoint hands drizzle a client of its own, wrapped the same way.
+ */
+function preparing<T extends postgres.Sql>(client: T): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === "unsafe") {
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => target.unsafe(query, parameters, { ...options, prepare: true });
+      }
+      if (property === "begin" || property === "savepoint") {
+        const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => {
+          const work = args.pop() as (inner: postgres.Sql) => unknown;
+          return open(...args, (inner: postgres.Sql) => work(preparing(inner)));
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 function connection(): Connection {
