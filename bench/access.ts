@@ -14,7 +14,7 @@ import { ownerActor } from "@/lib/auth/actor";
 import { insertUser } from "@/lib/auth/accounts";
 import { insertItem } from "@/lib/items/items";
 import { getTenantById } from "@/lib/tenants/queries";
-import { runLoad, type PreparedRequest } from "./support/load";
+import { pingRound, runLoad, type PreparedRequest } from "./support/load";
 import { medianRun, noWhopResult } from "./support/results";
 import { round, summarize } from "./support/stats";
 import type { BenchContext, BenchResult, LatencySummary } from "./types";
@@ -29,8 +29,10 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const OTHER_TOKENS = 5000;
 /** Every tenth membership has ended; a tenth of the asked emails never bought. */
 const UNKNOWN_SHARE = 0.1;
-/** The issue's target. */
+/** An earlier target, kept for reading the ratio: the app's own time one at a time. */
 const MAX_P50_MS = 5;
+/** The issue's target: at 32 connections, at least 70 % of what the empty route answers. */
+const MIN_THROUGHPUT_RATIO = 0.7;
 
 interface Ask {
   request: PreparedRequest;
@@ -59,19 +61,18 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     };
   };
   const asks = (count: number) => Array.from({ length: count }, () => ask(Math.random() < UNKNOWN_SHARE ? MEMBERSHIPS + 1 : 1 + Math.floor(Math.random() * MEMBERSHIPS)));
-  const ping = (count: number): PreparedRequest[] => Array.from({ length: count }, () => ({ method: "GET", path: "/api/ping", headers: { "user-agent": "whop-connector-bench" } }));
 
   // Warm-up: both routes, so neither pays for first compilation or connection set-up in the figures.
   const warm = await fire(ctx.appUrl, asks(500), CONCURRENCY);
   if (warm.failures.length > 0) throw new Error(`access warm-up failed:\n  ${warm.failures.slice(0, 10).join("\n  ")}`);
-  await firePing(ctx.appUrl, ping(500), CONCURRENCY);
+  await pingRound(ctx.appUrl, 500, CONCURRENCY, { timeoutMs: REQUEST_TIMEOUT_MS });
 
   const loaded: Round[] = [];
   const ceiling: Round[] = [];
   const alone: Round[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     loaded.push(await fire(ctx.appUrl, asks(REQUESTS), CONCURRENCY));
-    ceiling.push(await firePing(ctx.appUrl, ping(REQUESTS), CONCURRENCY));
+    ceiling.push(await pingRound(ctx.appUrl, REQUESTS, CONCURRENCY, { timeoutMs: REQUEST_TIMEOUT_MS }));
     alone.push(await fire(ctx.appUrl, asks(SEQUENTIAL), 1));
     const l = loaded[r]!;
     ctx.log(`access: run ${r + 1}/${ROUNDS}: ${l.rps} req/s, p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms at ${CONCURRENCY}; empty route ${ceiling[r]!.rps} req/s; one at a time p50 ${alone[r]!.latency.p50} ms`);
@@ -101,7 +102,12 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
         ...Object.fromEntries(plans.map((p) => [`EXPLAIN ${p.label}`, `${p.executionMs} ms; ${p.seqScans.length > 0 ? `Seq Scan on ${p.seqScans.join(", ")}` : p.indexes.join(", ")}`])),
       },
       targets: [
-        { name: `access p50 at ${CONCURRENCY} connections`, target: `≤ ${MAX_P50_MS} ms`, actual: `${l.latency.p50} ms (median of ${ROUNDS} runs; ${l.rps} req/s, the empty route ${c.rps} req/s)`, met: l.latency.p50 <= MAX_P50_MS },
+        {
+          name: `access throughput vs empty route @${CONCURRENCY}`,
+          target: `≥ ${MIN_THROUGHPUT_RATIO * 100} %`,
+          actual: `${Math.round((100 * l.rps) / c.rps)} % (${l.rps} / ${c.rps} req/s; p50 ${l.latency.p50} ms, median of ${ROUNDS} runs)`,
+          met: l.rps >= MIN_THROUGHPUT_RATIO * c.rps,
+        },
         { name: "access queries use indexes", target: "no Seq Scan", actual: seqScans.length === 0 ? "none" : seqScans.join("; "), met: seqScans.length === 0 },
       ],
     }),
@@ -136,17 +142,6 @@ async function fire(appUrl: string, list: Ask[], connections: number): Promise<R
   return { requests: list.length, wallMs: load.wallMs, rps: Math.round((list.length / load.wallMs) * 1000), latency: summarize(times), failures: [...new Set(failures)] };
 }
 
-async function firePing(appUrl: string, list: PreparedRequest[], connections: number): Promise<Round> {
-  const load = await runLoad([{ url: appUrl, requests: list, connections }], { timeoutMs: REQUEST_TIMEOUT_MS });
-  const times: number[] = [];
-  const failures: string[] = [];
-  for (const answer of load.responses[0]!) {
-    if (answer instanceof Error) failures.push(answer.message);
-    else if (answer.status !== 204) failures.push(`/api/ping: ${answer.status}`);
-    else times.push(answer.ms);
-  }
-  return { requests: list.length, wallMs: load.wallMs, rps: Math.round((list.length / load.wallMs) * 1000), latency: summarize(times), failures: [...new Set(failures)] };
-}
 
 /**
  * Straight into Postgres: one tenant, one item, MEMBERSHIPS paid orders whose memberships Whop

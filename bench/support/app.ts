@@ -46,7 +46,9 @@ export interface AppProcess {
  */
 export async function startApp(env: NodeJS.ProcessEnv, { port, readyTimeoutMs, log }: { port: number; readyTimeoutMs: number; log: (line: string) => void }): Promise<AppProcess> {
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // BENCH_APP_NODE_ARGS: node flags for the app alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (which NODE_OPTIONS refuses).
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let ready = false;
   const collect = (chunk: Buffer) => {

@@ -1,5 +1,7 @@
 import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
+import type { LatencySummary } from "../types";
+import { summarize } from "./stats";
 
 /** One request exactly as it goes on the wire: its own path, headers and (pre-signed) body. */
 export interface PreparedRequest {
@@ -103,4 +105,27 @@ export function cookieFrom(setCookie: string | string[] | undefined, name: strin
     if (pair && eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim();
   }
   return null;
+}
+
+/** One load of the empty route: what the framework answers on this machine beside a benchmark's own figures. */
+export interface PingRound {
+  requests: number;
+  wallMs: number;
+  rps: number;
+  latency: LatencySummary;
+  failures: string[];
+}
+
+/** `count` requests to `GET /api/ping` (answers 204, touches nothing) over `connections`; every answer checked. */
+export async function pingRound(appUrl: string, count: number, connections: number, { timeoutMs }: { timeoutMs: number }): Promise<PingRound> {
+  const requests: PreparedRequest[] = Array.from({ length: count }, () => ({ method: "GET", path: "/api/ping", headers: { "user-agent": "whop-connector-bench" } }));
+  const load = await runLoad([{ url: appUrl, requests, connections }], { timeoutMs });
+  const times: number[] = [];
+  const failures: string[] = [];
+  for (const answer of load.responses[0]!) {
+    if (answer instanceof Error) failures.push(answer.message);
+    else if (answer.status !== 204) failures.push(`/api/ping: ${answer.status}`);
+    else times.push(answer.ms);
+  }
+  return { requests: count, wallMs: load.wallMs, rps: Math.round((count / load.wallMs) * 1000), latency: summarize(times), failures: [...new Set(failures)] };
 }
