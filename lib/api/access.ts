@@ -1,9 +1,11 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db/client";
-import { items, orders, type Order } from "@/db/schema";
+import { apiTokenHashes, apiTokens, items, orders, type Order } from "@/db/schema";
 import { orderAccess, type AccessFields, type AccessState } from "@/lib/ledger/access";
 import { displayState, type SubscriptionState } from "@/lib/subscriptions/lifecycle";
+import type { ApiScope } from "./scopes";
+import { liveTokenColumns } from "./tokens";
 
 /**
  * Who holds access, answered from what Whop's webhooks (and reconciliation) recorded on our
@@ -63,38 +65,64 @@ export function subscriptionView(order: SubscriptionFields, now = new Date()): S
 /** The most orders one buyer is expected to hold for one item; beyond it the oldest are not looked at. */
 const ORDERS_PER_BUYER = 50;
 
+/** What the access answer reads of each of the buyer's orders. */
+const orderColumns = {
+  id: orders.id,
+  status: orders.status,
+  membershipValid: orders.membershipValid,
+  membershipExpiresAt: orders.membershipExpiresAt,
+  membershipStatus: orders.membershipStatus,
+  whopMembershipId: orders.whopMembershipId,
+  amountMismatch: orders.amountMismatch,
+  amountAcceptedAt: orders.amountAcceptedAt,
+  billingPeriodDays: orders.billingPeriodDays,
+  subscriptionState: orders.subscriptionState,
+  currentPeriodEnd: orders.currentPeriodEnd,
+  cancelAtPeriodEnd: orders.cancelAtPeriodEnd,
+};
+type BuyerOrder = Pick<Order, keyof typeof orderColumns>;
+
+function buyerOf(query: AccessQuery): SQL {
+  return query.email !== undefined ? sql`lower(${orders.buyerEmail}) = ${query.email}` : eq(orders.whopUserId, query.whop_user_id!);
+}
+
 /** The item (no row: not this tenant's) with the buyer's orders for it, if any: one round trip. */
 export function itemWithBuyerOrders(tenantId: string, query: AccessQuery) {
-  const buyer = query.email !== undefined ? sql`lower(${orders.buyerEmail}) = ${query.email}` : eq(orders.whopUserId, query.whop_user_id!);
   return db()
-    .select({
-      itemTitle: items.title,
-      order: {
-        id: orders.id,
-        status: orders.status,
-        membershipValid: orders.membershipValid,
-        membershipExpiresAt: orders.membershipExpiresAt,
-        membershipStatus: orders.membershipStatus,
-        whopMembershipId: orders.whopMembershipId,
-        amountMismatch: orders.amountMismatch,
-        amountAcceptedAt: orders.amountAcceptedAt,
-        billingPeriodDays: orders.billingPeriodDays,
-        subscriptionState: orders.subscriptionState,
-        currentPeriodEnd: orders.currentPeriodEnd,
-        cancelAtPeriodEnd: orders.cancelAtPeriodEnd,
-      },
-    })
+    .select({ itemTitle: items.title, order: orderColumns })
     .from(items)
-    .leftJoin(orders, and(eq(orders.tenantId, items.tenantId), eq(orders.itemId, items.id), buyer))
+    .leftJoin(orders, and(eq(orders.tenantId, items.tenantId), eq(orders.itemId, items.id), buyerOf(query)))
     .where(and(eq(items.tenantId, tenantId), eq(items.id, query.item)))
     .orderBy(desc(orders.createdAt))
     .limit(ORDERS_PER_BUYER);
 }
 
+/**
+ * The access check's one round trip: the live token by its hash and, only when its scopes hold
+ * `access:read`, the item (of the token's tenant) with the buyer's orders. No row: an unknown or
+ * revoked token. `itemTitle` null: the token may not check access, or the item is not its tenant's.
+ */
+export function accessByTokenHash(tokenHash: string, query: AccessQuery) {
+  return db()
+    .select({ token: liveTokenColumns, itemTitle: items.title, order: orderColumns })
+    .from(apiTokenHashes)
+    .innerJoin(apiTokens, and(eq(apiTokens.tenantId, apiTokenHashes.tenantId), eq(apiTokens.id, apiTokenHashes.tokenId), isNull(apiTokens.revokedAt)))
+    .leftJoin(items, and(eq(items.tenantId, apiTokens.tenantId), eq(items.id, query.item), sql`${"access:read" satisfies ApiScope} = any(${apiTokens.scopes})`))
+    .leftJoin(orders, and(eq(orders.tenantId, items.tenantId), eq(orders.itemId, items.id), buyerOf(query)))
+    .where(eq(apiTokenHashes.tokenHash, tokenHash))
+    .orderBy(desc(orders.createdAt))
+    .limit(ORDERS_PER_BUYER);
+}
+
 export async function checkAccess(tenantId: string, query: AccessQuery, now = new Date()): Promise<AccessAnswer> {
-  const rows = await itemWithBuyerOrders(tenantId, query);
-  if (rows.length === 0) return { kind: "item_not_found" };
-  const item = { id: query.item, title: rows[0]!.itemTitle };
+  return accessAnswer(query, await itemWithBuyerOrders(tenantId, query), now);
+}
+
+/** The answer from the item's title and the buyer's orders (rows of either query above). */
+export function accessAnswer(query: AccessQuery, rows: readonly { itemTitle: string | null; order: BuyerOrder | null }[], now = new Date()): AccessAnswer {
+  const title = rows[0]?.itemTitle;
+  if (title === undefined || title === null) return { kind: "item_not_found" };
+  const item = { id: query.item, title };
   const states = rows.flatMap(({ order }) => (order ? [{ order, state: accessStateOf(order, now) }] : []));
   // The granting order if there is one, else the most telling one (ended beats never started).
   const best = states.find((s) => s.state === "valid") ?? states.find((s) => s.state !== "none") ?? states[0];

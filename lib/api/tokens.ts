@@ -115,26 +115,30 @@ export interface AuthenticatedToken {
 
 export type TokenCheck = { ok: true; token: AuthenticatedToken } | { ok: false; reason: "missing" | "invalid" };
 
+/** What `liveTokenByHash` reads of a token (and what a route reading more with it must read too). */
+export const liveTokenColumns = { tenantId: apiTokens.tenantId, id: apiTokens.id, scopes: apiTokens.scopes, lastUsedAt: apiTokens.lastUsedAt };
+export type LiveTokenRow = { tenantId: string; id: string; scopes: string[]; lastUsedAt: Date | null };
+
 /** One statement: a probe of the hash lookup's primary key, then of the token's (tenant_id, id). */
 export function liveTokenByHash(tokenHash: string) {
   return db()
-    .select({ tenantId: apiTokens.tenantId, id: apiTokens.id, scopes: apiTokens.scopes, lastUsedAt: apiTokens.lastUsedAt })
+    .select(liveTokenColumns)
     .from(apiTokenHashes)
     .innerJoin(apiTokens, and(eq(apiTokens.tenantId, apiTokenHashes.tenantId), eq(apiTokens.id, apiTokenHashes.tokenId)))
     .where(and(eq(apiTokenHashes.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
     .limit(1);
 }
 
-/** `Authorization: Bearer whc_…` → the token's tenant, or why not. Revoked and unknown tokens look the same. */
-export async function authenticateApiToken(authorization: string | null): Promise<TokenCheck> {
-  const match = authorization?.match(/^\s*Bearer\s+(\S+)\s*$/i);
+/** `Authorization: Bearer whc_…` → the SHA-256 of the presented secret token, or why there is none to look up. */
+export function presentedTokenHash(authorization: string | null): { ok: true; hash: string } | { ok: false; reason: "missing" | "invalid" } {
   if (!authorization?.trim()) return { ok: false, reason: "missing" };
-  const token = match?.[1];
+  const token = authorization.match(/^\s*Bearer\s+(\S+)\s*$/i)?.[1];
   if (!token || credentialKind(token) !== "secret") return { ok: false, reason: "invalid" };
+  return { ok: true, hash: hashCredential(token) };
+}
 
-  const [row] = await liveTokenByHash(hashCredential(token));
-  if (!row) return { ok: false, reason: "invalid" };
-
+/** A live token found by its hash: its last use noted (at most once a minute), and what the routes need of it. */
+export async function usedToken(row: LiveTokenRow): Promise<AuthenticatedToken> {
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
     await db()
@@ -148,5 +152,14 @@ export async function authenticateApiToken(authorization: string | null): Promis
         ),
       );
   }
-  return { ok: true, token: { tenantId: row.tenantId, tokenId: row.id, scopes: row.scopes as ApiScope[] } };
+  return { tenantId: row.tenantId, tokenId: row.id, scopes: row.scopes as ApiScope[] };
+}
+
+/** `Authorization: Bearer whc_…` → the token's tenant, or why not. Revoked and unknown tokens look the same. */
+export async function authenticateApiToken(authorization: string | null): Promise<TokenCheck> {
+  const presented = presentedTokenHash(authorization);
+  if (!presented.ok) return presented;
+  const [row] = await liveTokenByHash(presented.hash);
+  if (!row) return { ok: false, reason: "invalid" };
+  return { ok: true, token: await usedToken(row) };
 }

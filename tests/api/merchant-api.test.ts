@@ -201,6 +201,12 @@ describe("GET /api/v1/access", () => {
     expect(await access(a.token, { item: a.item.id })).toMatchObject({ status: 400, body: { error: { code: "invalid_request", message: expect.stringContaining("email or whop_user_id") } } });
     expect(await access(a.token, { item: a.item.id, email: "x@example.com", whop_user_id: "user_abc" })).toMatchObject({ status: 400 });
     expect(await access(a.token, { item: "nope", email: "x@example.com" })).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining("item") } } });
+    // The token is judged before the query, as on every route: a bad query with a bad token is a 401, with a token that may not check access a 403.
+    expect(await access("whc_" + "x".repeat(38), { item: a.item.id })).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
+    const ordersOnly = await createApiToken(a.actor, "orders only", ["orders:read"]);
+    if (!ordersOnly.ok) throw new Error(ordersOnly.message);
+    expect(await access(ordersOnly.token, { item: a.item.id })).toMatchObject({ status: 403, body: { error: { code: "insufficient_scope" } } });
+    expect(await access(ordersOnly.token, { item: a.item.id, email: "b-buyer@example.com" })).toMatchObject({ status: 403, body: { error: { code: "insufficient_scope" } } });
     expect(await access(a.token, { item: a.item.id, email: "not an email" })).toMatchObject({ status: 400 });
     // B's item through A's token: not found, and nothing about B's buyer leaks.
     const crossed = await access(a.token, { item: b.item.id, email: "b-buyer@example.com" });
