@@ -72,5 +72,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node is PID 1 and handles SIGTERM itself: in-flight requests finish, then the database pool
-# closes (lib/shutdown.ts). Give it a grace period above 25 s: `docker stop -t 30`.
-CMD ["node", "server.js"]
+# closes (lib/shutdown.ts). Give it a grace period above 25 s: `docker stop -t 30`. The heap
+# limit is `npm start`'s: V8 would otherwise size its heap from the host's memory and collect late.
+CMD ["node", "--max-old-space-size=256", "server.js"]

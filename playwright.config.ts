@@ -47,7 +47,7 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
-      command: `npm run -s db:migrate && npx next start -p ${APP_PORT} -H 127.0.0.1`,
+      command: `npm run -s db:migrate && npm start -- -p ${APP_PORT} -H 127.0.0.1`,
       url: `${APP_URL}/api/health`,
       env: {
         NODE_ENV: "production",

@@ -38,6 +38,9 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
+/** The node flags of `npm start` and the Docker image's command: the app's heap limit. */
+const PRODUCTION_NODE_FLAGS = ["--max-old-space-size=256"];
+
 /**
  * `next start` on a free loopback port, in its own process group so that stopping it stops any
  * worker too. Started as production starts it — node running Next's own entry point — not through
@@ -48,7 +51,7 @@ export async function startApp(env: NodeJS.ProcessEnv, { port, readyTimeoutMs, l
   const url = `http://127.0.0.1:${port}`;
   // BENCH_APP_NODE_ARGS: node flags for the app alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (which NODE_OPTIONS refuses).
   const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...nodeArgs, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let ready = false;
   const collect = (chunk: Buffer) => {
