@@ -147,7 +147,7 @@ export async function setUpShops(receiver: Receiver, secrets: Map<string, string
 
 /** Every order paid, then fully refunded: two order changes (order.paid, order.refunded) each, committed `parallel` orders at a time. */
 export async function commitOrderChanges(shops: Shop[], parallel = 8): Promise<number> {
-  const { recordAndApply } = await import("@/lib/ledger/ingest");
+  const { recordAndApply } = await import("@/lib/ledger/record");
   const { observationOf } = await import("@/lib/ledger/observations");
   const { normalizeWhopEvent } = await import("@/lib/whop/events");
   const { randomBase62 } = await import("@/lib/ids");

@@ -1,15 +1,15 @@
-import { and, eq, sql } from "drizzle-orm";
-import { db, type Executor } from "@/db/client";
-import { webhookEvents, webhookRejections, type Tenant } from "@/db/schema";
+import { sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { webhookRejections } from "@/db/schema";
 import { afterResponse } from "@/lib/http/after-response";
 import { logger, type Logger } from "@/lib/logger";
 import { reportProblem } from "@/lib/problems/report";
 import { forgetWebhookVerifier, webhookVerifier } from "@/lib/tenants/webhook-verification";
 import { eventKey, normalizeWhopEvent } from "@/lib/whop/events";
-import { verifyWhopSignature, type SignatureScheme } from "@/lib/whop/signatures";
-import { applyObservation, type Application } from "./apply";
+import { verifyWhopSignature } from "@/lib/whop/signatures";
 import { applyRecordedEvent } from "./apply-recorded";
-import { observationOf, type Observation } from "./observations";
+import { observationOf } from "./observations";
+import { recordAndApply, recordEvent, type Recording } from "./record";
 import { scrubPayload, unstorableText } from "./scrub";
 
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -154,62 +154,4 @@ async function countRejection(tenantId: string, reason: string, now: Date): Prom
       set: { count: sql`${webhookRejections.count} + 1`, lastReason: reason, lastAt: now },
     });
   await reportProblem(tenantId, "signature_failures", "Webhook deliveries failed the signature check. Check that the saved webhook secret is the one Whop shows for this endpoint.");
-}
-
-export interface Recording {
-  /** Unique per tenant: a second recording of the same key is a duplicate. */
-  key: string;
-  eventType: string;
-  scheme: SignatureScheme | "reconcile";
-  /** Already scrubbed of secrets. */
-  payload: string;
-  observation: Observation;
-}
-
-/**
- * Records the event once, not yet applied (`applied_at` null): one statement, committed on its
- * own; a copy bumps the first recording's `duplicates` instead. A copy racing the first waits on
- * the unique index until that insert commits, then counts as a duplicate.
- */
-export async function recordEvent(tenantId: string, recording: Omit<Recording, "observation">): Promise<{ id: number } | "duplicate"> {
-  const [recorded] = await db()
-    .insert(webhookEvents)
-    .values({ tenantId, eventKey: recording.key, eventType: recording.eventType, scheme: recording.scheme, result: "ignored", payload: recording.payload, appliedAt: null })
-    .onConflictDoNothing({ target: [webhookEvents.tenantId, webhookEvents.eventKey] })
-    .returning({ id: webhookEvents.id });
-  if (recorded) return recorded;
-  await countDuplicate(db(), tenantId, recording.key);
-  return "duplicate";
-}
-
-function countDuplicate(executor: Executor, tenantId: string, key: string) {
-  return executor
-    .update(webhookEvents)
-    .set({ duplicates: sql`${webhookEvents.duplicates} + 1`, lastDuplicateAt: sql`now()` })
-    .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.eventKey, key)));
-}
-
-/**
- * Records the event (once) and applies what it says to the ledger in one transaction; also used by
- * reconciliation. Every copy of one event takes the dedupe gate first, so a copy racing this one
- * waits on the unique index until this transaction ends, then counts as a duplicate.
- */
-export async function recordAndApply(tenant: Pick<Tenant, "id">, recording: Recording): Promise<{ result: "applied" | "ignored" | "duplicate"; detail: string }> {
-  return db().transaction(async (tx) => {
-    const [recorded] = await tx
-      .insert(webhookEvents)
-      .values({ tenantId: tenant.id, eventKey: recording.key, eventType: recording.eventType, scheme: recording.scheme, result: "ignored", payload: recording.payload })
-      .onConflictDoNothing({ target: [webhookEvents.tenantId, webhookEvents.eventKey] })
-      .returning({ id: webhookEvents.id });
-    if (!recorded) {
-      await countDuplicate(tx, tenant.id, recording.key);
-      return { result: "duplicate", detail: "already recorded" } as const;
-    }
-    const application: Application = await applyObservation(tx, tenant.id, recording.observation);
-    await tx
-      .update(webhookEvents)
-      .set({ result: application.result, detail: application.detail, orderId: application.orderId, appliedAt: sql`clock_timestamp()` })
-      .where(and(eq(webhookEvents.tenantId, tenant.id), eq(webhookEvents.id, recorded.id)));
-    return { result: application.result, detail: application.detail };
-  });
 }

@@ -9,7 +9,7 @@ import { isConnected } from "@/lib/tenants/queries";
 import { whopClientForTenant } from "@/lib/tenants/whop";
 import type { WhopClient, WhopPayment } from "@/lib/whop/client";
 import { parseWhopDispute, parseWhopMembership, parseWhopPayment, parseWhopRefund } from "@/lib/whop/events";
-import { recordAndApply } from "./ingest";
+import { recordAndApply } from "./record";
 import { disputeObservation, membershipFact, membershipLocator, paymentFact, paymentLocator, paymentStatusOf, refundObservation, type Observation } from "./observations";
 import { scrubPayload } from "./scrub";
 
