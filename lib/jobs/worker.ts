@@ -99,6 +99,11 @@ export async function startWorker({
     }
   }
 
+  // The sweep of recorded webhook events keeps its own chain every few seconds; the minute's tick
+  // only restarts a broken one. Start it now, not at the next tick: a crashed app's events wait
+  // seconds, not a minute. Its queue is stately, so a chain already waiting makes this nothing.
+  if (schedules[JOBS.applyRecorded]) await boss.send(JOBS.applyRecorded, {});
+
   log.info({ queues, schedules: Object.keys(schedules) }, "worker started");
 
   let stopping: Promise<void> | undefined;

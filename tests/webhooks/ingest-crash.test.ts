@@ -12,12 +12,12 @@ vi.mock("@/lib/http/after-response", () => ({
 }));
 
 const { selectRows } = await import("@/db/client");
-const { enqueue, JOBS } = await import("@/lib/jobs/queue");
+const { JOBS } = await import("@/lib/jobs/queue");
+const { JOB_SCHEDULES } = await import("@/lib/jobs/registry");
 const { applyRecordedJob } = await import("@/lib/jobs/scheduled");
 const { startWorker } = await import("@/lib/jobs/worker");
 const { webhookStatus } = await import("@/lib/tenants/webhook-status");
 const { withTestDatabase } = await import("../db");
-const { db } = await import("@/db/client");
 const { signStandard } = await import("../fixtures");
 const { deliver, envelope, eventsOf, ledgerOf, merchantWithOrder, orderNow, paymentData } = await import("../ledger/helpers");
 
@@ -49,10 +49,13 @@ describe("a crash between the answer and the apply", () => {
     expect((await orderNow(m.order)).status).toBe("pending");
     expect((await webhookStatus(m.tenant.id)).lastDelivery).toMatchObject({ result: "recorded", eventType: "payment.succeeded" });
 
-    const worker = await startWorker({ handlers: { [JOBS.applyRecorded]: applyRecordedJob }, schedules: {}, pollingIntervalSeconds: 0.5, supervise: false });
+    // The worker starts the sweep's chain itself, without waiting for the minute's cron tick.
+    const before = new Date();
+    const worker = await startWorker({ handlers: { [JOBS.applyRecorded]: applyRecordedJob }, schedules: { [JOBS.applyRecorded]: JOB_SCHEDULES[JOBS.applyRecorded] }, pollingIntervalSeconds: 0.5, supervise: false });
     workers.push(worker);
-    await enqueue(db(), JOBS.applyRecorded, {});
-    await until(async () => (await orderNow(m.order)).status === "paid");
+    const [started] = await selectRows<{ n: number }>(sql`select count(*)::int as n from pgboss.job where name = ${JOBS.applyRecorded} and created_on >= ${before.toISOString()}::timestamptz`);
+    expect(Number(started?.n)).toBe(1);
+    await until(async () => (await orderNow(m.order)).status === "paid", 10_000);
 
     const [event] = await eventsOf(m.tenant);
     expect(event).toMatchObject({ result: "applied", orderId: m.order.id, appliedAt: expect.any(Date), duplicates: 0 });
