@@ -62,14 +62,20 @@ async function serve(request: Request, operation: string, work: () => Promise<Se
   return response;
 }
 
+/** The request's secret token, live and holding `scope`; or the answer that refuses it (401 or 403). */
+async function scopedToken(request: Request, scope: ApiScope): Promise<{ ok: true; token: AuthenticatedToken } | { ok: false; refusal: Served }> {
+  const auth = await authenticateApiToken(request.headers.get("authorization"));
+  if (!auth.ok) return { ok: false, refusal: { response: auth.reason === "missing" ? missingToken() : invalidToken() } };
+  if (!auth.token.scopes.includes(scope)) return { ok: false, refusal: { response: insufficientScope(scope), tenantId: auth.token.tenantId } };
+  return { ok: true, token: auth.token };
+}
+
 export function withApiToken<P = Record<string, never>>(operation: string, scope: ApiScope, handler: (context: ApiContext<P>) => Promise<Response>) {
   return (request: Request, route: RouteContext<P>): Promise<Response> =>
     serve(request, operation, async () => {
-      const auth = await authenticateApiToken(request.headers.get("authorization"));
-      if (!auth.ok) return { response: auth.reason === "missing" ? missingToken() : invalidToken() };
-      const tenantId = auth.token.tenantId;
-      if (!auth.token.scopes.includes(scope)) return { response: insufficientScope(scope), tenantId };
-      return { response: await handler({ request, token: auth.token, params: await route.params }), tenantId };
+      const auth = await scopedToken(request, scope);
+      if (!auth.ok) return auth.refusal;
+      return { response: await handler({ request, token: auth.token, params: await route.params }), tenantId: auth.token.tenantId };
     });
 }
 
@@ -94,10 +100,8 @@ export function withApiTokenLookup<I, D>(
       if (!presented.ok) return { response: presented.reason === "missing" ? missingToken() : invalidToken() };
       const parsed = steps.parse(request);
       if (!parsed.ok) {
-        const auth = await authenticateApiToken(request.headers.get("authorization"));
-        if (!auth.ok) return { response: invalidToken() };
-        const tenantId = auth.token.tenantId;
-        return { response: auth.token.scopes.includes(scope) ? parsed.response : insufficientScope(scope), tenantId };
+        const auth = await scopedToken(request, scope);
+        return auth.ok ? { response: parsed.response, tenantId: auth.token.tenantId } : auth.refusal;
       }
       const found = await steps.lookup(presented.hash, parsed.input);
       if (!found) return { response: invalidToken() };
@@ -130,10 +134,9 @@ export function withLicenseCredential(operation: string, handler: (context: Lice
         }
         return { response: await handler({ request, caller: { tenantId, credential: { kind: "publishable", id: tenantId }, ip } }), tenantId };
       }
-      const auth = await authenticateApiToken(request.headers.get("authorization"));
-      if (!auth.ok) return { response: auth.reason === "missing" ? missingToken() : invalidToken() };
+      const auth = await scopedToken(request, "licenses:write");
+      if (!auth.ok) return auth.refusal;
       const tenantId = auth.token.tenantId;
-      if (!auth.token.scopes.includes("licenses:write")) return { response: insufficientScope("licenses:write"), tenantId };
       return { response: await handler({ request, caller: { tenantId, credential: { kind: "secret", id: auth.token.tokenId }, ip } }), tenantId };
     });
 }

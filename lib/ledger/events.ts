@@ -9,6 +9,11 @@ export const eventFilterSchema = z.object({
   cursor: z.string().max(200).optional().catch(undefined),
 });
 
+/** What a delivery came to, as the pages show it: `recorded` until it is applied to the ledger (seconds at most). */
+export function shownResult(event: Pick<WebhookEvent, "appliedAt" | "result">): WebhookEvent["result"] | "recorded" {
+  return event.appliedAt ? event.result : "recorded";
+}
+
 /** The events page: newest first, keyset-paginated on (received_at, id). */
 export async function listWebhookEvents(
   tenantId: string,

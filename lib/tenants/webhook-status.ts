@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, ne, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { webhookEvents, webhookRejections, type WebhookEvent } from "@/db/schema";
+import { shownResult } from "@/lib/ledger/events";
 
 /** What the integration page says about deliveries: are Whop's webhooks arriving and verifying? */
 export interface WebhookStatus {
@@ -47,7 +48,7 @@ export async function webhookStatus(tenantId: string, now: Date = new Date()): P
       .limit(1),
   ]);
   return {
-    lastDelivery: last ? { receivedAt: last.receivedAt, eventType: last.eventType, result: last.appliedAt ? last.result : "recorded", detail: last.appliedAt ? last.detail : null } : null,
+    lastDelivery: last ? { receivedAt: last.receivedAt, eventType: last.eventType, result: shownResult(last), detail: last.appliedAt ? last.detail : null } : null,
     rejectedLast24h: Number(rejections?.total ?? 0),
     lastRejection: lastRejection ?? null,
   };

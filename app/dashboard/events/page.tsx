@@ -6,7 +6,7 @@ import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { webhookStatus } from "@/lib/tenants/webhook-status";
 import { env } from "@/lib/env";
-import { eventFilterSchema, listWebhookEvents, prettyPayload } from "@/lib/ledger/events";
+import { eventFilterSchema, listWebhookEvents, prettyPayload, shownResult } from "@/lib/ledger/events";
 import { isPrunedPayload } from "@/lib/ledger/retention";
 import { canReapply } from "@/lib/ledger/reapply";
 import { reapplyEventAction } from "./actions";
@@ -77,8 +77,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
             <li key={event.id} className="space-y-2 px-4 py-3 text-sm">
               <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
                 <span className="font-mono font-medium">{event.eventType}</span>
-                {/* Recorded and answered, not applied to the ledger yet (seconds at most). */}
-                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${RESULT_LOOK[event.appliedAt ? event.result : "recorded"]}`}>{event.appliedAt ? event.result : "recorded"}</span>
+                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${RESULT_LOOK[shownResult(event)]}`}>{shownResult(event)}</span>
                 {event.duplicates > 0 && <span className="text-xs text-zinc-500">+{event.duplicates} duplicate deliver{event.duplicates === 1 ? "y" : "ies"}</span>}
                 <span className="ml-auto text-xs text-zinc-500">{formatDateTime(event.receivedAt)}</span>
               </div>
