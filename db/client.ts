@@ -134,6 +134,17 @@ export function databaseKind(): "postgres" | "pglite" {
   return connection().kind;
 }
 
+/**
+ * Several reads that must agree, taken from one snapshot (a read-only REPEATABLE READ transaction).
+ * An order's row is derived from its ledger rows in the transaction that writes them; read apart,
+ * on pooled connections, a page could show the order from before a commit beside rows from after it
+ * (a refund "failed" under a header still saying "refund pending", a form offering what is already
+ * asked of Whop).
+ */
+export function readSnapshot<T>(read: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db().transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
+}
+
 /** Raw SQL rows, the same on both drivers (postgres-js answers an array, PGlite `{ rows }`). */
 export async function selectRows<T>(query: SQL, executor: Executor = db()): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown;

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { openLicenseKey } from "@/lib/licenses/keys";
-import { db, type Executor } from "@/db/client";
+import { db, readSnapshot, type Executor } from "@/db/client";
 import { ledgerPayments, type LedgerPayment, type Order } from "@/db/schema";
 import { subscriptionView, type SubscriptionView } from "./access";
 import { isCurrency, toMajorString } from "@/lib/money";
@@ -141,14 +141,19 @@ export function toApiOrder(order: Order, itemTitle: string, payments: readonly P
 }
 
 export async function listApiOrders(tenantId: string, query: OrderListQuery): Promise<{ object: "list"; data: ApiOrder[]; next_cursor: string | null }> {
-  const { rows, nextCursor } = await listOrders(tenantId, { status: query.status, item: query.item, cursor: query.cursor }, query.limit);
-  const payments = await paymentsOfOrders(tenantId, rows.map((row) => row.order.id));
+  // The orders and their payments from one snapshot: a payment applied in between would otherwise show beside the order from before it.
+  const { rows, nextCursor, payments } = await readSnapshot(async (tx) => {
+    const page = await listOrders(tenantId, { status: query.status, item: query.item, cursor: query.cursor }, query.limit, tx);
+    return { ...page, payments: await paymentsOfOrders(tenantId, page.rows.map((row) => row.order.id), tx) };
+  });
   return { object: "list", data: rows.map((row) => toApiOrder(row.order, row.itemTitle, payments.get(row.order.id) ?? [])), next_cursor: nextCursor };
 }
 
 export async function getApiOrder(tenantId: string, orderId: string): Promise<ApiOrder | undefined> {
-  const found = await getOrder(tenantId, orderId);
-  if (!found) return undefined;
-  const payments = await paymentsOfOrders(tenantId, [found.order.id]);
-  return toApiOrder(found.order, found.item.title, payments.get(found.order.id) ?? []);
+  const read = await readSnapshot(async (tx) => {
+    const found = await getOrder(tenantId, orderId, tx);
+    return found && { ...found, payments: await paymentsOfOrders(tenantId, [found.order.id], tx) };
+  });
+  if (!read) return undefined;
+  return toApiOrder(read.order, read.item.title, read.payments.get(read.order.id) ?? []);
 }

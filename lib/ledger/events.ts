@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
-import { db } from "@/db/client";
+import { db, type Executor } from "@/db/client";
 import { webhookEvents, webhookResult, type WebhookEvent } from "@/db/schema";
 
 export const eventFilterSchema = z.object({
@@ -51,8 +51,8 @@ export function prettyPayload(payload: string): string {
 }
 
 /** Every webhook (and reconciliation) recorded for the order, oldest first. */
-export async function orderEvents(tenantId: string, orderId: string): Promise<WebhookEvent[]> {
-  return db()
+export async function orderEvents(tenantId: string, orderId: string, executor: Executor = db()): Promise<WebhookEvent[]> {
+  return executor
     .select()
     .from(webhookEvents)
     .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.orderId, orderId)))

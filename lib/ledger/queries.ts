@@ -1,5 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
-import { db } from "@/db/client";
+import { db, type Executor } from "@/db/client";
 import { ledgerDisputes, ledgerPayments, ledgerRefunds, refundRequests, type LedgerDispute, type LedgerPayment, type LedgerRefund, type RefundRequest } from "@/db/schema";
 
 /** An order's ledger as the order page shows it: every payment, refund and dispute, and the refunds asked for. */
@@ -10,12 +10,12 @@ export interface OrderLedgerView {
   requests: RefundRequest[];
 }
 
-export async function orderLedger(tenantId: string, orderId: string): Promise<OrderLedgerView> {
+export async function orderLedger(tenantId: string, orderId: string, executor: Executor = db()): Promise<OrderLedgerView> {
   const [payments, refunds, disputes, requests] = await Promise.all([
-    db().select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.orderId, orderId))).orderBy(asc(ledgerPayments.createdAt)),
-    db().select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.orderId, orderId))).orderBy(asc(ledgerRefunds.createdAt)),
-    db().select().from(ledgerDisputes).where(and(eq(ledgerDisputes.tenantId, tenantId), eq(ledgerDisputes.orderId, orderId))).orderBy(asc(ledgerDisputes.createdAt)),
-    db().select().from(refundRequests).where(and(eq(refundRequests.tenantId, tenantId), eq(refundRequests.orderId, orderId))).orderBy(asc(refundRequests.createdAt)),
+    executor.select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.orderId, orderId))).orderBy(asc(ledgerPayments.createdAt)),
+    executor.select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.orderId, orderId))).orderBy(asc(ledgerRefunds.createdAt)),
+    executor.select().from(ledgerDisputes).where(and(eq(ledgerDisputes.tenantId, tenantId), eq(ledgerDisputes.orderId, orderId))).orderBy(asc(ledgerDisputes.createdAt)),
+    executor.select().from(refundRequests).where(and(eq(refundRequests.tenantId, tenantId), eq(refundRequests.orderId, orderId))).orderBy(asc(refundRequests.createdAt)),
   ]);
   return { payments, refunds, disputes, requests };
 }

@@ -201,8 +201,8 @@ export async function deactivateLicense(caller: LicenseCaller, body: z.output<ty
 }
 
 /** The order page: the license's live activations, oldest first. */
-export async function listActivations(tenantId: string, orderId: string): Promise<LicenseActivation[]> {
-  return db()
+export async function listActivations(tenantId: string, orderId: string, executor: Executor = db()): Promise<LicenseActivation[]> {
+  return executor
     .select()
     .from(licenseActivations)
     .where(and(eq(licenseActivations.tenantId, tenantId), eq(licenseActivations.orderId, orderId), isNull(licenseActivations.deactivatedAt)))

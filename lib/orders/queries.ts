@@ -1,7 +1,7 @@
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
-import { db } from "@/db/client";
+import { db, type Executor } from "@/db/client";
 import { items, ledgerPayments, orders, orderStatus, type Item, type Order } from "@/db/schema";
 
 export const ORDER_STATUSES = orderStatus.enumValues;
@@ -90,22 +90,22 @@ export interface OrderRow {
  * Keyset pagination on (created_at, id) descending: each page is one index range scan however
  * deep it is, and ties in time are broken by id so no row is skipped or repeated.
  */
-export async function listOrders(tenantId: string, filter: OrderFilter, pageSize = 25): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
+export async function listOrders(tenantId: string, filter: OrderFilter, pageSize = 25, executor: Executor = db()): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
   const conditions: SQL[] = [eq(orders.tenantId, tenantId)];
   if (filter.status) conditions.push(eq(orders.status, filter.status));
   if (filter.item) conditions.push(eq(orders.itemId, filter.item));
   if (filter.q) conditions.push(searchCondition(tenantId, filter.q));
-  return pageOfOrders(conditions, filter.cursor, pageSize);
+  return pageOfOrders(conditions, filter.cursor, pageSize, executor);
 }
 
 /**
  * One keyset page of the orders matching `conditions` (tenant first), with their item's title,
  * newest first, and the cursor of the next page: the orders list and the subscriptions list.
  */
-export async function pageOfOrders(conditions: SQL[], cursorText: string | undefined, pageSize: number): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
+export async function pageOfOrders(conditions: SQL[], cursorText: string | undefined, pageSize: number, executor: Executor = db()): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
   const cursor = decodeCursor(cursorText);
   if (cursor) conditions.push(keysetBefore(orders.createdAt, orders.id, cursor.createdAt, cursor.id));
-  const rows = await db()
+  const rows = await executor
     .select({ order: orders, itemTitle: items.title })
     .from(orders)
     .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
@@ -116,8 +116,8 @@ export async function pageOfOrders(conditions: SQL[], cursorText: string | undef
   return { rows: page, nextCursor: rows.length > pageSize ? encodeCursor(page[page.length - 1]!.order) : null };
 }
 
-export async function getOrder(tenantId: string, orderId: string): Promise<{ order: Order; item: Item } | undefined> {
-  const [row] = await db()
+export async function getOrder(tenantId: string, orderId: string, executor: Executor = db()): Promise<{ order: Order; item: Item } | undefined> {
+  const [row] = await executor
     .select({ order: orders, item: items })
     .from(orders)
     .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))

@@ -13,14 +13,11 @@ import { hasRole } from "@/lib/auth/roles";
 import { requireAccount } from "@/lib/auth/session";
 import { formatDateTime } from "@/lib/format";
 import { NO_ACCESS_TEXT, orderAccess } from "@/lib/ledger/access";
-import { orderEvents } from "@/lib/ledger/events";
-import { orderLedger } from "@/lib/ledger/queries";
-import { canRefund, refundPosition } from "@/lib/ledger/refunds";
+import { canRefund } from "@/lib/ledger/refunds";
 import { openLicenseKey } from "@/lib/licenses/keys";
-import { listActivations } from "@/lib/licenses/licenses";
 import { formatMoney, isCurrency, toMajorString, type Currency } from "@/lib/money";
 import { canCancelMembership } from "@/lib/orders/after-sale";
-import { getOrder } from "@/lib/orders/queries";
+import { orderView } from "@/lib/orders/view";
 import { availableSubscriptionActions, SUBSCRIPTION_ACTION_LABEL, SUBSCRIPTION_ACTION_PENDING_TEXT, type SubscriptionAction } from "@/lib/subscriptions/actions";
 import { billingLabel, everyText, isRenewal } from "@/lib/subscriptions/billing";
 import { displayState, SUBSCRIPTION_STATE_MEANING } from "@/lib/subscriptions/lifecycle";
@@ -46,15 +43,9 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
   // A Viewer sees the order and no acting control (the use cases refuse their posts anyway).
   const acts = hasRole(role, "admin");
   const { id } = await params;
-  const found = await getOrder(tenant.id, id);
-  if (!found) notFound();
-  const { order, item } = found;
-  const [events, ledger, position, activations] = await Promise.all([
-    orderEvents(tenant.id, order.id),
-    orderLedger(tenant.id, order.id),
-    refundPosition(undefined, order),
-    order.licenseKeyCiphertext ? listActivations(tenant.id, order.id) : [],
-  ]);
+  const view = await orderView(tenant.id, id);
+  if (!view) notFound();
+  const { order, item, events, ledger, position, activations } = view;
   const licenseKey = openLicenseKey(order);
   const money = (minor: number | null, currency: string | null = order.currency) =>
     minor === null ? "—" : isCurrency(currency ?? order.currency) ? formatMoney(minor, (currency ?? order.currency) as Currency) : `${minor} ${currency}`;
