@@ -4,6 +4,8 @@
  * same load on POST /api/ping, the app's empty route handler (the framework's ceiling on this
  * machine). The apply lag (answer → `applied_at`) is reported per event.
  */
+import os from "node:os";
+import { cpuMsPerRequest, describeCpu, measureCpu, type CpuShare } from "./support/cpu";
 import { addPendingOrders, buildDeliveries, checkAnswers, checkDatabase, deliveryRequest, DUPLICATE_SHARE, setUpShops, waitForApplied, type Delivery, CONCURRENCY, DELIVERIES, REQUEST_TIMEOUT_MS, ROUNDS, TENANTS, WARM_UP } from "./support/deliveries";
 import { runLoad } from "./support/load";
 import { medianRun, noWhopResult, trimFailures } from "./support/results";
@@ -22,6 +24,17 @@ interface Round {
   latency: LatencySummary;
   answeredAt: Map<string, number>;
   failures: string[];
+}
+
+/** Where a round's CPU went, per request: the app's and Postgres's milliseconds. */
+interface CpuPerRequest {
+  appMs: number;
+  postgresMs: number;
+  share: CpuShare;
+}
+
+function perRequest(share: CpuShare, requests: number): CpuPerRequest {
+  return { appMs: cpuMsPerRequest(share.apps[0]!, share, requests), postgresMs: cpuMsPerRequest(share.postgres, share, requests), share };
 }
 
 export async function run(ctx: BenchContext): Promise<BenchResult[]> {
@@ -48,21 +61,34 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const pingRounds: Round[] = [];
   const dbFailures: string[] = [];
   const lagRounds: LatencySummary[] = [];
+  // CPU per request: a delivery's from its request to its ledger transaction (the whole round until
+  // every event is applied), against an empty request's. A delivery costs what its answer and its
+  // apply cost, whichever process and moment that CPU is spent in.
+  const cores = os.availableParallelism();
+  const deliveryCpu: CpuPerRequest[] = [];
+  const pingCpu: CpuPerRequest[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     // Signed right before sending: the standard and legacy schemes allow ±300 s.
     const deliveries = buildDeliveries(pending.splice(0, unique), DELIVERIES);
+    const ingestCpu = measureCpu([ctx.appPgid], cores);
     const ingest = await fire(ctx.appUrl, deliveries, "ingest");
+    const answering = ingestCpu();
     // The ledger catches up before anything else runs (the ping round must not share the machine with it).
     const applied = await waitForApplied(deliveries, ingest.answeredAt);
+    deliveryCpu.push(perRequest(ingestCpu(), DELIVERIES));
     lagRounds.push(summarize(applied.lags));
     dbFailures.push(...applied.failures, ...(await checkDatabase(deliveries)));
+    const pingCpuOf = measureCpu([ctx.appPgid], cores);
     const ping = await fire(ctx.appUrl, deliveries, "ping");
+    pingCpu.push(perRequest(pingCpuOf(), DELIVERIES));
     ingestRounds.push(ingest);
     pingRounds.push(ping);
     ctx.log(
       `ingest: round ${r + 1}/${ROUNDS}: webhook ${ingest.rps.toFixed(0)} req/s (p50 ${ingest.latency.p50} ms, p99 ${ingest.latency.p99} ms, ${ingest.failures.length} failures); ` +
         `ping ${ping.rps.toFixed(0)} req/s (p50 ${ping.latency.p50} ms, p99 ${ping.latency.p99} ms); ` +
-        `apply lag p50 ${lagRounds[r]!.p50} ms, p99 ${lagRounds[r]!.p99} ms, max ${lagRounds[r]!.max} ms`,
+        `apply lag p50 ${lagRounds[r]!.p50} ms, p99 ${lagRounds[r]!.p99} ms, max ${lagRounds[r]!.max} ms; ` +
+        `CPU per delivery: app ${deliveryCpu[r]!.appMs} ms, postgres ${deliveryCpu[r]!.postgresMs} ms; per ping: app ${pingCpu[r]!.appMs} ms; ` +
+        `cores while answering: ${describeCpu(answering, ["app"])}; during the ping: ${describeCpu(pingCpu[r]!.share, ["app"])}`,
     );
   }
   const whopCalls = ctx.whop.since(whopMark).length;
@@ -85,6 +111,10 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     applyLagP50Ms: lagRounds.map((r) => r.p50),
     applyLagP99Ms: lagRounds.map((r) => r.p99),
     applyLagMaxMs: lagRounds.map((r) => r.max),
+    appCpuMsPerDelivery: deliveryCpu.map((c) => c.appMs),
+    postgresCpuMsPerDelivery: deliveryCpu.map((c) => c.postgresMs),
+    appCpuMsPerPing: pingCpu.map((c) => c.appMs),
+    postgresCpuMsPerPing: pingCpu.map((c) => c.postgresMs),
   };
   const failures = [...ingestRounds.flatMap((r) => r.failures), ...dbFailures];
   if (whopCalls > 0) failures.push(`${whopCalls} Whop calls during webhook ingestion (expected none)`);

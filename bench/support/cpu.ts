@@ -13,6 +13,8 @@ export interface CpuShare {
   /** Time the hypervisor gave to other guests while this one wanted to run (/proc/stat steal). */
   steal: number;
   cores: number;
+  /** Wall seconds between the snapshots (cores × seconds = CPU seconds). */
+  seconds: number;
 }
 
 interface Snapshot {
@@ -40,6 +42,7 @@ export function measureCpu(pgids: number[], cores: number): () => CpuShare {
       machine: cores_(after.machineBusy - before.machineBusy),
       steal: cores_(after.steal - before.steal),
       cores,
+      seconds,
     };
   };
 }
@@ -74,6 +77,11 @@ function snapshot(pgids: number[]): Snapshot {
   }
   const usage = process.cpuUsage();
   return { at: performance.now(), groups, postgres, bench: usage.user + usage.system, machineBusy, steal };
+}
+
+/** CPU milliseconds per request of a process that used `cores` of `share`'s interval for `requests` requests. */
+export function cpuMsPerRequest(cores: number, share: CpuShare, requests: number): number {
+  return Math.round(((cores * share.seconds * 1000) / requests) * 100) / 100;
 }
 
 /** e.g. "app 0.73, postgres 0.27, bench process 0.09, other 0.83, machine 1.92 of 2 (steal 0)"; "other" is the rest of the machine (other users' processes, the kernel's threads). */
