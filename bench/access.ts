@@ -4,6 +4,7 @@
  * connections next to the empty route under the same load, and one at a time (the app's own time
  * without queueing). Plus EXPLAIN (ANALYZE) of the token and access queries.
  */
+import os from "node:os";
 import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { accessByTokenHash } from "@/lib/api/access";
@@ -14,6 +15,7 @@ import { ownerActor } from "@/lib/auth/actor";
 import { insertUser } from "@/lib/auth/accounts";
 import { insertItem } from "@/lib/items/items";
 import { getTenantById } from "@/lib/tenants/queries";
+import { cpuMsPerRequest, describeCpu, measureCpu } from "./support/cpu";
 import { pingRound, runLoad, type PreparedRequest } from "./support/load";
 import { medianRun, noWhopResult } from "./support/results";
 import { round, summarize } from "./support/stats";
@@ -70,12 +72,21 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const loaded: Round[] = [];
   const ceiling: Round[] = [];
   const alone: Round[] = [];
+  const cores = os.availableParallelism();
   for (let r = 0; r < ROUNDS; r++) {
+    const accessCpu = measureCpu([ctx.appPgid], cores);
     loaded.push(await fire(ctx.appUrl, asks(REQUESTS), CONCURRENCY));
+    const accessShare = accessCpu();
+    const pingCpu = measureCpu([ctx.appPgid], cores);
     ceiling.push(await pingRound(ctx.appUrl, REQUESTS, CONCURRENCY, { timeoutMs: REQUEST_TIMEOUT_MS }));
+    const pingShare = pingCpu();
     alone.push(await fire(ctx.appUrl, asks(SEQUENTIAL), 1));
     const l = loaded[r]!;
-    ctx.log(`access: run ${r + 1}/${ROUNDS}: ${l.rps} req/s, p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms at ${CONCURRENCY}; empty route ${ceiling[r]!.rps} req/s; one at a time p50 ${alone[r]!.latency.p50} ms`);
+    ctx.log(
+      `access: run ${r + 1}/${ROUNDS}: ${l.rps} req/s, p50 ${l.latency.p50} ms, p99 ${l.latency.p99} ms at ${CONCURRENCY}; empty route ${ceiling[r]!.rps} req/s; one at a time p50 ${alone[r]!.latency.p50} ms; ` +
+        `CPU per request: app ${cpuMsPerRequest(accessShare.apps[0]!, accessShare, REQUESTS)} ms, postgres ${cpuMsPerRequest(accessShare.postgres, accessShare, REQUESTS)} ms (cores: ${describeCpu(accessShare, ["app"])}); ` +
+        `per ping: app ${cpuMsPerRequest(pingShare.apps[0]!, pingShare, REQUESTS)} ms`,
+    );
   }
 
   const l = medianRun(loaded, (x) => x.latency.p50);

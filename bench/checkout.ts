@@ -4,6 +4,7 @@
  * with the checkout cookie (reuse), it reports the latency the buyer sees, the app's own part of
  * it (minus the time spent waiting on Whop) and how many Whop calls each click cost.
  */
+import os from "node:os";
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import { db } from "@/db/client";
 import { orders } from "@/db/schema";
@@ -13,6 +14,7 @@ import { CHECKOUT_VISITS_PER_MINUTE_PER_IP, CHECKOUTS_PER_MINUTE_PER_TENANT } fr
 import { createItem, itemFormSchema } from "@/lib/items/items";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
+import { cpuMsPerRequest, describeCpu, measureCpu } from "./support/cpu";
 import { cookieFrom, pingRound, runLoad, type PingRound } from "./support/load";
 import { round, summarize } from "./support/stats";
 import type { WhopCall } from "./support/whop-recorder";
@@ -115,12 +117,19 @@ async function highConcurrency(
   for (let r = 0; r < ROUNDS; r++) {
     const buyers = buyersFor(HIGH_CONCURRENT);
     for (const kind of ["new", "reuse"] as const) {
+      const cpu = measureCpu([ctx.appPgid], os.availableParallelism());
       const result = await measure(ctx, buyers, kind, HIGH_CONCURRENCY);
-      ctx.log(`checkout: ${result.scenario} run ${r + 1}/${ROUNDS}: ${rpsOf(result)} req/s, own p50 ${result.latencyMs.own.p50} ms, p99 ${result.latencyMs.own.p99} ms (${result.failures.length} failures)`);
+      const share = cpu();
+      ctx.log(
+        `checkout: ${result.scenario} run ${r + 1}/${ROUNDS}: ${rpsOf(result)} req/s, own p50 ${result.latencyMs.own.p50} ms, p99 ${result.latencyMs.own.p99} ms (${result.failures.length} failures); ` +
+          `CPU per click: app ${cpuMsPerRequest(share.apps[0]!, share, result.requests)} ms, postgres ${cpuMsPerRequest(share.postgres, share, result.requests)} ms, bench process (sandbox, load) ${cpuMsPerRequest(share.bench, share, result.requests)} ms; cores: ${describeCpu(share, ["app"])}`,
+      );
       runs[kind].push(result);
     }
+    const cpu = measureCpu([ctx.appPgid], os.availableParallelism());
     pings.push(await pingRound(ctx.appUrl, HIGH_CONCURRENT, HIGH_CONCURRENCY, { timeoutMs: REQUEST_TIMEOUT_MS }));
-    ctx.log(`checkout: GET /api/ping @${HIGH_CONCURRENCY} run ${r + 1}/${ROUNDS}: ${pings.at(-1)!.rps} req/s`);
+    const share = cpu();
+    ctx.log(`checkout: GET /api/ping @${HIGH_CONCURRENCY} run ${r + 1}/${ROUNDS}: ${pings.at(-1)!.rps} req/s; CPU per request: app ${cpuMsPerRequest(share.apps[0]!, share, HIGH_CONCURRENT)} ms`);
   }
   const ping = [...pings].sort((a, b) => a.rps - b.rps)[Math.floor(pings.length / 2)]!;
   const pingFailures = [...pingAlone.failures, ...pings.flatMap((p) => p.failures)];

@@ -333,15 +333,16 @@ export async function markRenewals(tx: Transaction, tenantId: string, order: Pic
   }
 }
 
+/** Derives the order from its rows and writes what changed, with the merchant's webhooks for it. */
 async function writeDerived(tx: Transaction, tenantId: string, order: Order, identity: Partial<Order>, rowNote: string | null): Promise<Application> {
   // Derived from the order as this change leaves it (a membership report moves a subscription's state).
   const keyless = order.licenseKeyHash === null && identity.licenseKeyHash === undefined;
-  const [{ derived, payments }, issuesKeys] = await Promise.all([deriveWithPayments(tx, tenantId, { ...order, ...identity }), keyless ? itemIssuesLicenseKeys(tx, tenantId, order.itemId) : false]);
+  const [{ derived, payments }, item] = await Promise.all([deriveWithPayments(tx, tenantId, { ...order, ...identity }), itemOf(tx, tenantId, order.itemId)]);
   await markRenewals(tx, tenantId, order, derived.paidAt, payments);
   const change: Partial<Order> = { ...identity };
   // The first succeeded payment of an item that issues license keys gives the order one of ours,
   // under the order's row lock: exactly once, whatever replays or concurrent events follow.
-  if (issuesKeys && derived.paidAt !== null) {
+  if (keyless && item.issueLicenseKeys && derived.paidAt !== null) {
     Object.assign(change, sealLicenseKey(tenantId, order.id, newLicenseKey()));
   }
   const issued = change.licenseKeyHash !== undefined && identity.licenseKeyHash === undefined;
@@ -356,25 +357,30 @@ async function writeDerived(tx: Transaction, tenantId: string, order: Order, ide
   if (Object.keys(change).length === 0) {
     return { result: rowNote ? "applied" : "ignored", detail: rowNote ?? `no change (order already ${order.status})`, orderId: order.id };
   }
-  const [written] = await tx
-    .update(orders)
-    .set({ ...change, updatedAt: new Date() })
-    .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id)))
-    .returning();
-  // The merchant's own webhooks: the events this change gives, with the order as committed (transactional outbox).
-  if (written) await recordOrderChange(tx, tenantId, order, written);
+  const now = new Date();
+  // The order as this update leaves it (the order is locked and no trigger rewrites it), so the
+  // update and the merchant's own webhooks for it (transactional outbox) go out together.
+  const written: Order = { ...order, ...change, updatedAt: now };
+  await Promise.all([
+    tx
+      .update(orders)
+      .set({ ...change, updatedAt: now })
+      .where(and(eq(orders.tenantId, tenantId), eq(orders.id, order.id))),
+    recordOrderChange(tx, tenantId, order, written, now, { itemTitle: item.title, payments }),
+  ]);
   if (change.amountMismatch === true) {
     await reportProblem(tenantId, "amount_mismatch", `Order ${order.id}: Whop charged a different amount or currency than the order's. It grants no access until you accept it on the order page or refund it.`, tx);
   }
   return { result: "applied", detail: notes.join("; ") || "details recorded", orderId: order.id };
 }
 
-async function itemIssuesLicenseKeys(tx: Transaction, tenantId: string, itemId: string): Promise<boolean> {
+/** What the apply needs of the order's item: whether it issues license keys, its title for the merchant's webhooks. */
+async function itemOf(tx: Transaction, tenantId: string, itemId: string): Promise<{ title: string; issueLicenseKeys: boolean }> {
   const [item] = await tx
-    .select({ issueLicenseKeys: items.issueLicenseKeys })
+    .select({ title: items.title, issueLicenseKeys: items.issueLicenseKeys })
     .from(items)
     .where(and(eq(items.tenantId, tenantId), eq(items.id, itemId)));
-  return item?.issueLicenseKeys ?? false;
+  return item ?? { title: "", issueLicenseKeys: false };
 }
 
 /** Derives the (locked) order again after something other than an observation changed its inputs. */

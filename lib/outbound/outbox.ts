@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Executor, Transaction } from "@/db/client";
-import { items, outboundEvents, webhookDeliveries, webhookEndpoints, type Order } from "@/db/schema";
-import { paymentsOfOrders, toApiOrder } from "@/lib/api/orders";
+import { items, outboundEvents, webhookDeliveries, webhookEndpoints, type LedgerPayment, type Order } from "@/db/schema";
+import { paymentsOfOrders, toApiOrder, type PaymentRow } from "@/lib/api/orders";
 import { randomBase62 } from "@/lib/ids";
 import { newEventId, orderEventTypes } from "./events";
 import { sealedPayload } from "./payload";
@@ -23,24 +23,49 @@ export function newDeliveryId(): string {
   return `whd_${randomBase62(20)}`;
 }
 
+/** What the caller of `recordOrderChange` may already hold (the ledger's apply has read both). */
+export interface OrderChangeContext {
+  itemTitle: string;
+  /** The order's payments as this transaction leaves them, in any order. */
+  payments: readonly (PaymentRow & Pick<LedgerPayment, "whopCreatedAt" | "createdAt">)[];
+}
+
 /** The events of one order change, written with their deliveries; none when the change gives none. */
-export async function recordOrderChange(tx: Transaction, tenantId: string, before: Order, after: Order, now = new Date()): Promise<OutboxEvent[]> {
+export async function recordOrderChange(tx: Transaction, tenantId: string, before: Order, after: Order, now = new Date(), known?: OrderChangeContext): Promise<OutboxEvent[]> {
   const types = orderEventTypes(before, after);
   if (types.length === 0) return [];
-  const [item] = await tx
-    .select({ title: items.title })
-    .from(items)
-    .where(and(eq(items.tenantId, tenantId), eq(items.id, after.itemId)));
-  const payments = await paymentsOfOrders(tenantId, [after.id], tx);
-  const data = toApiOrder(after, item?.title ?? "", payments.get(after.id) ?? [], now);
+  const { itemTitle, payments } = known ? { itemTitle: known.itemTitle, payments: apiOrderOf(known.payments) } : await readOrderContext(tx, tenantId, after);
+  const data = toApiOrder(after, itemTitle, payments, now);
   const createdAt = now.toISOString();
   const events = types.map((type) => {
     const id = newEventId();
     return { tenantId, id, type, orderId: after.id, createdAt: now, payload: sealedPayload({ id, type, created_at: createdAt, data }, after.licenseKeyCiphertext) };
   });
-  await tx.insert(outboundEvents).values(events);
-  await fanOut(tx, tenantId, events);
+  // The events and the endpoints they go to, in one round trip.
+  const [, endpoints] = await Promise.all([tx.insert(outboundEvents).values(events), enabledEndpoints(tx, tenantId)]);
+  await fanOut(tx, tenantId, events, { endpoints });
   return events.map(({ id, type }) => ({ id, type }));
+}
+
+async function readOrderContext(tx: Transaction, tenantId: string, order: Order): Promise<{ itemTitle: string; payments: PaymentRow[] }> {
+  const [[item], payments] = await Promise.all([
+    tx.select({ title: items.title }).from(items).where(and(eq(items.tenantId, tenantId), eq(items.id, order.itemId))),
+    paymentsOfOrders(tenantId, [order.id], tx),
+  ]);
+  return { itemTitle: item?.title ?? "", payments: payments.get(order.id) ?? [] };
+}
+
+/** The payments in the merchant API's order (paymentsOfOrders' ORDER BY), from rows already read. */
+function apiOrderOf(payments: OrderChangeContext["payments"]): PaymentRow[] {
+  const at = (payment: OrderChangeContext["payments"][number]) => (payment.paidAt ?? payment.whopCreatedAt ?? payment.createdAt).getTime();
+  return [...payments].sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function enabledEndpoints(executor: Executor, tenantId: string, endpointId?: string) {
+  return executor
+    .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.enabled, true), endpointId ? eq(webhookEndpoints.id, endpointId) : undefined));
 }
 
 /**
@@ -51,12 +76,9 @@ export async function fanOut(
   executor: Executor,
   tenantId: string,
   events: readonly OutboxEvent[],
-  options: { endpointId?: string; startAfterSeconds?: number } = {},
+  options: { endpointId?: string; startAfterSeconds?: number; endpoints?: { id: string; eventTypes: string[] }[] } = {},
 ): Promise<{ id: string; eventId: string; endpointId: string }[]> {
-  const endpoints = await executor
-    .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
-    .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.enabled, true), options.endpointId ? eq(webhookEndpoints.id, options.endpointId) : undefined));
+  const endpoints = options.endpoints ?? (await enabledEndpoints(executor, tenantId, options.endpointId));
   const rows = events.flatMap((event) =>
     endpoints
       .filter((endpoint) => options.endpointId !== undefined || endpoint.eventTypes.includes(event.type))
