@@ -7,7 +7,7 @@
 import os from "node:os";
 import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { accessByTokenHash } from "@/lib/api/access";
+import { accessByTokenHashSql } from "@/lib/api/access";
 import { hashCredential } from "@/lib/api/key-format";
 import { API_SCOPES } from "@/lib/api/scopes";
 import { createApiToken } from "@/lib/api/tokens";
@@ -204,7 +204,7 @@ interface Plan {
 async function explainQueries(itemId: string, token: string): Promise<Plan[]> {
   return [
     // The route's one statement: the token, the item and the buyer's orders.
-    await explain("token + access by email", accessByTokenHash(hashCredential(token), { item: itemId, email: "buyer4242@access.example" }).getSQL()),
+    await explain("token + access by email", accessByTokenHashSql(hashCredential(token), { item: itemId, email: "buyer4242@access.example" })),
   ];
 }
 

@@ -1,6 +1,6 @@
-import { and, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, isNull, sql, type Placeholder, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "@/db/client";
+import { db, type Database } from "@/db/client";
 import { apiTokenHashes, apiTokens, items, orders, type Order } from "@/db/schema";
 import { orderAccess, type AccessFields, type AccessState } from "@/lib/ledger/access";
 import { displayState, type SubscriptionState } from "@/lib/subscriptions/lifecycle";
@@ -97,21 +97,47 @@ export function itemWithBuyerOrders(tenantId: string, query: AccessQuery) {
     .limit(ORDERS_PER_BUYER);
 }
 
+type AccessBuyer = "email" | "whop_user_id";
+type Bound = string | Placeholder;
+
 /**
  * The access check's one round trip: the live token by its hash and, only when its scopes hold
  * `access:read`, the item (of the token's tenant) with the buyer's orders. No row: an unknown or
  * revoked token. `itemTitle` null: the token may not check access, or the item is not its tenant's.
  */
-export function accessByTokenHash(tokenHash: string, query: AccessQuery) {
-  return db()
+function accessSelect(database: Database, by: AccessBuyer, tokenHash: Bound, item: Bound, buyer: Bound) {
+  const buyerMatch = by === "email" ? sql`lower(${orders.buyerEmail}) = ${buyer}` : eq(orders.whopUserId, buyer);
+  return database
     .select({ token: liveTokenColumns, itemTitle: items.title, order: orderColumns })
     .from(apiTokenHashes)
     .innerJoin(apiTokens, and(eq(apiTokens.tenantId, apiTokenHashes.tenantId), eq(apiTokens.id, apiTokenHashes.tokenId), isNull(apiTokens.revokedAt)))
-    .leftJoin(items, and(eq(items.tenantId, apiTokens.tenantId), eq(items.id, query.item), sql`${"access:read" satisfies ApiScope} = any(${apiTokens.scopes})`))
-    .leftJoin(orders, and(eq(orders.tenantId, items.tenantId), eq(orders.itemId, items.id), buyerOf(query)))
+    .leftJoin(items, and(eq(items.tenantId, apiTokens.tenantId), eq(items.id, item), sql`${"access:read" satisfies ApiScope} = any(${apiTokens.scopes})`))
+    .leftJoin(orders, and(eq(orders.tenantId, items.tenantId), eq(orders.itemId, items.id), buyerMatch))
     .where(eq(apiTokenHashes.tokenHash, tokenHash))
     .orderBy(desc(orders.createdAt))
     .limit(ORDERS_PER_BUYER);
+}
+
+function preparedAccessSelect(database: Database, by: AccessBuyer) {
+  return accessSelect(database, by, sql.placeholder("tokenHash"), sql.placeholder("item"), sql.placeholder("buyer")).prepare(`access_by_token_and_${by}`);
+}
+
+/** The API's busiest statement, built once per database connection and buyer kind (only its values change). */
+const prepared = new WeakMap<Database, Map<AccessBuyer, ReturnType<typeof preparedAccessSelect>>>();
+
+export function accessByTokenHash(tokenHash: string, query: AccessQuery) {
+  const database = db();
+  const by: AccessBuyer = query.email !== undefined ? "email" : "whop_user_id";
+  let statements = prepared.get(database);
+  if (!statements) prepared.set(database, (statements = new Map()));
+  let statement = statements.get(by);
+  if (!statement) statements.set(by, (statement = preparedAccessSelect(database, by)));
+  return statement.execute({ tokenHash, item: query.item, buyer: query.email ?? query.whop_user_id });
+}
+
+/** accessByTokenHash's statement with these values, as SQL (for EXPLAIN). */
+export function accessByTokenHashSql(tokenHash: string, query: AccessQuery): SQL {
+  return accessSelect(db(), query.email !== undefined ? "email" : "whop_user_id", tokenHash, query.item, (query.email ?? query.whop_user_id)!).getSQL();
 }
 
 export async function checkAccess(tenantId: string, query: AccessQuery, now = new Date()): Promise<AccessAnswer> {
