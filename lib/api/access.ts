@@ -82,21 +82,6 @@ const orderColumns = {
 };
 type BuyerOrder = Pick<Order, keyof typeof orderColumns>;
 
-function buyerOf(query: AccessQuery): SQL {
-  return query.email !== undefined ? sql`lower(${orders.buyerEmail}) = ${query.email}` : eq(orders.whopUserId, query.whop_user_id!);
-}
-
-/** The item (no row: not this tenant's) with the buyer's orders for it, if any: one round trip. */
-export function itemWithBuyerOrders(tenantId: string, query: AccessQuery) {
-  return db()
-    .select({ itemTitle: items.title, order: orderColumns })
-    .from(items)
-    .leftJoin(orders, and(eq(orders.tenantId, items.tenantId), eq(orders.itemId, items.id), buyerOf(query)))
-    .where(and(eq(items.tenantId, tenantId), eq(items.id, query.item)))
-    .orderBy(desc(orders.createdAt))
-    .limit(ORDERS_PER_BUYER);
-}
-
 type AccessBuyer = "email" | "whop_user_id";
 type Bound = string | Placeholder;
 
@@ -140,11 +125,7 @@ export function accessByTokenHashSql(tokenHash: string, query: AccessQuery): SQL
   return accessSelect(db(), query.email !== undefined ? "email" : "whop_user_id", tokenHash, query.item, (query.email ?? query.whop_user_id)!).getSQL();
 }
 
-export async function checkAccess(tenantId: string, query: AccessQuery, now = new Date()): Promise<AccessAnswer> {
-  return accessAnswer(query, await itemWithBuyerOrders(tenantId, query), now);
-}
-
-/** The answer from the item's title and the buyer's orders (rows of either query above). */
+/** The answer from the item's title and the buyer's orders (the rows of accessByTokenHash). */
 export function accessAnswer(query: AccessQuery, rows: readonly { itemTitle: string | null; order: BuyerOrder | null }[], now = new Date()): AccessAnswer {
   const title = rows[0]?.itemTitle;
   if (title === undefined || title === null) return { kind: "item_not_found" };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
-import { checkAccess } from "@/lib/api/access";
 import { applyObservation } from "@/lib/ledger/apply";
 import { observationOf } from "@/lib/ledger/observations";
 import { normalizeWhopEvent } from "@/lib/whop/events";
 import { orderAccess } from "@/lib/ledger/access";
 import { randomBase62 } from "@/lib/ids";
 import { acceptPayment } from "@/lib/orders/after-sale";
+import { accessFromApi } from "../api/access-route";
 import { withTestDatabase } from "../db";
 import { signLegacy } from "../fixtures";
 import {
@@ -95,10 +95,10 @@ describe("the ledger, through POST /api/webhooks/whop/[tenantId] with v1 SDK-sha
     expect(order).toMatchObject({ status: "paid", amountMismatch: true, paidMinor: 100 });
     expect(orderAccess(order)).toMatchObject({ access: false, reason: "amount_differs" });
     const query = { item: m.item.id, email: "buyer@example.com" };
-    expect(await checkAccess(m.tenant.id, query)).toMatchObject({ body: { access: false } });
+    expect(await accessFromApi(m.tenant, m.user, query)).toMatchObject({ status: 200, body: { access: false } });
 
     expect(await acceptPayment(m.actor, { orderId: m.order.id })).toMatchObject({ ok: true });
-    expect(await checkAccess(m.tenant.id, query)).toMatchObject({ body: { access: true, membership: { state: "valid" } } });
+    expect(await accessFromApi(m.tenant, m.user, query)).toMatchObject({ status: 200, body: { access: true, membership: { state: "valid" } } });
     expect(orderAccess(await orderNow(m.order)).access).toBe(true);
   });
 
@@ -108,7 +108,7 @@ describe("the ledger, through POST /api/webhooks/whop/[tenantId] with v1 SDK-sha
     await send(m, envelope("membership.activated", membershipData(m.order)));
     await send(m, envelope("refund.updated", refundData(m.order, "rfnd_Full000001", 40, "succeeded")));
     expect(orderAccess(await orderNow(m.order))).toMatchObject({ access: false, reason: "refunded" });
-    expect(await checkAccess(m.tenant.id, { item: m.item.id, email: "buyer@example.com" })).toMatchObject({ body: { access: false } });
+    expect(await accessFromApi(m.tenant, m.user, { item: m.item.id, email: "buyer@example.com" })).toMatchObject({ status: 200, body: { access: false } });
   });
 
   it("refund.updated before refund.created, dispute.updated first, and a refund before its payment all end in the same order", async () => {

@@ -1,8 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
-import { ledgerPayments, ledgerRefunds, orders, outboundEvents } from "@/db/schema";
-import { checkAccess } from "@/lib/api/access";
+import { ledgerPayments, ledgerRefunds, orders, outboundEvents, type Tenant } from "@/db/schema";
 import { ownerActor } from "@/lib/auth/actor";
 import { createBuyerCheckout } from "@/lib/checkout/create-buyer-checkout";
 import { randomBase62 } from "@/lib/ids";
@@ -15,6 +14,7 @@ import { expireAbandonedCheckouts } from "@/lib/orders/expire";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { saveWebhookSecret } from "@/lib/tenants/webhook-secret";
+import { accessFromApi } from "../api/access-route";
 import { withTestDatabase } from "../db";
 import { connectedMerchant } from "../fixtures";
 import { sandboxCompany, waitFor, withLocalSandbox, withWebhookReceiver } from "../sandbox";
@@ -60,12 +60,12 @@ async function subscribedBuyer(email: string, billing = "monthly", trialDays = "
   return { tenant: ready, user, company, item: created.item, orderId: visit.orderId, membershipId, hookId: (hook as unknown as { id: string }).id };
 }
 
-const access = (tenantId: string, itemId: string, email: string) => checkAccess(tenantId, { item: itemId, email });
+const access = (tenant: Tenant, user: { id: string; email: string }, itemId: string, email: string) => accessFromApi(tenant, user, { item: itemId, email });
 
 describe("a subscription through the sandbox", () => {
   it("trial → active → renewal: two payments on the one order, revenue counts both, access throughout", async () => {
     const buyer = `trial-${randomBase62(6).toLowerCase()}@example.com`;
-    const { tenant, item, orderId, membershipId } = await subscribedBuyer(buyer);
+    const { tenant, user, item, orderId, membershipId } = await subscribedBuyer(buyer);
 
     const trialing = await waitFor(() => orderRow(orderId), (row) => row.subscriptionState === "trialing");
     expect(trialing).toMatchObject({ subscriptionState: "trialing", status: "pending", whopMembershipId: membershipId, membershipValid: true });
@@ -93,8 +93,8 @@ describe("a subscription through the sandbox", () => {
     expect(payments.filter((p) => p.renewal).map((p) => p.id)).toEqual([renewal.id]);
     expect(await renewalRevenueByCurrency(tenant.id, { days: 30 })).toEqual([{ currency: "usd", minor: 999, count: 1 }]);
 
-    const answer = await access(tenant.id, item.id, buyer);
-    expect(answer).toMatchObject({ kind: "answer", body: { access: true, subscription: { state: "active", cancel_at_period_end: false, current_period_end: renewed.currentPeriodEnd!.toISOString() } } });
+    const answer = await access(tenant, user, item.id, buyer);
+    expect(answer).toMatchObject({ status: 200, body: { access: true, subscription: { state: "active", cancel_at_period_end: false, current_period_end: renewed.currentPeriodEnd!.toISOString() } } });
 
     // A refund of the renewal attaches to that payment.
     await sandbox(`/payments/${renewal.id}/refund`, {});
@@ -109,14 +109,14 @@ describe("a subscription through the sandbox", () => {
 
   it("a failed renewal makes it past due without access; a later charge brings it back", async () => {
     const buyer = `pastdue-${randomBase62(6).toLowerCase()}@example.com`;
-    const { tenant, item, orderId, membershipId } = await subscribedBuyer(buyer, "weekly", "");
+    const { tenant, user, item, orderId, membershipId } = await subscribedBuyer(buyer, "weekly", "");
     await waitFor(() => orderRow(orderId), (row) => row.subscriptionState === "active" && row.status === "paid");
 
     await sandbox(`/memberships/${membershipId}/fail-renewal`);
     const pastDue = await waitFor(() => orderRow(orderId), (row) => row.subscriptionState === "past_due");
     expect(pastDue).toMatchObject({ subscriptionState: "past_due", status: "paid", paidMinor: 999 });
     expect(orderAccess(pastDue)).toMatchObject({ access: false, reason: "subscription_past_due" });
-    expect(await access(tenant.id, item.id, buyer)).toMatchObject({ body: { access: false, subscription: { state: "past_due" } } });
+    expect(await access(tenant, user, item.id, buyer)).toMatchObject({ body: { access: false, subscription: { state: "past_due" } } });
 
     await sandbox(`/memberships/${membershipId}/renew`);
     const back = await waitFor(() => orderRow(orderId), (row) => row.subscriptionState === "active" && row.paidMinor === 1998);
@@ -165,7 +165,7 @@ describe("a subscription through the sandbox", () => {
 
   it("cancel at period end → canceling with access → the period ends → canceled, access false", async () => {
     const buyer = `cancel-${randomBase62(6).toLowerCase()}@example.com`;
-    const { tenant, item, orderId, membershipId, company } = await subscribedBuyer(buyer, "yearly", "");
+    const { tenant, user, item, orderId, membershipId, company } = await subscribedBuyer(buyer, "yearly", "");
     await waitFor(() => orderRow(orderId), (row) => row.subscriptionState === "active");
 
     await fetch(`${local.current.url}/api/v1/memberships/${membershipId}/cancel`, {
@@ -176,12 +176,12 @@ describe("a subscription through the sandbox", () => {
     const canceling = await waitFor(() => orderRow(orderId), (row) => row.subscriptionState === "canceling");
     expect(canceling).toMatchObject({ cancelAtPeriodEnd: true, subscriptionState: "canceling" });
     expect(orderAccess(canceling).access).toBe(true);
-    expect(await access(tenant.id, item.id, buyer)).toMatchObject({ body: { access: true, subscription: { state: "canceling", cancel_at_period_end: true } } });
+    expect(await access(tenant, user, item.id, buyer)).toMatchObject({ body: { access: true, subscription: { state: "canceling", cancel_at_period_end: true } } });
 
     await sandbox(`/memberships/${membershipId}/period-end`);
     const ended = await waitFor(() => orderRow(orderId), (row) => row.subscriptionState === "canceled");
     expect(ended.subscriptionEndedAt).not.toBeNull();
     expect(orderAccess(ended).access).toBe(false);
-    expect(await access(tenant.id, item.id, buyer)).toMatchObject({ body: { access: false, subscription: { state: "canceled" } } });
+    expect(await access(tenant, user, item.id, buyer)).toMatchObject({ body: { access: false, subscription: { state: "canceled" } } });
   });
 });
