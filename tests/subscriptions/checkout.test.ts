@@ -13,6 +13,8 @@ import { connectedMerchant, fixtureItem } from "../fixtures";
 
 withTestDatabase();
 
+/** A buyer address of this run's own: the per-IP limit counts in Postgres, shared by test files and runs within a minute. */
+const buyerIp = `203.0.113.10-${randomBase62(6)}`;
 const CHECKOUTS = `${env().whopApiOrigin}/api/v1/checkout_configurations`;
 const bodies: Record<string, unknown>[] = [];
 const server = setupServer(
@@ -31,7 +33,7 @@ describe("a recurring item's checkout", () => {
   it("is one Whop call with an inline renewal plan: billing period, renewal price, initial price 0, the trial and the order id in the plan's metadata", async () => {
     const { tenant } = await connectedMerchant();
     const item = await fixtureItem(tenant, { title: "Monthly club", priceMinor: 2999, billingPeriodDays: 30, trialPeriodDays: 7 });
-    const result = await createBuyerCheckout({ slug: item.slug, attemptId: randomBase62(24), ip: "203.0.113.9" });
+    const result = await createBuyerCheckout({ slug: item.slug, attemptId: randomBase62(24), ip: buyerIp });
     if (result.kind !== "redirect") throw new Error(result.kind);
 
     expect(bodies).toHaveLength(1);
@@ -62,8 +64,8 @@ describe("a recurring item's checkout", () => {
     const { tenant } = await connectedMerchant();
     const yearly = await fixtureItem(tenant, { priceMinor: 12000, billingPeriodDays: 365 });
     const once = await fixtureItem(tenant, { priceMinor: 500 });
-    await createBuyerCheckout({ slug: yearly.slug, attemptId: randomBase62(24), ip: "203.0.113.10" });
-    await createBuyerCheckout({ slug: once.slug, attemptId: randomBase62(24), ip: "203.0.113.10" });
+    await createBuyerCheckout({ slug: yearly.slug, attemptId: randomBase62(24), ip: buyerIp });
+    await createBuyerCheckout({ slug: once.slug, attemptId: randomBase62(24), ip: buyerIp });
     const plans = bodies.map((body) => body.plan as Record<string, unknown>);
     expect(plans[0]).toMatchObject({ plan_type: "renewal", billing_period: 365, renewal_price: 120, initial_price: 0 });
     expect(plans[0]).not.toHaveProperty("trial_period_days");
@@ -75,13 +77,13 @@ describe("a recurring item's checkout", () => {
     const { tenant, actor } = await connectedMerchant();
     const item = await fixtureItem(tenant, { priceMinor: 1000, billingPeriodDays: 30 });
     const attemptId = randomBase62(24);
-    const first = await createBuyerCheckout({ slug: item.slug, attemptId, ip: "203.0.113.11" });
+    const first = await createBuyerCheckout({ slug: item.slug, attemptId, ip: buyerIp });
     if (first.kind !== "redirect") throw new Error(first.kind);
     const edited = await updateItem({ ...actor }, item.id, itemFormSchema.parse({ title: item.title, price: "15.00", currency: "usd", billing: "yearly" }));
     expect(edited.ok).toBe(true);
 
     // The same browser again: the terms changed, so a new checkout on the new terms, not the old one reused.
-    const second = await createBuyerCheckout({ slug: item.slug, attemptId, ip: "203.0.113.11" });
+    const second = await createBuyerCheckout({ slug: item.slug, attemptId, ip: buyerIp });
     if (second.kind !== "redirect") throw new Error(second.kind);
     expect(second.reused).toBe(false);
     expect((bodies[1]!.plan as Record<string, unknown>)).toMatchObject({ renewal_price: 15, billing_period: 365 });
