@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { openLicenseKey } from "@/lib/licenses/keys";
 import { db, readSnapshot, type Executor } from "@/db/client";
@@ -74,7 +74,14 @@ export interface ApiPayment {
   paid_at: string | null;
 }
 
-export type PaymentRow = Pick<LedgerPayment, "id" | "status" | "amountMinor" | "currency" | "billingReason" | "paidAt">;
+/** A payment as the API shows it, with what places it in the order's list. */
+export type PaymentRow = Pick<LedgerPayment, "id" | "status" | "amountMinor" | "currency" | "billingReason" | "paidAt" | "whopCreatedAt" | "createdAt">;
+
+/** The order's payments, oldest first: by when Whop took (or, unpaid, created) each, then by id. */
+function oldestFirst(payments: readonly PaymentRow[]): PaymentRow[] {
+  const at = (payment: PaymentRow) => (payment.paidAt ?? payment.whopCreatedAt ?? payment.createdAt).getTime();
+  return [...payments].sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
 
 function toApiPayment(payment: PaymentRow): ApiPayment {
   return {
@@ -87,15 +94,24 @@ function toApiPayment(payment: PaymentRow): ApiPayment {
   };
 }
 
-/** The payments of these orders, oldest first, per order (one statement). */
+/** The payments of these orders, per order (one statement). */
 export async function paymentsOfOrders(tenantId: string, orderIds: string[], executor: Executor = db()): Promise<Map<string, PaymentRow[]>> {
   const byOrder = new Map<string, PaymentRow[]>(orderIds.map((id) => [id, []]));
   if (orderIds.length === 0) return byOrder;
   const rows = await executor
-    .select({ orderId: ledgerPayments.orderId, id: ledgerPayments.id, status: ledgerPayments.status, amountMinor: ledgerPayments.amountMinor, currency: ledgerPayments.currency, billingReason: ledgerPayments.billingReason, paidAt: ledgerPayments.paidAt })
+    .select({
+      orderId: ledgerPayments.orderId,
+      id: ledgerPayments.id,
+      status: ledgerPayments.status,
+      amountMinor: ledgerPayments.amountMinor,
+      currency: ledgerPayments.currency,
+      billingReason: ledgerPayments.billingReason,
+      paidAt: ledgerPayments.paidAt,
+      whopCreatedAt: ledgerPayments.whopCreatedAt,
+      createdAt: ledgerPayments.createdAt,
+    })
     .from(ledgerPayments)
-    .where(and(eq(ledgerPayments.tenantId, tenantId), inArray(ledgerPayments.orderId, orderIds)))
-    .orderBy(sql`coalesce(${ledgerPayments.paidAt}, ${ledgerPayments.whopCreatedAt}, ${ledgerPayments.createdAt})`, asc(ledgerPayments.id));
+    .where(and(eq(ledgerPayments.tenantId, tenantId), inArray(ledgerPayments.orderId, orderIds)));
   for (const row of rows) byOrder.get(row.orderId)?.push(row);
   return byOrder;
 }
@@ -134,7 +150,7 @@ export function toApiOrder(order: Order, itemTitle: string, payments: readonly P
     },
     subscription: subscription && { ...subscription, billing_period_days: order.billingPeriodDays!, trial_period_days: order.trialPeriodDays },
     license_key: openLicenseKey(order),
-    payments: payments.map(toApiPayment),
+    payments: oldestFirst(payments).map(toApiPayment),
     created_at: order.createdAt.toISOString(),
     paid_at: order.paidAt?.toISOString() ?? null,
   };

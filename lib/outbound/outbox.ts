@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Executor, Transaction } from "@/db/client";
-import { items, outboundEvents, webhookDeliveries, webhookEndpoints, type LedgerPayment, type Order } from "@/db/schema";
+import { items, outboundEvents, webhookDeliveries, webhookEndpoints, type Order } from "@/db/schema";
 import { paymentsOfOrders, toApiOrder, type PaymentRow } from "@/lib/api/orders";
 import { randomBase62 } from "@/lib/ids";
 import { newEventId, orderEventTypes } from "./events";
@@ -27,14 +27,14 @@ export function newDeliveryId(): string {
 export interface OrderChangeContext {
   itemTitle: string;
   /** The order's payments as this transaction leaves them, in any order. */
-  payments: readonly (PaymentRow & Pick<LedgerPayment, "whopCreatedAt" | "createdAt">)[];
+  payments: readonly PaymentRow[];
 }
 
 /** The events of one order change, written with their deliveries; none when the change gives none. */
 export async function recordOrderChange(tx: Transaction, tenantId: string, before: Order, after: Order, now = new Date(), known?: OrderChangeContext): Promise<OutboxEvent[]> {
   const types = orderEventTypes(before, after);
   if (types.length === 0) return [];
-  const { itemTitle, payments } = known ? { itemTitle: known.itemTitle, payments: apiOrderOf(known.payments) } : await readOrderContext(tx, tenantId, after);
+  const { itemTitle, payments } = known ?? (await readOrderContext(tx, tenantId, after));
   const data = toApiOrder(after, itemTitle, payments, now);
   const createdAt = now.toISOString();
   const events = types.map((type) => {
@@ -47,18 +47,12 @@ export async function recordOrderChange(tx: Transaction, tenantId: string, befor
   return events.map(({ id, type }) => ({ id, type }));
 }
 
-async function readOrderContext(tx: Transaction, tenantId: string, order: Order): Promise<{ itemTitle: string; payments: PaymentRow[] }> {
+async function readOrderContext(tx: Transaction, tenantId: string, order: Order): Promise<OrderChangeContext> {
   const [[item], payments] = await Promise.all([
     tx.select({ title: items.title }).from(items).where(and(eq(items.tenantId, tenantId), eq(items.id, order.itemId))),
     paymentsOfOrders(tenantId, [order.id], tx),
   ]);
   return { itemTitle: item?.title ?? "", payments: payments.get(order.id) ?? [] };
-}
-
-/** The payments in the merchant API's order (paymentsOfOrders' ORDER BY), from rows already read. */
-function apiOrderOf(payments: OrderChangeContext["payments"]): PaymentRow[] {
-  const at = (payment: OrderChangeContext["payments"][number]) => (payment.paidAt ?? payment.whopCreatedAt ?? payment.createdAt).getTime();
-  return [...payments].sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function enabledEndpoints(executor: Executor, tenantId: string, endpointId?: string) {
