@@ -103,26 +103,30 @@ function accessSelect(database: Database, by: AccessBuyer, tokenHash: Bound, ite
     .limit(ORDERS_PER_BUYER);
 }
 
-function preparedAccessSelect(database: Database, by: AccessBuyer) {
-  return accessSelect(database, by, sql.placeholder("tokenHash"), sql.placeholder("item"), sql.placeholder("buyer")).prepare(`access_by_token_and_${by}`);
+function buyerKind(query: AccessQuery): { by: AccessBuyer; buyer: string } {
+  return query.email !== undefined ? { by: "email", buyer: query.email } : { by: "whop_user_id", buyer: query.whop_user_id! };
+}
+
+function preparedAccessSelects(database: Database) {
+  const prepare = (by: AccessBuyer) => accessSelect(database, by, sql.placeholder("tokenHash"), sql.placeholder("item"), sql.placeholder("buyer")).prepare(`access_by_token_and_${by}`);
+  return { email: prepare("email"), whop_user_id: prepare("whop_user_id") };
 }
 
 /** The API's busiest statement, built once per database connection and buyer kind (only its values change). */
-const prepared = new WeakMap<Database, Map<AccessBuyer, ReturnType<typeof preparedAccessSelect>>>();
+const prepared = new WeakMap<Database, ReturnType<typeof preparedAccessSelects>>();
 
 export function accessByTokenHash(tokenHash: string, query: AccessQuery) {
   const database = db();
-  const by: AccessBuyer = query.email !== undefined ? "email" : "whop_user_id";
   let statements = prepared.get(database);
-  if (!statements) prepared.set(database, (statements = new Map()));
-  let statement = statements.get(by);
-  if (!statement) statements.set(by, (statement = preparedAccessSelect(database, by)));
-  return statement.execute({ tokenHash, item: query.item, buyer: query.email ?? query.whop_user_id });
+  if (!statements) prepared.set(database, (statements = preparedAccessSelects(database)));
+  const { by, buyer } = buyerKind(query);
+  return statements[by].execute({ tokenHash, item: query.item, buyer });
 }
 
 /** accessByTokenHash's statement with these values, as SQL (for EXPLAIN). */
 export function accessByTokenHashSql(tokenHash: string, query: AccessQuery): SQL {
-  return accessSelect(db(), query.email !== undefined ? "email" : "whop_user_id", tokenHash, query.item, (query.email ?? query.whop_user_id)!).getSQL();
+  const { by, buyer } = buyerKind(query);
+  return accessSelect(db(), by, tokenHash, query.item, buyer).getSQL();
 }
 
 /** The answer from the item's title and the buyer's orders (the rows of accessByTokenHash). */

@@ -142,7 +142,7 @@ interface Exchanged {
 }
 
 /** Keep-alive connections to Whop, shared by every tenant's client: no TCP or TLS handshake per call. */
-const AGENTS = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) } as const;
+const AGENTS = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
 /**
  * One request and its whole answer, on node:http(s) rather than the global `fetch`: measured on
@@ -152,8 +152,7 @@ const AGENTS = { "http:": new http.Agent({ keepAlive: true }), "https:": new htt
  */
 function exchange(url: URL, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }): Promise<Exchanged> {
   return new Promise((resolve, reject) => {
-    const client = url.protocol === "https:" ? https : http;
-    const agent = url.protocol === "https:" ? AGENTS["https:"] : AGENTS["http:"];
+    const [client, agent] = url.protocol === "https:" ? [https, AGENTS.https] : [http, AGENTS.http];
     const headers = init.body === undefined ? init.headers : { ...init.headers, "Content-Length": String(Buffer.byteLength(init.body)) };
     const request = client.request(url, { method: init.method, headers, agent, signal: init.signal }, (response) => {
       const chunks: Buffer[] = [];
