@@ -16,6 +16,7 @@ import { insertUser } from "@/lib/auth/accounts";
 import { insertItem } from "@/lib/items/items";
 import { getTenantById } from "@/lib/tenants/queries";
 import { cpuMsPerRequest, describeCpu, measureCpu } from "./support/cpu";
+import { noteWindow } from "./support/profile";
 import { pingRound, runLoad, type PreparedRequest } from "./support/load";
 import { medianRun, noWhopResult } from "./support/results";
 import { round, summarize } from "./support/stats";
@@ -77,9 +78,11 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const accessCpu = measureCpu([ctx.appPgid], cores);
     loaded.push(await fire(ctx.appUrl, asks(REQUESTS), CONCURRENCY));
     const accessShare = accessCpu();
+    noteWindow("access @32", accessShare, REQUESTS);
     const pingCpu = measureCpu([ctx.appPgid], cores);
     ceiling.push(await pingRound(ctx.appUrl, REQUESTS, CONCURRENCY, { timeoutMs: REQUEST_TIMEOUT_MS }));
     const pingShare = pingCpu();
+    noteWindow("ping @32 (access's)", pingShare, REQUESTS);
     alone.push(await fire(ctx.appUrl, asks(SEQUENTIAL), 1));
     const l = loaded[r]!;
     ctx.log(

@@ -15,6 +15,7 @@ import { createItem, itemFormSchema } from "@/lib/items/items";
 import { connectWhopKey } from "@/lib/tenants/connect-whop";
 import { getTenantById } from "@/lib/tenants/queries";
 import { cpuMsPerRequest, describeCpu, measureCpu } from "./support/cpu";
+import { monotonicUs, noteWindow } from "./support/profile";
 import { cookieFrom, pingRound, runLoad, type PingRound } from "./support/load";
 import { round, summarize } from "./support/stats";
 import type { WhopCall } from "./support/whop-recorder";
@@ -87,13 +88,17 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     [buyersFor(CONCURRENT), CONCURRENCY],
   ] as const) {
     for (const kind of ["new", "reuse"] as const) {
+      const fromUs = monotonicUs();
       const result = await measure(ctx, buyers, kind, concurrency);
+      if (concurrency === 1) noteWindow(`checkout ${kind}, one at a time`, { fromUs, toUs: monotonicUs() }, result.requests);
       ctx.log(`checkout: ${result.scenario} done (${result.requests} requests, ${result.failures.length} failures)`);
       results.push(result);
     }
   }
   // The empty route one at a time, beside the sequential new checkouts (the own-time target's yardstick).
+  const pingFromUs = monotonicUs();
   const pingAlone = await pingRound(ctx.appUrl, SEQUENTIAL, 1, { timeoutMs: REQUEST_TIMEOUT_MS });
+  noteWindow("ping, one at a time", { fromUs: pingFromUs, toUs: monotonicUs() }, SEQUENTIAL);
   const sequentialNew = results[0]!;
   ctx.log(`checkout: GET /api/ping one at a time: p50 ${pingAlone.latency.p50} ms; new checkout sequential own p50 ${sequentialNew.latencyMs.own.p50} ms`);
   results.push(...(await highConcurrency(ctx, buyersFor, { sequentialNew, pingAlone })));
@@ -120,6 +125,7 @@ async function highConcurrency(
       const cpu = measureCpu([ctx.appPgid], os.availableParallelism());
       const result = await measure(ctx, buyers, kind, HIGH_CONCURRENCY);
       const share = cpu();
+      noteWindow(`checkout ${kind} @${HIGH_CONCURRENCY}`, share, result.requests);
       ctx.log(
         `checkout: ${result.scenario} run ${r + 1}/${ROUNDS}: ${rpsOf(result)} req/s, own p50 ${result.latencyMs.own.p50} ms, p99 ${result.latencyMs.own.p99} ms (${result.failures.length} failures); ` +
           `CPU per click: app ${cpuMsPerRequest(share.apps[0]!, share, result.requests)} ms, postgres ${cpuMsPerRequest(share.postgres, share, result.requests)} ms, bench process (sandbox, load) ${cpuMsPerRequest(share.bench, share, result.requests)} ms; cores: ${describeCpu(share, ["app"])}`,
@@ -129,6 +135,7 @@ async function highConcurrency(
     const cpu = measureCpu([ctx.appPgid], os.availableParallelism());
     pings.push(await pingRound(ctx.appUrl, HIGH_CONCURRENT, HIGH_CONCURRENCY, { timeoutMs: REQUEST_TIMEOUT_MS }));
     const share = cpu();
+    noteWindow(`ping @${HIGH_CONCURRENCY} (checkout's)`, share, HIGH_CONCURRENT);
     ctx.log(`checkout: GET /api/ping @${HIGH_CONCURRENCY} run ${r + 1}/${ROUNDS}: ${pings.at(-1)!.rps} req/s; CPU per request: app ${cpuMsPerRequest(share.apps[0]!, share, HIGH_CONCURRENT)} ms`);
   }
   const ping = [...pings].sort((a, b) => a.rps - b.rps)[Math.floor(pings.length / 2)]!;

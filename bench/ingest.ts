@@ -6,6 +6,7 @@
  */
 import os from "node:os";
 import { cpuMsPerRequest, describeCpu, measureCpu, type CpuShare } from "./support/cpu";
+import { noteWindow } from "./support/profile";
 import { addPendingOrders, buildDeliveries, checkAnswers, checkDatabase, deliveryRequest, DUPLICATE_SHARE, setUpShops, waitForApplied, type Delivery, CONCURRENCY, DELIVERIES, REQUEST_TIMEOUT_MS, ROUNDS, TENANTS, WARM_UP } from "./support/deliveries";
 import { runLoad } from "./support/load";
 import { medianRun, noWhopResult, trimFailures } from "./support/results";
@@ -76,11 +77,13 @@ export async function run(ctx: BenchContext): Promise<BenchResult[]> {
     // The ledger catches up before anything else runs (the ping round must not share the machine with it).
     const applied = await waitForApplied(deliveries, ingest.answeredAt);
     deliveryCpu.push(perRequest(ingestCpu(), DELIVERIES));
+    noteWindow("ingest @32 (answer + apply)", deliveryCpu.at(-1)!.share, DELIVERIES);
     lagRounds.push(summarize(applied.lags));
     dbFailures.push(...applied.failures, ...(await checkDatabase(deliveries)));
     const pingCpuOf = measureCpu([ctx.appPgid], cores);
     const ping = await fire(ctx.appUrl, deliveries, "ping");
     pingCpu.push(perRequest(pingCpuOf(), DELIVERIES));
+    noteWindow("ping @32 (ingest's)", pingCpu.at(-1)!.share, DELIVERIES);
     ingestRounds.push(ingest);
     pingRounds.push(ping);
     ctx.log(

@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startWhopSandbox, type WhopSandbox } from "@/sandbox/server";
 import { freePort, runCommand, startApp, type AppProcess } from "./support/app";
+import { PROFILE_INTERVAL_US, noteWindows, profileByWindow, profileTable, profilerArgs, profiling } from "./support/profile";
 import { GroupRssSampler } from "./support/rss";
 import { WhopRecorder } from "./support/whop-recorder";
 import type { BenchContext, BenchResult, Benchmark } from "./types";
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   setTimeout(() => abort(`still running after ${WATCHDOG_MS / 60_000} minutes`, 1), WATCHDOG_MS).unref();
 
   let results: BenchResult[] = [];
+  let profileDir: string | undefined;
   try {
     sandbox = await startWhopSandbox({ port: 0 });
     whop = await WhopRecorder.start(sandbox.url);
@@ -110,7 +112,9 @@ async function main(): Promise<void> {
 
     log(`bench: sandbox ${sandbox.url} (recorded through ${whop.url}), Postgres ${redactUrl(databaseUrl)}, build ${buildId}`);
     await runCommand("npm", ["run", "-s", "db:migrate"], appEnv, 120_000);
-    app = await startApp(appEnv, { port, readyTimeoutMs: 60_000, log });
+    // BENCH_PROFILE=1: the app under V8's sampling profiler, split by phase at the end (support/profile.ts).
+    profileDir = profiling() ? fs.mkdtempSync(path.join(os.tmpdir(), "whop-bench-profile-")) : undefined;
+    app = await startApp(appEnv, { port, readyTimeoutMs: 60_000, log, extraNodeArgs: profileDir ? profilerArgs(profileDir) : [] });
     log(`bench: app ready on ${app.url} (next start, NODE_ENV=production, LOG_LEVEL=warn)`);
 
     const startAnotherInstance = async (label: string) => {
@@ -145,12 +149,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   await cleanUp();
+  // The app has exited, so its profile is written.
+  const profile = profileDir ? profileByWindow(profileDir, noteWindows(), ROOT) : undefined;
 
   console.log(`\n${table(results)}\n`);
   console.log("total = request sent → response read (loopback, keep-alive); whop = time the sandbox side spent on this request's Whop calls; own = total − whop.");
   console.log("Percentiles are nearest-rank, in milliseconds.");
   console.log(`\n${targetTable(results)}\n`);
-  fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(report(results, buildId), null, 2)}\n`);
+  if (profile) {
+    console.log(`Where the app's JavaScript thread spent its CPU, per request (sampled every ${PROFILE_INTERVAL_US} µs; profile in ${profileDir}):\n${profileTable(profile)}\n`);
+    for (const window of profile) console.log(`Heaviest functions (own time), ${window.label}, µs per request:\n${window.top.map((t) => `  ${String(t.us).padStart(6)}  ${t.fn} — ${t.owner}`).join("\n")}\n`);
+  }
+  fs.writeFileSync(RESULTS_FILE, `${JSON.stringify({ ...report(results, buildId), ...(profile ? { profile, profileWindows: noteWindows() } : {}) }, null, 2)}\n`);
   console.log(`Wrote ${path.relative(process.cwd(), RESULTS_FILE)}.`);
 
   const broken = results.filter((r) => !passed(r));

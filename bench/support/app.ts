@@ -47,10 +47,15 @@ const PRODUCTION_NODE_FLAGS = ["--max-old-space-size=256"];
  * `npx`, whose wrapper process (≈ 65 MB RSS) would otherwise count as the app's memory.
  * Resolves once /api/health answers 200.
  */
-export async function startApp(env: NodeJS.ProcessEnv, { port, readyTimeoutMs, log }: { port: number; readyTimeoutMs: number; log: (line: string) => void }): Promise<AppProcess> {
+export async function startApp(
+  env: NodeJS.ProcessEnv,
+  { port, readyTimeoutMs, log, extraNodeArgs = [] }: { port: number; readyTimeoutMs: number; log: (line: string) => void; extraNodeArgs?: string[] },
+): Promise<AppProcess> {
   const url = `http://127.0.0.1:${port}`;
   // BENCH_APP_NODE_ARGS: node flags for the app alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (which NODE_OPTIONS refuses).
-  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const nodeArgs = [...(process.env.BENCH_APP_NODE_ARGS ?? "").split(/\s+/).filter(Boolean), ...extraNodeArgs];
+  // A profiled app writes its profile (tens of MB) as it exits: give it the time.
+  const graceMs = nodeArgs.some((arg) => arg.startsWith("--cpu-prof")) ? 60_000 : 5_000;
   const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...nodeArgs, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let ready = false;
@@ -67,7 +72,7 @@ export async function startApp(env: NodeJS.ProcessEnv, { port, readyTimeoutMs, l
   child.stderr?.on("data", collect);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
-  const app: AppProcess = { url, pgid: child.pid ?? -1, tail: () => [...lines], stop: () => stopGroup(child, exited) };
+  const app: AppProcess = { url, pgid: child.pid ?? -1, tail: () => [...lines], stop: () => stopGroup(child, exited, graceMs) };
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -89,7 +94,7 @@ export async function startApp(env: NodeJS.ProcessEnv, { port, readyTimeoutMs, l
 }
 
 /** SIGTERM to the whole group, SIGKILL to whatever is left of it after 5 s. */
-async function stopGroup(child: ChildProcess, exited: Promise<void>): Promise<void> {
+async function stopGroup(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
   const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
@@ -101,7 +106,7 @@ async function stopGroup(child: ChildProcess, exited: Promise<void>): Promise<vo
     }
   };
   if (!signalGroup("SIGTERM")) return;
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && signalGroup(0)) await new Promise((resolve) => setTimeout(resolve, 100));
   if (signalGroup(0)) signalGroup("SIGKILL");
   await exited;

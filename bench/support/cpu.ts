@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { monotonicUs } from "./profile";
 
 /** Where the machine's CPU time went between two snapshots, in cores (CPU seconds per wall second). Linux only. */
 export interface CpuShare {
@@ -15,10 +16,14 @@ export interface CpuShare {
   cores: number;
   /** Wall seconds between the snapshots (cores × seconds = CPU seconds). */
   seconds: number;
+  /** The two snapshots' instants on the monotonic clock, in µs (a window of the app's CPU profile: support/profile.ts). */
+  fromUs: number;
+  toUs: number;
 }
 
 interface Snapshot {
   at: number;
+  monotonicUs: number;
   groups: number[];
   postgres: number;
   bench: number;
@@ -43,6 +48,8 @@ export function measureCpu(pgids: number[], cores: number): () => CpuShare {
       steal: cores_(after.steal - before.steal),
       cores,
       seconds,
+      fromUs: before.monotonicUs,
+      toUs: after.monotonicUs,
     };
   };
 }
@@ -76,7 +83,7 @@ function snapshot(pgids: number[]): Snapshot {
     // not Linux
   }
   const usage = process.cpuUsage();
-  return { at: performance.now(), groups, postgres, bench: usage.user + usage.system, machineBusy, steal };
+  return { at: performance.now(), monotonicUs: monotonicUs(), groups, postgres, bench: usage.user + usage.system, machineBusy, steal };
 }
 
 /** CPU milliseconds per request of a process that used `cores` of `share`'s interval for `requests` requests. */
