@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { db } from "@/db/client";
+import { preparedStatement } from "@/db/prepared";
 import { webhookEvents } from "@/db/schema";
 import { logger, type Logger } from "@/lib/logger";
 import { normalizeWhopEvent } from "@/lib/whop/events";
@@ -27,19 +28,11 @@ const SWEEP_BATCH = 200;
 export async function applyRecordedEvent(tenantId: string, eventId: number, { observation, log = logger }: { observation?: Observation; log?: Logger } = {}): Promise<Application | null> {
   try {
     return await db().transaction(async (tx) => {
-      const [event] = await tx
-        .select({ id: webhookEvents.id, payload: observation ? sql<string>`''` : webhookEvents.payload })
-        .from(webhookEvents)
-        .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.id, eventId), isNull(webhookEvents.appliedAt)))
-        // Waits for a lock held elsewhere (a copy's duplicate count, another apply), then re-reads:
-        // applied meanwhile, the row no longer matches. Skipping a locked row would leave it to the sweep.
-        .for("update");
+      // The request that recorded the event still holds what it says; the sweep reads the payload.
+      const [event] = await (observation ? lockUnapplied : lockUnappliedWithPayload)(tx, { tenantId, eventId });
       if (!event) return null;
       const application = await applyObservation(tx, tenantId, observation ?? storedObservation(event.payload));
-      await tx
-        .update(webhookEvents)
-        .set({ result: application.result, detail: application.detail, orderId: application.orderId, appliedAt: sql`clock_timestamp()` })
-        .where(and(eq(webhookEvents.tenantId, tenantId), eq(webhookEvents.id, eventId)));
+      await markApplied(tx, { tenantId, eventId, result: application.result, detail: application.detail, orderId: application.orderId });
       return application;
     });
   } catch (error) {
@@ -47,6 +40,25 @@ export async function applyRecordedEvent(tenantId: string, eventId: number, { ob
     return null;
   }
 }
+
+const unapplied = and(eq(webhookEvents.tenantId, sql.placeholder("tenantId")), eq(webhookEvents.id, sql.placeholder("eventId")), isNull(webhookEvents.appliedAt));
+
+// Waits for a lock held elsewhere (a copy's duplicate count, another apply), then re-reads:
+// applied meanwhile, the row no longer matches. Skipping a locked row would leave it to the sweep.
+const lockUnapplied = preparedStatement<{ tenantId: string; eventId: number }, { id: number; payload: string }[]>((database) =>
+  database.select({ id: webhookEvents.id, payload: sql<string>`''` }).from(webhookEvents).where(unapplied).for("update").prepare("webhook_event_lock"),
+);
+const lockUnappliedWithPayload = preparedStatement<{ tenantId: string; eventId: number }, { id: number; payload: string }[]>((database) =>
+  database.select({ id: webhookEvents.id, payload: webhookEvents.payload }).from(webhookEvents).where(unapplied).for("update").prepare("webhook_event_lock_with_payload"),
+);
+
+const markApplied = preparedStatement<{ tenantId: string; eventId: number } & Application, unknown>((database) =>
+  database
+    .update(webhookEvents)
+    .set({ result: sql`${sql.placeholder("result")}`, detail: sql`${sql.placeholder("detail")}`, orderId: sql`${sql.placeholder("orderId")}`, appliedAt: sql`clock_timestamp()` })
+    .where(and(eq(webhookEvents.tenantId, sql.placeholder("tenantId")), eq(webhookEvents.id, sql.placeholder("eventId"))))
+    .prepare("webhook_event_applied"),
+);
 
 /** What a stored payload says; an unreadable one (it was read once already, so never expected) is ignored with the reason. */
 function storedObservation(payload: string): Observation {

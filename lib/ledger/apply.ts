@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql, type Placeholder } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
-import { items, ledgerDisputes, ledgerPayments, ledgerRefunds, orders, refundRequests, type LedgerPayment, type Order } from "@/db/schema";
+import { preparedStatement } from "@/db/prepared";
+import { items, ledgerDisputes, ledgerPayments, ledgerRefunds, orders, refundRequests, type LedgerDispute, type LedgerPayment, type LedgerRefund, type Order } from "@/db/schema";
 import { isRenewal } from "@/lib/subscriptions/billing";
 import { fromMajorString, isCurrency } from "@/lib/money";
 import { recordOrderChange } from "@/lib/outbound/outbox";
@@ -85,10 +86,7 @@ async function applyPayment(tx: Transaction, tenantId: string, order: Order | un
     return { result: "ignored", detail: NO_MATCHING_ORDER, orderId: null };
   }
   const currency = fact.currency ?? order.currency;
-  const [previous] = await tx
-    .select({ status: ledgerPayments.status })
-    .from(ledgerPayments)
-    .where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.id, fact.id)));
+  const [previous] = await paymentStatus(tx, { tenantId, id: fact.id });
   const moves = !previous || advancePayment(previous.status, fact.status) !== previous.status;
   const row = {
     tenantId,
@@ -106,12 +104,10 @@ async function applyPayment(tx: Transaction, tenantId: string, order: Order | un
   };
   const linking: Promise<unknown>[] = [];
   if (!previous) {
-    await tx.insert(ledgerPayments).values(row);
+    await insertPayment(tx, row);
     // Refunds and disputes that arrived before their payment join the order now.
-    linking.push(
-      tx.update(ledgerRefunds).set({ orderId: order.id }).where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.paymentId, fact.id), isNull(ledgerRefunds.orderId))),
-      tx.update(ledgerDisputes).set({ orderId: order.id }).where(and(eq(ledgerDisputes.tenantId, tenantId), eq(ledgerDisputes.paymentId, fact.id), isNull(ledgerDisputes.orderId))),
-    );
+    const link = { tenantId, orderId: order.id, paymentId: fact.id };
+    linking.push(linkRefunds(tx, link), linkDisputes(tx, link));
   } else if (moves) {
     await tx
       .update(ledgerPayments)
@@ -307,15 +303,8 @@ export async function deriveFromLedger(tx: Transaction, tenantId: string, order:
 }
 
 async function deriveWithPayments(tx: Transaction, tenantId: string, order: Order): Promise<{ derived: DerivedOrder; payments: LedgerPayment[] }> {
-  const [payments, refunds, disputes, [outstanding]] = await Promise.all([
-    tx.select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.orderId, order.id))),
-    tx.select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenantId), eq(ledgerRefunds.orderId, order.id))),
-    tx.select().from(ledgerDisputes).where(and(eq(ledgerDisputes.tenantId, tenantId), eq(ledgerDisputes.orderId, order.id))),
-    tx
-      .select({ count: sql<number>`count(*)::int` })
-      .from(refundRequests)
-      .where(and(eq(refundRequests.tenantId, tenantId), eq(refundRequests.orderId, order.id), isNull(refundRequests.whopRefundId), sql`${refundRequests.state} <> 'failed'`)),
-  ]);
+  const ofOrder = { tenantId, orderId: order.id };
+  const [payments, refunds, disputes, [outstanding]] = await Promise.all([paymentsOf(tx, ofOrder), refundsOf(tx, ofOrder), disputesOf(tx, ofOrder), outstandingRequestsOf(tx, ofOrder)]);
   return { derived: deriveOrder(order, { payments, refunds, disputes, outstandingRequests: Number(outstanding?.count ?? 0) }), payments };
 }
 
@@ -376,10 +365,7 @@ async function writeDerived(tx: Transaction, tenantId: string, order: Order, ide
 
 /** What the apply needs of the order's item: whether it issues license keys, its title for the merchant's webhooks. */
 async function itemOf(tx: Transaction, tenantId: string, itemId: string): Promise<{ title: string; issueLicenseKeys: boolean }> {
-  const [item] = await tx
-    .select({ title: items.title, issueLicenseKeys: items.issueLicenseKeys })
-    .from(items)
-    .where(and(eq(items.tenantId, tenantId), eq(items.id, itemId)));
+  const [item] = await itemForApply(tx, { tenantId, itemId });
   return item ?? { title: "", issueLicenseKeys: false };
 }
 
@@ -392,3 +378,79 @@ function same(current: unknown, next: unknown): boolean {
   if (current instanceof Date && next instanceof Date) return current.getTime() === next.getTime();
   return current === next;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The apply's statements that run on every event, prepared once (db/prepared.ts)
+
+const tenant = sql.placeholder("tenantId");
+const orderOf = sql.placeholder("orderId");
+type OfOrder = { tenantId: string; orderId: string };
+
+const paymentStatus = preparedStatement<{ tenantId: string; id: string }, { status: LedgerPayment["status"] }[]>((database) =>
+  database
+    .select({ status: ledgerPayments.status })
+    .from(ledgerPayments)
+    .where(and(eq(ledgerPayments.tenantId, tenant), eq(ledgerPayments.id, sql.placeholder("id"))))
+    .prepare("ledger_payment_status"),
+);
+
+const PAYMENT_COLUMNS = ["tenantId", "id", "orderId", "status", "amountMinor", "subtotalMinor", "currency", "whopStatus", "whopSubstatus", "billingReason"] as const;
+type NewPayment = Pick<typeof ledgerPayments.$inferInsert, (typeof PAYMENT_COLUMNS)[number]> & { paidAt: Date | null; whopCreatedAt: Date | null };
+
+const insertPaymentRow = preparedStatement<Omit<NewPayment, "paidAt" | "whopCreatedAt"> & { paidAt: string | null; whopCreatedAt: string | null }, unknown>((database) =>
+  database
+    .insert(ledgerPayments)
+    .values({
+      ...(Object.fromEntries(PAYMENT_COLUMNS.map((column) => [column, sql.placeholder(column)])) as Record<(typeof PAYMENT_COLUMNS)[number], Placeholder>),
+      // A timestamp placeholder's encoder refuses null: these go as ISO text, typed by the column.
+      paidAt: sql`${sql.placeholder("paidAt")}`,
+      whopCreatedAt: sql`${sql.placeholder("whopCreatedAt")}`,
+    })
+    .prepare("ledger_payment_insert"),
+);
+
+function insertPayment(tx: Transaction, row: NewPayment) {
+  return insertPaymentRow(tx, { ...row, paidAt: row.paidAt?.toISOString() ?? null, whopCreatedAt: row.whopCreatedAt?.toISOString() ?? null });
+}
+
+type Link = OfOrder & { paymentId: string };
+const linkRefunds = preparedStatement<Link, unknown>((database) =>
+  database
+    .update(ledgerRefunds)
+    .set({ orderId: sql`${orderOf}` })
+    .where(and(eq(ledgerRefunds.tenantId, tenant), eq(ledgerRefunds.paymentId, sql.placeholder("paymentId")), isNull(ledgerRefunds.orderId)))
+    .prepare("ledger_refunds_link"),
+);
+const linkDisputes = preparedStatement<Link, unknown>((database) =>
+  database
+    .update(ledgerDisputes)
+    .set({ orderId: sql`${orderOf}` })
+    .where(and(eq(ledgerDisputes.tenantId, tenant), eq(ledgerDisputes.paymentId, sql.placeholder("paymentId")), isNull(ledgerDisputes.orderId)))
+    .prepare("ledger_disputes_link"),
+);
+
+const paymentsOf = preparedStatement<OfOrder, LedgerPayment[]>((database) =>
+  database.select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenant), eq(ledgerPayments.orderId, orderOf))).prepare("ledger_payments_of_order"),
+);
+const refundsOf = preparedStatement<OfOrder, LedgerRefund[]>((database) =>
+  database.select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenant), eq(ledgerRefunds.orderId, orderOf))).prepare("ledger_refunds_of_order"),
+);
+const disputesOf = preparedStatement<OfOrder, LedgerDispute[]>((database) =>
+  database.select().from(ledgerDisputes).where(and(eq(ledgerDisputes.tenantId, tenant), eq(ledgerDisputes.orderId, orderOf))).prepare("ledger_disputes_of_order"),
+);
+/** The merchant's refund requests still open (not matched to a Whop refund, not failed). */
+const outstandingRequestsOf = preparedStatement<OfOrder, { count: number }[]>((database) =>
+  database
+    .select({ count: sql<number>`count(*)::int` })
+    .from(refundRequests)
+    .where(and(eq(refundRequests.tenantId, tenant), eq(refundRequests.orderId, orderOf), isNull(refundRequests.whopRefundId), sql`${refundRequests.state} <> 'failed'`))
+    .prepare("refund_requests_outstanding"),
+);
+
+const itemForApply = preparedStatement<{ tenantId: string; itemId: string }, { title: string; issueLicenseKeys: boolean }[]>((database) =>
+  database
+    .select({ title: items.title, issueLicenseKeys: items.issueLicenseKeys })
+    .from(items)
+    .where(and(eq(items.tenantId, tenant), eq(items.id, sql.placeholder("itemId"))))
+    .prepare("item_for_apply"),
+);

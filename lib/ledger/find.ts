@@ -1,7 +1,33 @@
-import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Transaction } from "@/db/client";
+import { preparedStatement } from "@/db/prepared";
 import { ledgerPayments, orders, type Order } from "@/db/schema";
 import type { Locator } from "./observations";
+
+const tenantId = sql.placeholder("tenantId");
+const value = sql.placeholder("value");
+
+/** The newest order of the tenant matching `condition`, locked; one prepared statement per way of finding it. */
+function orderLockedBy(name: string, condition: SQL) {
+  return preparedStatement<{ tenantId: string; value: string }, Order[]>((database) =>
+    database.select().from(orders).where(and(eq(orders.tenantId, tenantId), condition)).orderBy(desc(orders.createdAt)).limit(1).for("update").prepare(`order_for_update_by_${name}`),
+  );
+}
+
+const ORDER_BY = {
+  orderId: [orderLockedBy("id", eq(orders.id, value))],
+  checkoutId: [orderLockedBy("checkout", eq(orders.whopCheckoutId, value))],
+  // The order's first payment, or any payment row of its ledger.
+  paymentId: [
+    orderLockedBy("payment", eq(orders.whopPaymentId, value)),
+    orderLockedBy(
+      "ledger_payment",
+      inArray(orders.id, sql`(select ${ledgerPayments.orderId} from ${ledgerPayments} where ${ledgerPayments.tenantId} = ${tenantId} and ${ledgerPayments.id} = ${value})`),
+    ),
+  ],
+  membershipId: [orderLockedBy("membership", eq(orders.whopMembershipId, value))],
+  planId: [orderLockedBy("plan", eq(orders.whopPlanId, value))],
+} as const;
 
 /**
  * The order an observation is about, locked for the transaction: by `metadata.order_id` (what we
@@ -9,30 +35,14 @@ import type { Locator } from "./observations";
  * payment, or any payment row of its ledger), else the membership id, else the plan id. Always
  * within the tenant: another tenant's order is never found.
  */
-export async function lockOrderFor(tx: Transaction, tenantId: string, locator: Locator): Promise<Order | undefined> {
-  const candidates: SQL[] = [];
-  if (locator.orderId) candidates.push(eq(orders.id, locator.orderId));
-  if (locator.checkoutId) candidates.push(eq(orders.whopCheckoutId, locator.checkoutId));
-  if (locator.paymentId) {
-    candidates.push(eq(orders.whopPaymentId, locator.paymentId));
-    const viaLedger = tx
-      .select({ orderId: ledgerPayments.orderId })
-      .from(ledgerPayments)
-      .where(and(eq(ledgerPayments.tenantId, tenantId), eq(ledgerPayments.id, locator.paymentId)));
-    candidates.push(inArray(orders.id, viaLedger));
-  }
-  if (locator.membershipId) candidates.push(eq(orders.whopMembershipId, locator.membershipId));
-  if (locator.planId) candidates.push(eq(orders.whopPlanId, locator.planId));
-
-  for (const condition of candidates) {
-    const [order] = await tx
-      .select()
-      .from(orders)
-      .where(and(eq(orders.tenantId, tenantId), condition))
-      .orderBy(desc(orders.createdAt))
-      .limit(1)
-      .for("update");
-    if (order) return order;
+export async function lockOrderFor(tx: Transaction, tenant: string, locator: Locator): Promise<Order | undefined> {
+  for (const key of ["orderId", "checkoutId", "paymentId", "membershipId", "planId"] as const) {
+    const found = locator[key];
+    if (!found) continue;
+    for (const lock of ORDER_BY[key]) {
+      const [order] = await lock(tx, { tenantId: tenant, value: found });
+      if (order) return order;
+    }
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { db, type Executor } from "@/db/client";
+import { preparedStatement } from "@/db/prepared";
 import { webhookEvents, type Tenant } from "@/db/schema";
 import type { SignatureScheme } from "@/lib/whop/signatures";
 import { applyObservation, type Application } from "./apply";
@@ -28,15 +29,29 @@ export interface Recording {
  * the unique index until that insert commits, then counts as a duplicate.
  */
 export async function recordEvent(tenantId: string, recording: Omit<Recording, "observation">): Promise<{ id: number } | "duplicate"> {
-  const [recorded] = await db()
-    .insert(webhookEvents)
-    .values({ tenantId, eventKey: recording.key, eventType: recording.eventType, scheme: recording.scheme, result: "ignored", payload: recording.payload, appliedAt: null })
-    .onConflictDoNothing({ target: [webhookEvents.tenantId, webhookEvents.eventKey] })
-    .returning({ id: webhookEvents.id });
+  const [recorded] = await insertUnapplied(db(), { tenantId, key: recording.key, eventType: recording.eventType, scheme: recording.scheme, payload: recording.payload });
   if (recorded) return recorded;
   await countDuplicate(db(), tenantId, recording.key);
   return "duplicate";
 }
+
+/** The request's one statement (prepared once: db/prepared.ts). */
+const insertUnapplied = preparedStatement<{ tenantId: string; key: string; eventType: string; scheme: Recording["scheme"]; payload: string }, { id: number }[]>((database) =>
+  database
+    .insert(webhookEvents)
+    .values({
+      tenantId: sql.placeholder("tenantId"),
+      eventKey: sql.placeholder("key"),
+      eventType: sql.placeholder("eventType"),
+      scheme: sql.placeholder("scheme"),
+      result: "ignored",
+      payload: sql.placeholder("payload"),
+      appliedAt: null,
+    })
+    .onConflictDoNothing({ target: [webhookEvents.tenantId, webhookEvents.eventKey] })
+    .returning({ id: webhookEvents.id })
+    .prepare("webhook_event_record"),
+);
 
 function countDuplicate(executor: Executor, tenantId: string, key: string) {
   return executor

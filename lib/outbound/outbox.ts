@@ -1,5 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Executor, Transaction } from "@/db/client";
+import { preparedStatement } from "@/db/prepared";
 import { items, outboundEvents, webhookDeliveries, webhookEndpoints, type Order } from "@/db/schema";
 import { paymentsOfOrders, toApiOrder, type PaymentRow } from "@/lib/api/orders";
 import { randomBase62 } from "@/lib/ids";
@@ -42,7 +43,7 @@ export async function recordOrderChange(tx: Transaction, tenantId: string, befor
     return { tenantId, id, type, orderId: after.id, createdAt: now, payload: sealedPayload({ id, type, created_at: createdAt, data }, after.licenseKeyCiphertext) };
   });
   // The events and the endpoints they go to, in one round trip.
-  const [, endpoints] = await Promise.all([tx.insert(outboundEvents).values(events), enabledEndpoints(tx, tenantId)]);
+  const [, endpoints] = await Promise.all([tx.insert(outboundEvents).values(events), endpointsOfTenant(tx, { tenantId })]);
   await fanOut(tx, tenantId, events, { endpoints });
   return events.map(({ id, type }) => ({ id, type }));
 }
@@ -54,6 +55,15 @@ async function readOrderContext(tx: Transaction, tenantId: string, order: Order)
   ]);
   return { itemTitle: item?.title ?? "", payments: payments.get(order.id) ?? [] };
 }
+
+/** The tenant's enabled endpoints, read on every order change (prepared once: db/prepared.ts). */
+const endpointsOfTenant = preparedStatement<{ tenantId: string }, { id: string; eventTypes: string[] }[]>((database) =>
+  database
+    .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.tenantId, sql.placeholder("tenantId")), eq(webhookEndpoints.enabled, true)))
+    .prepare("webhook_endpoints_enabled"),
+);
 
 function enabledEndpoints(executor: Executor, tenantId: string, endpointId?: string) {
   return executor
