@@ -1,6 +1,6 @@
 import path from "node:path";
 import fs from "node:fs";
-import type { SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -42,24 +42,20 @@ function connect(): Connection {
     // Straight to Postgres every statement is prepared once per connection (postgres.js's default);
     // a transaction-mode pooler hands each transaction to any server connection, which would not
     // know the statement, so there every statement goes unnamed. Nothing else differs: the app
-    // keeps no session state (advisory locks are transaction-scoped; no SET, no LISTEN).
-    // Prepared statements are planned for each execution's parameters all the same
-    // (plan_cache_mode): after five runs Postgres may otherwise keep one generic plan, blind to a
-    // tenant's size, and the subscriptions list of a big merchant went from 19 to 160 ms on it.
-    // Unprepared (behind the pooler) every statement is planned per execution anyway.
-    const sql = postgres(databaseUrl, {
+    // keeps no session state (advisory locks and `plannedPerRun`'s setting are transaction-scoped;
+    // no session SET, no LISTEN). How prepared statements are planned: see `plannedPerRun`.
+    const client = postgres(databaseUrl, {
       max: nodeEnv === "production" ? 10 : 5,
       connect_timeout: 10,
       prepare: !transactionPooler,
-      ...(transactionPooler ? {} : { connection: { plan_cache_mode: "force_custom_plan" } }),
       onnotice: () => {},
     });
     // drizzle() set this client's parsers, so a script's rows parse as a drizzle query's would.
-    const db = drizzlePostgres(preparing(sql), { schema }) as unknown as Database;
+    const db = drizzlePostgres(preparing(client), { schema }) as unknown as Database;
     // On a connection of its own: a script may open and commit its own transaction, which
     // postgres.js refuses on a pooled connection (UNSAFE_TRANSACTION).
     const script = async (text: string) => {
-      const reserved = await sql.reserve();
+      const reserved = await client.reserve();
       try {
         const result = (await reserved.unsafe(text)) as unknown as unknown[] & { columns?: unknown[] };
         // Several statements answer one row list each; keep the last that has columns (not BEGIN, COMMIT…).
@@ -74,7 +70,7 @@ function connect(): Connection {
         reserved.release();
       }
     };
-    return { db, kind: "postgres", script, close: () => sql.end({ timeout: 5 }) };
+    return { db, kind: "postgres", script, close: () => client.end({ timeout: 5 }) };
   }
   let directory: string | undefined;
   if (nodeEnv !== "test") {
@@ -143,6 +139,28 @@ export function databaseKind(): "postgres" | "pglite" {
  */
 export function readSnapshot<T>(read: (tx: Transaction) => Promise<T>): Promise<T> {
   return db().transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
+}
+
+/**
+ * A read whose best plan depends on how many rows the tenant has — a merchant's paged list: one
+ * plan suits a shop with ten orders, another a shop with a million — planned for its own
+ * parameters on every run (`plan_cache_mode = force_custom_plan`, for this transaction only).
+ *
+ * Every other statement keeps Postgres's default: a prepared statement is planned for its
+ * parameters five times, then keeps one generic plan when that plan costs no more. The hot
+ * statements (a webhook's record and ledger transaction, a click, the access check) are lookups by
+ * key, for which the generic plan is the plan; planning each of their runs had cost Postgres
+ * ~1.6 ms of CPU per webhook delivery, nearly half its share (bench/README.md). A generic plan of
+ * the subscriptions list, blind to a big merchant's size, had taken its page from 19 to 160 ms.
+ * On `executor` when it is an open transaction (the setting then holds until it ends), else in a
+ * transaction of its own.
+ */
+export function plannedPerRun<T>(executor: Executor, read: (executor: Executor) => Promise<T>): Promise<T> {
+  const run = async (tx: Executor) => {
+    await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
+    return read(tx);
+  };
+  return executor === db() ? db().transaction(run) : run(executor);
 }
 
 /** Raw SQL rows, the same on both drivers (postgres-js answers an array, PGlite `{ rows }`). */

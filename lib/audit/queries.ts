@@ -1,7 +1,7 @@
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
-import { db } from "@/db/client";
+import { db, plannedPerRun } from "@/db/client";
 import { auditLog, tenants, users, type AuditEntry } from "@/db/schema";
 import { accountMembers } from "@/db/schema-auth";
 import type { AuditAction } from "./log";
@@ -150,21 +150,23 @@ export async function listAuditEntries(
   if (after) {
     conditions.push(keysetBefore(auditLog.createdAt, auditLog.id, after.createdAt, after.id));
   }
-  const rows = await db()
-    .select({ entry: auditLog, actorEmail: users.email })
-    .from(auditLog)
-    // The email only of a user who is (still) a member of the tenant's account: a user id written
-    // by hand or a removed member shows no one else's address.
-    .leftJoin(
-      users,
-      and(
-        eq(users.id, auditLog.actorUserId),
-        sql`exists (select 1 from ${accountMembers} join ${tenants} on ${tenants.accountId} = ${accountMembers.accountId} where ${tenants.id} = ${auditLog.tenantId} and ${accountMembers.userId} = ${users.id})`,
-      ),
-    )
-    .where(and(...conditions))
-    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
-    .limit(pageSize + 1);
+  const rows = await plannedPerRun(db(), (tx) =>
+    tx
+      .select({ entry: auditLog, actorEmail: users.email })
+      .from(auditLog)
+      // The email only of a user who is (still) a member of the tenant's account: a user id written
+      // by hand or a removed member shows no one else's address.
+      .leftJoin(
+        users,
+        and(
+          eq(users.id, auditLog.actorUserId),
+          sql`exists (select 1 from ${accountMembers} join ${tenants} on ${tenants.accountId} = ${accountMembers.accountId} where ${tenants.id} = ${auditLog.tenantId} and ${accountMembers.userId} = ${users.id})`,
+        ),
+      )
+      .where(and(...conditions))
+      .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+      .limit(pageSize + 1),
+  );
   const page = rows.slice(0, pageSize);
   return {
     entries: page.map(({ entry, actorEmail }) => ({

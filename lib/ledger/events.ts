@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
-import { db, type Executor } from "@/db/client";
+import { db, plannedPerRun, type Executor } from "@/db/client";
 import { webhookEvents, webhookResult, type WebhookEvent } from "@/db/schema";
 
 export const eventFilterSchema = z.object({
@@ -27,12 +27,14 @@ export async function listWebhookEvents(
   if (id && !Number.isNaN(at.getTime()) && /^\d+$/.test(id)) {
     conditions.push(keysetBefore(webhookEvents.receivedAt, webhookEvents.id, at, Number(id)));
   }
-  const rows = await db()
-    .select()
-    .from(webhookEvents)
-    .where(and(...conditions))
-    .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
-    .limit(pageSize + 1);
+  const rows = await plannedPerRun(db(), (tx) =>
+    tx
+      .select()
+      .from(webhookEvents)
+      .where(and(...conditions))
+      .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.id))
+      .limit(pageSize + 1),
+  );
   const events = rows.slice(0, pageSize);
   const last = events[events.length - 1];
   return {

@@ -1,7 +1,7 @@
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { keysetBefore } from "@/db/keyset";
-import { db, type Executor } from "@/db/client";
+import { db, plannedPerRun, type Executor } from "@/db/client";
 import { items, ledgerPayments, orders, orderStatus, type Item, type Order } from "@/db/schema";
 
 export const ORDER_STATUSES = orderStatus.enumValues;
@@ -105,13 +105,15 @@ export async function listOrders(tenantId: string, filter: OrderFilter, pageSize
 export async function pageOfOrders(conditions: SQL[], cursorText: string | undefined, pageSize: number, executor: Executor = db()): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
   const cursor = decodeCursor(cursorText);
   if (cursor) conditions.push(keysetBefore(orders.createdAt, orders.id, cursor.createdAt, cursor.id));
-  const rows = await executor
-    .select({ order: orders, itemTitle: items.title })
-    .from(orders)
-    .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
-    .where(and(...conditions))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(pageSize + 1);
+  const rows = await plannedPerRun(executor, (tx) =>
+    tx
+      .select({ order: orders, itemTitle: items.title })
+      .from(orders)
+      .innerJoin(items, and(eq(items.tenantId, orders.tenantId), eq(items.id, orders.itemId)))
+      .where(and(...conditions))
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(pageSize + 1),
+  );
   const page = rows.slice(0, pageSize);
   return { rows: page, nextCursor: rows.length > pageSize ? encodeCursor(page[page.length - 1]!.order) : null };
 }

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, ne, notExists, sql } from "drizzle-orm";
 import type { Actor } from "@/lib/auth/actor";
 import { authorize } from "@/lib/auth/roles";
 import { z } from "zod";
-import { db, type Executor, type Transaction } from "@/db/client";
+import { db, plannedPerRun, type Executor, type Transaction } from "@/db/client";
 import { keysetBefore } from "@/db/keyset";
 import { outboundEvents, webhookDeliveries, webhookDeliveryAttempts, webhookEndpoints, type WebhookEndpoint } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/log";
@@ -398,32 +398,34 @@ export async function listEndpointAttempts(
   pageSize = ATTEMPT_LOG_SIZE,
 ): Promise<{ attempts: AttemptView[]; nextCursor: string | null }> {
   const after = decodeAttemptCursor(cursor);
-  const rows = await db()
-    .select({
-      id: webhookDeliveryAttempts.id,
-      deliveryId: webhookDeliveryAttempts.deliveryId,
-      eventId: webhookDeliveryAttempts.eventId,
-      eventType: webhookDeliveryAttempts.eventType,
-      attempt: webhookDeliveryAttempts.attempt,
-      status: webhookDeliveryAttempts.status,
-      error: webhookDeliveryAttempts.error,
-      durationMs: webhookDeliveryAttempts.durationMs,
-      responseBody: webhookDeliveryAttempts.responseBody,
-      createdAt: webhookDeliveryAttempts.createdAt,
-      deliveryState: webhookDeliveries.state,
-      nextAttemptAt: webhookDeliveries.nextAttemptAt,
-    })
-    .from(webhookDeliveryAttempts)
-    .innerJoin(webhookDeliveries, and(eq(webhookDeliveries.tenantId, webhookDeliveryAttempts.tenantId), eq(webhookDeliveries.id, webhookDeliveryAttempts.deliveryId)))
-    .where(
-      and(
-        eq(webhookDeliveryAttempts.tenantId, tenantId),
-        eq(webhookDeliveryAttempts.endpointId, endpointId),
-        after ? keysetBefore(webhookDeliveryAttempts.createdAt, webhookDeliveryAttempts.id, after.createdAt, after.id) : undefined,
-      ),
-    )
-    .orderBy(desc(webhookDeliveryAttempts.createdAt), desc(webhookDeliveryAttempts.id))
-    .limit(pageSize + 1);
+  const rows = await plannedPerRun(db(), (tx) =>
+    tx
+      .select({
+        id: webhookDeliveryAttempts.id,
+        deliveryId: webhookDeliveryAttempts.deliveryId,
+        eventId: webhookDeliveryAttempts.eventId,
+        eventType: webhookDeliveryAttempts.eventType,
+        attempt: webhookDeliveryAttempts.attempt,
+        status: webhookDeliveryAttempts.status,
+        error: webhookDeliveryAttempts.error,
+        durationMs: webhookDeliveryAttempts.durationMs,
+        responseBody: webhookDeliveryAttempts.responseBody,
+        createdAt: webhookDeliveryAttempts.createdAt,
+        deliveryState: webhookDeliveries.state,
+        nextAttemptAt: webhookDeliveries.nextAttemptAt,
+      })
+      .from(webhookDeliveryAttempts)
+      .innerJoin(webhookDeliveries, and(eq(webhookDeliveries.tenantId, webhookDeliveryAttempts.tenantId), eq(webhookDeliveries.id, webhookDeliveryAttempts.deliveryId)))
+      .where(
+        and(
+          eq(webhookDeliveryAttempts.tenantId, tenantId),
+          eq(webhookDeliveryAttempts.endpointId, endpointId),
+          after ? keysetBefore(webhookDeliveryAttempts.createdAt, webhookDeliveryAttempts.id, after.createdAt, after.id) : undefined,
+        ),
+      )
+      .orderBy(desc(webhookDeliveryAttempts.createdAt), desc(webhookDeliveryAttempts.id))
+      .limit(pageSize + 1),
+  );
   const attempts = rows.slice(0, pageSize);
   const last = attempts[attempts.length - 1];
   return { attempts, nextCursor: rows.length > pageSize && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString("base64url") : null };

@@ -1,6 +1,6 @@
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
-import { db } from "@/db/client";
+import { db, plannedPerRun } from "@/db/client";
 import { outboundEvents } from "@/db/schema";
 import { ORDER_EVENT_TYPES, TEST_EVENT_TYPE } from "./events";
 import { openPayload } from "./payload";
@@ -34,20 +34,22 @@ export async function listEvents(tenantId: string, query: EventListQuery): Promi
     if (!cursor) return { ok: false, reason: "unknown_cursor" };
     position = sql`(${outboundEvents.txid}, ${outboundEvents.seq}) > (${cursor.txid}::xid8, ${cursor.seq}::bigint)`;
   }
-  const rows = await db()
-    .select({ id: outboundEvents.id, payload: outboundEvents.payload })
-    .from(outboundEvents)
-    .where(
-      and(
-        eq(outboundEvents.tenantId, tenantId),
-        ne(outboundEvents.type, TEST_EVENT_TYPE),
-        query.type ? eq(outboundEvents.type, query.type) : undefined,
-        position,
-        sql`${outboundEvents.txid} < pg_snapshot_xmin(pg_current_snapshot())`,
-      ),
-    )
-    .orderBy(asc(outboundEvents.txid), asc(outboundEvents.seq))
-    .limit(query.limit + 1);
+  const rows = await plannedPerRun(db(), (tx) =>
+    tx
+      .select({ id: outboundEvents.id, payload: outboundEvents.payload })
+      .from(outboundEvents)
+      .where(
+        and(
+          eq(outboundEvents.tenantId, tenantId),
+          ne(outboundEvents.type, TEST_EVENT_TYPE),
+          query.type ? eq(outboundEvents.type, query.type) : undefined,
+          position,
+          sql`${outboundEvents.txid} < pg_snapshot_xmin(pg_current_snapshot())`,
+        ),
+      )
+      .orderBy(asc(outboundEvents.txid), asc(outboundEvents.seq))
+      .limit(query.limit + 1),
+  );
   const page = rows.slice(0, query.limit);
   return {
     ok: true,
