@@ -382,15 +382,15 @@ function same(current: unknown, next: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // The apply's statements that run on every event, prepared once (db/prepared.ts)
 
-const tenant = sql.placeholder("tenantId");
-const orderOf = sql.placeholder("orderId");
+const tenantParam = sql.placeholder("tenantId");
+const orderParam = sql.placeholder("orderId");
 type OfOrder = { tenantId: string; orderId: string };
 
 const paymentStatus = preparedStatement<{ tenantId: string; id: string }, { status: LedgerPayment["status"] }[]>((database) =>
   database
     .select({ status: ledgerPayments.status })
     .from(ledgerPayments)
-    .where(and(eq(ledgerPayments.tenantId, tenant), eq(ledgerPayments.id, sql.placeholder("id"))))
+    .where(and(eq(ledgerPayments.tenantId, tenantParam), eq(ledgerPayments.id, sql.placeholder("id"))))
     .prepare("ledger_payment_status"),
 );
 
@@ -414,36 +414,34 @@ function insertPayment(tx: Transaction, row: NewPayment) {
 }
 
 type Link = OfOrder & { paymentId: string };
-const linkRefunds = preparedStatement<Link, unknown>((database) =>
-  database
-    .update(ledgerRefunds)
-    .set({ orderId: sql`${orderOf}` })
-    .where(and(eq(ledgerRefunds.tenantId, tenant), eq(ledgerRefunds.paymentId, sql.placeholder("paymentId")), isNull(ledgerRefunds.orderId)))
-    .prepare("ledger_refunds_link"),
-);
-const linkDisputes = preparedStatement<Link, unknown>((database) =>
-  database
-    .update(ledgerDisputes)
-    .set({ orderId: sql`${orderOf}` })
-    .where(and(eq(ledgerDisputes.tenantId, tenant), eq(ledgerDisputes.paymentId, sql.placeholder("paymentId")), isNull(ledgerDisputes.orderId)))
-    .prepare("ledger_disputes_link"),
-);
+/** Refunds or disputes that arrived before their payment join its order. */
+function linkEarlyRows(table: typeof ledgerRefunds | typeof ledgerDisputes, name: string) {
+  return preparedStatement<Link, unknown>((database) =>
+    database
+      .update(table)
+      .set({ orderId: sql`${orderParam}` })
+      .where(and(eq(table.tenantId, tenantParam), eq(table.paymentId, sql.placeholder("paymentId")), isNull(table.orderId)))
+      .prepare(name),
+  );
+}
+const linkRefunds = linkEarlyRows(ledgerRefunds, "ledger_refunds_link");
+const linkDisputes = linkEarlyRows(ledgerDisputes, "ledger_disputes_link");
 
 const paymentsOf = preparedStatement<OfOrder, LedgerPayment[]>((database) =>
-  database.select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenant), eq(ledgerPayments.orderId, orderOf))).prepare("ledger_payments_of_order"),
+  database.select().from(ledgerPayments).where(and(eq(ledgerPayments.tenantId, tenantParam), eq(ledgerPayments.orderId, orderParam))).prepare("ledger_payments_of_order"),
 );
 const refundsOf = preparedStatement<OfOrder, LedgerRefund[]>((database) =>
-  database.select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenant), eq(ledgerRefunds.orderId, orderOf))).prepare("ledger_refunds_of_order"),
+  database.select().from(ledgerRefunds).where(and(eq(ledgerRefunds.tenantId, tenantParam), eq(ledgerRefunds.orderId, orderParam))).prepare("ledger_refunds_of_order"),
 );
 const disputesOf = preparedStatement<OfOrder, LedgerDispute[]>((database) =>
-  database.select().from(ledgerDisputes).where(and(eq(ledgerDisputes.tenantId, tenant), eq(ledgerDisputes.orderId, orderOf))).prepare("ledger_disputes_of_order"),
+  database.select().from(ledgerDisputes).where(and(eq(ledgerDisputes.tenantId, tenantParam), eq(ledgerDisputes.orderId, orderParam))).prepare("ledger_disputes_of_order"),
 );
 /** The merchant's refund requests still open (not matched to a Whop refund, not failed). */
 const outstandingRequestsOf = preparedStatement<OfOrder, { count: number }[]>((database) =>
   database
     .select({ count: sql<number>`count(*)::int` })
     .from(refundRequests)
-    .where(and(eq(refundRequests.tenantId, tenant), eq(refundRequests.orderId, orderOf), isNull(refundRequests.whopRefundId), sql`${refundRequests.state} <> 'failed'`))
+    .where(and(eq(refundRequests.tenantId, tenantParam), eq(refundRequests.orderId, orderParam), isNull(refundRequests.whopRefundId), sql`${refundRequests.state} <> 'failed'`))
     .prepare("refund_requests_outstanding"),
 );
 
@@ -451,6 +449,6 @@ const itemForApply = preparedStatement<{ tenantId: string; itemId: string }, { t
   database
     .select({ title: items.title, issueLicenseKeys: items.issueLicenseKeys })
     .from(items)
-    .where(and(eq(items.tenantId, tenant), eq(items.id, sql.placeholder("itemId"))))
+    .where(and(eq(items.tenantId, tenantParam), eq(items.id, sql.placeholder("itemId"))))
     .prepare("item_for_apply"),
 );
