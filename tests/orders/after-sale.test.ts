@@ -52,7 +52,7 @@ async function paidOrder() {
       headers: { authorization: `Bearer ${company.companyKey}`, "content-type": "application/json" },
       body: JSON.stringify({ url: `${receiver.url}/api/webhooks/whop/${connected.publicId}`, api_version: "v1", enabled: true, events: [], resource_id: company.companyId }),
     })
-  ).json()) as { webhook_secret: string };
+  ).json()) as { id: string; webhook_secret: string };
   expect((await saveWebhookSecret(ownerActor(connected, account.user), hook.webhook_secret)).ok).toBe(true);
   const tenant = (await getTenantById(account.tenant.id))!;
   const created = await createItem(ownerActor(tenant, account.user), itemFormSchema.parse({ title: "Course", price: "49", currency: "usd" }));
@@ -64,7 +64,7 @@ async function paidOrder() {
   const order = await waitFor(() => orderRow(visit.orderId), (row) => row.status === "paid" && row.membershipValid === true);
   expect(order).toMatchObject({ status: "paid", membershipValid: true });
   signInAs(account);
-  return { ...account, tenant, company, order };
+  return { ...account, tenant, company, order, hookId: hook.id };
 }
 
 function form(fields: Record<string, string | number>): FormData {
@@ -135,13 +135,20 @@ describe("refund from the order page", () => {
   });
 
   it("reconciliation confirms a refund whose webhook was lost", async () => {
-    const { tenant, company, order } = await paidOrder();
-    // The webhook is gone: Whop refunds, nothing arrives.
-    await db().update(tenants).set({ webhookSecretCiphertext: null }).where(eq(tenants.id, tenant.id));
+    const { tenant, company, order, hookId } = await paidOrder();
+    // The webhook is gone: Whop refunds, nothing arrives (the merchant disabled it on Whop).
+    const disabled = await fetch(`${local.current.url}/api/v1/webhooks/${hookId}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${company.companyKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: false }),
+    });
+    expect(disabled.status).toBe(200);
     await refundOrderAction({}, refundForm(order, "20"));
     // Whop creates the refund pending and settles it a moment later (the sandbox's scaled delay).
     const settled = await waitFor(() => whopPayment(company.companyKey, order.whopPaymentId!), (payment) => payment.refunded_amount === 20);
     expect(settled.refunded_amount).toBe(20);
+    // Time enough for a delivery to have landed and been applied, had Whop sent one.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await orderRow(order.id)).toMatchObject({ status: "paid", refundPending: true, refundedMinor: 0 });
     expect(await reconcileOrder((await getTenantById(tenant.id))!, order.id)).toEqual({ ok: true, outcome: "applied" });
     expect(await orderRow(order.id)).toMatchObject({ status: "partially_refunded", refundPending: false, refundedMinor: 2000 });
