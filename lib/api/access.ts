@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, sql, type Placeholder, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { db, type Database } from "@/db/client";
+import { preparedStatement } from "@/db/prepared";
 import { apiTokenHashes, apiTokens, items, orders, type Order } from "@/db/schema";
 import { orderAccess, type AccessFields, type AccessState } from "@/lib/ledger/access";
 import { displayState, type SubscriptionState } from "@/lib/subscriptions/lifecycle";
@@ -107,20 +108,20 @@ function buyerKind(query: AccessQuery): { by: AccessBuyer; buyer: string } {
   return query.email !== undefined ? { by: "email", buyer: query.email } : { by: "whop_user_id", buyer: query.whop_user_id! };
 }
 
-function preparedAccessSelects(database: Database) {
-  const prepare = (by: AccessBuyer) => accessSelect(database, by, sql.placeholder("tokenHash"), sql.placeholder("item"), sql.placeholder("buyer")).prepare(`access_by_token_and_${by}`);
-  return { email: prepare("email"), whop_user_id: prepare("whop_user_id") };
-}
+type AccessValues = { tokenHash: string; item: string; buyer: string };
+type AccessRow = Awaited<ReturnType<ReturnType<typeof accessSelect>["execute"]>>[number];
 
-/** The API's busiest statement, built once per database connection and buyer kind (only its values change). */
-const prepared = new WeakMap<Database, ReturnType<typeof preparedAccessSelects>>();
+/** The API's busiest statement, prepared once per buyer kind (only its values change: db/prepared.ts). */
+function preparedAccessSelect(by: AccessBuyer) {
+  return preparedStatement<AccessValues, AccessRow[]>((database) =>
+    accessSelect(database, by, sql.placeholder("tokenHash"), sql.placeholder("item"), sql.placeholder("buyer")).prepare(`access_by_token_and_${by}`),
+  );
+}
+const ACCESS_BY = { email: preparedAccessSelect("email"), whop_user_id: preparedAccessSelect("whop_user_id") };
 
 export function accessByTokenHash(tokenHash: string, query: AccessQuery) {
-  const database = db();
-  let statements = prepared.get(database);
-  if (!statements) prepared.set(database, (statements = preparedAccessSelects(database)));
   const { by, buyer } = buyerKind(query);
-  return statements[by].execute({ tokenHash, item: query.item, buyer });
+  return ACCESS_BY[by](db(), { tokenHash, item: query.item, buyer });
 }
 
 /** accessByTokenHash's statement with these values, as SQL (for EXPLAIN). */
