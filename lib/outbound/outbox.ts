@@ -56,7 +56,7 @@ async function readOrderContext(tx: Transaction, tenantId: string, order: Order)
   return { itemTitle: item?.title ?? "", payments: payments.get(order.id) ?? [] };
 }
 
-/** The tenant's enabled endpoints, read on every order change (prepared once: db/prepared.ts). */
+/** The tenant's enabled endpoints, read on every order change and every fan-out (prepared once: db/prepared.ts). */
 const endpointsOfTenant = preparedStatement<{ tenantId: string }, { id: string; eventTypes: string[] }[]>((database) =>
   database
     .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
@@ -64,13 +64,6 @@ const endpointsOfTenant = preparedStatement<{ tenantId: string }, { id: string; 
     .where(and(eq(webhookEndpoints.tenantId, sql.placeholder("tenantId")), eq(webhookEndpoints.enabled, true)))
     .prepare("webhook_endpoints_enabled"),
 );
-
-function enabledEndpoints(executor: Executor, tenantId: string, endpointId?: string) {
-  return executor
-    .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
-    .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.enabled, true), endpointId ? eq(webhookEndpoints.id, endpointId) : undefined));
-}
 
 /**
  * A delivery row and its job for each event and each enabled endpoint subscribed to its type (or
@@ -82,10 +75,10 @@ export async function fanOut(
   events: readonly OutboxEvent[],
   options: { endpointId?: string; startAfterSeconds?: number; endpoints?: { id: string; eventTypes: string[] }[] } = {},
 ): Promise<{ id: string; eventId: string; endpointId: string }[]> {
-  const endpoints = options.endpoints ?? (await enabledEndpoints(executor, tenantId, options.endpointId));
+  const endpoints = options.endpoints ?? (await endpointsOfTenant(executor, { tenantId }));
   const rows = events.flatMap((event) =>
     endpoints
-      .filter((endpoint) => options.endpointId !== undefined || endpoint.eventTypes.includes(event.type))
+      .filter((endpoint) => (options.endpointId !== undefined ? endpoint.id === options.endpointId : endpoint.eventTypes.includes(event.type)))
       .map((endpoint) => ({ tenantId, id: newDeliveryId(), eventId: event.id, endpointId: endpoint.id, nextAttemptAt: new Date() })),
   );
   if (rows.length === 0) return [];

@@ -377,6 +377,8 @@ describe("signed deliveries to a real receiver", () => {
     // No event was written for the refused test event.
     const tests = await db().select().from(outboundEvents).where(and(eq(outboundEvents.tenantId, m.tenant.id), eq(outboundEvents.type, "webhook.test")));
     expect(tests).toHaveLength(MANUAL_SENDS_PER_MINUTE - 1);
+    // Each test event went to its endpoint only: the other holds just the order's delivery.
+    expect(await deliveriesOf(m.tenant, other.endpoint.id)).toHaveLength(1);
     // Another endpoint counts its own.
     expect((await sendTestEvent(actorOf(m), other.endpoint.id)).ok).toBe(true);
   });
