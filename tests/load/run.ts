@@ -453,6 +453,8 @@ function post(baseUrl: string, delivery: Delivery): Promise<number> {
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
+        // Cut short mid-answer (the crash): no "end" ever comes, and it is a dropped connection too.
+        res.on("error", () => resolve(0));
       },
     );
     req.setTimeout(10_000, () => req.destroy());
@@ -800,6 +802,7 @@ async function checkoutsUnderWhopFaults(appUrl: string, sandbox: WhopSandbox, ru
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", () => resolve({ status: 0, body: "" }));
       });
       req.setTimeout(30_000, () => req.destroy());
       req.on("error", () => resolve({ status: 0, body: "" }));
