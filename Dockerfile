@@ -54,7 +54,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
-    HOSTNAME=0.0.0.0
+    HOSTNAME=0.0.0.0 \
+    KEEP_ALIVE_TIMEOUT=65000
 COPY --from=build /app/.next/standalone ./
 COPY --from=build /app/.next/static ./.next/static
 # `node scripts/migrate.mjs`: the migrations, the job queues' list and the packages the migrator needs, whole
@@ -74,4 +75,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # Node is PID 1 and handles SIGTERM itself: in-flight requests finish, then the database pool
 # closes (lib/shutdown.ts). Give it a grace period above 25 s: `docker stop -t 30`. The heap
 # limit is `npm start`'s: V8 would otherwise size its heap from the host's memory and collect late.
+# KEEP_ALIVE_TIMEOUT above is `npm start`'s --keepAliveTimeout (README, "Keep-alive").
 CMD ["node", "--max-old-space-size=256", "server.js"]

@@ -40,6 +40,8 @@ export interface AppProcess {
 
 /** The node flags of `npm start` and the Docker image's command: the app's heap limit. */
 const PRODUCTION_NODE_FLAGS = ["--max-old-space-size=256"];
+/** `npm start`'s own flags (the image sets the same in KEEP_ALIVE_TIMEOUT): idle connections kept 65 s. */
+const PRODUCTION_START_FLAGS = ["--keepAliveTimeout", "65000"];
 
 /**
  * `next start` on a free loopback port, in its own process group so that stopping it stops any
@@ -56,7 +58,7 @@ export async function startApp(
   const nodeArgs = [...(process.env.BENCH_APP_NODE_ARGS ?? "").split(/\s+/).filter(Boolean), ...extraNodeArgs];
   // A profiled app writes its profile (tens of MB) as it exits: give it the time.
   const graceMs = nodeArgs.some((arg) => arg.startsWith("--cpu-prof")) ? 60_000 : 5_000;
-  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...nodeArgs, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...nodeArgs, NEXT_BIN, "start", ...PRODUCTION_START_FLAGS, "-p", String(port), "-H", "127.0.0.1"], { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let ready = false;
   const collect = (chunk: Buffer) => {

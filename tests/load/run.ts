@@ -437,8 +437,8 @@ function buildDeliveries(shops: Shop[]): { deliveries: Delivery[]; events: SentE
   return { deliveries, events, bursts: burst.length };
 }
 
-// Idle sockets are closed here after 4 s, before the server's 5 s keep-alive timeout would close
-// them under a request just being sent (a dropped connection no fault caused). With several
+// Idle sockets are closed here after 4 s, well before the app's keep-alive timeout (65 s) would
+// close them under a request just being sent (a dropped connection no fault caused). With several
 // instances, or one down after its crash, a socket may sit idle that long.
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, timeout: 4_000 });
 
